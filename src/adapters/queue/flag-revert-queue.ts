@@ -1,0 +1,62 @@
+import { type ConnectionOptions, Queue, Worker } from 'bullmq';
+import { z } from 'zod';
+
+export const FLAG_REVERT_QUEUE = 'flag-reverts';
+
+export const flagRevertJobSchema = z.object({
+  name: z.string(),
+  enabled: z.boolean(),
+  /** The change this job undoes; a newer change to the flag makes the job a no-op. */
+  changeId: z.string(),
+  setBy: z.string(),
+  setReason: z.string(),
+  forText: z.string(),
+});
+
+export type FlagRevertJob = z.infer<typeof flagRevertJobSchema>;
+
+export interface FlagRevertScheduler {
+  schedule(job: FlagRevertJob, delayMs: number): Promise<void>;
+  cancel(changeId: string): Promise<void>;
+}
+
+const jobIdOf = (changeId: string) => `flag-revert-${changeId}`;
+
+/**
+ * `--for` reverts are BullMQ delayed jobs: they live in Redis, so they fire after a restart and exactly once
+ * across replicas. The job id is derived from the change id, so scheduling the same change twice is one job.
+ */
+export function flagRevertQueue(
+  connection: ConnectionOptions,
+  prefix: string,
+): FlagRevertScheduler & { close(): Promise<void> } {
+  const queue = new Queue<FlagRevertJob>(FLAG_REVERT_QUEUE, { connection, prefix });
+  return {
+    async schedule(job, delayMs) {
+      await queue.add('revert', job, {
+        jobId: jobIdOf(job.changeId),
+        delay: delayMs,
+        attempts: 10,
+        backoff: { type: 'exponential', delay: 1_000 },
+        removeOnComplete: 1_000,
+        removeOnFail: 1_000,
+      });
+    },
+    async cancel(changeId) {
+      await queue.remove(jobIdOf(changeId));
+    },
+    close: () => queue.close(),
+  };
+}
+
+export function flagRevertWorker(
+  connection: ConnectionOptions,
+  prefix: string,
+  handle: (job: FlagRevertJob) => Promise<void>,
+): Worker<FlagRevertJob> {
+  return new Worker<FlagRevertJob>(FLAG_REVERT_QUEUE, (job) => handle(flagRevertJobSchema.parse(job.data)), {
+    connection,
+    prefix,
+    concurrency: 5,
+  });
+}

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import type { FlagChangeRecord, FlagChangeSource, StoredFlagValue } from '../../domain/flags/flag-state.js';
+import { AUDIT_MAX_LENGTH } from './audit-log.js';
+import type { RedisKeys } from './keys.js';
+
+const SET_FLAG_SCRIPT = readFileSync(new URL('./lua/set-flag.lua', import.meta.url), 'utf8');
+
+/** The JSON published on the flags channel: the contract apps and flag clients rely on. */
+export interface FlagChangeEvent {
+  flag: string;
+  enabled: boolean;
+  by: string;
+  reason: string;
+  at: string;
+}
+
+export interface FlagWrite {
+  name: string;
+  value: StoredFlagValue;
+  changeId: string;
+  /** Only for an automatic revert: write only if this is still the flag's latest change. */
+  expectedChangeId?: string;
+  by: string;
+  reason: string;
+  at: string;
+  until?: string;
+  source: FlagChangeSource;
+}
+
+export type FlagWriteResult = { status: 'written'; old: string | null } | { status: 'superseded' };
+
+export interface StoredFlag {
+  name: string;
+  raw: string | null;
+  lastChange?: FlagChangeRecord;
+}
+
+export interface FlagStore {
+  write(change: FlagWrite): Promise<FlagWriteResult>;
+  read(name: string): Promise<StoredFlag>;
+  readMany(names: readonly string[]): Promise<StoredFlag[]>;
+  /** Names of the flag keys present in Redis, at most `limit`. */
+  scanNames(limit: number): Promise<string[]>;
+}
+
+type RedisWithSetFlag = Redis & {
+  greenlightSetFlag(...args: (string | number)[]): Promise<[string, string | null]>;
+};
+
+export function redisFlagStore(redis: Redis, keys: RedisKeys, channel: string): FlagStore {
+  const scripted = redis as RedisWithSetFlag;
+  if (typeof scripted.greenlightSetFlag !== 'function') {
+    redis.defineCommand('greenlightSetFlag', { numberOfKeys: 3, lua: SET_FLAG_SCRIPT });
+  }
+
+  return {
+    async write(change) {
+      const event: FlagChangeEvent = {
+        flag: change.name,
+        enabled: change.value === 'true',
+        by: change.by,
+        reason: change.reason,
+        at: change.at,
+      };
+      const [status, old] = await scripted.greenlightSetFlag(
+        keys.flag(change.name),
+        keys.flagMeta(change.name),
+        keys.audit(),
+        change.value,
+        change.changeId,
+        change.expectedChangeId ?? '',
+        change.by,
+        change.reason,
+        change.at,
+        change.until ?? '',
+        change.source,
+        channel,
+        JSON.stringify(event),
+        AUDIT_MAX_LENGTH,
+        change.name,
+      );
+      return status === 'ok' ? { status: 'written', old: old ?? null } : { status: 'superseded' };
+    },
+
+    async read(name) {
+      const [flag] = await this.readMany([name]);
+      return flag ?? { name, raw: null };
+    },
+
+    async readMany(names) {
+      if (names.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const name of names) {
+        pipeline.get(keys.flag(name));
+        pipeline.hgetall(keys.flagMeta(name));
+      }
+      const replies = (await pipeline.exec()) ?? [];
+      return names.map((name, index) => {
+        const [rawError, raw] = replies[index * 2] ?? [];
+        const [metaError, meta] = replies[index * 2 + 1] ?? [];
+        if (rawError) throw rawError;
+        if (metaError) throw metaError;
+        const lastChange = toChangeRecord(meta as Record<string, string>);
+        return { name, raw: (raw as string | null) ?? null, ...(lastChange ? { lastChange } : {}) };
+      });
+    },
+
+    async scanNames(limit) {
+      const names = new Set<string>();
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', keys.flagPattern(), 'COUNT', 1_000);
+        cursor = next;
+        for (const key of found) {
+          const name = keys.flagNameOf(key);
+          if (name) names.add(name);
+          if (names.size >= limit) return [...names];
+        }
+      } while (cursor !== '0');
+      return [...names];
+    },
+  };
+}
+
+function toChangeRecord(meta: Record<string, string> | undefined): FlagChangeRecord | undefined {
+  if (!meta?.changeId) return undefined;
+  return {
+    changeId: meta.changeId,
+    by: meta.by ?? '',
+    reason: meta.reason ?? '',
+    at: meta.at ?? '',
+    source: meta.source === 'auto-revert' ? 'auto-revert' : 'slack',
+    ...(meta.until ? { until: meta.until } : {}),
+  };
+}

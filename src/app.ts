@@ -1,0 +1,100 @@
+import type { Server } from 'node:http';
+import { App, type CustomRoute, HTTPReceiver, type Receiver, SocketModeReceiver } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { Metrics } from './adapters/http/metrics.js';
+import type { Env } from './config.js';
+import { registerErrorSink } from './error-sink.js';
+import { boltLogger } from './logger.js';
+
+export interface SlackAppOptions {
+  env: Pick<Env, 'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL' | 'PORT'>;
+  logger: Logger;
+  metrics: Metrics;
+  routes: CustomRoute[];
+  /** From auth.test at start-up; without them Bolt calls auth.test itself on the first request. */
+  botIdentity?: { botId: string; botUserId: string };
+}
+
+export interface SlackApp {
+  app: App;
+  /** Starts listening; resolves to the HTTP server (HTTP mode) so callers can read the bound port. */
+  start(): Promise<Server | undefined>;
+  stop(): Promise<void>;
+}
+
+/** The Bolt app with its receiver, metrics and error sink; listeners are registered by the caller. */
+export function createSlackApp(options: SlackAppOptions): SlackApp {
+  const { env, logger, metrics } = options;
+  const bolt = boltLogger(logger);
+  // A few quick retries, not the client's default of ten over half an hour: a user is waiting on the answer.
+  const clientOptions = {
+    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1_000 },
+    timeout: 5_000,
+    ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
+  };
+  const socketMode = Boolean(env.SLACK_APP_TOKEN);
+  const receiver: Receiver = env.SLACK_APP_TOKEN
+    ? new SocketModeReceiver({
+        appToken: env.SLACK_APP_TOKEN,
+        customRoutes: options.routes,
+        installerOptions: { port: env.PORT, clientOptions },
+        logger: bolt,
+      })
+    : new HTTPReceiver({
+        signingSecret: env.SLACK_SIGNING_SECRET,
+        endpoints: '/slack/events',
+        customRoutes: options.routes,
+        logger: bolt,
+      });
+  const app = new App({
+    token: env.SLACK_BOT_TOKEN,
+    receiver,
+    logger: bolt,
+    clientOptions,
+    extendedErrorHandler: true,
+    ...(options.botIdentity ?? { tokenVerificationEnabled: false }),
+  });
+
+  app.use(async ({ body, next }) => {
+    const { kind, name } = classify(body);
+    const stopTimer = metrics.requestSeconds.startTimer({ kind, name });
+    try {
+      await next();
+      metrics.requests.inc({ kind, name, outcome: 'ok' });
+    } catch (error) {
+      metrics.requests.inc({ kind, name, outcome: 'error' });
+      throw error;
+    } finally {
+      stopTimer();
+    }
+  });
+  registerErrorSink(app, logger, metrics);
+
+  return {
+    app,
+    async start() {
+      if (socketMode) {
+        await app.start();
+        return undefined;
+      }
+      return (await app.start(env.PORT)) as Server;
+    },
+    stop: () => app.stop() as Promise<void>,
+  };
+}
+
+function classify(body: unknown): { kind: string; name: string } {
+  const record = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (typeof record.command === 'string') return { kind: 'command', name: record.command };
+  if (record.type === 'block_actions') {
+    const actions = record.actions as { action_id?: string }[] | undefined;
+    return { kind: 'action', name: actions?.[0]?.action_id ?? 'unknown' };
+  }
+  if (record.type === 'view_submission' || record.type === 'view_closed') {
+    return {
+      kind: 'view',
+      name: (record.view as { callback_id?: string } | undefined)?.callback_id ?? 'unknown',
+    };
+  }
+  return { kind: 'event', name: typeof record.type === 'string' ? record.type : 'unknown' };
+}

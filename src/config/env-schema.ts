@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Where to get each credential, so a missing one is fixed without reading the docs. */
+export const ENV_HELP: Readonly<Record<string, string>> = {
+  SLACK_BOT_TOKEN:
+    "the Bot User OAuth Token (xoxb-…) on your Slack app's OAuth & Permissions page (create the app from manifest.yml)",
+  SLACK_SIGNING_SECRET: 'the Signing Secret under Basic Information → App Credentials of your Slack app',
+  SLACK_APP_TOKEN:
+    'an app-level token (xapp-…) with connections:write, under Basic Information → App-Level Tokens; leave unset for HTTP mode',
+  SLACK_API_URL: 'a URL such as https://slack.com/api/; leave unset for Slack itself',
+  GITHUB_TOKEN:
+    'create a token with actions:write, deployments:write, contents:read on the deployed repository',
+  GITHUB_API_URL: 'the REST base URL, such as https://github.example.com/api/v3 on GitHub Enterprise Server',
+  GITHUB_WEBHOOK_SECRET: 'the secret of the repository webhook that sends workflow_run events',
+  REDIS_URL: 'a URL such as redis://127.0.0.1:6379/0',
+  PORT: 'a TCP port number such as 3000',
+  LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')}`,
+};
+
+const nonEmpty = z.string().trim().min(1);
+const httpUrl = z
+  .url({ protocol: /^https?$/ })
+  .transform((value) => (value.endsWith('/') ? value : `${value}/`));
+const redisUrl = z.url({ protocol: /^rediss?$/ });
+
+export const envSchema = z.object({
+  SLACK_BOT_TOKEN: nonEmpty,
+  SLACK_SIGNING_SECRET: nonEmpty,
+  SLACK_APP_TOKEN: z
+    .string()
+    .trim()
+    .regex(/^xapp-/, 'expected an app-level token starting with xapp-')
+    .optional(),
+  SLACK_API_URL: httpUrl.optional(),
+  GITHUB_TOKEN: nonEmpty,
+  GITHUB_API_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((value) => value.replace(/\/+$/, ''))
+    .optional(),
+  GITHUB_WEBHOOK_SECRET: nonEmpty.optional(),
+  REDIS_URL: redisUrl.default('redis://127.0.0.1:6379/0'),
+  GREENLIGHT_CONFIG: nonEmpty.optional(),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import { parseDuration } from '../domain/duration.js';
+import { FLAG_NAME_PATTERN } from '../domain/flags/flag-name.js';
+
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+/** A Slack channel as chat.postMessage accepts it: `#name` or a channel ID. */
+const channel = z
+  .string()
+  .regex(
+    /^(#[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{2,})$/,
+    'expected a channel like "#deployment-status" or an ID like C0123ABCD',
+  );
+
+/** Who may act: a Slack user ID (U…/W…), a user group handle (@release-managers) or a user group ID (S…). */
+export const principal = z
+  .string()
+  .regex(
+    /^([UW][A-Z0-9]{2,}|S[A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]{0,79})$/,
+    'expected a Slack user ID (U…), a user group handle (@team) or a user group ID (S…)',
+  );
+
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time like "02:00"');
+
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected an IANA time zone such as UTC or Europe/Berlin');
+
+/** A duration such as `30s`, `5m`, `1h30m`, stored in milliseconds. */
+export const duration = z.string().transform((text, ctx) => {
+  const parsed = parseDuration(text);
+  if (!parsed.ok) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a duration such as 30s, 5m or 1h30m (${parsed.reason})`,
+    });
+    return z.NEVER;
+  }
+  return parsed.ms;
+});
+
+const flagName = z
+  .string()
+  .regex(FLAG_NAME_PATTERN, 'expected a flag name of letters, digits, "_", "-" or "." (at most 64)');
+
+const environment = z.strictObject({
+  approvals: z.number().int().min(0).max(10).default(0),
+  approvers: z.array(principal).default([]),
+  deployers: z.array(principal).default([]),
+  window: z
+    .strictObject({
+      days: z.array(z.enum(WEEKDAYS)).min(1),
+      from: clock,
+      to: clock,
+      tz: timeZone.default('UTC'),
+    })
+    .optional(),
+});
+
+const workflowInputs = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/),
+  z.union([z.string(), z.number(), z.boolean()]),
+);
+
+const healthCheck = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  expect: z.union([z.number().int(), z.array(z.number().int()).min(1)]).default(200),
+  maxLatencyMs: z.number().int().positive().optional(),
+  timeoutMs: z.number().int().positive().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+});
+
+const phase = z.strictObject({
+  id: z.string().regex(/^[a-z][a-z0-9_]*$/, 'expected a phase id in snake_case'),
+  title: z.string().min(1).max(75),
+  workflow: z.string().min(1).optional(),
+  inputs: workflowInputs.default({}),
+  services: z.array(z.string()).optional(),
+  gate: z.literal('approval').optional(),
+  monitor: duration.optional(),
+  canary: z
+    .strictObject({
+      steps: z.array(z.number().int().min(1).max(100)).min(1),
+      hold: duration.default(5 * 60_000),
+      gate: z.literal('approval').optional(),
+    })
+    .optional(),
+});
+
+export const fileSchema = z
+  .strictObject({
+    slack: z.strictObject({
+      statusChannel: channel,
+      incidentChannel: channel.optional(),
+    }),
+    github: z
+      .strictObject({
+        owner: z.string().min(1),
+        repo: z.string().min(1),
+        workflow: z.string().min(1),
+        ref: z.string().min(1).default('main'),
+      })
+      .optional(),
+    redis: z
+      .strictObject({
+        keyPrefix: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]+:$/, 'expected a prefix ending in ":" such as "greenlight:"')
+          .default('greenlight:'),
+      })
+      .default({ keyPrefix: 'greenlight:' }),
+    environments: z.record(
+      z.string().regex(/^[a-z][a-z0-9_-]*$/, 'expected a lower-case environment name'),
+      environment,
+    ),
+    services: z.record(z.string(), z.strictObject({ health: z.array(healthCheck).default([]) })).default({}),
+    pipeline: z.array(phase).default([]),
+    rollback: z
+      .strictObject({ workflow: z.string().min(1).optional(), inputs: workflowInputs.default({}) })
+      .optional(),
+    analysis: z
+      .strictObject({
+        source: z.enum(['prometheus', 'redis-counters', 'health']).default('health'),
+        prometheusUrl: z.url().optional(),
+        errorRate: z
+          .strictObject({ warn: z.number().min(0).max(1), rollback: z.number().min(0).max(1) })
+          .default({ warn: 0.01, rollback: 0.05 }),
+        p95: z
+          .strictObject({ rollbackAtRatioToBaseline: z.number().positive() })
+          .default({ rollbackAtRatioToBaseline: 2 }),
+        healthFailuresToRollback: z.number().int().positive().default(3),
+      })
+      .optional(),
+    flags: z
+      .strictObject({
+        prefix: z.string().min(1).default('feature:'),
+        channel: z.string().min(1).default('greenlight:flags'),
+        known: z.array(flagName).default([]),
+        protected: z.array(flagName).default([]),
+        approverEnvironment: z.string().default('production'),
+        maxFor: duration.default(7 * 24 * 3_600_000),
+      })
+      .default({
+        prefix: 'feature:',
+        channel: 'greenlight:flags',
+        known: [],
+        protected: [],
+        approverEnvironment: 'production',
+        maxFor: 7 * 24 * 3_600_000,
+      }),
+  })
+  .superRefine((file, ctx) => {
+    if (file.flags.protected.length > 0 && !file.environments[file.flags.approverEnvironment]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['flags', 'approverEnvironment'],
+        message: `protected flags need approvers, but there is no environment "${file.flags.approverEnvironment}" to take them from`,
+      });
+    }
+    for (const [index, step] of file.pipeline.entries()) {
+      for (const service of step.services ?? []) {
+        if (!file.services[service]) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['pipeline', index, 'services'],
+            message: `unknown service "${service}" (known: ${Object.keys(file.services).join(', ') || 'none'})`,
+          });
+        }
+      }
+    }
+  });
+
+export type FileConfig = z.infer<typeof fileSchema>;
+export type EnvironmentConfig = z.infer<typeof environment>;
+export type FlagsConfig = FileConfig['flags'];

@@ -1,0 +1,58 @@
+import type { App } from '@slack/bolt';
+import type { ExtendedErrorHandlerArgs } from '@slack/bolt/dist/App.js';
+import type { Logger } from 'pino';
+import type { Metrics } from './adapters/http/metrics.js';
+import { asCodedError, ErrorCode } from './errors.js';
+
+/**
+ * The one place a failed Slack request ends up: it is logged with its code, counted, and the user gets the
+ * error's sentence privately (through response_url), never a stack trace or a silent failure.
+ */
+export function registerErrorSink(app: App, logger: Logger, metrics: Metrics): void {
+  app.error(async ({ error, body }: ExtendedErrorHandlerArgs) => {
+    const original =
+      (error as { original?: unknown }).original ??
+      (error as { originals?: unknown[] }).originals?.[0] ??
+      error;
+    const coded = asCodedError(original);
+    const request = describeRequest(body);
+    if (coded.code === ErrorCode.RedisUnavailable) metrics.redisErrors.inc();
+    logger.error(
+      { event: 'request.failed', code: coded.code, err: original, ...request.fields },
+      'request failed',
+    );
+    if (!request.responseUrl) return;
+    try {
+      const response = await fetch(request.responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          response_type: 'ephemeral',
+          replace_original: false,
+          text: `:warning: ${coded.userMessage}`,
+        }),
+        signal: AbortSignal.timeout(5_000),
+      });
+      if (!response.ok)
+        logger.warn({ event: 'request.reply_failed', status: response.status }, 'could not tell the user');
+    } catch (replyError) {
+      logger.warn({ event: 'request.reply_failed', err: replyError }, 'could not tell the user');
+    }
+  });
+}
+
+function describeRequest(body: unknown): { responseUrl?: string; fields: Record<string, string> } {
+  if (typeof body !== 'object' || body === null) return { fields: {} };
+  const record = body as Record<string, unknown>;
+  const user =
+    typeof record.user_id === 'string' ? record.user_id : (record.user as { id?: string } | undefined)?.id;
+  const responseUrl =
+    typeof record.response_url === 'string'
+      ? record.response_url
+      : (record.response_urls as { response_url?: string }[] | undefined)?.[0]?.response_url;
+  const fields: Record<string, string> = {};
+  if (user) fields.user = user;
+  if (typeof record.command === 'string') fields.command = record.command;
+  if (typeof record.type === 'string') fields.type = record.type;
+  return { ...(responseUrl ? { responseUrl } : {}), fields };
+}

@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import { registerCommands } from '../commands/index.js';
+import { createMetrics, type Metrics } from './adapters/http/metrics.js';
+import { httpRoutes, type Readiness } from './adapters/http/routes.js';
+import { flagRevertQueue, flagRevertWorker } from './adapters/queue/flag-revert-queue.js';
+import { redisAuditLog } from './adapters/redis/audit-log.js';
+import { connectRedis, connectRedisForQueue } from './adapters/redis/connection.js';
+import { redisFlagStore } from './adapters/redis/flag-store.js';
+import { redisKeys } from './adapters/redis/keys.js';
+import { slackFlagAnnouncer } from './adapters/slack/flag-announcer.js';
+import { slackUserGroups } from './adapters/slack/user-groups.js';
+import { verifySlackToken } from './adapters/slack/verify-token.js';
+import { createSlackApp } from './app.js';
+import type { Config } from './config.js';
+import { FlagService } from './services/flag-service.js';
+import { permissions } from './services/permissions.js';
+
+export interface RuntimeOptions {
+  logger: Logger;
+  now?: () => number;
+  /** Skip the start-up auth.test (tests that fake Slack pass a fixed identity). */
+  botIdentity?: { botId: string; botUserId: string };
+}
+
+export interface Greenlight {
+  /** The bound HTTP port (HTTP mode, or Socket Mode's health server). */
+  port: number | undefined;
+  metrics: Metrics;
+  /** Stops taking work, hands back in-flight jobs, closes Redis. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export class FatalStartError extends Error {}
+
+/** Wires config → clients → stores → services → Bolt app, and starts it. */
+export async function startGreenlight(config: Config, options: RuntimeOptions): Promise<Greenlight> {
+  const { env, file } = config;
+  const { logger } = options;
+  const now = options.now ?? Date.now;
+  const metrics = createMetrics();
+  const onRedisError = (role: string) => (error: Error) => {
+    metrics.redisErrors.inc();
+    logger.warn({ event: 'redis.error', role, err: error }, 'redis connection error');
+  };
+  const redis = connectRedis(env.REDIS_URL, 'greenlight', onRedisError('commands'));
+  const queueRedis = connectRedisForQueue(env.REDIS_URL, 'greenlight-queue', onRedisError('queue'));
+  const keys = redisKeys(file.redis.keyPrefix, file.flags.prefix);
+
+  const readiness = async (): Promise<Readiness> => {
+    const ping = await Promise.race([
+      redis.ping().then(
+        () => 'ok',
+        () => 'unreachable',
+      ),
+      new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 1_000).unref()),
+    ]);
+    return { ready: ping === 'ok', checks: { redis: ping, config: 'loaded' } };
+  };
+
+  const slack = createSlackApp({
+    env,
+    logger,
+    metrics,
+    routes: httpRoutes({ metrics, readiness }),
+    ...(options.botIdentity ? { botIdentity: options.botIdentity } : {}),
+  });
+  if (!options.botIdentity) {
+    const check = await verifySlackToken(slack.app.client);
+    if (!check.ok && check.fatal) {
+      redis.disconnect();
+      queueRedis.disconnect();
+      throw new FatalStartError(check.message);
+    }
+    if (!check.ok) logger.warn({ event: 'slack.token_unchecked' }, check.message);
+    else
+      logger.info(
+        { event: 'slack.authenticated', team: check.team, botUserId: check.botUserId },
+        'slack token ok',
+      );
+  }
+
+  const reverts = flagRevertQueue(queueRedis, keys.queuePrefix());
+  const flags = new FlagService({
+    config: file.flags,
+    store: redisFlagStore(redis, keys, file.flags.channel),
+    audit: redisAuditLog(redis, keys),
+    reverts,
+    permissions: permissions(file.environments, slackUserGroups(slack.app.client, now)),
+    announcer: slackFlagAnnouncer(slack.app.client, file.slack.statusChannel),
+    now,
+    newId: randomUUID,
+    logger,
+  });
+  registerCommands(slack.app, { flags });
+
+  const worker: Worker = flagRevertWorker(queueRedis, keys.queuePrefix(), async (job) => {
+    const result = await flags.revert(job);
+    if (result === 'reverted') metrics.flagChanges.inc({ source: 'auto-revert', value: String(job.enabled) });
+  });
+  worker.on('failed', (job, error) =>
+    logger.error(
+      { event: 'job.failed', queue: 'flag-reverts', jobId: job?.id, err: error },
+      'flag revert failed',
+    ),
+  );
+
+  const server = await slack.start();
+  const port = server ? (server.address() as AddressInfo).port : env.PORT;
+  logger.info(
+    { event: 'greenlight.started', port, mode: env.SLACK_APP_TOKEN ? 'socket' : 'http' },
+    'greenlight is up',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    metrics,
+    stop() {
+      stopping ??= (async () => {
+        await slack
+          .stop()
+          .catch((error: unknown) => logger.warn({ event: 'slack.stop_failed', err: error }, 'stop failed'));
+        await worker.close();
+        await reverts.close();
+        await Promise.allSettled([redis.quit(), queueRedis.quit()]);
+        logger.info({ event: 'greenlight.stopped' }, 'greenlight stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import type { KnownBlock } from '@slack/types';
+
+/** Escapes the three characters Slack's mrkdwn treats as control characters. */
+export function escapeText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Text a user typed, shown as-is but with user mentions (`<@U123>`) still working. */
+export function userText(text: string): string {
+  return escapeText(text).replace(/&lt;@([UW][A-Z0-9]+)(\|[^&]*)?&gt;/g, '<@$1>');
+}
+
+/** A time every reader sees in their own time zone, with a UTC fallback for clients that cannot. */
+export function slackTime(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return escapeText(iso);
+  const fallback = `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `<!date^${Math.floor(ms / 1_000)}^{date_short_pretty} {time}|${fallback}>`;
+}
+
+/** The runbooks' status-line stamp: `[10:00]` in UTC. */
+export function clockStamp(iso: string): string {
+  return `[${new Date(iso).toISOString().slice(11, 16)}]`;
+}
+
+export function mention(userId: string): string {
+  return userId === 'greenlight' ? 'greenlight' : `<@${userId}>`;
+}
+
+/** Slack rejects a section text over 3,000 characters; cut with a visible marker instead of failing. */
+export function fitSection(text: string, max = 3_000): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+export interface SlackMessage {
+  text: string;
+  blocks: SlackBlock[];
+}
+
+export type SlackBlock = KnownBlock;
+
+export const section = (text: string): SlackBlock => ({
+  type: 'section',
+  text: { type: 'mrkdwn', text: fitSection(text) },
+});
+export const context = (...texts: string[]): SlackBlock => ({
+  type: 'context',
+  elements: texts.slice(0, 10).map((text) => ({ type: 'mrkdwn', text: fitSection(text) })),
+});
