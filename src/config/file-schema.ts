@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../domain/duration.js';
+import { DEFAULT_FLAG_CHANNEL, DEFAULT_FLAG_PREFIX } from '../domain/flags/flag-change-event.js';
 import { FLAG_NAME_PATTERN } from '../domain/flags/flag-name.js';
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -138,16 +139,16 @@ export const fileSchema = z
       .optional(),
     flags: z
       .strictObject({
-        prefix: z.string().min(1).default('feature:'),
-        channel: z.string().min(1).default('greenlight:flags'),
+        prefix: z.string().min(1).default(DEFAULT_FLAG_PREFIX),
+        channel: z.string().min(1).default(DEFAULT_FLAG_CHANNEL),
         known: z.array(flagName).default([]),
         protected: z.array(flagName).default([]),
         approverEnvironment: z.string().default('production'),
         maxFor: duration.default(7 * 24 * 3_600_000),
       })
       .default({
-        prefix: 'feature:',
-        channel: 'greenlight:flags',
+        prefix: DEFAULT_FLAG_PREFIX,
+        channel: DEFAULT_FLAG_CHANNEL,
         known: [],
         protected: [],
         approverEnvironment: 'production',

@@ -1,19 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import type { FlagChangeEvent } from '../../domain/flags/flag-change-event.js';
 import type { FlagChangeRecord, FlagChangeSource, StoredFlagValue } from '../../domain/flags/flag-state.js';
 import { AUDIT_MAX_LENGTH } from './audit-log.js';
 import type { RedisKeys } from './keys.js';
 
 const SET_FLAG_SCRIPT = readFileSync(new URL('./lua/set-flag.lua', import.meta.url), 'utf8');
-
-/** The JSON published on the flags channel: the contract apps and flag clients rely on. */
-export interface FlagChangeEvent {
-  flag: string;
-  enabled: boolean;
-  by: string;
-  reason: string;
-  at: string;
-}
 
 export interface FlagWrite {
   name: string;

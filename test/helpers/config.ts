@@ -1,0 +1,41 @@
+import type { Config } from '../../src/config.js';
+import type { FileConfig } from '../../src/config/file-schema.js';
+import { fileSchema } from '../../src/config/file-schema.js';
+import { SLACK_API, TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from './slack.js';
+
+/**
+ * A complete config for tests: the example's shape with every key under `prefix`, so parallel tests never share
+ * a key. `overrides` are merged into the raw YAML object before validation.
+ */
+export function testConfig(redisUrl: string, prefix: string, overrides: Record<string, unknown> = {}): Config {
+  const raw = {
+    slack: { statusChannel: '#deployment-status', incidentChannel: '#incidents' },
+    redis: { keyPrefix: `${prefix}greenlight:` },
+    environments: {
+      staging: { approvals: 0, deployers: ['@eng'] },
+      production: { approvals: 1, approvers: ['@release-managers', 'U0CAROL'], deployers: ['@eng'] },
+    },
+    flags: {
+      prefix: `${prefix}feature:`,
+      channel: `${prefix}greenlight:flags`,
+      known: ['scan_creation', 'email_automation', 'new_dashboard'],
+      protected: ['scan_creation'],
+    },
+    ...overrides,
+  };
+  const file: FileConfig = fileSchema.parse(raw);
+  return {
+    env: {
+      SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
+      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+      SLACK_API_URL: `${SLACK_API}/api/`,
+      GITHUB_TOKEN: 'ghp_testtoken000000000000000000000000',
+      REDIS_URL: redisUrl,
+      PORT: 0,
+      LOG_LEVEL: 'silent',
+    },
+    file,
+    configPath: 'test',
+    usedExample: false,
+  };
+}

@@ -1,0 +1,52 @@
+import { createHmac } from 'node:crypto';
+
+export const TEST_SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+export const TEST_BOT_TOKEN = 'xoxb-test-0000-bot-token';
+export const SLACK_API = 'http://slack.test';
+export const RESPONSE_HOST = 'https://hooks.slack.test';
+
+export interface SignedRequest {
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** Signs a raw body exactly as Slack does (v0 HMAC-SHA256 of `v0:timestamp:body`). */
+export function signBody(body: string, secret = TEST_SIGNING_SECRET, timestampSec = Math.floor(Date.now() / 1000)): SignedRequest {
+  const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestampSec}:${body}`).digest('hex')}`;
+  return {
+    body,
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestampSec),
+      'x-slack-signature': signature,
+    },
+  };
+}
+
+let sequence = 0;
+
+/** A slash command payload with every field Slack sends, form-encoded and signed. */
+export function slashCommand(
+  command: string,
+  text: string,
+  options: { userId?: string; userName?: string; secret?: string; timestampSec?: number; responsePath?: string } = {},
+): SignedRequest & { responsePath: string } {
+  sequence += 1;
+  const responsePath = options.responsePath ?? `/commands/T0TEST/${sequence}/${Math.random().toString(36).slice(2)}`;
+  const form = new URLSearchParams({
+    token: 'deprecated-verification-token',
+    team_id: 'T0TEST',
+    team_domain: 'acme',
+    channel_id: 'C0OPS',
+    channel_name: 'ops',
+    user_id: options.userId ?? 'U0ALICE',
+    user_name: options.userName ?? 'alice',
+    command,
+    text,
+    api_app_id: 'A0GREEN',
+    is_enterprise_install: 'false',
+    response_url: `${RESPONSE_HOST}${responsePath}`,
+    trigger_id: `${sequence}.1234.abcdef`,
+  });
+  return { ...signBody(form.toString(), options.secret, options.timestampSec), responsePath };
+}
