@@ -7,7 +7,7 @@ import { createMetrics, type Metrics } from './adapters/http/metrics.js';
 import { httpRoutes, type Readiness } from './adapters/http/routes.js';
 import { flagRevertQueue, flagRevertWorker } from './adapters/queue/flag-revert-queue.js';
 import { redisAuditLog } from './adapters/redis/audit-log.js';
-import { connectRedis, connectRedisForQueue } from './adapters/redis/connection.js';
+import { connectRedis, connectRedisForQueue, waitUntilReady } from './adapters/redis/connection.js';
 import { redisFlagStore } from './adapters/redis/flag-store.js';
 import { redisKeys } from './adapters/redis/keys.js';
 import { slackFlagAnnouncer } from './adapters/slack/flag-announcer.js';
@@ -48,6 +48,12 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
   const redis = connectRedis(env.REDIS_URL, 'greenlight', onRedisError('commands'));
   const queueRedis = connectRedisForQueue(env.REDIS_URL, 'greenlight-queue', onRedisError('queue'));
   const keys = redisKeys(file.redis.keyPrefix, file.flags.prefix);
+  if (!(await waitUntilReady(redis, 5_000))) {
+    logger.warn(
+      { event: 'redis.not_ready' },
+      'Redis is not reachable yet; starting anyway, /readyz says 503 until it is',
+    );
+  }
 
   const readiness = async (): Promise<Readiness> => {
     const ping = await Promise.race([

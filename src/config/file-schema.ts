@@ -111,7 +111,7 @@ export const fileSchema = z
       .strictObject({
         keyPrefix: z
           .string()
-          .regex(/^[A-Za-z0-9_.-]+:$/, 'expected a prefix ending in ":" such as "greenlight:"')
+          .regex(/^[A-Za-z0-9_.:-]+:$/, 'expected a prefix ending in ":" such as "greenlight:"')
           .default('greenlight:'),
       })
       .default({ keyPrefix: 'greenlight:' }),

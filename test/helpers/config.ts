@@ -1,13 +1,17 @@
-import type { Config } from '../../src/config.js';
 import type { FileConfig } from '../../src/config/file-schema.js';
 import { fileSchema } from '../../src/config/file-schema.js';
+import type { Config } from '../../src/config.js';
 import { SLACK_API, TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from './slack.js';
 
 /**
  * A complete config for tests: the example's shape with every key under `prefix`, so parallel tests never share
  * a key. `overrides` are merged into the raw YAML object before validation.
  */
-export function testConfig(redisUrl: string, prefix: string, overrides: Record<string, unknown> = {}): Config {
+export function testConfig(
+  redisUrl: string,
+  prefix: string,
+  overrides: Record<string, unknown> = {},
+): Config {
   const raw = {
     slack: { statusChannel: '#deployment-status', incidentChannel: '#incidents' },
     redis: { keyPrefix: `${prefix}greenlight:` },

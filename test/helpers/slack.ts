@@ -11,7 +11,11 @@ export interface SignedRequest {
 }
 
 /** Signs a raw body exactly as Slack does (v0 HMAC-SHA256 of `v0:timestamp:body`). */
-export function signBody(body: string, secret = TEST_SIGNING_SECRET, timestampSec = Math.floor(Date.now() / 1000)): SignedRequest {
+export function signBody(
+  body: string,
+  secret = TEST_SIGNING_SECRET,
+  timestampSec = Math.floor(Date.now() / 1000),
+): SignedRequest {
   const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestampSec}:${body}`).digest('hex')}`;
   return {
     body,
@@ -29,10 +33,17 @@ let sequence = 0;
 export function slashCommand(
   command: string,
   text: string,
-  options: { userId?: string; userName?: string; secret?: string; timestampSec?: number; responsePath?: string } = {},
+  options: {
+    userId?: string;
+    userName?: string;
+    secret?: string;
+    timestampSec?: number;
+    responsePath?: string;
+  } = {},
 ): SignedRequest & { responsePath: string } {
   sequence += 1;
-  const responsePath = options.responsePath ?? `/commands/T0TEST/${sequence}/${Math.random().toString(36).slice(2)}`;
+  const responsePath =
+    options.responsePath ?? `/commands/T0TEST/${sequence}/${Math.random().toString(36).slice(2)}`;
   const form = new URLSearchParams({
     token: 'deprecated-verification-token',
     team_id: 'T0TEST',

@@ -27,3 +27,19 @@ export function connectRedisForQueue(url: string, name: string, onError: (error:
   redis.on('error', onError);
   return redis;
 }
+
+/** Resolves true once the connection is ready, or false after `timeoutMs` (the bot then starts not-ready). */
+export function waitUntilReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    redis.once('ready', onReady);
+  });
+}

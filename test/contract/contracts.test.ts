@@ -1,0 +1,58 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { SLASH_COMMANDS } from '../../commands/index.js';
+
+const root = resolve(import.meta.dirname, '../..');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(join(root, dir)).flatMap((entry) => {
+    const path = join(dir, entry);
+    if (statSync(join(root, path)).isDirectory()) return sourceFiles(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+describe('contracts', () => {
+  it('manifest.yml declares exactly the slash commands the code registers', () => {
+    const manifest = parse(readFileSync(join(root, 'manifest.yml'), 'utf8')) as {
+      features: { slash_commands: { command: string; url: string }[] };
+      settings: { interactivity: { is_enabled: boolean; request_url: string } };
+    };
+    const declared = manifest.features.slash_commands.map((c) => c.command).sort();
+    expect(declared).toEqual([...SLASH_COMMANDS].sort());
+    for (const command of manifest.features.slash_commands) expect(command.url).toMatch(/\/slack\/events$/);
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+  });
+
+  it('registers every command in SLASH_COMMANDS and nothing else', () => {
+    const registered = [
+      ...readFileSync(join(root, 'commands/index.ts'), 'utf8').matchAll(/app\.command\('([^']+)'/g),
+    ].map((m) => m[1]);
+    expect(registered.sort()).toEqual([...SLASH_COMMANDS].sort());
+  });
+
+  it('reads process.env only in the config module', () => {
+    const readers = ['src', 'commands', 'views']
+      .flatMap(sourceFiles)
+      .filter((file) => readFileSync(join(root, file), 'utf8').includes('process.env'));
+    expect(readers).toEqual(['src/config.ts']);
+  });
+
+  it('keeps src/domain free of I/O: no Slack, GitHub, Redis, HTTP, logging or Node I/O imports', () => {
+    const forbidden =
+      /from '(@slack\/|@octokit\/|ioredis|bullmq|undici|pino|prom-client|node:(fs|net|http|https|child_process))/;
+    const offenders = sourceFiles('src/domain').filter((file) =>
+      forbidden.test(readFileSync(join(root, file), 'utf8')),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('keeps views pure: builders import no adapters and do no I/O', () => {
+    const offenders = sourceFiles('views').filter((file) =>
+      /from '(ioredis|bullmq|undici|pino|node:)|adapters\//.test(readFileSync(join(root, file), 'utf8')),
+    );
+    expect(offenders.map((file) => relative(root, join(root, file)))).toEqual([]);
+  });
+});
