@@ -23,6 +23,8 @@ export interface RuntimeOptions {
   now?: () => number;
   /** Skip the start-up auth.test (tests that fake Slack pass a fixed identity). */
   botIdentity?: { botId: string; botUserId: string };
+  /** How long start-up waits for Redis before starting not-ready (default 5 s). */
+  redisWaitMs?: number;
 }
 
 export interface Greenlight {
@@ -34,6 +36,24 @@ export interface Greenlight {
 }
 
 export class FatalStartError extends Error {}
+
+const CLOSE_GRACE_MS = 3_000;
+
+function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+    );
+  });
+}
 
 /** Wires config → clients → stores → services → Bolt app, and starts it. */
 export async function startGreenlight(config: Config, options: RuntimeOptions): Promise<Greenlight> {
@@ -48,7 +68,7 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
   const redis = connectRedis(env.REDIS_URL, 'greenlight', onRedisError('commands'));
   const queueRedis = connectRedisForQueue(env.REDIS_URL, 'greenlight-queue', onRedisError('queue'));
   const keys = redisKeys(file.redis.keyPrefix, file.flags.prefix);
-  if (!(await waitUntilReady(redis, 5_000))) {
+  if (!(await waitUntilReady(redis, options.redisWaitMs ?? 5_000))) {
     logger.warn(
       { event: 'redis.not_ready' },
       'Redis is not reachable yet; starting anyway, /readyz says 503 until it is',
@@ -88,7 +108,7 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
       );
   }
 
-  const reverts = flagRevertQueue(queueRedis, keys.queuePrefix());
+  const reverts = flagRevertQueue(queueRedis, keys.queuePrefix(), onRedisError('queue'));
   const flags = new FlagService({
     config: file.flags,
     store: redisFlagStore(redis, keys, file.flags.channel),
@@ -106,6 +126,7 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     const result = await flags.revert(job);
     if (result === 'reverted') metrics.flagChanges.inc({ source: 'auto-revert', value: String(job.enabled) });
   });
+  worker.on('error', onRedisError('worker'));
   worker.on('failed', (job, error) =>
     logger.error(
       { event: 'job.failed', queue: 'flag-reverts', jobId: job?.id, err: error },
@@ -129,9 +150,18 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
         await slack
           .stop()
           .catch((error: unknown) => logger.warn({ event: 'slack.stop_failed', err: error }, 'stop failed'));
-        await worker.close();
-        await reverts.close();
-        await Promise.allSettled([redis.quit(), queueRedis.quit()]);
+        // A job still running is handed back: BullMQ's stalled-job check gives it to another replica.
+        const closed = await settlesWithin(Promise.all([worker.close(), reverts.close()]), CLOSE_GRACE_MS);
+        if (!closed)
+          logger.warn({ event: 'queue.close_timeout' }, 'queue did not close in time; disconnecting');
+        const quit = await settlesWithin(
+          Promise.allSettled([redis.quit(), queueRedis.quit()]),
+          CLOSE_GRACE_MS,
+        );
+        if (!quit) {
+          redis.disconnect();
+          queueRedis.disconnect();
+        }
         logger.info({ event: 'greenlight.stopped' }, 'greenlight stopped');
       })();
       return stopping;

@@ -15,7 +15,7 @@ export async function startTestBot(
   redisUrl: string,
   prefix: string,
   overrides: Record<string, unknown> = {},
-  options: { now?: () => number } = {},
+  options: { now?: () => number; redisWaitMs?: number } = {},
 ): Promise<TestBot> {
   const config = testConfig(redisUrl, prefix, overrides);
   const bot = await startGreenlight(config, {

@@ -39,6 +39,7 @@ export function slashCommand(
     secret?: string;
     timestampSec?: number;
     responsePath?: string;
+    responseHost?: string;
   } = {},
 ): SignedRequest & { responsePath: string } {
   sequence += 1;
@@ -56,7 +57,7 @@ export function slashCommand(
     text,
     api_app_id: 'A0GREEN',
     is_enterprise_install: 'false',
-    response_url: `${RESPONSE_HOST}${responsePath}`,
+    response_url: `${options.responseHost ?? RESPONSE_HOST}${responsePath}`,
     trigger_id: `${sequence}.1234.abcdef`,
   });
   return { ...signBody(form.toString(), options.secret, options.timestampSec), responsePath };

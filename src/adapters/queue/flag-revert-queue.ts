@@ -29,8 +29,10 @@ const jobIdOf = (changeId: string) => `flag-revert-${changeId}`;
 export function flagRevertQueue(
   connection: ConnectionOptions,
   prefix: string,
+  onError: (error: Error) => void,
 ): FlagRevertScheduler & { close(): Promise<void> } {
   const queue = new Queue<FlagRevertJob>(FLAG_REVERT_QUEUE, { connection, prefix });
+  queue.on('error', onError);
   return {
     async schedule(job, delayMs) {
       await queue.add('revert', job, {

@@ -1,0 +1,53 @@
+import { createServer } from 'node:net';
+import nock from 'nock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureResponses, fakeSlackApi, isolateNetwork, post, startTestBot } from '../helpers/bot.js';
+import { slashCommand } from '../helpers/slack.js';
+
+async function deadRedisUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 1;
+  await new Promise((done) => server.close(done));
+  return `redis://127.0.0.1:${port}/0`;
+}
+
+describe('when Redis is down', () => {
+  beforeAll(() => isolateNetwork());
+  afterAll(() => nock.cleanAll());
+
+  it('still acks, tells the user in one sentence that nothing changed, and reports not ready', async () => {
+    const slack = fakeSlackApi();
+    const responses = captureResponses();
+    const bot = await startTestBot(await deadRedisUrl(), 'down:', {}, { redisWaitMs: 200 });
+    try {
+      const started = Date.now();
+      const ack = await post(
+        bot.url,
+        slashCommand('/flag', 'disable email_automation', { userId: 'U0ALICE' }),
+      );
+      expect(ack.status).toBe(200);
+      const { body } = await responses.next();
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(body).toMatchObject({ response_type: 'ephemeral' });
+      expect(String(body.text)).toContain('Redis is unreachable, so nothing was changed');
+      expect(String(body.text)).not.toMatch(/at .*\.ts:\d+/);
+      expect(slack.calls.filter((call) => call.method === 'chat.postMessage')).toEqual([]);
+
+      const ready = await fetch(`${bot.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({
+        status: 'not ready',
+        redis: expect.not.stringMatching(/^ok$/),
+      });
+      const metrics = await (await fetch(`${bot.url}/metrics`)).text();
+      expect(metrics).toMatch(/greenlight_redis_errors_total [1-9]/);
+      expect(metrics).toMatch(
+        /greenlight_slack_requests_total\{kind="command",name="\/flag",outcome="error"\} 1/,
+      );
+    } finally {
+      await bot.stop();
+    }
+  });
+});
