@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { FlagChangeEvent } from '../../domain/flags/flag-change-event.js';
-import type { FlagChangeRecord, FlagChangeSource, StoredFlagValue } from '../../domain/flags/flag-state.js';
+import {
+  type FlagChangeRecord,
+  type FlagChangeSource,
+  readsAsEnabled,
+  type StoredFlagValue,
+} from '../../domain/flags/flag-state.js';
 import { AUDIT_MAX_LENGTH } from './audit-log.js';
 import type { RedisKeys } from './keys.js';
 
@@ -50,7 +55,7 @@ export function redisFlagStore(redis: Redis, keys: RedisKeys, channel: string): 
     async write(change) {
       const event: FlagChangeEvent = {
         flag: change.name,
-        enabled: change.value === 'true',
+        enabled: readsAsEnabled(change.value),
         by: change.by,
         reason: change.reason,
         at: change.at,
