@@ -72,6 +72,19 @@ flags: { prefix: "${prefix}feature:", channel: "${prefix}flags", known: [scan_cr
   return path;
 }
 
+/** Everything the process needs to start against the loopback Slack and the test Redis. */
+function botEnv(slackUrl: string, prefix: string): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
+    SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+    GITHUB_TOKEN,
+    SLACK_API_URL: `${slackUrl}/api/`,
+    REDIS_URL: testRedisUrl(),
+    GREENLIGHT_CONFIG: configFile(prefix),
+    PORT: '0',
+  };
+}
+
 const OK_AUTH = {
   ok: true,
   url: 'https://acme.slack.com/',
@@ -100,15 +113,7 @@ describe('the greenlight process', () => {
   it('refuses to start when Slack rejects the token', async () => {
     const slack = await fakeSlack({ ok: false, error: 'invalid_auth' });
     cleanups.push(slack.close);
-    const run = runMain({
-      SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
-      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-      GITHUB_TOKEN,
-      SLACK_API_URL: `${slack.url}/api/`,
-      REDIS_URL: testRedisUrl(),
-      GREENLIGHT_CONFIG: configFile(uniquePrefix('proc')),
-      PORT: '0',
-    });
+    const run = runMain(botEnv(slack.url, uniquePrefix('proc')));
     expect(await run.exit).toBe(1);
     expect(run.output()).toContain('SLACK_BOT_TOKEN was refused by Slack (invalid_auth)');
     expect(run.output()).not.toContain(TEST_BOT_TOKEN);
@@ -121,16 +126,7 @@ describe('the greenlight process', () => {
     cleanups.push(() => deleteKeys(redis, prefix));
     const slack = await fakeSlack(OK_AUTH);
     cleanups.push(slack.close);
-    const run = runMain({
-      SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
-      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-      GITHUB_TOKEN,
-      SLACK_API_URL: `${slack.url}/api/`,
-      REDIS_URL: testRedisUrl(),
-      GREENLIGHT_CONFIG: configFile(prefix),
-      PORT: '0',
-      LOG_LEVEL: 'debug',
-    });
+    const run = runMain({ ...botEnv(slack.url, prefix), LOG_LEVEL: 'debug' });
     cleanups.push(() => run.child.kill('SIGKILL'));
     const port = await vi.waitFor(
       () => {

@@ -1,17 +1,8 @@
-import { createServer } from 'node:net';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureResponses, fakeSlackApi, isolateNetwork, post, startTestBot } from '../helpers/bot.js';
+import { freePort } from '../helpers/net.js';
 import { slashCommand } from '../helpers/slack.js';
-
-async function deadRedisUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 1;
-  await new Promise((done) => server.close(done));
-  return `redis://127.0.0.1:${port}/0`;
-}
 
 describe('when Redis is down', () => {
   beforeAll(() => isolateNetwork());
@@ -20,7 +11,12 @@ describe('when Redis is down', () => {
   it('still acks, tells the user in one sentence that nothing changed, and reports not ready', async () => {
     const slack = fakeSlackApi();
     const responses = captureResponses();
-    const bot = await startTestBot(await deadRedisUrl(), 'down:', {}, { redisWaitMs: 200 });
+    const bot = await startTestBot(
+      `redis://127.0.0.1:${await freePort()}/0`,
+      'down:',
+      {},
+      { redisWaitMs: 200 },
+    );
     try {
       const started = Date.now();
       const ack = await post(

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import type { Redis } from 'ioredis';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -7,16 +6,9 @@ import { createLogger } from '../../src/logger.js';
 import { type Greenlight, startGreenlight } from '../../src/runtime.js';
 import { captureResponses, fakeSlackApi, isolateNetwork } from '../helpers/bot.js';
 import { testConfig } from '../helpers/config.js';
+import { freePort } from '../helpers/net.js';
 import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { RESPONSE_HOST } from '../helpers/slack.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  await new Promise((done) => server.close(done));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
   const prefix = uniquePrefix('socket');

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { redisFlagStore } from '../../src/adapters/redis/flag-store.js';
 import { redisKeys } from '../../src/adapters/redis/keys.js';
 import type { FlagChangeEvent } from '../../src/client/flag-client.js';
 import { createFlagClient, type FlagClient, type FlagClientOptions } from '../../src/client/flag-client.js';
+import { freePort, startRedisProxy } from '../helpers/net.js';
 import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 const FAST = { interval: 10, timeout: 1_500 };
@@ -185,7 +185,7 @@ describe('createFlagClient', () => {
   });
 
   it('answers defaults at once when Redis is down, and never throws', async () => {
-    const url = `redis://127.0.0.1:${await deadPort()}`;
+    const url = `redis://127.0.0.1:${await freePort()}`;
     const errors: Error[] = [];
     const flags = f.client({ url, defaults: { on: true }, timeoutMs: 1_000, onError: (e) => errors.push(e) });
     const offByDefault = f.client({ url, fallback: true, timeoutMs: 1_000, onError: () => {} });
@@ -207,7 +207,7 @@ describe('createFlagClient', () => {
   });
 
   it('counts a GET slower than timeoutMs as Redis being down', async () => {
-    const proxy = await startProxy(testRedisUrl());
+    const proxy = await startRedisProxy(testRedisUrl());
     f.cleanups.push(() => proxy.close());
     await f.redis.set(`${f.flagPrefix}slow`, 'false');
     const flags = f.client({ url: proxy.url, defaults: { slow: true }, timeoutMs: 100, onError: () => {} });
@@ -228,7 +228,7 @@ describe('createFlagClient', () => {
   });
 
   it('answers the last value it saw while Redis is down, and follows events again once it is back', async () => {
-    const proxy = await startProxy(testRedisUrl());
+    const proxy = await startRedisProxy(testRedisUrl());
     f.cleanups.push(() => proxy.close());
     await f.redis.set(`${f.flagPrefix}x`, 'true');
     const flags = f.client({ url: proxy.url, defaults: { x: false }, onError: () => {} });
@@ -316,87 +316,4 @@ async function connectionNames(redis: Redis): Promise<string[]> {
 
 async function subscriberId(redis: Redis, name: string): Promise<string | undefined> {
   return (await clientList(redis)).find((client) => client.name === name)?.id;
-}
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-async function deadPort(): Promise<number> {
-  const probe = createServer();
-  const port = await listen(probe, 0);
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-interface Proxy {
-  url: string;
-  /** Holds every reply from Redis until resume(): a Redis that is up but slow. */
-  stall(): void;
-  resume(): void;
-  /** Drops every connection and refuses new ones: Redis is down. */
-  down(): Promise<void>;
-  up(): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** A TCP proxy in front of the test Redis, so one client can lose Redis without the other tests noticing. */
-async function startProxy(targetUrl: string): Promise<Proxy> {
-  const target = new URL(targetUrl);
-  const sockets = new Set<Socket>();
-  let held: [Socket, Buffer][] = [];
-  let stalled = false;
-  const server = createServer((client) => {
-    const upstream = connect(Number(target.port), target.hostname);
-    sockets.add(client).add(upstream);
-    client.pipe(upstream);
-    upstream.on('data', (chunk: Buffer) => {
-      if (stalled) held.push([client, chunk]);
-      else client.write(chunk);
-    });
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    for (const socket of [client, upstream]) {
-      socket.on('error', end);
-      socket.on('close', end);
-    }
-  });
-  const port = await listen(server, 0);
-  const dropAll = () => {
-    for (const socket of sockets) socket.destroy();
-    sockets.clear();
-    held = [];
-  };
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (!server.listening) return resolve();
-      server.close(() => resolve());
-      dropAll();
-    });
-  return {
-    url: `redis://127.0.0.1:${port}${target.pathname}`,
-    stall() {
-      stalled = true;
-    },
-    resume() {
-      stalled = false;
-      for (const [client, chunk] of held) if (!client.destroyed) client.write(chunk);
-      held = [];
-    },
-    down: stop,
-    async up() {
-      await listen(server, port);
-    },
-    close: stop,
-  };
 }

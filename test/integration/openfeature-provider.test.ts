@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import {
   ErrorCode,
   type EventDetails,
@@ -14,6 +13,7 @@ import { redisFlagStore } from '../../src/adapters/redis/flag-store.js';
 import { redisKeys } from '../../src/adapters/redis/keys.js';
 import { createFlagClient, type FlagClientOptions } from '../../src/client/flag-client.js';
 import { GreenlightFlagProvider } from '../../src/client/openfeature-provider.js';
+import { freePort, startRedisProxy } from '../helpers/net.js';
 import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 const FAST = { interval: 10, timeout: 1_500 };
@@ -152,7 +152,7 @@ describe('GreenlightFlagProvider', () => {
     const ready = vi.fn();
     client.addHandler(ProviderEvents.Ready, ready);
 
-    const forwarder = await forward(port, new URL(testRedisUrl()));
+    const forwarder = await startRedisProxy(testRedisUrl(), port);
     cleanups.push(() => forwarder.close());
 
     await vi.waitFor(() => expect(ready).toHaveBeenCalled(), FAST);
@@ -189,46 +189,4 @@ describe('GreenlightFlagProvider', () => {
 async function connectionNames(redis: Redis): Promise<string[]> {
   const text = String(await redis.call('CLIENT', 'LIST'));
   return [...text.matchAll(/ name=(\S*)/g)].map((match) => match[1] ?? '');
-}
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  const port = await listen(probe, 0);
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-/** Brings "Redis" up on `port` late: a plain TCP forwarder to the test Redis. */
-async function forward(port: number, target: URL): Promise<{ close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = connect(Number(target.port), target.hostname);
-    sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
-    for (const socket of [client, upstream]) {
-      socket.on('error', () => {});
-      socket.on('close', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-  });
-  await listen(server, port);
-  return {
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
-  };
 }
