@@ -11,8 +11,25 @@ export interface SlackAppOptions {
   logger: Logger;
   metrics: Metrics;
   routes: CustomRoute[];
-  /** From auth.test at start-up; without them Bolt calls auth.test itself on the first request. */
-  botIdentity?: { botId: string; botUserId: string };
+  /**
+   * The bot's identity from auth.test, read on every request. Until it is known, requests are served without it
+   * (slash commands need no bot ID), so Bolt never calls auth.test in front of an ack.
+   */
+  identity: () => Partial<BotIdentity>;
+}
+
+export interface BotIdentity {
+  botId: string;
+  botUserId: string;
+}
+
+/** A few quick retries, not the client's default of ten over half an hour: a user is waiting on the answer. */
+export function slackClientOptions(env: Pick<Env, 'SLACK_API_URL'>) {
+  return {
+    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1_000 },
+    timeout: 5_000,
+    ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
+  };
 }
 
 export interface SlackApp {
@@ -26,12 +43,7 @@ export interface SlackApp {
 export function createSlackApp(options: SlackAppOptions): SlackApp {
   const { env, logger, metrics } = options;
   const bolt = boltLogger(logger);
-  // A few quick retries, not the client's default of ten over half an hour: a user is waiting on the answer.
-  const clientOptions = {
-    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1_000 },
-    timeout: 5_000,
-    ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
-  };
+  const clientOptions = slackClientOptions(env);
   const socketMode = Boolean(env.SLACK_APP_TOKEN);
   const receiver: Receiver = env.SLACK_APP_TOKEN
     ? new SocketModeReceiver({
@@ -47,12 +59,11 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         logger: bolt,
       });
   const app = new App({
-    token: env.SLACK_BOT_TOKEN,
+    authorize: async () => ({ botToken: env.SLACK_BOT_TOKEN, ...options.identity() }),
     receiver,
     logger: bolt,
     clientOptions,
     extendedErrorHandler: true,
-    ...(options.botIdentity ?? { tokenVerificationEnabled: false }),
   });
 
   app.use(async ({ body, next }) => {

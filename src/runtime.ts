@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { WebClient } from '@slack/web-api';
 import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { registerCommands } from '../commands/index.js';
@@ -13,8 +14,9 @@ import { redisKeys } from './adapters/redis/keys.js';
 import { slackFlagAnnouncer } from './adapters/slack/flag-announcer.js';
 import { slackUserGroups } from './adapters/slack/user-groups.js';
 import { verifySlackToken } from './adapters/slack/verify-token.js';
-import { createSlackApp } from './app.js';
+import { type BotIdentity, createSlackApp, slackClientOptions } from './app.js';
 import type { Config } from './config.js';
+import { boltLogger } from './logger.js';
 import { FlagService } from './services/flag-service.js';
 import { permissions } from './services/permissions.js';
 
@@ -22,7 +24,7 @@ export interface RuntimeOptions {
   logger: Logger;
   now?: () => number;
   /** Skip the start-up auth.test (tests that fake Slack pass a fixed identity). */
-  botIdentity?: { botId: string; botUserId: string };
+  botIdentity?: BotIdentity;
   /** How long start-up waits for Redis before starting not-ready (default 5 s). */
   redisWaitMs?: number;
 }
@@ -38,6 +40,7 @@ export interface Greenlight {
 export class FatalStartError extends Error {}
 
 const CLOSE_GRACE_MS = 3_000;
+const IDENTIFY_RETRY_MS = 30_000;
 
 function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -86,27 +89,47 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     return { ready: ping === 'ok', checks: { redis: ping, config: 'loaded' } };
   };
 
+  const web = new WebClient(env.SLACK_BOT_TOKEN, { ...slackClientOptions(env), logger: boltLogger(logger) });
+  const identity: Partial<BotIdentity> = { ...options.botIdentity };
+  const identify = async (): Promise<boolean> => {
+    const check = await verifySlackToken(web);
+    if (!check.ok && check.fatal) throw new FatalStartError(check.message);
+    if (!check.ok) {
+      logger.warn({ event: 'slack.token_unchecked' }, `${check.message}; retrying in the background`);
+      return false;
+    }
+    Object.assign(identity, { botId: check.botId, botUserId: check.botUserId });
+    logger.info(
+      { event: 'slack.authenticated', team: check.team, botUserId: check.botUserId },
+      'slack token ok',
+    );
+    return true;
+  };
+  let identifyRetry: NodeJS.Timeout | undefined;
+  if (!options.botIdentity) {
+    const known = await identify().catch((error: unknown) => {
+      redis.disconnect();
+      queueRedis.disconnect();
+      throw error;
+    });
+    const retry = () => {
+      identifyRetry = setTimeout(() => {
+        identify().then(
+          (ok) => ok || retry(),
+          (error: unknown) => logger.error({ event: 'slack.token_refused', err: error }, String(error)),
+        );
+      }, IDENTIFY_RETRY_MS).unref();
+    };
+    if (!known) retry();
+  }
+
   const slack = createSlackApp({
     env,
     logger,
     metrics,
     routes: httpRoutes({ metrics, readiness }),
-    ...(options.botIdentity ? { botIdentity: options.botIdentity } : {}),
+    identity: () => identity,
   });
-  if (!options.botIdentity) {
-    const check = await verifySlackToken(slack.app.client);
-    if (!check.ok && check.fatal) {
-      redis.disconnect();
-      queueRedis.disconnect();
-      throw new FatalStartError(check.message);
-    }
-    if (!check.ok) logger.warn({ event: 'slack.token_unchecked' }, check.message);
-    else
-      logger.info(
-        { event: 'slack.authenticated', team: check.team, botUserId: check.botUserId },
-        'slack token ok',
-      );
-  }
 
   const reverts = flagRevertQueue(queueRedis, keys.queuePrefix(), onRedisError('queue'));
   const flags = new FlagService({
@@ -114,8 +137,8 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     store: redisFlagStore(redis, keys, file.flags.channel),
     audit: redisAuditLog(redis, keys),
     reverts,
-    permissions: permissions(file.environments, slackUserGroups(slack.app.client, now)),
-    announcer: slackFlagAnnouncer(slack.app.client, file.slack.statusChannel),
+    permissions: permissions(file.environments, slackUserGroups(web, now)),
+    announcer: slackFlagAnnouncer(web, file.slack.statusChannel),
     now,
     newId: randomUUID,
     logger,
@@ -147,6 +170,7 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     metrics,
     stop() {
       stopping ??= (async () => {
+        clearTimeout(identifyRetry);
         await slack
           .stop()
           .catch((error: unknown) => logger.warn({ event: 'slack.stop_failed', err: error }, 'stop failed'));
