@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { App, type CustomRoute, HTTPReceiver, type Receiver, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Metrics } from './adapters/http/metrics.js';
+import type { Reply } from './adapters/slack/response-url.js';
 import type { Env } from './config.js';
 import { registerErrorSink } from './error-sink.js';
 import { boltLogger } from './logger.js';
@@ -16,6 +17,8 @@ export interface SlackAppOptions {
    * (slash commands need no bot ID), so Bolt never calls auth.test in front of an ack.
    */
   identity: () => Partial<BotIdentity>;
+  /** How the error sink answers a user privately (response_url). */
+  reply: Reply;
 }
 
 export interface BotIdentity {
@@ -79,7 +82,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       stopTimer();
     }
   });
-  registerErrorSink(app, logger, metrics);
+  registerErrorSink(app, logger, metrics, options.reply);
 
   return {
     app,

@@ -2,13 +2,14 @@ import type { App } from '@slack/bolt';
 import type { ExtendedErrorHandlerArgs } from '@slack/bolt/dist/App.js';
 import type { Logger } from 'pino';
 import type { Metrics } from './adapters/http/metrics.js';
+import type { Reply } from './adapters/slack/response-url.js';
 import { asCodedError, ErrorCode } from './errors.js';
 
 /**
  * The one place a failed Slack request ends up: it is logged with its code, counted, and the user gets the
  * error's sentence privately (through response_url), never a stack trace or a silent failure.
  */
-export function registerErrorSink(app: App, logger: Logger, metrics: Metrics): void {
+export function registerErrorSink(app: App, logger: Logger, metrics: Metrics, reply: Reply): void {
   app.error(async ({ error, body }: ExtendedErrorHandlerArgs) => {
     const original =
       (error as { original?: unknown }).original ??
@@ -22,22 +23,12 @@ export function registerErrorSink(app: App, logger: Logger, metrics: Metrics): v
       'request failed',
     );
     if (!request.responseUrl) return;
-    try {
-      const response = await fetch(request.responseUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          response_type: 'ephemeral',
-          replace_original: false,
-          text: `:warning: ${coded.userMessage}`,
-        }),
-        signal: AbortSignal.timeout(5_000),
-      });
-      if (!response.ok)
-        logger.warn({ event: 'request.reply_failed', status: response.status }, 'could not tell the user');
-    } catch (replyError) {
-      logger.warn({ event: 'request.reply_failed', err: replyError }, 'could not tell the user');
-    }
+    await reply(request.responseUrl, {
+      text: `:warning: ${coded.userMessage}`,
+      replace_original: false,
+    }).catch((replyError: unknown) =>
+      logger.warn({ event: 'request.reply_failed', err: replyError }, 'could not tell the user'),
+    );
   });
 }
 

@@ -12,6 +12,7 @@ import { connectRedis, connectRedisForQueue, waitUntilReady } from './adapters/r
 import { redisFlagStore } from './adapters/redis/flag-store.js';
 import { redisKeys } from './adapters/redis/keys.js';
 import { slackFlagAnnouncer } from './adapters/slack/flag-announcer.js';
+import { responseUrlReplier } from './adapters/slack/response-url.js';
 import { slackUserGroups } from './adapters/slack/user-groups.js';
 import { verifySlackToken } from './adapters/slack/verify-token.js';
 import { type BotIdentity, createSlackApp, slackClientOptions } from './app.js';
@@ -123,12 +124,14 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     if (!known) retry();
   }
 
+  const reply = responseUrlReplier();
   const slack = createSlackApp({
     env,
     logger,
     metrics,
     routes: httpRoutes({ metrics, readiness }),
     identity: () => identity,
+    reply,
   });
 
   const reverts = flagRevertQueue(queueRedis, keys.queuePrefix(), onRedisError('queue'));
@@ -143,7 +146,7 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     newId: randomUUID,
     logger,
   });
-  registerCommands(slack.app, { flags });
+  registerCommands(slack.app, { flags, reply });
 
   const worker: Worker = flagRevertWorker(queueRedis, keys.queuePrefix(), async (job) => {
     const result = await flags.revert(job);
@@ -178,6 +181,7 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
         const closed = await settlesWithin(Promise.all([worker.close(), reverts.close()]), CLOSE_GRACE_MS);
         if (!closed)
           logger.warn({ event: 'queue.close_timeout' }, 'queue did not close in time; disconnecting');
+        reply.close();
         const quit = await settlesWithin(
           Promise.allSettled([redis.quit(), queueRedis.quit()]),
           CLOSE_GRACE_MS,

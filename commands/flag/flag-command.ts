@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { Reply } from '../../src/adapters/slack/response-url.js';
 import type { FlagService } from '../../src/services/flag-service.js';
 import {
   flagChangedReply,
@@ -14,6 +15,7 @@ import { parseFlagArgs } from './parse-flag-args.js';
 
 export interface FlagCommandDeps {
   flags: FlagService;
+  reply: Reply;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface FlagCommandDeps {
  * Help and input problems go back in the ack itself, so a typo costs no round trip.
  */
 export function flagCommand(deps: FlagCommandDeps) {
-  return async ({ command, ack, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+  return async ({ command, ack }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     const input = slashCommandSchema.parse(command);
     const parsed = parseFlagArgs(input.text);
     if (!parsed.ok) {
@@ -33,7 +35,9 @@ export function flagCommand(deps: FlagCommandDeps) {
       return;
     }
     await ack();
-    const reply = (message: SlackMessage) => respond({ response_type: 'ephemeral', ...message });
+    const responseUrl = input.response_url;
+    if (!responseUrl) throw new Error('slash command without response_url');
+    const reply = (message: SlackMessage) => deps.reply(responseUrl, message);
 
     const action = parsed.value;
     switch (action.kind) {
