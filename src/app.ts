@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { App, type CustomRoute, HTTPReceiver, type Receiver, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Metrics } from './adapters/http/metrics.js';
+import { summarizeRequest } from './adapters/slack/request-summary.js';
 import type { Reply } from './adapters/slack/response-url.js';
 import type { Env } from './config.js';
 import { registerErrorSink } from './error-sink.js';
@@ -70,7 +71,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   });
 
   app.use(async ({ body, next }) => {
-    const { kind, name } = classify(body);
+    const { kind, name } = summarizeRequest(body);
     const stopTimer = metrics.requestSeconds.startTimer({ kind, name });
     try {
       await next();
@@ -95,20 +96,4 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     },
     stop: () => app.stop() as Promise<void>,
   };
-}
-
-function classify(body: unknown): { kind: string; name: string } {
-  const record = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  if (typeof record.command === 'string') return { kind: 'command', name: record.command };
-  if (record.type === 'block_actions') {
-    const actions = record.actions as { action_id?: string }[] | undefined;
-    return { kind: 'action', name: actions?.[0]?.action_id ?? 'unknown' };
-  }
-  if (record.type === 'view_submission' || record.type === 'view_closed') {
-    return {
-      kind: 'view',
-      name: (record.view as { callback_id?: string } | undefined)?.callback_id ?? 'unknown',
-    };
-  }
-  return { kind: 'event', name: typeof record.type === 'string' ? record.type : 'unknown' };
 }

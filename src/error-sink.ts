@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import type { ExtendedErrorHandlerArgs } from '@slack/bolt/dist/App.js';
 import type { Logger } from 'pino';
 import type { Metrics } from './adapters/http/metrics.js';
+import { summarizeRequest } from './adapters/slack/request-summary.js';
 import type { Reply } from './adapters/slack/response-url.js';
 import { asCodedError, ErrorCode } from './errors.js';
 
@@ -16,10 +17,17 @@ export function registerErrorSink(app: App, logger: Logger, metrics: Metrics, re
       (error as { originals?: unknown[] }).originals?.[0] ??
       error;
     const coded = asCodedError(original);
-    const request = describeRequest(body);
+    const request = summarizeRequest(body);
     if (coded.code === ErrorCode.RedisUnavailable) metrics.redisErrors.inc();
     logger.error(
-      { event: 'request.failed', code: coded.code, err: original, ...request.fields },
+      {
+        event: 'request.failed',
+        code: coded.code,
+        err: original,
+        kind: request.kind,
+        name: request.name,
+        user: request.user,
+      },
       'request failed',
     );
     if (!request.responseUrl) return;
@@ -30,20 +38,4 @@ export function registerErrorSink(app: App, logger: Logger, metrics: Metrics, re
       logger.warn({ event: 'request.reply_failed', err: replyError }, 'could not tell the user'),
     );
   });
-}
-
-function describeRequest(body: unknown): { responseUrl?: string; fields: Record<string, string> } {
-  if (typeof body !== 'object' || body === null) return { fields: {} };
-  const record = body as Record<string, unknown>;
-  const user =
-    typeof record.user_id === 'string' ? record.user_id : (record.user as { id?: string } | undefined)?.id;
-  const responseUrl =
-    typeof record.response_url === 'string'
-      ? record.response_url
-      : (record.response_urls as { response_url?: string }[] | undefined)?.[0]?.response_url;
-  const fields: Record<string, string> = {};
-  if (user) fields.user = user;
-  if (typeof record.command === 'string') fields.command = record.command;
-  if (typeof record.type === 'string') fields.type = record.type;
-  return { ...(responseUrl ? { responseUrl } : {}), fields };
 }
