@@ -215,8 +215,12 @@ describe('/flag over the wire', () => {
     // Counted when the work after the ack finishes, which may be a moment after the reply left.
     await vi.waitFor(async () => {
       const metrics = await (await fetch(`${bot.url}/metrics`)).text();
-      expect(metrics).toMatch(/greenlight_slack_requests_total\{kind="command",name="\/flag",outcome="ok"\} 1/);
-      expect(metrics).toMatch(/greenlight_slack_request_duration_seconds_count\{kind="command",name="\/flag"\} 1/);
+      expect(metrics).toMatch(
+        /greenlight_slack_requests_total\{kind="command",name="\/flag",outcome="ok"\} 1/,
+      );
+      expect(metrics).toMatch(
+        /greenlight_slack_request_duration_seconds_count\{kind="command",name="\/flag"\} 1/,
+      );
     });
     const ready = await fetch(`${bot.url}/readyz`);
     expect(ready.status).toBe(200);

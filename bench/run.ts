@@ -1,0 +1,130 @@
+/**
+ * `npm run bench`: ack latency of greenlight against a bare Bolt app, then flag propagation to a flag client in
+ * another process; writes bench/results.md and bench/results.json. `npm run bench -- --quick` is a smoke run
+ * (few samples, results not written).
+ */
+import { execFileSync } from 'node:child_process';
+import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { testConfig } from '../test/helpers/config.js';
+import { startPrivateRedis } from '../test/helpers/private-redis.js';
+import { type AckLevel, runAckLatency } from './ack-latency.js';
+import { runFlagPropagation } from './flag-propagation.js';
+import { startFakeSlack } from './lib/fake-slack.js';
+import { type BenchResults, type Machine, TARGETS, writeResults } from './lib/report.js';
+
+const quick = process.argv.includes('--quick');
+const KEY_PREFIX = 'bench:';
+const FLAG = 'email_automation';
+
+const LEVELS: AckLevel[] = [
+  { id: 'c1', label: 'concurrency 1', plan: { kind: 'closed', concurrency: 1, total: quick ? 100 : 400 } },
+  {
+    id: 'c10',
+    label: 'concurrency 10',
+    plan: { kind: 'closed', concurrency: 10, total: quick ? 300 : 1_500 },
+  },
+  {
+    id: 'c100',
+    label: 'concurrency 100',
+    plan: { kind: 'closed', concurrency: 100, total: quick ? 500 : 3_000 },
+  },
+  {
+    id: 'r500',
+    label: '500 req/s (open)',
+    plan: { kind: 'open', ratePerSecond: 500, total: quick ? 500 : 1_000 },
+  },
+];
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function machine(): Machine {
+  const quiet = (command: string, args: string[]) => {
+    try {
+      return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return 'unknown';
+    }
+  };
+  return {
+    nproc: availableParallelism(),
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    platform: `${platform()} ${release()}`,
+    node: process.version,
+    redis: quiet('redis-server', ['--version']).split(' sha=')[0] ?? 'unknown',
+    commit: quiet('git', ['rev-parse', '--short', 'HEAD']),
+  };
+}
+
+async function main(): Promise<void> {
+  const startedAt = performance.now();
+  const redis = await startPrivateRedis();
+  const slack = await startFakeSlack();
+  try {
+    const flags = testConfig(redis.url, KEY_PREFIX).file.flags;
+    log(`private redis at ${redis.url}; fake Slack at ${slack.apiUrl}`);
+    const ackLatency = await runAckLatency({
+      redisUrl: redis.url,
+      keyPrefix: KEY_PREFIX,
+      slack,
+      rounds: quick ? 1 : 6,
+      levels: LEVELS,
+      log,
+    });
+    const propagation = await runFlagPropagation({
+      redisUrl: redis.url,
+      keyPrefix: KEY_PREFIX,
+      flagPrefix: flags.prefix,
+      channel: flags.channel,
+      flag: FLAG,
+      userId: 'U0ALICE',
+      slack,
+      samples: quick ? 20 : 200,
+      warmup: quick ? 20 : 300,
+      spacingMs: 20,
+      log,
+    });
+
+    const results: BenchResults = {
+      date: new Date().toISOString(),
+      machine: machine(),
+      durationSeconds: Math.round((performance.now() - startedAt) / 1_000),
+      targets: TARGETS,
+      verdict: {
+        ackLatency: ackLatency.levels.every((level) => level.ratioP99 <= TARGETS.ackRatioP99),
+        propagation: propagation.propagation.p99 <= TARGETS.propagationP99Ms,
+      },
+      ackLatency,
+      propagation,
+    };
+    if (quick) {
+      log('quick run: results not written');
+    } else {
+      writeResults(
+        results,
+        fileURLToPath(new URL('./results.json', import.meta.url)),
+        fileURLToPath(new URL('./results.md', import.meta.url)),
+      );
+      log('wrote bench/results.md and bench/results.json');
+    }
+    log(
+      `ack latency p99 ratio ${ackLatency.levels.map((level) => `${level.id}=${level.ratioP99}`).join(' ')} → ${results.verdict.ackLatency ? 'PASS' : 'FAIL'}; propagation p99 ${propagation.propagation.p99} ms → ${results.verdict.propagation ? 'PASS' : 'FAIL'}`,
+    );
+  } finally {
+    await slack.close();
+    await redis.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);
