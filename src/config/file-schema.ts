@@ -156,6 +156,12 @@ export const fileSchema = z
       }),
   })
   .superRefine((file, ctx) => {
+    if (file.rollback) {
+      checkInputCount(ctx, ['rollback', 'inputs'], 'rollback', file.rollback.inputs, [
+        ...GREENLIGHT_INPUTS,
+        'rollback_version',
+      ]);
+    }
     if (file.flags.protected.length > 0 && !file.environments[file.flags.approverEnvironment]) {
       ctx.addIssue({
         code: 'custom',
@@ -164,6 +170,8 @@ export const fileSchema = z
       });
     }
     for (const [index, step] of file.pipeline.entries()) {
+      const added = [...GREENLIGHT_INPUTS, ...(step.canary ? ['traffic_percentage'] : [])];
+      checkInputCount(ctx, ['pipeline', index, 'inputs'], step.id, step.inputs, added);
       for (const service of step.services ?? []) {
         if (!file.services[service]) {
           ctx.addIssue({
@@ -175,6 +183,38 @@ export const fileSchema = z
       }
     }
   });
+
+/** Inputs greenlight adds to every dispatch (SPEC, GitHub contract). */
+export const GREENLIGHT_INPUTS = ['environment', 'ref', 'greenlight_id'] as const;
+
+/** GitHub Enterprise Server accepts at most 10 workflow_dispatch inputs (github.com 25): refuse at load, not mid-deploy. */
+export const MAX_WORKFLOW_INPUTS = 10;
+
+function checkInputCount(
+  ctx: z.RefinementCtx,
+  path: (string | number)[],
+  phase: string,
+  inputs: Record<string, unknown>,
+  added: readonly string[],
+): void {
+  for (const name of added) {
+    if (name in inputs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, name],
+        message: `"${name}" is set by greenlight; remove it`,
+      });
+    }
+  }
+  const total = Object.keys(inputs).length + added.length;
+  if (total > MAX_WORKFLOW_INPUTS) {
+    ctx.addIssue({
+      code: 'custom',
+      path,
+      message: `phase "${phase}" would send ${total} workflow inputs (its ${Object.keys(inputs).length} plus ${added.join(', ')}); GitHub Enterprise Server accepts at most ${MAX_WORKFLOW_INPUTS}`,
+    });
+  }
+}
 
 export type FileConfig = z.infer<typeof fileSchema>;
 export type EnvironmentConfig = z.infer<typeof environment>;

@@ -66,6 +66,22 @@ surprise: true
       );
   });
 
+  it('refuses a phase that would send more than 10 workflow inputs, or sets one greenlight owns', () => {
+    const inputs = Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`input_${i}`, 'x']));
+    const result = loadConfig(
+      credentials,
+      dirWith(`${minimal}pipeline:
+  - { id: validation, title: Validation, inputs: { deployment_phase: validation, ref: main } }
+  - { id: traffic_switch, title: Traffic, inputs: ${JSON.stringify(inputs)}, canary: { steps: [5, 100] } }
+`),
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const text = result.problems.join('\n');
+    expect(text).toContain('pipeline[0].inputs.ref: "ref" is set by greenlight');
+    expect(text).toContain('pipeline[1].inputs: phase "traffic_switch" would send 11 workflow inputs');
+  });
+
   it('applies the documented defaults', () => {
     const result = loadConfig(credentials, dirWith(minimal));
     expect(result.ok).toBe(true);
