@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { FlagChangeEvent } from '../../domain/flags/flag-change-event.js';
 import {
@@ -9,8 +8,7 @@ import {
 } from '../../domain/flags/flag-state.js';
 import { AUDIT_MAX_LENGTH } from './audit-log.js';
 import type { RedisKeys } from './keys.js';
-
-const SET_FLAG_SCRIPT = readFileSync(new URL('./lua/set-flag.lua', import.meta.url), 'utf8');
+import { luaCommand } from './lua-script.js';
 
 export interface FlagWrite {
   name: string;
@@ -41,15 +39,8 @@ export interface FlagStore {
   scanNames(limit: number): Promise<string[]>;
 }
 
-type RedisWithSetFlag = Redis & {
-  greenlightSetFlag(...args: (string | number)[]): Promise<[string, string | null]>;
-};
-
 export function redisFlagStore(redis: Redis, keys: RedisKeys, channel: string): FlagStore {
-  const scripted = redis as RedisWithSetFlag;
-  if (typeof scripted.greenlightSetFlag !== 'function') {
-    redis.defineCommand('greenlightSetFlag', { numberOfKeys: 3, lua: SET_FLAG_SCRIPT });
-  }
+  const setFlag = luaCommand<[string, string | null]>(redis, 'set-flag', 3);
 
   return {
     async write(change) {
@@ -60,7 +51,7 @@ export function redisFlagStore(redis: Redis, keys: RedisKeys, channel: string): 
         reason: change.reason,
         at: change.at,
       };
-      const [status, old] = await scripted.greenlightSetFlag(
+      const [status, old] = await setFlag(
         keys.flag(change.name),
         keys.flagMeta(change.name),
         keys.audit(),

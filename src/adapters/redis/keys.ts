@@ -16,6 +16,16 @@ export interface RedisKeys {
   audit(): string;
   /** BullMQ's prefix for greenlight's queues. */
   queuePrefix(): string;
+  /** Hash {version, doc}: one deployment's state, replaced only by compare-and-set on its version. */
+  deployment(id: string): string;
+  /** Sorted set of deployment ids by request time, per environment: the registry's index. */
+  deploymentsOf(env: string): string;
+  /** The id of the one deployment running in an environment. */
+  activeDeployment(env: string): string;
+  /** List of deployment ids waiting for the environment, first in first out. */
+  deployQueue(env: string): string;
+  /** Hash {by, reason, at, until}: a manual lock on an environment (with a TTL when `until` is set). */
+  envLock(env: string): string;
 }
 
 export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
@@ -26,6 +36,11 @@ export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
     flagMeta: (name) => `${keyPrefix}flag:${name}`,
     audit: () => `${keyPrefix}audit`,
     queuePrefix: () => `${keyPrefix}bull`,
+    deployment: (id) => `${keyPrefix}deploy:${id}`,
+    deploymentsOf: (env) => `${keyPrefix}deploys:${env}`,
+    activeDeployment: (env) => `${keyPrefix}env:${env}:active`,
+    deployQueue: (env) => `${keyPrefix}env:${env}:queue`,
+    envLock: (env) => `${keyPrefix}env:${env}:lock`,
   };
 }
 
