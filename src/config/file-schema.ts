@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { workflowInputs } from '../domain/deploy/workflow-inputs.js';
 import { parseDuration } from '../domain/duration.js';
 import { DEFAULT_FLAG_CHANNEL, DEFAULT_FLAG_PREFIX } from '../domain/flags/flag-change-event.js';
 import { FLAG_NAME_PATTERN } from '../domain/flags/flag-name.js';
@@ -63,7 +64,7 @@ const environment = z.strictObject({
     .optional(),
 });
 
-const workflowInputs = z.record(
+const inputsSchema = z.record(
   z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/),
   z.union([z.string(), z.number(), z.boolean()]),
 );
@@ -80,7 +81,7 @@ const phase = z.strictObject({
   id: z.string().regex(/^[a-z][a-z0-9_]*$/, 'expected a phase id in snake_case'),
   title: z.string().min(1).max(75),
   workflow: z.string().min(1).optional(),
-  inputs: workflowInputs.default({}),
+  inputs: inputsSchema.default({}),
   services: z.array(z.string()).optional(),
   gate: z.literal('approval').optional(),
   monitor: duration.optional(),
@@ -122,7 +123,7 @@ export const fileSchema = z
     services: z.record(z.string(), z.strictObject({ health: z.array(healthCheck).default([]) })).default({}),
     pipeline: z.array(phase).default([]),
     rollback: z
-      .strictObject({ workflow: z.string().min(1).optional(), inputs: workflowInputs.default({}) })
+      .strictObject({ workflow: z.string().min(1).optional(), inputs: inputsSchema.default({}) })
       .optional(),
     analysis: z
       .strictObject({
@@ -157,10 +158,7 @@ export const fileSchema = z
   })
   .superRefine((file, ctx) => {
     if (file.rollback) {
-      checkInputCount(ctx, ['rollback', 'inputs'], 'rollback', file.rollback.inputs, [
-        ...GREENLIGHT_INPUTS,
-        'rollback_version',
-      ]);
+      checkInputs(ctx, ['rollback', 'inputs'], 'rollback', file.rollback.inputs, ['rollback_version']);
     }
     if (file.flags.protected.length > 0 && !file.environments[file.flags.approverEnvironment]) {
       ctx.addIssue({
@@ -170,8 +168,13 @@ export const fileSchema = z
       });
     }
     for (const [index, step] of file.pipeline.entries()) {
-      const added = [...GREENLIGHT_INPUTS, ...(step.canary ? ['traffic_percentage'] : [])];
-      checkInputCount(ctx, ['pipeline', index, 'inputs'], step.id, step.inputs, added);
+      checkInputs(
+        ctx,
+        ['pipeline', index, 'inputs'],
+        step.id,
+        step.inputs,
+        step.canary ? ['traffic_percentage'] : [],
+      );
       for (const service of step.services ?? []) {
         if (!file.services[service]) {
           ctx.addIssue({
@@ -184,36 +187,20 @@ export const fileSchema = z
     }
   });
 
-/** Inputs greenlight adds to every dispatch (SPEC, GitHub contract). */
-export const GREENLIGHT_INPUTS = ['environment', 'ref', 'greenlight_id'] as const;
-
-/** GitHub Enterprise Server accepts at most 10 workflow_dispatch inputs (github.com 25): refuse at load, not mid-deploy. */
-export const MAX_WORKFLOW_INPUTS = 10;
-
-function checkInputCount(
+/** Refuses at load, not mid-deploy, a phase whose dispatch GitHub would reject (SPEC: at most 10 inputs). */
+function checkInputs(
   ctx: z.RefinementCtx,
   path: (string | number)[],
   phase: string,
-  inputs: Record<string, unknown>,
+  inputs: Record<string, string | number | boolean>,
   added: readonly string[],
 ): void {
-  for (const name of added) {
-    if (name in inputs) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [...path, name],
-        message: `"${name}" is set by greenlight; remove it`,
-      });
-    }
-  }
-  const total = Object.keys(inputs).length + added.length;
-  if (total > MAX_WORKFLOW_INPUTS) {
-    ctx.addIssue({
-      code: 'custom',
-      path,
-      message: `phase "${phase}" would send ${total} workflow inputs (its ${Object.keys(inputs).length} plus ${added.join(', ')}); GitHub Enterprise Server accepts at most ${MAX_WORKFLOW_INPUTS}`,
-    });
-  }
+  const placeholders = Object.fromEntries(added.map((name) => [name, '']));
+  const result = workflowInputs(
+    { ...inputs, ...placeholders },
+    { environment: '', ref: '', greenlightId: '' },
+  );
+  if (!result.ok) ctx.addIssue({ code: 'custom', path, message: `phase "${phase}": ${result.message}` });
 }
 
 export type FileConfig = z.infer<typeof fileSchema>;

@@ -87,7 +87,7 @@ describe('versioned documents', () => {
     expect(await store().replace('a', 1, { step: 2 })).toEqual({ ok: true, version: 2 });
     expect(await store().replace('a', 1, { step: 3 })).toEqual({ ok: false, currentVersion: 2 });
     expect(await store().get('a')).toEqual({ value: { step: 2 }, version: 2 });
-    expect(await redis.zrange(`${prefix}index`, 0, -1)).toEqual(['a']);
+    expect(await redis.zrange(`${prefix}index`, '0', '-1')).toEqual(['a']);
   });
 
   it('lets exactly one of two racing writers win', async () => {

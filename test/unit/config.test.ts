@@ -78,8 +78,10 @@ surprise: true
     expect(result.ok).toBe(false);
     if (result.ok) return;
     const text = result.problems.join('\n');
-    expect(text).toContain('pipeline[0].inputs.ref: "ref" is set by greenlight');
-    expect(text).toContain('pipeline[1].inputs: phase "traffic_switch" would send 11 workflow inputs');
+    expect(text).toContain('pipeline[0].inputs: phase "validation": Input `ref` is set by greenlight itself');
+    expect(text).toContain(
+      'pipeline[1].inputs: phase "traffic_switch": This phase would send 11 workflow inputs',
+    );
   });
 
   it('applies the documented defaults', () => {

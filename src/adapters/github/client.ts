@@ -1,0 +1,113 @@
+import { retry } from '@octokit/plugin-retry';
+import { type ThrottlingOptions, throttling } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
+
+const GreenlightOctokit = Octokit.plugin(retry, throttling);
+
+/** The Octokit greenlight talks to GitHub with: REST methods, retries for 5xx, waits for rate limits. */
+export type GitHubClient = InstanceType<typeof GreenlightOctokit>;
+
+/** The part of a pino logger the client uses; it is only ever given method, route and timings, never headers. */
+export interface GitHubClientLogger {
+  warn(fields: object, message: string): void;
+  debug?(fields: object, message: string): void;
+}
+
+export interface RateLimitEvent {
+  kind: 'primary' | 'secondary';
+  method: string;
+  /** The route template (`/repos/{owner}/{repo}/…`), so metrics group by endpoint. */
+  route: string;
+  retryAfterSeconds: number;
+  /** Retries already made for this request. */
+  retryCount: number;
+  willRetry: boolean;
+}
+
+export interface GitHubClientOptions {
+  token: string;
+  /** REST base URL; on Enterprise Server it has a path, e.g. `https://ghe.example.com/api/v3`. */
+  baseUrl?: string;
+  logger?: GitHubClientLogger;
+  /** How often one request is retried after a 5xx, a network failure or a rate limit. Default 3. */
+  retries?: number;
+  /** Told about every rate limit GitHub reports, e.g. to count them in /metrics. */
+  onRateLimit?: (event: RateLimitEvent) => void;
+  /**
+   * Milliseconds per second of waiting: GitHub's `retry-after` and the retry plugin's backoff (1, 4, 9 s…) are
+   * multiplied by it. 1000 in production; tests pass 0 so that nothing sleeps.
+   */
+  retryAfterBaseValue?: number;
+  /** A rate limit that resets later than this is not waited for: the request fails and the caller retries later. */
+  maxRateLimitWaitSeconds?: number;
+  /**
+   * GitHub asks integrations to leave a second between mutating requests, and the throttling plugin does so
+   * (process-wide). Tests turn it off. Default true.
+   */
+  spaceWrites?: boolean;
+}
+
+/**
+ * Statuses the retry plugin must not repeat: client errors mean the request itself is wrong, 409 is an answer
+ * (a run already finished, a merge conflict), and 403/429 rate limits belong to the throttling plugin, which
+ * waits as long as GitHub asks instead of hammering it — GitHub may block integrations that do.
+ */
+const DO_NOT_RETRY = [400, 401, 403, 404, 409, 410, 422, 429, 451];
+
+/**
+ * Stands in for the throttling plugin's write and notification queues when `spaceWrites` is off: it runs every
+ * job at once. The plugin only calls `group.key(id).schedule(options, job)` on them.
+ */
+const UNSPACED_GROUP = {
+  key: () => ({ schedule: (_options: unknown, job: () => unknown) => job() }),
+} as unknown as NonNullable<ThrottlingOptions['write']>;
+
+/**
+ * Builds the Octokit every GitHub adapter shares. Transient failures are retried here, boundedly, so a single
+ * 502 or secondary rate limit never reaches a deployment; what is still failing after that is thrown, and the
+ * token never appears in a log line (only method and route are logged).
+ */
+export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
+  const retries = options.retries ?? 3;
+  const retryAfterBaseValue = options.retryAfterBaseValue ?? 1000;
+  const maxWait = options.maxRateLimitWaitSeconds ?? 15 * 60;
+  const logger = options.logger;
+
+  const onLimit =
+    (kind: RateLimitEvent['kind']) =>
+    (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+      const event: RateLimitEvent = {
+        kind,
+        method: request.method,
+        route: request.url,
+        retryAfterSeconds: retryAfter,
+        retryCount,
+        willRetry: retryCount < retries && retryAfter <= maxWait,
+      };
+      logger?.warn({ event: 'github_rate_limited', ...event }, `GitHub ${kind} rate limit`);
+      options.onRateLimit?.(event);
+      return event.willRetry;
+    };
+
+  const debug = (message: string) => logger?.debug?.({ event: 'github_request' }, message);
+  return new GreenlightOctokit({
+    auth: options.token,
+    userAgent: 'greenlight',
+    ...(options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : {}),
+    // Octokit's `debug` receives the full request options, headers included: it is dropped, never logged.
+    log: {
+      debug: () => {},
+      info: debug,
+      warn: (message: string) => logger?.warn({ event: 'github_client_warning' }, message),
+      error: debug,
+    },
+    retry: { retries, retryAfterBaseValue, doNotRetry: DO_NOT_RETRY },
+    throttle: {
+      id: 'greenlight',
+      retryAfterBaseValue,
+      onRateLimit: onLimit('primary'),
+      onSecondaryRateLimit: onLimit('secondary'),
+      ...(options.spaceWrites === false ? { write: UNSPACED_GROUP, notifications: UNSPACED_GROUP } : {}),
+    },
+  });
+}

@@ -1,0 +1,208 @@
+import type { Octokit } from '@octokit/rest';
+import { z } from 'zod';
+import {
+  GitHubUnexpectedResponseError,
+  githubMessage,
+  githubStatus,
+  isRateLimited,
+} from './github-errors.js';
+
+type Repos = Octokit['rest']['repos'];
+
+/** The only Deployments calls greenlight makes. */
+export interface DeploymentsOctokit {
+  rest: { repos: Pick<Repos, 'createDeployment' | 'createDeploymentStatus'> };
+}
+
+export interface DeploymentRequest {
+  owner: string;
+  repo: string;
+  ref: string;
+  environment: string;
+  description: string;
+  /** Stored with the deployment for other tools to read (greenlight's deployment id, the plan…). */
+  payload: Record<string, unknown>;
+}
+
+export interface DeploymentRef {
+  owner: string;
+  repo: string;
+  deploymentId: number;
+}
+
+export type CreateDeploymentResult =
+  | { ok: true; deploymentId: number }
+  | {
+      ok: false;
+      reason: 'merge_conflict' | 'auto_merged' | 'ref_not_found' | 'invalid' | 'forbidden' | 'not_found';
+      message: string;
+    };
+
+/** The states greenlight reports; GitHub's environment page shows the latest. */
+export type DeploymentState = 'queued' | 'in_progress' | 'success' | 'failure' | 'inactive' | 'error';
+
+export interface DeploymentStatusDetails {
+  /** Where the phase's output is: the workflow run page. */
+  logUrl?: string;
+  environmentUrl?: string;
+  description?: string;
+}
+
+export type DeploymentStatusResult =
+  | { ok: true; statusId: number }
+  | { ok: false; reason: 'deployment_not_found' | 'forbidden' | 'invalid'; message: string };
+
+/** Every greenlight deployment as a GitHub Deployment, so GitHub's environment page tells the same story. */
+export interface Deployments {
+  createDeployment(request: DeploymentRequest): Promise<CreateDeploymentResult>;
+  setDeploymentStatus(
+    deployment: DeploymentRef,
+    state: DeploymentState,
+    details?: DeploymentStatusDetails,
+  ): Promise<DeploymentStatusResult>;
+}
+
+/** GitHub rejects a status description over 140 characters with 422; a long one is cut, not lost. */
+export const MAX_STATUS_DESCRIPTION = 140;
+
+const created = z.object({ id: z.number().int().positive() });
+const merged = z.object({ message: z.string().optional() });
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * GitHub Deployments and their statuses. The deployment is created with `auto_merge: false` and
+ * `required_contexts: []`: greenlight has already decided to deploy, and GitHub must neither merge the default
+ * branch into the ref nor wait for commit checks. What GitHub refuses comes back as a result; 5xx and rate
+ * limits were already retried by the client, and what is still failing is thrown.
+ */
+export function githubDeployments(octokit: DeploymentsOctokit): Deployments {
+  return {
+    async createDeployment({ owner, repo, ref, environment, description, payload }) {
+      let status: number;
+      let data: unknown;
+      try {
+        const response = await octokit.rest.repos.createDeployment({
+          owner,
+          repo,
+          ref,
+          environment,
+          description,
+          payload,
+          auto_merge: false,
+          required_contexts: [],
+        });
+        status = response.status;
+        data = response.data;
+      } catch (error) {
+        return deploymentRefused(error, { owner, repo, ref });
+      }
+      if (status === 202) {
+        // 202 means GitHub merged the default branch into the ref instead of deploying (auto-merge).
+        const message =
+          merged.safeParse(data).data?.message ?? 'GitHub merged the default branch into the ref.';
+        return {
+          ok: false,
+          reason: 'auto_merged',
+          message: `GitHub did not create the deployment (${message}); deploy again to use the merged commit.`,
+        };
+      }
+      const deployment = created.safeParse(data);
+      if (!deployment.success)
+        throw new GitHubUnexpectedResponseError('POST /repos/{owner}/{repo}/deployments', deployment.error);
+      return { ok: true, deploymentId: deployment.data.id };
+    },
+
+    async setDeploymentStatus({ owner, repo, deploymentId }, state, details = {}) {
+      let data: unknown;
+      try {
+        const response = await octokit.rest.repos.createDeploymentStatus({
+          owner,
+          repo,
+          deployment_id: deploymentId,
+          state,
+          ...(details.logUrl ? { log_url: details.logUrl } : {}),
+          ...(details.environmentUrl ? { environment_url: details.environmentUrl } : {}),
+          ...(details.description
+            ? { description: truncate(details.description, MAX_STATUS_DESCRIPTION) }
+            : {}),
+        });
+        data = response.data;
+      } catch (error) {
+        const status = githubStatus(error);
+        if (status === 404)
+          return {
+            ok: false,
+            reason: 'deployment_not_found',
+            message: `GitHub has no deployment ${deploymentId} in ${owner}/${repo}; it may have been deleted.`,
+          };
+        if (status === 403 && !isRateLimited(error))
+          return {
+            ok: false,
+            reason: 'forbidden',
+            message: `The GitHub token may not update deployments in ${owner}/${repo} (${githubMessage(error)}): give it deployments:write.`,
+          };
+        if (status === 422)
+          return {
+            ok: false,
+            reason: 'invalid',
+            message: `GitHub refused the deployment status \`${state}\` (${githubMessage(error)}).`,
+          };
+        throw error;
+      }
+      const status = created.safeParse(data);
+      if (!status.success)
+        throw new GitHubUnexpectedResponseError(
+          'POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+          status.error,
+        );
+      return { ok: true, statusId: status.data.id };
+    },
+  };
+}
+
+function deploymentRefused(
+  error: unknown,
+  { owner, repo, ref }: { owner: string; repo: string; ref: string },
+): CreateDeploymentResult {
+  const status = githubStatus(error);
+  const said = githubMessage(error);
+  switch (status) {
+    case 409:
+      // With auto_merge off and no required contexts this should not happen, but GitHub documents it.
+      return {
+        ok: false,
+        reason: 'merge_conflict',
+        message: `GitHub would not deploy \`${ref}\` (${said}): bring the ref up to date with the default branch and deploy again.`,
+      };
+    case 422:
+      if (/no ref found|ref.*not found/i.test(said))
+        return {
+          ok: false,
+          reason: 'ref_not_found',
+          message: `GitHub found no branch, tag or commit \`${ref}\` in ${owner}/${repo}: check the ref.`,
+        };
+      return {
+        ok: false,
+        reason: 'invalid',
+        message: `GitHub refused the deployment of \`${ref}\` (${said}).`,
+      };
+    case 404:
+      return {
+        ok: false,
+        reason: 'not_found',
+        message: `GitHub has no repository ${owner}/${repo}, or the token cannot see it: check github.owner and github.repo in greenlight.yml.`,
+      };
+    case 403:
+      if (isRateLimited(error)) throw error;
+      return {
+        ok: false,
+        reason: 'forbidden',
+        message: `The GitHub token may not create deployments in ${owner}/${repo} (${said}): give it deployments:write.`,
+      };
+    default:
+      throw error;
+  }
+}

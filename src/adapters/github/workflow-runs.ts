@@ -1,0 +1,388 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Octokit } from '@octokit/rest';
+import { z } from 'zod';
+import { MAX_WORKFLOW_INPUTS } from '../../domain/deploy/workflow-inputs.js';
+import {
+  GitHubUnexpectedResponseError,
+  githubMessage,
+  githubStatus,
+  isRateLimited,
+  isTransientGitHubError,
+} from './github-errors.js';
+
+type Actions = Octokit['rest']['actions'];
+
+/** The only Actions calls greenlight makes; tests and callers can hand in anything that has them. */
+export interface WorkflowRunsOctokit {
+  rest: {
+    actions: Pick<
+      Actions,
+      'createWorkflowDispatch' | 'listWorkflowRuns' | 'getWorkflowRun' | 'cancelWorkflowRun'
+    >;
+  };
+}
+
+export interface RepoRef {
+  owner: string;
+  repo: string;
+}
+
+export interface RunRef extends RepoRef {
+  runId: number;
+}
+
+export interface DispatchRequest extends RepoRef {
+  /** Workflow file name (`production-deployment.yml`) or numeric id. */
+  workflow: string;
+  ref: string;
+  /** Built by `workflowInputs`: must hold `greenlight_id` equal to `correlationId`. */
+  inputs: Readonly<Record<string, string>>;
+  /**
+   * Unique per dispatch (deployment, phase and attempt): a retried phase that reused it could be matched to the
+   * earlier run.
+   */
+  correlationId: string;
+  /** Just before the dispatch: runs created earlier are not this one. */
+  dispatchedAfter: Date;
+}
+
+export type DispatchFailure =
+  | 'too_many_inputs'
+  | 'invalid_inputs'
+  | 'workflow_not_found'
+  | 'ref_not_found'
+  | 'not_dispatchable'
+  | 'forbidden'
+  | 'unauthorized'
+  | 'rejected'
+  | 'run_not_found';
+
+export type DispatchResult =
+  | { ok: true; runId: number; htmlUrl: string; via: 'return_run_details' | 'correlation' }
+  | { ok: false; reason: DispatchFailure; message: string };
+
+export interface WorkflowRun {
+  id: number;
+  /** queued, in_progress, waiting, requested, pending, completed… (GitHub's words, kept as given). */
+  status: string | null;
+  /** Set once `status` is `completed`: success, failure, cancelled, timed_out, startup_failure… */
+  conclusion: string | null;
+  htmlUrl: string;
+  runStartedAt?: string;
+  updatedAt: string;
+}
+
+export type RunSnapshot =
+  | { status: 'not_modified' }
+  | { status: 'ok'; etag?: string; run: WorkflowRun }
+  | { status: 'not_found' };
+
+export type CancelResult =
+  | { ok: true; state: 'cancel_requested' | 'already_finished' }
+  | { ok: false; reason: 'run_not_found' | 'forbidden'; message: string };
+
+/** Phases as GitHub Actions runs: start one, watch it, stop it. */
+export interface WorkflowRuns {
+  dispatch(request: DispatchRequest): Promise<DispatchResult>;
+  /** With the `etag` of the last answer, an unchanged run costs a 304 that does not count against the rate limit. */
+  getRun(run: RunRef, etag?: string): Promise<RunSnapshot>;
+  /** A 202 only asks GitHub to cancel: keep polling until the run is `completed`. */
+  cancelRun(run: RunRef): Promise<CancelResult>;
+}
+
+export interface WorkflowRunsOptions {
+  sleep?: (ms: number) => Promise<void>;
+  /** Waits before each look for a dispatched run; it shows up in the list a few seconds after the dispatch. */
+  findRunDelaysMs?: readonly number[];
+  /** Dispatches tried when GitHub answers 5xx (each followed by a look for the run, so none is doubled). */
+  dispatchAttempts?: number;
+  /** Our clock and GitHub's may disagree by this much; the correlation id, not the time, picks the run. */
+  clockSkewMs?: number;
+}
+
+const githubId = z.number().int().positive();
+
+const dispatchResponse = z.object({ workflow_run_id: githubId, run_url: z.string(), html_url: z.string() });
+
+const workflowRun = z.object({
+  id: githubId,
+  name: z.string().nullish(),
+  display_title: z.string().optional(),
+  status: z.string().nullable(),
+  conclusion: z.string().nullable(),
+  html_url: z.string(),
+  run_started_at: z.string().optional(),
+  updated_at: z.string(),
+});
+
+const workflowRunList = z.object({ total_count: z.number(), workflow_runs: z.array(workflowRun) });
+
+function toRun(run: z.infer<typeof workflowRun>): WorkflowRun {
+  return {
+    id: run.id,
+    status: run.status,
+    conclusion: run.conclusion,
+    htmlUrl: run.html_url,
+    ...(run.run_started_at ? { runStartedAt: run.run_started_at } : {}),
+    updatedAt: run.updated_at,
+  };
+}
+
+/**
+ * What a run means for the deployment. Only `success` succeeds: `neutral`, `skipped`, `timed_out`,
+ * `action_required` and the rest fail it, because a phase that did not clearly deploy must not count as deployed.
+ */
+export function runOutcome(
+  run: Pick<WorkflowRun, 'status' | 'conclusion'>,
+): 'running' | 'succeeded' | 'failed' | 'cancelled' {
+  if (run.status !== 'completed') return 'running';
+  if (run.conclusion === 'success') return 'succeeded';
+  return run.conclusion === 'cancelled' ? 'cancelled' : 'failed';
+}
+
+/** `branch=` filters on `head_branch`, which holds the short name for both branches and tags. */
+function branchFilter(ref: string): string | undefined {
+  if (/^[0-9a-f]{40}$/i.test(ref)) return undefined;
+  return ref.replace(/^refs\/(heads|tags)\//, '');
+}
+
+type Posted =
+  | { kind: 'details'; runId: number; htmlUrl: string }
+  | { kind: 'accepted' }
+  | { kind: 'details_unsupported' }
+  | { kind: 'transient'; error: unknown }
+  | { kind: 'rejected'; reason: DispatchFailure; message: string };
+
+/**
+ * Dispatches phases as `workflow_dispatch` runs and tracks them. The run id comes from `return_run_details`
+ * (github.com since February 2026); a server that does not know that parameter (Enterprise Server answers 422)
+ * is remembered and the run is found instead by the `greenlight_id` input, which only works when the workflow
+ * puts it in its title:
+ *
+ * ```yaml
+ * run-name: "Deploy ${{ inputs.environment }} (${{ inputs.greenlight_id }})"
+ * ```
+ *
+ * A dispatch is not idempotent, so it is never blindly retried: after a 5xx greenlight first looks for the run
+ * it may have started, and dispatches again only when there is none.
+ */
+export function githubWorkflowRuns(
+  octokit: WorkflowRunsOctokit,
+  options: WorkflowRunsOptions = {},
+): WorkflowRuns {
+  const sleep = options.sleep ?? ((ms: number) => delay(ms));
+  const findRunDelaysMs = options.findRunDelaysMs ?? [1000, 2000, 3000, 5000, 8000, 13000];
+  const dispatchAttempts = options.dispatchAttempts ?? 3;
+  const clockSkewMs = options.clockSkewMs ?? 60_000;
+  let runDetailsSupported = true;
+
+  const post = async (request: DispatchRequest, withDetails: boolean): Promise<Posted> => {
+    const { owner, repo, workflow, ref, inputs } = request;
+    try {
+      const response = await octokit.rest.actions.createWorkflowDispatch({
+        owner,
+        repo,
+        workflow_id: workflow,
+        ref,
+        inputs: { ...inputs },
+        ...(withDetails ? { return_run_details: true } : {}),
+        // Octokit would repeat a 5xx on its own and could start the phase twice; dispatch() decides instead.
+        request: { retries: 0 },
+      });
+      // A server that ignores the parameter answers 204, and so does a 200 without the fields: look the run up.
+      const details = dispatchResponse.safeParse(response.data);
+      return details.success
+        ? { kind: 'details', runId: details.data.workflow_run_id, htmlUrl: details.data.html_url }
+        : { kind: 'accepted' };
+    } catch (error) {
+      return classifyDispatchError(error, request, withDetails);
+    }
+  };
+
+  const findRun = async (request: DispatchRequest): Promise<WorkflowRun | undefined> => {
+    const since = new Date(request.dispatchedAfter.getTime() - clockSkewMs)
+      .toISOString()
+      .replace(/\.\d+Z$/, 'Z');
+    const branch = branchFilter(request.ref);
+    for (const wait of findRunDelaysMs) {
+      await sleep(wait);
+      const response = await octokit.rest.actions.listWorkflowRuns({
+        owner: request.owner,
+        repo: request.repo,
+        workflow_id: request.workflow,
+        event: 'workflow_dispatch',
+        created: `>=${since}`,
+        ...(branch ? { branch } : {}),
+        exclude_pull_requests: true,
+        per_page: 50,
+      });
+      const list = workflowRunList.safeParse(response.data);
+      if (!list.success)
+        throw new GitHubUnexpectedResponseError(
+          'GET /repos/{owner}/{repo}/actions/workflows/{workflow}/runs',
+          list.error,
+        );
+      const match = list.data.workflow_runs.find(
+        (run) =>
+          run.display_title?.includes(request.correlationId) || run.name?.includes(request.correlationId),
+      );
+      if (match) return toRun(match);
+    }
+    return undefined;
+  };
+
+  const notFound = (request: DispatchRequest): DispatchResult => ({
+    ok: false,
+    reason: 'run_not_found',
+    message: `The workflow \`${request.workflow}\` was dispatched, but greenlight could not find its run: give the workflow \`run-name: "… \${{ inputs.greenlight_id }}"\` so the run can be recognised, and check its runs on GitHub.`,
+  });
+
+  return {
+    async dispatch(request) {
+      const invalid = checkDispatchInputs(request);
+      if (invalid) return invalid;
+      for (let attempt = 1; ; attempt += 1) {
+        let posted = await post(request, runDetailsSupported);
+        if (posted.kind === 'details_unsupported') {
+          // Nothing was dispatched; this server will not know the parameter next time either.
+          runDetailsSupported = false;
+          posted = await post(request, false);
+        }
+        switch (posted.kind) {
+          case 'details':
+            return { ok: true, runId: posted.runId, htmlUrl: posted.htmlUrl, via: 'return_run_details' };
+          case 'rejected':
+            return { ok: false, reason: posted.reason, message: posted.message };
+          case 'accepted': {
+            const run = await findRun(request);
+            return run
+              ? { ok: true, runId: run.id, htmlUrl: run.htmlUrl, via: 'correlation' }
+              : notFound(request);
+          }
+          case 'transient': {
+            const run = await findRun(request);
+            if (run) return { ok: true, runId: run.id, htmlUrl: run.htmlUrl, via: 'correlation' };
+            if (attempt >= dispatchAttempts) throw posted.error;
+          }
+        }
+      }
+    },
+
+    async getRun({ owner, repo, runId }, etag) {
+      let data: unknown;
+      let responseEtag: string | undefined;
+      try {
+        const response = await octokit.rest.actions.getWorkflowRun({
+          owner,
+          repo,
+          run_id: runId,
+          ...(etag ? { headers: { 'if-none-match': etag } } : {}),
+        });
+        data = response.data;
+        responseEtag = response.headers.etag;
+      } catch (error) {
+        // Octokit throws on 304 like on any non-2xx; for a conditional request it is the cheap, common answer.
+        if (githubStatus(error) === 304) return { status: 'not_modified' };
+        if (githubStatus(error) === 404) return { status: 'not_found' };
+        throw error;
+      }
+      const run = workflowRun.safeParse(data);
+      if (!run.success)
+        throw new GitHubUnexpectedResponseError('GET /repos/{owner}/{repo}/actions/runs/{run_id}', run.error);
+      return { status: 'ok', ...(responseEtag ? { etag: responseEtag } : {}), run: toRun(run.data) };
+    },
+
+    async cancelRun({ owner, repo, runId }) {
+      try {
+        await octokit.rest.actions.cancelWorkflowRun({ owner, repo, run_id: runId });
+        return { ok: true, state: 'cancel_requested' };
+      } catch (error) {
+        const status = githubStatus(error);
+        // 409: "Cannot cancel a workflow run that is completed." — the run is already where Abort wants it.
+        if (status === 409) return { ok: true, state: 'already_finished' };
+        if (status === 404)
+          return {
+            ok: false,
+            reason: 'run_not_found',
+            message: `GitHub has no workflow run ${runId} in ${owner}/${repo}.`,
+          };
+        if (status === 403 && !isRateLimited(error))
+          return {
+            ok: false,
+            reason: 'forbidden',
+            message: `The GitHub token may not cancel runs in ${owner}/${repo} (${githubMessage(error)}): give it actions:write.`,
+          };
+        throw error;
+      }
+    },
+  };
+}
+
+function checkDispatchInputs(request: DispatchRequest): DispatchResult | undefined {
+  const count = Object.keys(request.inputs).length;
+  if (count > MAX_WORKFLOW_INPUTS)
+    return {
+      ok: false,
+      reason: 'too_many_inputs',
+      message: `The phase has ${count} workflow inputs but GitHub accepts at most ${MAX_WORKFLOW_INPUTS}; drop ${count - MAX_WORKFLOW_INPUTS} from its inputs in greenlight.yml.`,
+    };
+  if (request.inputs.greenlight_id !== request.correlationId)
+    return {
+      ok: false,
+      reason: 'invalid_inputs',
+      message:
+        'The `greenlight_id` input must carry the correlation id, or the run could not be found; build inputs with workflowInputs().',
+    };
+  return undefined;
+}
+
+function classifyDispatchError(error: unknown, request: DispatchRequest, withDetails: boolean): Posted {
+  const status = githubStatus(error);
+  const said = githubMessage(error);
+  const where = `\`${request.workflow}\` in ${request.owner}/${request.repo}`;
+  if (status === 422 && withDetails && /return_run_details/i.test(said))
+    return { kind: 'details_unsupported' };
+  if (isRateLimited(error)) throw error; // the client already waited as long as it was allowed to
+  if (isTransientGitHubError(error)) return { kind: 'transient', error };
+  const rejected = (reason: DispatchFailure, message: string): Posted => ({
+    kind: 'rejected',
+    reason,
+    message,
+  });
+  switch (status) {
+    case 401:
+      return rejected(
+        'unauthorized',
+        'GitHub rejected the token: set GITHUB_TOKEN to a valid token with actions:write, deployments:write, contents:read.',
+      );
+    case 403:
+      return rejected(
+        'forbidden',
+        `The GitHub token may not dispatch ${where} (GitHub said: ${said}): give it actions:write on that repository.`,
+      );
+    case 404:
+      return rejected(
+        'workflow_not_found',
+        `GitHub has no workflow ${where}, or the token cannot see that repository: check github.workflow in greenlight.yml and the token's repository access.`,
+      );
+    case 422:
+      if (/no ref found|ref.*not found/i.test(said))
+        return rejected(
+          'ref_not_found',
+          `GitHub found no branch or tag \`${request.ref}\` to run ${where} on: check the ref.`,
+        );
+      if (/workflow_dispatch/i.test(said))
+        return rejected(
+          'not_dispatchable',
+          `The workflow ${where} has no \`workflow_dispatch\` trigger on \`${request.ref}\`: add one with the inputs greenlight sends.`,
+        );
+      if (/\binputs?\b/i.test(said))
+        return rejected(
+          'invalid_inputs',
+          `The workflow ${where} refused the inputs (GitHub said: ${said}): declare every input greenlight sends (phase inputs, environment, ref, greenlight_id) under \`on.workflow_dispatch.inputs\`.`,
+        );
+      return rejected('rejected', `GitHub refused to dispatch ${where} (GitHub said: ${said}).`);
+    default:
+      throw error;
+  }
+}
