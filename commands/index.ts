@@ -1,12 +1,27 @@
 import type { App } from '@slack/bolt';
-import { type FlagCommandDeps, flagCommand } from './flag/flag-command.js';
+import type { WebClient } from '@slack/web-api';
+import type { Reply } from '../src/adapters/slack/response-url.js';
+import type { DeployService } from '../src/services/deploy/deploy-service.js';
+import type { FlagService } from '../src/services/flag-service.js';
+import { registerDeployActions } from './deploy/deploy-actions.js';
+import { deployCommand } from './deploy/deploy-command.js';
+import { flagCommand } from './flag/flag-command.js';
 
-export type CommandDeps = FlagCommandDeps;
+export interface CommandDeps {
+  flags: FlagService;
+  /** Absent when greenlight.yml has no `github` section: /deploy then says how to set it up. */
+  deploys: DeployService | undefined;
+  reply: Reply;
+  client: Pick<WebClient, 'views' | 'chat'>;
+}
 
 /** The slash commands greenlight serves; manifest.yml must declare exactly these (a test keeps them equal). */
-export const SLASH_COMMANDS = ['/flag'] as const;
+export const SLASH_COMMANDS = ['/flag', '/deploy'] as const;
 
-/** The only place that calls app.command(...). */
+/** The only place that registers listeners: commands, button actions and modal submissions. */
 export function registerCommands(app: App, deps: CommandDeps): void {
   app.command('/flag', flagCommand(deps));
+  app.command('/deploy', deployCommand(deps));
+  if (deps.deploys)
+    registerDeployActions(app, { deploys: deps.deploys, reply: deps.reply, client: deps.client });
 }

@@ -16,6 +16,7 @@ import { responseUrlReplier } from './adapters/slack/response-url.js';
 import { slackUserGroups } from './adapters/slack/user-groups.js';
 import { verifySlackToken } from './adapters/slack/verify-token.js';
 import { type BotIdentity, createSlackApp, slackClientOptions } from './app.js';
+import { composeDeploys, type DeployComposition } from './compose/deploys.js';
 import type { Config } from './config.js';
 import { boltLogger } from './logger.js';
 import { FlagService } from './services/flag-service.js';
@@ -26,6 +27,8 @@ export interface RuntimeOptions {
   now?: () => number;
   /** Skip the start-up auth.test (tests that fake Slack pass a fixed identity). */
   botIdentity?: BotIdentity;
+  /** Tests shorten GitHub's waits. */
+  github?: DeployComposition['github'];
   /** How long start-up waits for Redis before starting not-ready (default 5 s). */
   redisWaitMs?: number;
 }
@@ -134,19 +137,35 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     reply,
   });
 
+  const audit = redisAuditLog(redis, keys);
+  const access = permissions(file.environments, slackUserGroups(web, now));
   const reverts = flagRevertQueue(queueRedis, keys.queuePrefix(), onRedisError('queue'));
   const flags = new FlagService({
     config: file.flags,
     store: redisFlagStore(redis, keys, file.flags.channel),
-    audit: redisAuditLog(redis, keys),
+    audit,
     reverts,
-    permissions: permissions(file.environments, slackUserGroups(web, now)),
+    permissions: access,
     announcer: slackFlagAnnouncer(web, file.slack.statusChannel),
     now,
     newId: randomUUID,
     logger,
   });
-  registerCommands(slack.app, { flags, reply });
+  const deploys = await composeDeploys({
+    config,
+    redis,
+    queueRedis,
+    keys,
+    web,
+    permissions: access,
+    audit,
+    now,
+    newId: () => `d${now().toString(36)}${randomUUID().slice(0, 6)}`,
+    logger,
+    onQueueError: onRedisError('deploy-queue'),
+    ...(options.github ? { github: options.github } : {}),
+  });
+  registerCommands(slack.app, { flags, deploys: deploys?.service, reply, client: web });
 
   const worker: Worker = flagRevertWorker(queueRedis, keys.queuePrefix(), async (job) => {
     const result = await flags.revert(job);
@@ -178,7 +197,10 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
           .stop()
           .catch((error: unknown) => logger.warn({ event: 'slack.stop_failed', err: error }, 'stop failed'));
         // A job still running is handed back: BullMQ's stalled-job check gives it to another replica.
-        const closed = await settlesWithin(Promise.all([worker.close(), reverts.close()]), CLOSE_GRACE_MS);
+        const closed = await settlesWithin(
+          Promise.all([worker.close(), reverts.close(), deploys?.close()]),
+          CLOSE_GRACE_MS,
+        );
         if (!closed)
           logger.warn({ event: 'queue.close_timeout' }, 'queue did not close in time; disconnecting');
         reply.close();

@@ -47,3 +47,8 @@ export const context = (...texts: string[]): SlackBlock => ({
   type: 'context',
   elements: texts.slice(0, 10).map((text) => ({ type: 'mrkdwn', text: fitSection(text) })),
 });
+
+/** A short private answer: one line of text, no decoration. */
+export function noticeReply(text: string): SlackMessage {
+  return { text: text.replace(/[`*]/g, ''), blocks: [section(text)] };
+}

@@ -122,6 +122,16 @@ export const fileSchema = z
     ),
     services: z.record(z.string(), z.strictObject({ health: z.array(healthCheck).default([]) })).default({}),
     pipeline: z.array(phase).default([]),
+    deploy: z
+      .strictObject({
+        /** An unanswered approval gate cancels the deployment after this long. */
+        gateTimeout: duration.default(60 * 60_000),
+        /** How often running workflow runs are polled (conditional requests) and lost steps recovered. */
+        pollInterval: duration.default(5_000),
+        /** A failed deployment leaves its environment locked until someone runs `/deploy unlock`. */
+        lockOnFailure: z.boolean().default(true),
+      })
+      .default({ gateTimeout: 60 * 60_000, pollInterval: 5_000, lockOnFailure: true }),
     rollback: z
       .strictObject({ workflow: z.string().min(1).optional(), inputs: inputsSchema.default({}) })
       .optional(),

@@ -97,6 +97,9 @@ export function fakeSlackApi(
       ts: `${Date.now() / 1000}`,
       message: { text: args.text, type: 'message' },
     }),
+    'chat.update': (args) => ({ ok: true, channel: args.channel, ts: args.ts, text: args.text }),
+    'chat.postEphemeral': () => ({ ok: true, message_ts: `${Date.now() / 1000}` }),
+    'views.open': () => ({ ok: true, view: { id: 'V0MODAL' } }),
     'usergroups.list': () => ({
       ok: true,
       usergroups: [

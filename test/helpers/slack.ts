@@ -62,3 +62,39 @@ export function slashCommand(
   });
   return { ...signBody(form.toString(), options.secret, options.timestampSec), responsePath };
 }
+
+/** An interactivity request (button click, modal submission) as Slack sends it: form field `payload`, signed. */
+export function interaction(payload: Record<string, unknown>, secret = TEST_SIGNING_SECRET): SignedRequest {
+  return signBody(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), secret);
+}
+
+/** A click on a button of a message the bot posted. */
+export function buttonClick(
+  actionId: string,
+  value: string,
+  userId: string,
+  responsePath = '/actions/1',
+): SignedRequest {
+  return interaction({
+    type: 'block_actions',
+    team: { id: 'T0TEST', domain: 'acme' },
+    user: { id: userId, username: userId.toLowerCase(), team_id: 'T0TEST' },
+    api_app_id: 'A0GREEN',
+    token: 'deprecated-verification-token',
+    container: { type: 'message', message_ts: '1.2', channel_id: 'C0STATUS', is_ephemeral: false },
+    trigger_id: `${Date.now()}.1234.abcdef`,
+    channel: { id: 'C0STATUS', name: 'deployment-status' },
+    message: { type: 'message', ts: '1.2', text: 'timeline' },
+    response_url: `${RESPONSE_HOST}${responsePath}`,
+    actions: [
+      {
+        type: 'button',
+        action_id: actionId,
+        block_id: 'deploy_gate:1',
+        value,
+        text: { type: 'plain_text', text: 'Approve' },
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
+  });
+}

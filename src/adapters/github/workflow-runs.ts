@@ -88,6 +88,11 @@ export interface WorkflowRuns {
   getRun(run: RunRef, etag?: string): Promise<RunSnapshot>;
   /** A 202 only asks GitHub to cancel: keep polling until the run is `completed`. */
   cancelRun(run: RunRef): Promise<CancelResult>;
+  /**
+   * The run an earlier dispatch of `request` started, if any: how a process that died between dispatching and
+   * recording the run finds it again instead of dispatching twice.
+   */
+  findRun(request: DispatchRequest): Promise<(WorkflowRun & { id: number }) | undefined>;
 }
 
 export interface WorkflowRunsOptions {
@@ -238,6 +243,7 @@ export function githubWorkflowRuns(
   });
 
   return {
+    findRun,
     async dispatch(request) {
       const invalid = checkDispatchInputs(request);
       if (invalid) return invalid;

@@ -17,6 +17,8 @@ export type ReplaceResult = { ok: true; version: number } | { ok: false; current
 export interface DocumentStore<T> {
   get(id: string): Promise<Versioned<T> | undefined>;
   getMany(ids: readonly string[]): Promise<Versioned<T>[]>;
+  /** The ids of an index, highest score (newest) first. */
+  latest(indexKey: string, limit: number): Promise<string[]>;
   /** `expectedVersion` 0 creates the document; `indexScore` also adds it to the index sorted set. */
   replace(
     id: string,
@@ -55,6 +57,7 @@ export function redisDocumentStore<T>(
         return document ? [document] : [];
       });
     },
+    latest: (indexKey, limit) => redis.zrevrange(indexKey, '0', String(Math.max(0, limit - 1))),
     async replace(id, expectedVersion, value, index) {
       const [ok, version] = await replaceDocument(
         keyOf(id),

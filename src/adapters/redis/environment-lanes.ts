@@ -33,6 +33,10 @@ export interface EnvironmentLanes {
   ): Promise<{ locked: boolean; lock: EnvironmentLock }>;
   unlock(env: string): Promise<EnvironmentLock | undefined>;
   lockOf(env: string): Promise<EnvironmentLock | undefined>;
+  /** Deployments not finished yet, for the sweeper. */
+  track(deploymentId: string): Promise<void>;
+  untrack(deploymentId: string): Promise<void>;
+  tracked(): Promise<string[]>;
 }
 
 export function redisEnvironmentLanes(redis: Redis, keys: RedisKeys): EnvironmentLanes {
@@ -96,5 +100,12 @@ export function redisEnvironmentLanes(redis: Redis, keys: RedisKeys): Environmen
       return previous;
     },
     lockOf,
+    async track(deploymentId) {
+      await redis.sadd(keys.activeDeployments(), deploymentId);
+    },
+    async untrack(deploymentId) {
+      await redis.srem(keys.activeDeployments(), deploymentId);
+    },
+    tracked: () => redis.smembers(keys.activeDeployments()),
   };
 }

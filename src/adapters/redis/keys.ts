@@ -26,6 +26,14 @@ export interface RedisKeys {
   deployQueue(env: string): string;
   /** Hash {by, reason, at, until}: a manual lock on an environment (with a TTL when `until` is set). */
   envLock(env: string): string;
+  /** Short lock held while one process dispatches one workflow run (value: the holder's token). */
+  dispatchLock(correlationId: string): string;
+  /** Set before a dispatch is sent: a later process must look for the run instead of dispatching again. */
+  dispatchAttempted(correlationId: string): string;
+  /** Set of deployments not finalized yet: what the sweeper re-drives after a lost trigger. */
+  activeDeployments(): string;
+  /** Which deployment a workflow run belongs to (for webhooks). */
+  runOwner(runId: number): string;
 }
 
 export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
@@ -41,6 +49,10 @@ export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
     activeDeployment: (env) => `${keyPrefix}env:${env}:active`,
     deployQueue: (env) => `${keyPrefix}env:${env}:queue`,
     envLock: (env) => `${keyPrefix}env:${env}:lock`,
+    dispatchLock: (id) => `${keyPrefix}dispatch:${id}:lock`,
+    dispatchAttempted: (id) => `${keyPrefix}dispatch:${id}:attempted`,
+    runOwner: (runId) => `${keyPrefix}run:${runId}`,
+    activeDeployments: () => `${keyPrefix}deploys:unfinished`,
   };
 }
 

@@ -1,0 +1,116 @@
+import type { WebClient } from '@slack/web-api';
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { createGitHubClient } from '../adapters/github/client.js';
+import { githubDeployments } from '../adapters/github/deployments.js';
+import { githubWorkflowRuns, type WorkflowRunsOptions } from '../adapters/github/workflow-runs.js';
+import { deployQueue, deployWorker } from '../adapters/queue/deploy-queue.js';
+import type { AuditLog } from '../adapters/redis/audit-log.js';
+import { redisDispatchGuard } from '../adapters/redis/dispatch-guard.js';
+import { redisDocumentStore } from '../adapters/redis/document-store.js';
+import { redisEnvironmentLanes } from '../adapters/redis/environment-lanes.js';
+import type { RedisKeys } from '../adapters/redis/keys.js';
+import { slackDeployAnnouncer } from '../adapters/slack/deploy-announcer.js';
+import type { Config } from '../config.js';
+import { deployRecordSchema } from '../services/deploy/deploy-record.js';
+import { DeployService } from '../services/deploy/deploy-service.js';
+import { DeployOrchestrator } from '../services/deploy/orchestrator.js';
+import type { Permissions } from '../services/permissions.js';
+
+export interface DeployParts {
+  service: DeployService;
+  orchestrator: DeployOrchestrator;
+  close(): Promise<void>;
+}
+
+export interface DeployComposition {
+  config: Config;
+  redis: Redis;
+  queueRedis: Redis;
+  keys: RedisKeys;
+  web: WebClient;
+  permissions: Permissions;
+  audit: AuditLog;
+  now: () => number;
+  newId: () => string;
+  logger: Logger;
+  onQueueError: (error: Error) => void;
+  /** Tests shorten GitHub's waits (retry delays, looking for a dispatched run). */
+  github?: { retryAfterBaseValue?: number; spaceWrites?: boolean; runs?: WorkflowRunsOptions };
+}
+
+/** `/deploy`'s pieces: GitHub clients, Redis stores, the BullMQ queue and worker, the orchestrator and service. */
+export async function composeDeploys(parts: DeployComposition): Promise<DeployParts | undefined> {
+  const { config, redis, queueRedis, keys, logger } = parts;
+  const { env, file } = config;
+  if (!file.github) return undefined;
+  const octokit = createGitHubClient({
+    token: env.GITHUB_TOKEN,
+    ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}),
+    logger: logger.child({ component: 'github' }),
+    ...(parts.github?.retryAfterBaseValue === undefined
+      ? {}
+      : { retryAfterBaseValue: parts.github.retryAfterBaseValue }),
+    ...(parts.github?.spaceWrites === undefined ? {} : { spaceWrites: parts.github.spaceWrites }),
+  });
+  const runs = githubWorkflowRuns(octokit, parts.github?.runs ?? {});
+  const records = redisDocumentStore(redis, keys.deployment, deployRecordSchema);
+  const lanes = redisEnvironmentLanes(redis, keys);
+  const jobs = deployQueue(queueRedis, keys.queuePrefix(), parts.onQueueError);
+  const repo = { owner: file.github.owner, repo: file.github.repo };
+  const repoUrl = env.GITHUB_API_URL
+    ? `${env.GITHUB_API_URL.replace(/\/api\/v3$/, '')}/${repo.owner}/${repo.repo}`
+    : `https://github.com/${repo.owner}/${repo.repo}`;
+  const announcer = slackDeployAnnouncer(parts.web, file.slack.statusChannel, parts.now, repoUrl);
+  const orchestrator = new DeployOrchestrator({
+    records,
+    lanes,
+    runs,
+    githubDeployments: githubDeployments(octokit),
+    guard: redisDispatchGuard(redis, keys),
+    jobs,
+    announcer,
+    settings: {
+      ...repo,
+      gateTimeoutMs: file.deploy.gateTimeout,
+      dispatchLockMs: 120_000,
+      lockOnFailure: file.deploy.lockOnFailure,
+    },
+    now: parts.now,
+    logger: logger.child({ component: 'deploy' }),
+  });
+  const service = new DeployService({
+    config: file,
+    records,
+    index: keys.deploymentsOf,
+    lanes,
+    jobs,
+    orchestrator,
+    announcer,
+    permissions: parts.permissions,
+    runs,
+    audit: parts.audit,
+    repo,
+    now: parts.now,
+    newId: parts.newId,
+    logger: logger.child({ component: 'deploy' }),
+  });
+  const worker: Worker = deployWorker(queueRedis, keys.queuePrefix(), (job) => orchestrator.handle(job));
+  worker.on('error', parts.onQueueError);
+  worker.on('failed', (job, error) =>
+    logger.warn(
+      { event: 'job.failed', queue: 'deployments', jobId: job?.id, err: error },
+      'deploy step failed; retrying',
+    ),
+  );
+  await jobs.startSweeping(file.deploy.pollInterval);
+  return {
+    service,
+    orchestrator,
+    async close() {
+      await worker.close();
+      await jobs.close();
+    },
+  };
+}

@@ -1,0 +1,322 @@
+import type { Logger } from 'pino';
+import type { Deployments } from '../../adapters/github/deployments.js';
+import { isTransientGitHubError } from '../../adapters/github/github-errors.js';
+import { runOutcome, type WorkflowRuns } from '../../adapters/github/workflow-runs.js';
+import { type DeployJob, type DeployJobs, RetryLater } from '../../adapters/queue/deploy-queue.js';
+import type { DispatchGuard } from '../../adapters/redis/dispatch-guard.js';
+import type { DocumentStore } from '../../adapters/redis/document-store.js';
+import type { EnvironmentLanes } from '../../adapters/redis/environment-lanes.js';
+import {
+  applyDeploymentEvent,
+  type DeploymentEvent,
+  type DeploymentState,
+  isFinished,
+  type PhaseState,
+  type TransitionResult,
+} from '../../domain/deploy/deployment-state.js';
+import { CANARY_INPUT } from '../../domain/deploy/plan.js';
+import { type DeployRecord, unpostedEntries } from './deploy-record.js';
+
+/** What the status channel shows; failures here are logged, never fail a deployment. */
+export interface DeployAnnouncer {
+  post(record: DeployRecord): Promise<{ channel: string; ts: string }>;
+  update(record: DeployRecord): Promise<void>;
+  reply(record: DeployRecord, entries: DeployRecord['state']['timeline']): Promise<void>;
+}
+
+export interface OrchestratorSettings {
+  owner: string;
+  repo: string;
+  gateTimeoutMs: number;
+  dispatchLockMs: number;
+  /** Keep a failed environment locked until someone runs `/deploy unlock`. */
+  lockOnFailure: boolean;
+}
+
+export interface OrchestratorDeps {
+  records: DocumentStore<DeployRecord>;
+  lanes: EnvironmentLanes;
+  runs: WorkflowRuns;
+  githubDeployments: Deployments;
+  guard: DispatchGuard;
+  jobs: DeployJobs;
+  announcer: DeployAnnouncer;
+  settings: OrchestratorSettings;
+  now: () => number;
+  logger: Logger;
+}
+
+const CAS_ATTEMPTS = 8;
+
+/**
+ * Drives deployments from their state in Redis: every step is a BullMQ job that loads the record, does one
+ * idempotent thing and writes the result by compare-and-set. Nothing lives only in memory, so a process may die
+ * at any point and another (or the same, restarted) continues without losing or doubling a step.
+ */
+export class DeployOrchestrator {
+  constructor(private readonly deps: OrchestratorDeps) {}
+
+  async handle(job: DeployJob): Promise<void> {
+    switch (job.kind) {
+      case 'advance':
+        return this.advance(job.id);
+      case 'sweep':
+        return this.sweep();
+      case 'gate-expiry':
+        await this.apply(job.id, () => ({ type: 'gateExpired', gateSeq: job.seq, at: this.deps.now() }));
+        return;
+    }
+  }
+
+  /**
+   * Applies one event by compare-and-set, retrying on a concurrent change; then tells the channel and schedules the
+   * next step. A refusal (not an approver, already finished…) comes back as a result, with nothing written.
+   */
+  async apply(
+    id: string,
+    makeEvent: (state: DeploymentState) => DeploymentEvent,
+    change: (record: DeployRecord) => DeployRecord = (record) => record,
+  ): Promise<TransitionResult | { ok: false; reason: 'not-found'; message: string }> {
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt += 1) {
+      const stored = await this.deps.records.get(id);
+      if (!stored) return { ok: false, reason: 'not-found', message: `There is no deployment \`${id}\`.` };
+      const result = applyDeploymentEvent(stored.value.state, makeEvent(stored.value.state));
+      if (!result.ok) return result;
+      const next = change({ ...stored.value, state: result.state });
+      const written = await this.write(id, stored.version, next);
+      if (written) return result;
+    }
+    throw new RetryLater(`deployment ${id} kept changing under us`);
+  }
+
+  /** Writes a record and runs the effects of the change: thread replies claimed in the same write, the timeline, the next job. */
+  private async write(id: string, version: number, record: DeployRecord): Promise<boolean> {
+    const entries = unpostedEntries(record);
+    const claimed: DeployRecord = {
+      ...record,
+      meta: { ...record.meta, repliesPosted: record.state.timeline.length },
+    };
+    const written = await this.deps.records.replace(id, version, claimed);
+    if (!written.ok) return false;
+    await this.announce(claimed, entries);
+    await this.deps.jobs.advance(id, `v${written.version}`);
+    return true;
+  }
+
+  private async announce(record: DeployRecord, entries: DeployRecord['state']['timeline']): Promise<void> {
+    const { announcer, logger } = this.deps;
+    try {
+      if (record.meta.message) await announcer.update(record);
+      if (entries.length > 0) await announcer.reply(record, entries);
+    } catch (error) {
+      logger.warn(
+        { event: 'deploy.announce_failed', deploymentId: record.state.id, err: error },
+        'slack update failed',
+      );
+    }
+  }
+
+  private async advance(id: string): Promise<void> {
+    const stored = await this.deps.records.get(id);
+    if (!stored) return;
+    const { state } = stored.value;
+    const logger = this.deps.logger.child({ deploymentId: id, env: state.env });
+    if (state.status === 'queued') {
+      const claim = await this.deps.lanes.claim(state.env, id);
+      if (claim.status === 'active') await this.apply(id, () => ({ type: 'start', at: this.deps.now() }));
+      else
+        logger.info(
+          { event: 'deploy.queued', position: claim.position, holder: claim.holder },
+          'waiting for the environment',
+        );
+      return;
+    }
+    if (state.status === 'awaiting_approval' && state.gate) {
+      await this.deps.jobs.expireGate(id, state.gate.seq, this.deps.settings.gateTimeoutMs);
+      return;
+    }
+    if (state.status === 'running') {
+      if (!stored.value.meta.githubDeploymentId) await this.createGitHubDeployment(id, stored.value);
+      const phase = state.phases.find((candidate) => candidate.status === 'dispatching');
+      if (phase) return this.dispatch(id, stored.value, phase);
+      const running = state.phases.find((candidate) => candidate.status === 'running');
+      const run = running?.runs.at(-1);
+      if (run && run.conclusion === undefined) await this.poll(id, run.runId);
+      return;
+    }
+    if (isFinished(state.status) && !stored.value.meta.finalized)
+      await this.finalize(id, stored.version, stored.value);
+  }
+
+  /** Exactly one dispatch per phase step: a lock while dispatching, and a mark that makes any retry look before it leaps. */
+  private async dispatch(id: string, record: DeployRecord, phase: PhaseState): Promise<void> {
+    const { guard, runs, settings, now } = this.deps;
+    const correlationId = `${id}-${phase.id}-${phase.step}`;
+    const release = await guard.acquire(correlationId, settings.dispatchLockMs);
+    if (!release) throw new RetryLater(`dispatch of ${correlationId} is in progress elsewhere`);
+    try {
+      const fresh = await this.deps.records.get(id);
+      const current = fresh?.value.state.phases.find((candidate) => candidate.id === phase.id);
+      if (!fresh || current?.status !== 'dispatching' || current.step !== phase.step) return;
+      const planned = record.plan.phases.find((candidate) => candidate.id === phase.id);
+      if (!planned) throw new Error(`phase ${phase.id} is not in the plan of ${id}`);
+      const percentage = phase.canarySteps?.[phase.step];
+      const request = {
+        owner: settings.owner,
+        repo: settings.repo,
+        workflow: planned.workflow,
+        ref: record.state.ref,
+        inputs: {
+          ...planned.inputs,
+          greenlight_id: correlationId,
+          ...(percentage === undefined ? {} : { [CANARY_INPUT]: String(percentage) }),
+        },
+        correlationId,
+        dispatchedAfter: new Date(record.state.requestedAt),
+      };
+      const sentBefore = await guard.markAttempt(correlationId);
+      const found = sentBefore ? await runs.findRun(request) : undefined;
+      const result = found
+        ? ({ ok: true, runId: found.id, htmlUrl: found.htmlUrl } as const)
+        : await runs.dispatch(request);
+      if (!result.ok) {
+        await this.apply(id, () => ({
+          type: 'fail',
+          reason: `${phase.title}: ${result.message}`,
+          at: now(),
+        }));
+        return;
+      }
+      await guard.rememberRun(result.runId, id);
+      await this.apply(id, () => ({
+        type: 'phaseDispatched',
+        runId: result.runId,
+        url: result.htmlUrl,
+        at: now(),
+      }));
+    } finally {
+      await release();
+    }
+  }
+
+  /** Re-drives every unfinished deployment: polls running workflow runs, recovers triggers lost to a crash. */
+  private async sweep(): Promise<void> {
+    for (const id of await this.deps.lanes.tracked()) {
+      await this.advance(id).catch((error: unknown) =>
+        this.deps.logger.warn(
+          { event: 'deploy.sweep_failed', deploymentId: id, err: error },
+          'will retry next sweep',
+        ),
+      );
+    }
+  }
+
+  /** One conditional request: an unchanged run costs a 304, which GitHub does not count against the rate limit. */
+  private async poll(id: string, runId: number): Promise<void> {
+    const { runs, settings, guard, now } = this.deps;
+    let snapshot: Awaited<ReturnType<WorkflowRuns['getRun']>>;
+    try {
+      snapshot = await runs.getRun(
+        { owner: settings.owner, repo: settings.repo, runId },
+        await guard.etagOf(runId),
+      );
+    } catch (error) {
+      if (!isTransientGitHubError(error)) throw error;
+      this.deps.logger.warn(
+        { event: 'deploy.poll_transient', deploymentId: id, err: error },
+        'GitHub hiccup; next sweep',
+      );
+      return;
+    }
+    if (snapshot.status === 'not_modified') return;
+    if (snapshot.status === 'not_found') {
+      await this.apply(id, () => ({ type: 'fail', reason: `run ${runId} disappeared on GitHub`, at: now() }));
+      return;
+    }
+    if (snapshot.etag) await guard.saveEtag(runId, snapshot.etag);
+    if (runOutcome(snapshot.run) === 'running') return;
+    await this.completeRun(id, runId, snapshot.run.conclusion ?? 'failure');
+  }
+
+  /** From polling or a webhook: whichever comes first wins, the other is refused as stale. */
+  async completeRun(id: string, runId: number, conclusion: string): Promise<void> {
+    await this.apply(id, () => ({ type: 'runCompleted', runId, conclusion, at: this.deps.now() }));
+  }
+
+  private async createGitHubDeployment(id: string, record: DeployRecord): Promise<void> {
+    const { githubDeployments, settings } = this.deps;
+    const created = await githubDeployments.createDeployment({
+      owner: settings.owner,
+      repo: settings.repo,
+      ref: record.state.ref,
+      environment: record.state.env,
+      description: `greenlight ${id} by ${record.state.requestedBy}`,
+      payload: { greenlight_id: id },
+    });
+    if (!created.ok) {
+      this.deps.logger.warn(
+        { event: 'deploy.github_deployment_failed', deploymentId: id, reason: created.reason },
+        created.message,
+      );
+      return;
+    }
+    await this.changeMeta(id, (meta) => ({ ...meta, githubDeploymentId: created.deploymentId }));
+    await githubDeployments.setDeploymentStatus(
+      { owner: settings.owner, repo: settings.repo, deploymentId: created.deploymentId },
+      'in_progress',
+      { description: 'greenlight is deploying' },
+    );
+  }
+
+  /** Idempotent end-of-deployment effects first, then the mark: a crash in between repeats them harmlessly. */
+  private async finalize(id: string, version: number, record: DeployRecord): Promise<void> {
+    const { lanes, githubDeployments, settings, now, logger } = this.deps;
+    const { state } = record;
+    if (record.meta.githubDeploymentId) {
+      await githubDeployments
+        .setDeploymentStatus(
+          { owner: settings.owner, repo: settings.repo, deploymentId: record.meta.githubDeploymentId },
+          state.status === 'succeeded' ? 'success' : state.status === 'cancelled' ? 'inactive' : 'failure',
+          { description: `greenlight: ${state.status}` },
+        )
+        .catch((error: unknown) =>
+          logger.warn({ event: 'deploy.github_status_failed', err: error }, 'status not set'),
+        );
+    }
+    if (state.status === 'failed' && settings.lockOnFailure) {
+      await lanes.lock(state.env, {
+        by: 'greenlight',
+        reason: `deployment ${id} failed; unlock with /deploy unlock ${state.env} once it is understood`,
+        at: new Date(now()).toISOString(),
+      });
+    }
+    const released = await lanes.release(state.env, id);
+    if (released.status === 'promoted') await this.deps.jobs.advance(released.next, `promoted-by-${id}`);
+    await lanes.leaveQueue(state.env, id);
+    const marked = await this.deps.records.replace(id, version, {
+      ...record,
+      meta: { ...record.meta, finalized: true },
+    });
+    if (marked.ok) await lanes.untrack(id);
+  }
+
+  /** Where the timeline message was posted, so every later change updates it in place. */
+  async setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
+    await this.changeMeta(id, (meta) => ({ ...meta, message }));
+  }
+
+  private async changeMeta(
+    id: string,
+    change: (meta: DeployRecord['meta']) => DeployRecord['meta'],
+  ): Promise<void> {
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt += 1) {
+      const stored = await this.deps.records.get(id);
+      if (!stored) return;
+      const written = await this.deps.records.replace(id, stored.version, {
+        ...stored.value,
+        meta: change(stored.value.meta),
+      });
+      if (written.ok) return;
+    }
+  }
+}

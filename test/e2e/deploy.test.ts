@@ -1,0 +1,228 @@
+import type { Redis } from 'ioredis';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import { type Greenlight, startGreenlight } from '../../src/runtime.js';
+import { DEPLOY_APPROVE } from '../../views/ids.js';
+import {
+  type Capture,
+  captureResponses,
+  fakeSlackApi,
+  isolateNetwork,
+  post,
+  type SlackCall,
+} from '../helpers/bot.js';
+import { testConfig } from '../helpers/config.js';
+import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { buttonClick, slashCommand } from '../helpers/slack.js';
+
+const GHE = 'https://ghe.test';
+const API = '/api/v3/repos/acme/platform';
+const REQUESTER = 'U0ALICE';
+const APPROVER = 'U0CAROL';
+
+interface Dispatch {
+  workflow: string;
+  body: { ref: string; inputs: Record<string, string>; return_run_details?: boolean };
+}
+
+/** GitHub as GHES answers: dispatch with run details, runs that finish on their first poll, Deployments. */
+function fakeGitHub(conclusions: Record<string, string> = {}) {
+  const dispatches: Dispatch[] = [];
+  const statuses: string[] = [];
+  const runs = new Map<number, string>();
+  nock(GHE)
+    .persist()
+    .post(new RegExp(`^${API}/actions/workflows/([^/]+)/dispatches$`))
+    .reply((uri, body) => {
+      const parsed = (typeof body === 'string' ? JSON.parse(body) : body) as Dispatch['body'];
+      dispatches.push({ workflow: decodeURIComponent(uri.split('/').at(-2) ?? ''), body: parsed });
+      const runId = 9000 + dispatches.length;
+      runs.set(runId, conclusions[parsed.inputs.deployment_phase ?? ''] ?? 'success');
+      return [
+        200,
+        {
+          workflow_run_id: runId,
+          run_url: `${GHE}${API}/actions/runs/${runId}`,
+          html_url: `${GHE}/acme/platform/actions/runs/${runId}`,
+        },
+      ];
+    })
+    .get(new RegExp(`^${API}/actions/runs/(\\d+)$`))
+    .reply((uri) => {
+      const runId = Number(uri.split('/').at(-1));
+      return [
+        200,
+        {
+          id: runId,
+          name: 'production-deployment',
+          display_title: `deploy ${runId}`,
+          status: 'completed',
+          conclusion: runs.get(runId) ?? 'success',
+          html_url: `${GHE}/acme/platform/actions/runs/${runId}`,
+          run_started_at: new Date().toISOString(),
+          updated_at: new Date().toISOString(),
+        },
+        { etag: `W/"run-${runId}"` },
+      ];
+    })
+    .post(`${API}/deployments`)
+    .reply(201, { id: 77, sha: 'a'.repeat(40), ref: 'main', environment: 'production', task: 'deploy' })
+    .post(`${API}/deployments/77/statuses`)
+    .reply((_uri, body) => {
+      statuses.push((typeof body === 'string' ? JSON.parse(body) : (body as { state: string })).state);
+      return [201, { id: statuses.length, state: statuses.at(-1) }];
+    });
+  return { dispatches, statuses };
+}
+
+describe('/deploy end to end (GitHub Enterprise base URL with a path)', () => {
+  let prefix: string;
+  let redis: Redis;
+  let slack: Capture<SlackCall>;
+  const bots: Greenlight[] = [];
+
+  beforeAll(() => isolateNetwork());
+  afterAll(() => nock.enableNetConnect());
+  beforeEach(() => {
+    prefix = uniquePrefix('deploy');
+    redis = testRedis();
+    slack = fakeSlackApi();
+    captureResponses();
+  });
+  afterEach(async () => {
+    await Promise.all(bots.splice(0).map((bot) => bot.stop()));
+    await deleteKeys(redis, prefix);
+    redis.disconnect();
+    nock.cleanAll();
+  });
+
+  async function start(): Promise<string> {
+    const config = testConfig(testRedisUrl(), prefix, {
+      github: { owner: 'acme', repo: 'platform', workflow: 'production-deployment.yml', ref: 'main' },
+      environments: {
+        production: { approvals: 1, approvers: [APPROVER], deployers: [] },
+      },
+      pipeline: [
+        { id: 'validation', title: 'Pre-deployment validation', inputs: { deployment_phase: 'validation' } },
+        {
+          id: 'database_migration',
+          title: 'Database migration',
+          gate: 'approval',
+          inputs: { deployment_phase: 'database_migration' },
+        },
+      ],
+      deploy: { pollInterval: '1s', gateTimeout: '1h', lockOnFailure: true },
+    });
+    config.env.GITHUB_API_URL = `${GHE}/api/v3`;
+    const bot = await startGreenlight(config, {
+      logger: createLogger('silent'),
+      botIdentity: { botId: 'B0BOT', botUserId: 'U0BOT' },
+      github: {
+        retryAfterBaseValue: 0,
+        spaceWrites: false,
+        runs: { sleep: async () => {}, findRunDelaysMs: [0] },
+      },
+    });
+    bots.push(bot);
+    return `http://127.0.0.1:${bot.port}`;
+  }
+
+  const timelineUpdates = () =>
+    slack.calls
+      .filter(
+        (call) =>
+          call.method === 'chat.update' || (call.method === 'chat.postMessage' && !call.args.thread_ts),
+      )
+      .map((call) => JSON.stringify(call.args.blocks));
+
+  async function deploymentId(): Promise<string> {
+    return vi.waitFor(async () => {
+      const ids = await redis.zrange(`${prefix}greenlight:deploys:production`, '0', '-1');
+      if (!ids[0]) throw new Error('no deployment yet');
+      return ids[0];
+    });
+  }
+
+  it('waits for approval, dispatches each phase exactly once, passes the gate and succeeds', async () => {
+    const github = fakeGitHub();
+    const url = await start();
+    const ack = await post(url, slashCommand('/deploy', 'production main', { userId: REQUESTER }));
+    expect(ack.status).toBe(200);
+    const id = await deploymentId();
+
+    await vi.waitFor(() => expect(timelineUpdates().at(-1)).toContain(DEPLOY_APPROVE));
+    expect(github.dispatches).toEqual([]);
+
+    // The requester cannot approve their own deployment.
+    await post(url, buttonClick(DEPLOY_APPROVE, id, REQUESTER));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(github.dispatches).toEqual([]);
+
+    await post(url, buttonClick(DEPLOY_APPROVE, id, APPROVER));
+    await vi.waitFor(() => expect(github.dispatches).toHaveLength(1), { timeout: 5_000 });
+    expect(github.dispatches[0]).toEqual({
+      workflow: 'production-deployment.yml',
+      body: {
+        ref: 'main',
+        inputs: {
+          deployment_phase: 'validation',
+          environment: 'production',
+          ref: 'main',
+          greenlight_id: `${id}-validation-0`,
+        },
+        return_run_details: true,
+      },
+    });
+
+    // The migration gate opens after validation succeeds; nothing is dispatched until it is approved.
+    await vi.waitFor(
+      async () => {
+        const doc = JSON.parse((await redis.hget(`${prefix}greenlight:deploy:${id}`, 'doc')) ?? '{}');
+        expect(doc.state.status).toBe('awaiting_approval');
+        expect(doc.state.gate.phaseId).toBe('database_migration');
+      },
+      { timeout: 6_000 },
+    );
+    expect(github.dispatches).toHaveLength(1);
+    await post(url, buttonClick(DEPLOY_APPROVE, id, APPROVER));
+    await post(url, buttonClick(DEPLOY_APPROVE, id, APPROVER));
+
+    await vi.waitFor(
+      async () => {
+        const doc = JSON.parse((await redis.hget(`${prefix}greenlight:deploy:${id}`, 'doc')) ?? '{}');
+        expect(doc.state.status).toBe('succeeded');
+        expect(doc.meta.finalized).toBe(true);
+      },
+      { timeout: 8_000 },
+    );
+    expect(github.dispatches.map((d) => d.body.inputs.deployment_phase)).toEqual([
+      'validation',
+      'database_migration',
+    ]);
+    expect(github.statuses).toEqual(['in_progress', 'success']);
+    expect(timelineUpdates().at(-1)).not.toContain(DEPLOY_APPROVE);
+    expect(await redis.get(`${prefix}greenlight:env:production:active`)).toBeNull();
+    const replies = slack.calls.filter((call) => call.method === 'chat.postMessage' && call.args.thread_ts);
+    expect(replies.length).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('fails the deployment when a run fails, and locks the environment', async () => {
+    const github = fakeGitHub({ validation: 'failure' });
+    const url = await start();
+    await post(url, slashCommand('/deploy', 'production', { userId: REQUESTER }));
+    const id = await deploymentId();
+    await post(url, buttonClick(DEPLOY_APPROVE, id, APPROVER));
+    await vi.waitFor(
+      async () => {
+        const doc = JSON.parse((await redis.hget(`${prefix}greenlight:deploy:${id}`, 'doc')) ?? '{}');
+        expect(doc.state.status).toBe('failed');
+        expect(doc.meta.finalized).toBe(true);
+      },
+      { timeout: 8_000 },
+    );
+    expect(github.dispatches).toHaveLength(1);
+    expect(github.statuses).toEqual(['in_progress', 'failure']);
+    expect(await redis.hget(`${prefix}greenlight:env:production:lock`, 'by')).toBe('greenlight');
+  }, 20_000);
+});

@@ -1,0 +1,911 @@
+import type { ModalView } from '@slack/types';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  applyDeploymentEvent,
+  createDeployment,
+  type DeploymentEvent,
+  type DeploymentState,
+  type PhaseState,
+  type TimelineEntry,
+} from '../../../src/domain/deploy/deployment-state.js';
+import {
+  type DeploymentPlan,
+  type PipelinePhaseConfig,
+  type PlanConfig,
+  planDeployment,
+} from '../../../src/domain/deploy/plan.js';
+import {
+  abortModal,
+  canaryBar,
+  deployAcceptedReply,
+  deployHistoryReply,
+  deployPlanReply,
+  deployStatusReply,
+  deployTimeline,
+  envLockedReply,
+  formatDuration,
+  lockReply,
+  timelineEvent,
+  unlockReply,
+} from '../../../views/deploy-views.js';
+import type { SlackMessage } from '../../../views/format.js';
+import {
+  ABORT_REASON_BLOCK,
+  ABORT_REASON_INPUT,
+  ACTION_IDS,
+  DEPLOY_ABORT,
+  DEPLOY_ABORT_MODAL,
+  DEPLOY_APPROVE,
+  gateBlockId,
+  gateSeqOf,
+} from '../../../views/ids.js';
+
+const T0 = Date.parse('2026-03-02T10:00:00Z');
+const S = 1_000;
+const REPO = 'https://github.com/acme/platform';
+const runUrl = (runId: number) => `${REPO}/actions/runs/${runId}`;
+
+const config: PlanConfig = {
+  github: { workflow: 'production-deployment.yml', ref: 'main' },
+  environments: {
+    staging: { approvals: 0, approvers: [] },
+    production: { approvals: 2, approvers: ['@release-managers', 'U0CAROL'] },
+  },
+  services: { api: {}, web: {} },
+  pipeline: [
+    { id: 'validation', title: 'Pre-deployment validation', inputs: { deployment_phase: 'validation' } },
+    {
+      id: 'database_migration',
+      title: 'Database migration',
+      gate: 'approval',
+      inputs: { deployment_phase: 'database_migration', backup: true },
+    },
+    {
+      id: 'backend_deployment',
+      title: 'Backend deploy',
+      services: ['api'],
+      inputs: { deployment_phase: 'backend_deployment' },
+    },
+    {
+      id: 'traffic_switch',
+      title: 'Traffic switch',
+      inputs: { deployment_phase: 'traffic_switch' },
+      canary: { steps: [5, 25, 100], hold: 300_000, gate: 'approval' },
+    },
+  ],
+};
+
+function planFor(env: string, planConfig: PlanConfig = config, services?: string[]): DeploymentPlan {
+  const result = planDeployment(planConfig, {
+    env,
+    greenlightId: 'gl_42',
+    ...(services ? { services } : {}),
+  });
+  if (!result.ok) throw new Error(result.message);
+  return result.plan;
+}
+
+function deployment(env: string, override?: string): DeploymentState {
+  return createDeployment(
+    { plan: planFor(env), requestedBy: 'U0ALICE', ...(override ? { override } : {}) },
+    T0,
+  );
+}
+
+/** Applies events in order, failing the test on the first refusal. */
+function run(state: DeploymentState, ...events: DeploymentEvent[]): DeploymentState {
+  return events.reduce((current, event) => {
+    const result = applyDeploymentEvent(current, event);
+    if (!result.ok) throw new Error(`${event.type} refused: ${result.message}`);
+    return result.state;
+  }, state);
+}
+
+const approve = (user: string, at: number): DeploymentEvent => ({
+  type: 'approve',
+  user,
+  isApprover: true,
+  at,
+});
+const dispatched = (runId: number, at: number): DeploymentEvent => ({
+  type: 'phaseDispatched',
+  runId,
+  url: runUrl(runId),
+  at,
+});
+const completed = (runId: number, at: number, conclusion = 'success'): DeploymentEvent => ({
+  type: 'runCompleted',
+  runId,
+  conclusion,
+  at,
+});
+
+interface LooseElement {
+  type: string;
+  text?: string | { type: string; text: string };
+  action_id?: string;
+  value?: string;
+  style?: string;
+}
+interface LooseBlock {
+  type: string;
+  block_id?: string;
+  text?: { type: string; text: string };
+  elements?: LooseElement[];
+}
+
+const loose = (message: SlackMessage) => message.blocks as unknown as LooseBlock[];
+
+/** Every mrkdwn text a user can read in the message, block by block. */
+function texts(message: SlackMessage): string[] {
+  return loose(message).flatMap((block) => [
+    ...(block.text ? [block.text.text] : []),
+    ...(block.type === 'context'
+      ? (block.elements ?? []).flatMap((element) => (typeof element.text === 'string' ? [element.text] : []))
+      : []),
+  ]);
+}
+const shown = (message: SlackMessage) => texts(message).join('\n');
+const actions = (message: SlackMessage) => loose(message).filter((block) => block.type === 'actions');
+
+/** Slack's own markup that views may emit; anything else with `<` or `>` is a bug or an injection. */
+const ALLOWED_MARKUP =
+  /<@[UW][A-Z0-9]+>|<!date\^\d+\^[^|>]+\|[^<>]+>|<!subteam\^S[A-Z0-9]+>|<https?:\/\/[^\s<>|]+\|[^<>|]+>/g;
+
+function expectNoStrayMarkup(text: string): void {
+  expect(text).not.toMatch(/<!(channel|here|everyone)/);
+  expect(text.replace(ALLOWED_MARKUP, '')).not.toMatch(/[<>]/);
+}
+
+/** Slack's Block Kit limits for a message, and the markup rule above for every text in it. */
+function expectWithinSlackLimits(message: SlackMessage): void {
+  expect(message.text.length).toBeGreaterThan(0);
+  expect(message.text.length).toBeLessThanOrEqual(3_000);
+  expect(message.text).not.toContain('\n');
+  expectNoStrayMarkup(message.text);
+  const blocks = loose(message);
+  expect(blocks.length).toBeLessThanOrEqual(50);
+  const actionIds: string[] = [];
+  const blockIds: string[] = [];
+  for (const block of blocks) {
+    if (block.block_id !== undefined) {
+      expect(block.block_id.length).toBeLessThanOrEqual(255);
+      blockIds.push(block.block_id);
+    }
+    if (block.type === 'section') expect(block.text?.text.length).toBeLessThanOrEqual(3_000);
+    if (block.type === 'context') {
+      expect(block.elements?.length).toBeLessThanOrEqual(10);
+      for (const element of block.elements ?? []) {
+        expect(typeof element.text === 'string' ? element.text.length : 0).toBeLessThanOrEqual(3_000);
+      }
+    }
+    if (block.type === 'actions') {
+      expect(block.elements?.length).toBeLessThanOrEqual(25);
+      for (const element of block.elements ?? []) {
+        const label = typeof element.text === 'object' ? element.text.text : '';
+        expect(label.length).toBeGreaterThan(0);
+        expect(label.length).toBeLessThanOrEqual(75);
+        expect(element.value?.length ?? 0).toBeLessThanOrEqual(2_000);
+        if (element.action_id !== undefined) {
+          expect(element.action_id.length).toBeLessThanOrEqual(255);
+          actionIds.push(element.action_id);
+        }
+      }
+    }
+  }
+  expect(new Set(actionIds).size).toBe(actionIds.length);
+  expect(new Set(blockIds).size).toBe(blockIds.length);
+  for (const id of actionIds) expect(ACTION_IDS).toContain(id);
+  for (const text of texts(message)) expectNoStrayMarkup(text);
+}
+
+describe('deployTimeline', () => {
+  it('shows one line per phase with its status, start, duration and a link to each run', () => {
+    const state = run(
+      deployment('staging'),
+      { type: 'start', at: T0 },
+      dispatched(123, T0 + 2 * S),
+      completed(123, T0 + 135 * S),
+      dispatched(124, T0 + 140 * S),
+    );
+    const message = deployTimeline(state, { now: T0 + 200 * S, shortSha: 'abc1234def0', repoUrl: REPO });
+    const text = shown(message);
+    expect(text).toContain(
+      `🚀 Deploy <${REPO}/tree/main|main> (<${REPO}/commit/abc1234def0|\`abc1234\`>) to *staging* · *Running* · Database migration`,
+    );
+    expect(text).toContain('Requested by <@U0ALICE> <!date^1772445600^');
+    expect(text).toMatch(
+      /✅ Pre-deployment validation · started <!date\^1772445602\^[^>]+> · 2m 13s · <https:\/\/github\.com\/acme\/platform\/actions\/runs\/123\|run #123>/,
+    );
+    expect(text).toContain(`🔄 *Database migration* · started <!date^1772445740^`);
+    expect(text).toContain(`1m so far · <${runUrl(124)}|run #124>`);
+    expect(text).toContain('⚪ Backend deploy\n⚪ Traffic switch · canary 5/25/100 %');
+    expect(actions(message)).toEqual([]);
+    expect(message.text).toBe('🚀 Deploy main (abc1234) to staging is running: Database migration');
+    expectWithinSlackLimits(message);
+  });
+
+  it('offers Approve and Abort, carrying the deployment id, only while a gate is open', () => {
+    const waiting = deployment('production');
+    const atStart = deployTimeline(waiting, { now: T0, approvers: ['@release-managers', 'U0CAROL'] });
+    expect(atStart.text).toBe('⏳ Deploy main to production needs approval (0/2) to start');
+    expect(shown(atStart)).toContain('✋ *Approval needed to start* · 0/2 approvals');
+    expect(shown(atStart)).toContain('Approvers: @release-managers, <@U0CAROL>');
+    expect(actions(atStart)).toEqual([
+      {
+        type: 'actions',
+        block_id: gateBlockId(1),
+        elements: [
+          {
+            type: 'button',
+            action_id: DEPLOY_APPROVE,
+            text: { type: 'plain_text', text: 'Approve', emoji: true },
+            style: 'primary',
+            value: 'gl_42',
+          },
+          {
+            type: 'button',
+            action_id: DEPLOY_ABORT,
+            text: { type: 'plain_text', text: 'Abort', emoji: true },
+            style: 'danger',
+            value: 'gl_42',
+          },
+        ],
+      },
+    ]);
+
+    const halfway = run(waiting, approve('U0BOB', T0 + S));
+    expect(shown(deployTimeline(halfway, { now: T0 + S }))).toContain('approved by <@U0BOB> (1/2)');
+    expect(actions(deployTimeline(halfway, { now: T0 + S }))).toHaveLength(1);
+
+    const started = run(halfway, approve('U0CAROL', T0 + 2 * S), { type: 'start', at: T0 + 3 * S });
+    const running = deployTimeline(started, { now: T0 + 3 * S });
+    expect(actions(running)).toEqual([]);
+    expect(shown(running)).toContain('Approved by <@U0BOB>, <@U0CAROL> (2/2)');
+
+    const gated = run(started, dispatched(123, T0 + 4 * S), completed(123, T0 + 60 * S));
+    const beforeMigration = deployTimeline(gated, { now: T0 + 61 * S });
+    expect(actions(beforeMigration).map((block) => block.block_id)).toEqual([gateBlockId(2)]);
+    expect(gateSeqOf(actions(beforeMigration)[0]?.block_id)).toBe(2);
+    expect(shown(beforeMigration)).toContain(
+      '✋ *Approval needed before Database migration* · 0/2 approvals',
+    );
+    expect(shown(beforeMigration)).toContain('✋ *Database migration* · waiting for approval');
+
+    const aborted = run(gated, {
+      type: 'abort',
+      user: 'U0BOB',
+      isApprover: true,
+      reason: 'wrong ref',
+      at: T0 + 90 * S,
+    });
+    const finished = deployTimeline(aborted, { now: T0 + 90 * S });
+    expect(actions(finished)).toEqual([]);
+    expect(shown(finished)).toContain('🛑 *Cancelled* after 1m 27s — by <@U0BOB>: wrong ref');
+    expect(shown(finished)).toContain('🛑 Database migration · cancelled');
+    expect(shown(finished)).toContain('⏭️ Backend deploy · skipped');
+    expect(finished.text).toBe('🛑 Deploy main to production cancelled: by <@U0BOB>: wrong ref');
+    expectWithinSlackLimits(finished);
+  });
+
+  it('shows the canary step with a traffic bar, and the go/no-go gate before 100 %', () => {
+    const state = run(
+      deployment('staging'),
+      { type: 'start', at: T0 },
+      dispatched(1, T0 + S),
+      completed(1, T0 + 10 * S),
+      dispatched(2, T0 + 11 * S),
+      completed(2, T0 + 20 * S),
+      dispatched(3, T0 + 21 * S),
+      completed(3, T0 + 30 * S),
+      dispatched(4, T0 + 31 * S),
+      completed(4, T0 + 40 * S),
+      dispatched(5, T0 + 41 * S),
+    );
+    const text = shown(deployTimeline(state, { now: T0 + 50 * S }));
+    expect(text).toContain(`🔄 *Traffic switch* · \`▓▓▓░░░░░░░ 25%\` step 2/3 · started <!date^1772445631^`);
+    expect(text).toContain(`<${runUrl(4)}|run #4>, <${runUrl(5)}|run #5>`);
+
+    // With approvals, the canary stops before its last step until approvers say go.
+    const prod = run(
+      deployment('production'),
+      approve('U0BOB', T0),
+      approve('U0CAROL', T0),
+      { type: 'start', at: T0 },
+      dispatched(1, T0 + S),
+      completed(1, T0 + 2 * S),
+      approve('U0BOB', T0 + 3 * S),
+      approve('U0CAROL', T0 + 3 * S),
+      dispatched(2, T0 + 4 * S),
+      completed(2, T0 + 5 * S),
+      dispatched(3, T0 + 6 * S),
+      completed(3, T0 + 7 * S),
+      dispatched(4, T0 + 8 * S),
+      completed(4, T0 + 9 * S),
+      dispatched(5, T0 + 10 * S),
+      completed(5, T0 + 11 * S),
+    );
+    const gate = deployTimeline(prod, { now: T0 + 12 * S });
+    expect(gate.text).toBe('⏳ Deploy main to production needs approval (0/2) before Traffic switch 100 %');
+    expect(shown(gate)).toContain('✋ *Approval needed before Traffic switch 100 %*');
+    expect(shown(gate)).toContain(
+      '✋ *Traffic switch* · `▓▓▓░░░░░░░ 25%` step 2/3 · waiting for approval for 100 %',
+    );
+    expect(actions(gate)).toHaveLength(1);
+  });
+
+  it('ends with the verdict and the failure reason from the timeline', () => {
+    const failed = run(
+      deployment('staging'),
+      { type: 'start', at: T0 },
+      dispatched(1, T0 + S),
+      completed(1, T0 + 10 * S),
+      dispatched(2, T0 + 11 * S),
+      completed(2, T0 + 20 * S),
+      dispatched(3, T0 + 21 * S),
+      completed(3, T0 + 80 * S, 'failure'),
+    );
+    const message = deployTimeline(failed, { now: T0 + 90 * S });
+    expect(message.text).toBe('❌ Deploy main to staging failed: Backend deploy failed: failure');
+    expect(shown(message)).toContain(
+      `❌ *Failed* after 1m 20s — Backend deploy failed: failure (<${runUrl(3)}|run #3>)`,
+    );
+    expect(shown(message)).toContain('❌ Backend deploy · started');
+    expect(shown(message)).toContain('⏭️ Traffic switch · skipped');
+
+    const rolledBack = run(failed, { type: 'rolledBack', by: 'U0BOB', at: T0 + 120 * S });
+    expect(shown(deployTimeline(rolledBack, { now: T0 + 120 * S }))).toContain(
+      '↩️ *Rolled back* by <@U0BOB> after it failed — Backend deploy failed: failure',
+    );
+
+    const thresholds = run(deployment('staging'), { type: 'start', at: T0 }, dispatched(1, T0 + S), {
+      type: 'fail',
+      reason: 'error rate 7 % > 5 %',
+      by: 'greenlight',
+      at: T0 + 30 * S,
+    });
+    expect(shown(deployTimeline(thresholds, { now: T0 + 30 * S }))).toContain(
+      '❌ *Failed* after 30s — by greenlight: error rate 7 % &gt; 5 %',
+    );
+
+    const done = run(
+      deployment('staging'),
+      { type: 'start', at: T0 },
+      ...[1, 2, 3, 4, 5, 6].flatMap((id) => [
+        dispatched(id, T0 + id * 60 * S),
+        completed(id, T0 + id * 60 * S + S),
+      ]),
+    );
+    const success = deployTimeline(done, { now: T0 + 400 * S });
+    expect(success.text).toBe('✅ Deploy main to staging succeeded in 6m 1s');
+    expect(shown(success)).toContain('✅ *Succeeded* in 6m 1s');
+    expect(shown(success)).toContain('`▓▓▓▓▓▓▓▓▓▓ 100%` step 3/3');
+  });
+
+  it('escapes what users typed so an override or reason cannot ping @channel or inject links', () => {
+    const evil = '<!channel> see <http://evil|here> & <@U0BOB>';
+    const state = run(deployment('production', evil), {
+      type: 'abort',
+      user: 'U0ALICE',
+      isApprover: false,
+      reason: evil,
+      at: T0 + S,
+    });
+    const message = deployTimeline(state, { now: T0 + S });
+    const json = JSON.stringify(message);
+    expect(json).not.toContain('<!channel>');
+    expect(json).not.toContain('<http://evil');
+    expect(shown(message)).toContain(
+      '⚠️ *Override:* &lt;!channel&gt; see &lt;http://evil|here&gt; &amp; <@U0BOB>',
+    );
+    const reply = timelineEvent(state.timeline.at(-1)!, state);
+    expect(reply).toBe(
+      '[10:00] 🛑 Deployment cancelled by <@U0ALICE>: &lt;!channel&gt; see &lt;http://evil|here&gt; &amp; <@U0BOB>',
+    );
+    expectWithinSlackLimits(message);
+  });
+});
+
+describe('timelineEvent', () => {
+  it('writes runbook-style status lines for notable events and nothing for the rest', () => {
+    const state = run(
+      deployment('production'),
+      approve('U0BOB', T0 + 60 * S),
+      approve('U0CAROL', T0 + 61 * S),
+      { type: 'start', at: T0 + 62 * S },
+      dispatched(1, T0 + 63 * S),
+      completed(1, T0 + 120 * S),
+      approve('U0BOB', T0 + 125 * S),
+      approve('U0CAROL', T0 + 126 * S),
+      dispatched(2, T0 + 127 * S),
+      completed(2, T0 + 180 * S),
+      dispatched(3, T0 + 181 * S),
+      completed(3, T0 + 240 * S),
+      dispatched(4, T0 + 241 * S),
+      completed(4, T0 + 300 * S),
+      dispatched(5, T0 + 301 * S),
+      completed(5, T0 + 360 * S),
+      approve('U0BOB', T0 + 400 * S),
+      approve('U0CAROL', T0 + 401 * S),
+      dispatched(6, T0 + 402 * S),
+      completed(6, T0 + 420 * S, 'failure'),
+    );
+    const replies = state.timeline.map((entry) => timelineEvent(entry, state));
+    expect(replies.filter((reply) => reply !== undefined)).toEqual([
+      '[10:01] 👍 Approved by <@U0BOB> (1/2)',
+      '[10:01] 👍 Approved by <@U0CAROL> (2/2)',
+      '[10:01] 🚀 Deployment of `main` to *production* started',
+      `[10:01] 🔄 Pre-deployment validation started (<${runUrl(1)}|run #1>)`,
+      `[10:02] ✅ Pre-deployment validation complete (<${runUrl(1)}|run #1>)`,
+      '[10:02] ✋ Approval needed before Database migration (0/2)',
+      '[10:02] 👍 Approved by <@U0BOB> (1/2)',
+      '[10:02] 👍 Approved by <@U0CAROL> (2/2)',
+      `[10:02] 🔄 Database migration started (<${runUrl(2)}|run #2>)`,
+      `[10:03] ✅ Database migration complete (<${runUrl(2)}|run #2>)`,
+      `[10:03] 🔄 Backend deploy started (<${runUrl(3)}|run #3>)`,
+      `[10:04] ✅ Backend deploy complete (<${runUrl(3)}|run #3>)`,
+      `[10:04] 🐤 Traffic switch at 5 % (<${runUrl(4)}|run #4>)`,
+      `[10:05] ✅ Traffic switch 5 % complete (<${runUrl(4)}|run #4>)`,
+      `[10:05] 🐤 Traffic switch at 25 % (<${runUrl(5)}|run #5>)`,
+      `[10:06] ✅ Traffic switch 25 % complete (<${runUrl(5)}|run #5>)`,
+      '[10:06] ✋ Approval needed before Traffic switch 100 % (0/2)',
+      '[10:06] 👍 Approved by <@U0BOB> (1/2)',
+      '[10:06] 👍 Approved by <@U0CAROL> (2/2)',
+      `[10:06] 🐤 Traffic switch at 100 % (<${runUrl(6)}|run #6>)`,
+      `[10:07] ❌ Traffic switch failed: failure (<${runUrl(6)}|run #6>)`,
+    ]);
+    const silent = state.timeline.filter((entry) => timelineEvent(entry, state) === undefined);
+    expect([...new Set(silent.map((entry) => entry.kind))].sort()).toEqual([
+      'gate_opened', // the start gate: the timeline message itself asks for it
+      'gate_passed',
+      'requested',
+      'run_completed', // the failed run: the `failed` entry says it with the reason
+    ]);
+
+    const success = run(
+      deployment('staging'),
+      { type: 'start', at: T0 },
+      ...[1, 2, 3, 4, 5, 6].flatMap((id) => [dispatched(id, T0 + id * S), completed(id, T0 + id * S + S)]),
+    );
+    expect(timelineEvent(success.timeline.at(-1)!, success)).toBe(
+      '[10:00] 🎉 Deployment of `main` to *staging* succeeded in 7s',
+    );
+    const expired = run(deployment('production'), { type: 'gateExpired', gateSeq: 1, at: T0 + 3_600 * S });
+    expect(expired.timeline.map((entry) => timelineEvent(entry, expired))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      '[11:00] 🛑 Deployment cancelled: no approval in time',
+    ]);
+  });
+});
+
+describe('abortModal', () => {
+  it('asks for a reason in a modal that carries the deployment id', () => {
+    const state = run(deployment('staging'), { type: 'start', at: T0 }, dispatched(1, T0 + S));
+    const modal: ModalView = abortModal('gl_42', state);
+    expect(modal).toMatchObject({
+      type: 'modal',
+      callback_id: DEPLOY_ABORT_MODAL,
+      private_metadata: 'gl_42',
+      title: { type: 'plain_text', text: 'Abort deployment' },
+      submit: { type: 'plain_text', text: 'Abort' },
+      close: { type: 'plain_text', text: 'Keep going' },
+    });
+    for (const text of [modal.title, modal.submit, modal.close]) {
+      expect(text?.text.length).toBeLessThanOrEqual(24);
+    }
+    expect(modal.blocks[1]).toMatchObject({
+      type: 'input',
+      block_id: ABORT_REASON_BLOCK,
+      element: {
+        type: 'plain_text_input',
+        action_id: ABORT_REASON_INPUT,
+        multiline: true,
+        min_length: 3,
+        max_length: 500,
+      },
+    });
+    expect(JSON.stringify(modal.blocks[0])).toContain('Now at: *Pre-deployment validation*');
+  });
+});
+
+describe('ephemeral replies', () => {
+  it('dry run: phases in order with gates, workflow and inputs, approvers, and that nothing was dispatched', () => {
+    const message = deployPlanReply(planFor('production', config, ['api']));
+    const text = shown(message);
+    expect(text).toContain(
+      '🧪 *Dry run:* deploy `main` to *production* in 4 phases. *Nothing was dispatched.*',
+    );
+    expect(text).toContain(
+      '✋ Needs 2 distinct approvers from @release-managers, <@U0CAROL> before it starts and again at each of the 2 gates marked ✋',
+    );
+    const phases = texts(message).filter((line) => /^\*\d\. /.test(line));
+    expect(phases.map((line) => line.split('\n')[0])).toEqual([
+      '*1. Pre-deployment validation* `validation`',
+      '*2. Database migration* `database_migration` · ✋ approval before it starts',
+      '*3. Backend deploy* `backend_deployment` · services: api',
+      '*4. Traffic switch* `traffic_switch` · 🐤 canary 5 → 25 → 100 %, hold 5m each · ✋ approval before 100 %',
+    ]);
+    expect(phases[1]).toContain(
+      '```workflow: production-deployment.yml\ndeployment_phase: database_migration\nbackup: true\nenvironment: production\nref: main\ngreenlight_id: gl_42```',
+    );
+    expect(phases[3]).toContain('traffic_percentage: 5 | 25 | 100```');
+    expect(message.text).toBe('Dry run: 4 phases to deploy main to production; nothing was dispatched');
+    expectWithinSlackLimits(message);
+
+    const staging = deployPlanReply(planFor('staging'));
+    expect(shown(staging)).toContain('🟢 No approvals needed');
+    expect(shown(staging)).not.toContain('✋ approval');
+  });
+
+  it('confirms an accepted deployment: id, approvals, queue place, how to cancel', () => {
+    const reply = deployAcceptedReply(deployment('production', 'hotfix INC-42'), {
+      position: 2,
+      holder: 'gl_41',
+    });
+    const text = shown(reply);
+    expect(text).toContain('⏳ Deployment `gl_42` of `main` to *production* accepted.');
+    expect(text).toContain('⚠️ Override recorded: hotfix INC-42');
+    expect(text).toContain('⏳ It needs 2 approvals from approvers of *production* before it starts.');
+    expect(text).toContain('🕒 Queued at position 2, behind `gl_41`');
+    expect(text).toContain('`/deploy cancel gl_42`');
+    expectWithinSlackLimits(reply);
+  });
+
+  it('lists history one line each and says how many were left out', () => {
+    const finished = run(
+      deployment('staging'),
+      { type: 'start', at: T0 + 10 * S },
+      dispatched(1, T0 + 11 * S),
+      completed(1, T0 + 143 * S, 'failure'),
+    );
+    const few = deployHistoryReply([finished, deployment('production')]);
+    expect(texts(few)[1]?.split('\n')).toEqual([
+      '❌ `gl_42` *staging* `main` by <@U0ALICE> · <!date^1772445610^{date_short_pretty} {time}|2026-03-02 10:00 UTC> · 2m 13s',
+      '⏳ `gl_42` *production* `main` by <@U0ALICE> · awaiting approval · <!date^1772445600^{date_short_pretty} {time}|2026-03-02 10:00 UTC>',
+    ]);
+    const many = deployHistoryReply(Array.from({ length: 2_000 }, () => finished));
+    expectWithinSlackLimits(many);
+    const listed = shown(many).match(/`gl_42`/g)?.length ?? 0;
+    expect(listed).toBeGreaterThan(100);
+    expect(JSON.stringify(many.blocks.at(-1))).toContain(`…and ${2_000 - listed} more`);
+    expect(shown(deployHistoryReply([], 'production'))).toBe('No deployments to *production* yet.');
+  });
+
+  it('reports status per environment: lock, active deployment, numbered queue', () => {
+    const active = run(deployment('staging'), { type: 'start', at: T0 }, dispatched(1, T0 + S));
+    const reply = deployStatusReply([
+      {
+        env: 'production',
+        waiting: [],
+        lock: { by: 'U0ALICE', reason: 'freeze <!here>', at: '2026-03-02T10:00:00.000Z' },
+      },
+      { env: 'staging', active, waiting: [deployment('staging')] },
+      { env: 'dev', waiting: [] },
+    ]);
+    expect(shown(reply).split('\n')).toEqual([
+      '*production* · 🔒 locked by <@U0ALICE> <!date^1772445600^{date_short_pretty} {time}|2026-03-02 10:00 UTC>: freeze &lt;!here&gt;',
+      '*staging* · open',
+      '    🚀 `gl_42` `main` by <@U0ALICE> · running: Pre-deployment validation · <!date^1772445600^{date_short_pretty} {time}|2026-03-02 10:00 UTC>',
+      '    1. 🕒 `gl_42` `main` by <@U0ALICE> · queued · <!date^1772445600^{date_short_pretty} {time}|2026-03-02 10:00 UTC>',
+      '*dev* · open, nothing running',
+    ]);
+    expect(reply.text).toBe('Deployments: 1 running, 1 waiting, 1 environment locked');
+    expectWithinSlackLimits(reply);
+  });
+
+  it('explains locks: refused deploy, lock, already locked, unlock', () => {
+    const lock = {
+      by: 'U0ALICE',
+      reason: 'black friday',
+      at: '2026-03-02T10:00:00.000Z',
+      until: '2026-03-02T12:00:00.000Z',
+    };
+    const refused = envLockedReply(lock, 'production');
+    expect(shown(refused)).toContain('*production* is 🔒 locked by <@U0ALICE>');
+    expect(shown(refused)).toContain(': black friday.\nNothing was deployed.');
+    expect(shown(refused)).toContain('It unlocks by itself <!date^1772452800^');
+    expect(shown(lockReply('production', { locked: true, lock }))).toContain(
+      '🔒 *production* is locked until <!date^1772452800^',
+    );
+    expect(shown(lockReply('production', { locked: false, lock }))).toContain(
+      '*production* was already 🔒 locked',
+    );
+    expect(shown(unlockReply('production', lock))).toContain(
+      '🔓 *production* is unlocked; it was locked by <@U0ALICE>',
+    );
+    expect(shown(unlockReply('production', undefined))).toBe(
+      '*production* was not locked; deployments to it were already allowed.',
+    );
+    for (const message of [
+      refused,
+      lockReply('production', { locked: true, lock }),
+      unlockReply('x', lock),
+    ]) {
+      expectWithinSlackLimits(message);
+    }
+  });
+});
+
+describe('formatting helpers', () => {
+  it('formats durations and canary bars', () => {
+    expect([45_000, 133_000, 300_000, 3_900_000, -5].map(formatDuration)).toEqual([
+      '45s',
+      '2m 13s',
+      '5m',
+      '1h 05m',
+      '0s',
+    ]);
+    expect(canaryBar(25)).toBe('▓▓▓░░░░░░░ 25%');
+    expect(canaryBar(5)).toBe('▓░░░░░░░░░ 5%');
+    expect(canaryBar(100)).toBe('▓▓▓▓▓▓▓▓▓▓ 100%');
+  });
+
+  it('names each button action in ACTION_IDS and reads the gate back from the block id', () => {
+    expect(ACTION_IDS).toEqual([DEPLOY_APPROVE, DEPLOY_ABORT]);
+    expect(gateSeqOf(gateBlockId(7))).toBe(7);
+    expect(gateSeqOf('something_else')).toBeUndefined();
+    expect(gateSeqOf(undefined)).toBeUndefined();
+  });
+});
+
+// --- Property tests: any reachable state, and some unreachable extremes, stay within Slack's limits. ---
+
+const nasty = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.constantFrom(
+    '<!channel>',
+    '<!here|here> & <@U0BOB|bob>',
+    '<https://evil.example|click>',
+    '```\nbreak out',
+    '*bold* _it_ ~st~ `code`',
+    '😀'.repeat(200),
+    'x'.repeat(5_000),
+    '&&&&&<<<<>>>>'.repeat(300),
+  ),
+);
+
+const phaseConfig = fc.record({
+  title: nasty,
+  gate: fc.boolean(),
+  canary: fc.option(fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 12 }), {
+    nil: undefined,
+  }),
+  canaryGate: fc.boolean(),
+  value: nasty,
+});
+
+type Command =
+  | { kind: 'approve'; user: number; isApprover: boolean }
+  | { kind: 'start' | 'dispatch' | 'expire' | 'rollback' }
+  | { kind: 'complete'; conclusion: string }
+  | { kind: 'abort' | 'fail'; text: string; user: number };
+
+const command: fc.Arbitrary<Command> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('approve' as const),
+      user: fc.nat(5),
+      isApprover: fc.constantFrom(true, true, true, false),
+    }),
+  },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('start' as const) }) },
+  { weight: 12, arbitrary: fc.record({ kind: fc.constant('dispatch' as const) }) },
+  {
+    weight: 12,
+    arbitrary: fc.record({
+      kind: fc.constant('complete' as const),
+      conclusion: fc.constantFrom(...Array<string>(12).fill('success'), 'failure', 'cancelled', 'timed_out'),
+    }),
+  },
+  // Rare, so that many sequences get far before something ends them.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('expire' as const, 'rollback' as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constantFrom('abort' as const, 'fail' as const),
+      text: nasty,
+      user: fc.nat(5),
+    }),
+  },
+);
+
+const USERS = ['U0ALICE', 'U0BOB', 'U0CAROL', 'U0DAN', 'W0ERIN', 'greenlight'];
+
+function toEvent(state: DeploymentState, cmd: Command, at: number, runId: number): DeploymentEvent {
+  switch (cmd.kind) {
+    case 'approve':
+      return { type: 'approve', user: USERS[cmd.user] ?? 'U0BOB', isApprover: cmd.isApprover, at };
+    case 'start':
+      return { type: 'start', at };
+    case 'dispatch':
+      return {
+        type: 'phaseDispatched',
+        runId,
+        url: runId % 7 === 0 ? `javascript:alert(1)|>${runId}` : runUrl(runId),
+        at,
+      };
+    case 'complete': {
+      const running = state.phases.find((phase) => phase.status === 'running');
+      return {
+        type: 'runCompleted',
+        runId: running?.runs.at(-1)?.runId ?? 0,
+        conclusion: cmd.conclusion,
+        at,
+      };
+    }
+    case 'expire':
+      return { type: 'gateExpired', gateSeq: state.gate?.seq ?? 0, at };
+    case 'rollback':
+      return { type: 'rolledBack', by: 'greenlight', at };
+    case 'abort':
+      return { type: 'abort', user: USERS[cmd.user] ?? 'U0BOB', isApprover: true, reason: cmd.text, at };
+    case 'fail':
+      return { type: 'fail', reason: cmd.text, by: USERS[cmd.user] ?? 'greenlight', at };
+  }
+}
+
+const scenario = fc.record({
+  phases: fc.array(phaseConfig, { minLength: 1, maxLength: 30 }),
+  approvals: fc.nat(3),
+  approvers: fc.array(fc.oneof(nasty, fc.constantFrom('U0CAROL', 'S0RELEASE', '@release-managers')), {
+    maxLength: 30,
+  }),
+  override: fc.option(nasty, { nil: undefined }),
+  ref: fc.constantFrom('main', 'release/2026.03', 'a'.repeat(255), 'fix/<!channel>'),
+  commands: fc.array(command, { maxLength: 200, size: 'medium' }),
+  shortSha: fc.option(fc.constantFrom('abc1234def', 'not a sha <!here>'), { nil: undefined }),
+  /** Every run succeeds and nothing stops it, so sequences also reach the end of long pipelines. */
+  happy: fc.boolean(),
+});
+
+type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
+
+function scenarioState(s: Scenario) {
+  const pipeline: PipelinePhaseConfig[] = s.phases.map((phase, index) => ({
+    id: `phase_${index}`,
+    title: phase.title,
+    inputs: { value: phase.value },
+    ...(phase.gate ? { gate: 'approval' as const } : {}),
+    ...(phase.canary
+      ? {
+          canary: {
+            steps: phase.canary,
+            hold: 60_000,
+            ...(phase.canaryGate ? { gate: 'approval' as const } : {}),
+          },
+        }
+      : {}),
+  }));
+  const plan = planFor('production', {
+    github: { workflow: 'deploy.yml', ref: s.ref },
+    environments: { production: { approvals: s.approvals, approvers: s.approvers } },
+    services: {},
+    pipeline,
+  });
+  let state = createDeployment(
+    { plan, requestedBy: 'U0ALICE', ...(s.override === undefined ? {} : { override: s.override }) },
+    T0,
+  );
+  s.commands.forEach((given, index) => {
+    if (s.happy && ['abort', 'fail', 'expire', 'rollback'].includes(given.kind)) return;
+    const cmd: Command = s.happy && given.kind === 'complete' ? { ...given, conclusion: 'success' } : given;
+    const result = applyDeploymentEvent(state, toEvent(state, cmd, T0 + (index + 1) * 37 * S, 1_000 + index));
+    if (result.ok) state = result.state;
+  });
+  return { plan, state };
+}
+
+describe('every message stays within Slack limits and escapes user text, whatever the state', () => {
+  it('holds for generated pipelines and event sequences', () => {
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const { plan, state } = scenarioState(s);
+        const ctx = {
+          now: T0 + 10_000 * S,
+          repoUrl: REPO,
+          approvers: s.approvers,
+          ...(s.shortSha ? { shortSha: s.shortSha } : {}),
+        };
+        const timeline = deployTimeline(state, ctx);
+        expectWithinSlackLimits(timeline);
+        expect(actions(timeline).length).toBe(state.gate ? 1 : 0);
+        for (const entry of state.timeline) {
+          const reply = timelineEvent(entry, state);
+          if (reply === undefined) continue;
+          expect(reply.length).toBeLessThanOrEqual(3_000);
+          expect(reply).toMatch(/^\[\d\d:\d\d\] /);
+          expectNoStrayMarkup(reply);
+        }
+        expectWithinSlackLimits(deployPlanReply(plan));
+        expectWithinSlackLimits(deployAcceptedReply(state, { position: 3, holder: 'gl_1' }));
+        expectWithinSlackLimits(deployHistoryReply([state, state, state]));
+        expectWithinSlackLimits(deployStatusReply([{ env: 'production', active: state, waiting: [state] }]));
+        expectNoStrayMarkup(JSON.stringify(abortModal(state.id, state)));
+      }),
+      { numRuns: 150, seed: 20_260_302 },
+    );
+  });
+
+  it('holds for extremes: 30 long-titled phases with many runs, 200 timeline entries, a huge override', () => {
+    const title = `${'<!channel> & '.repeat(40)}very long phase title`;
+    const phases: PhaseState[] = Array.from({ length: 30 }, (_, index) => ({
+      id: `phase_${index}`,
+      title,
+      status: index < 10 ? 'succeeded' : index === 10 ? 'waiting_gate' : 'pending',
+      gate: 'approval',
+      canarySteps: Array.from({ length: 50 }, (_, step) => step * 2),
+      canaryGate: 'approval',
+      step: 3,
+      runs:
+        index <= 10
+          ? Array.from({ length: 40 }, (_, run) => ({
+              runId: index * 100 + run,
+              url: `${REPO}/actions/runs/${'9'.repeat(300)}`,
+              dispatchedAt: T0 + run * S,
+              completedAt: T0 + (run + 1) * S,
+              conclusion: 'success',
+              percentage: run,
+            }))
+          : [],
+    }));
+    const approvers = Array.from({ length: 200 }, (_, index) => `U${String(index).padStart(8, '0')}`);
+    const timeline: TimelineEntry[] = [
+      { at: T0, kind: 'requested', by: 'U0ALICE' },
+      { at: T0, kind: 'gate_opened', phaseId: 'phase_10' },
+      ...approvers.map(
+        (user, index): TimelineEntry => ({ at: T0 + index, kind: 'approved', by: user, phaseId: 'phase_10' }),
+      ),
+    ];
+    const state: DeploymentState = {
+      id: 'gl_extreme',
+      env: 'production',
+      ref: 'r'.repeat(255),
+      requestedBy: 'U0ALICE',
+      requestedAt: T0,
+      override: '<!everyone> '.repeat(20_000),
+      approvalsRequired: 250,
+      status: 'awaiting_approval',
+      phases,
+      gate: {
+        seq: 99,
+        phaseId: 'phase_10',
+        beforePercentage: 100,
+        openedAt: T0,
+        approvals: approvers.map((user) => ({ user, at: T0 })),
+      },
+      gatesOpened: 99,
+      timeline,
+    };
+    expect(state.timeline.length).toBeGreaterThanOrEqual(200);
+    const message = deployTimeline(state, {
+      now: T0 + 99 * S,
+      approvers,
+      repoUrl: REPO,
+      shortSha: 'abcdef1',
+    });
+    expectWithinSlackLimits(message);
+    expect(actions(message)).toHaveLength(1);
+    for (const entry of state.timeline) {
+      const reply = timelineEvent(entry, state);
+      if (reply) expectNoStrayMarkup(reply);
+    }
+    const finished = { ...state, status: 'failed' as const, finishedAt: T0 + 500 * S };
+    const { gate: _gate, ...withoutGate } = finished;
+    expectWithinSlackLimits(deployTimeline(withoutGate, { now: T0 + 500 * S }));
+    expectWithinSlackLimits(deployHistoryReply(Array.from({ length: 300 }, () => withoutGate)));
+    expectWithinSlackLimits(
+      deployStatusReply(
+        Array.from({ length: 60 }, (_, index) => ({
+          env: `env_${index}`,
+          active: state,
+          waiting: Array.from({ length: 30 }, () => state),
+          lock: { by: 'U0ALICE', reason: 'x<!here>'.repeat(1_000), at: '2026-03-02T10:00:00.000Z' },
+        })),
+      ),
+    );
+  });
+});

@@ -1,0 +1,20 @@
+/**
+ * The deploy UI's Block Kit builders, all pure: the status-channel timeline and its thread replies, the abort
+ * modal, and the ephemeral replies to `/deploy`. Listeners import from here; ids live in `./ids.ts`.
+ */
+export { ABORT_REASON_MAX, ABORT_REASON_MIN, abortModal } from './deploy/abort-modal.js';
+export { canaryBar, formatDuration } from './deploy/deploy-text.js';
+export {
+  type DeployLock,
+  deployAcceptedReply,
+  deployHistoryReply,
+  deployPlanReply,
+  deployStatusReply,
+  type EnvironmentStatus,
+  envLockedReply,
+  lockReply,
+  type QueuePlace,
+  unlockReply,
+} from './deploy/replies.js';
+export { deployTimeline, type TimelineContext } from './deploy/timeline.js';
+export { timelineEvent } from './deploy/timeline-event.js';

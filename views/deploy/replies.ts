@@ -1,0 +1,313 @@
+import type { DeploymentState } from '../../src/domain/deploy/deployment-state.js';
+import type { DeploymentPlan, PlannedPhase } from '../../src/domain/deploy/plan.js';
+import { CANARY_INPUT } from '../../src/domain/deploy/plan.js';
+import { context, escapeText, type SlackBlock, type SlackMessage, section, slackTime } from '../format.js';
+import {
+  clip,
+  fallback,
+  formatDuration,
+  formatPercent,
+  inlineText,
+  inlineUserText,
+  MAX_BLOCKS,
+  packLines,
+  phaseTitle,
+  principals,
+  SECTION_BUDGET,
+  STATUS_EMOJI,
+  STATUS_LABEL,
+  startedAt,
+  timeAt,
+  who,
+} from './deploy-text.js';
+
+/** A manual environment lock as the lanes store it (structurally the adapter's `EnvironmentLock`). */
+export interface DeployLock {
+  by: string;
+  reason: string;
+  /** ISO time it was locked. */
+  at: string;
+  /** ISO time it unlocks by itself, for `--for`. */
+  until?: string;
+}
+
+/** Where a deployment waits when another holds the environment: 1-based `position`, `holder` the active id. */
+export interface QueuePlace {
+  position: number;
+  holder: string;
+}
+
+const code = (text: string, max = 64) => `\`${inlineText(text, max).replace(/`/g, "'")}\``;
+const envName = (env: string) => `*${inlineText(env, 40)}*`;
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+/**
+ * The requester's ephemeral confirmation: the id, what happens next (approval, queue, start) and where to follow
+ * it. `timelineUrl` is the permalink of the status-channel message when the caller has it.
+ */
+export function deployAcceptedReply(
+  state: DeploymentState,
+  queue?: QueuePlace,
+  options: { timelineUrl?: string } = {},
+): SlackMessage {
+  const lines = [
+    `${STATUS_EMOJI[state.status]} Deployment ${code(state.id)} of ${code(state.ref, 100)} to ${envName(state.env)} accepted.`,
+  ];
+  if (state.override) lines.push(`⚠️ Override recorded: ${inlineUserText(state.override, 300)}`);
+  if (state.status === 'awaiting_approval') {
+    lines.push(
+      `⏳ It needs ${plural(state.approvalsRequired, 'approval')} from approvers of ${envName(state.env)} before it starts.`,
+    );
+  }
+  if (queue) {
+    lines.push(
+      `🕒 Queued at position ${queue.position}, behind ${code(queue.holder)}: it starts when the environment is free.`,
+    );
+  } else if (state.status === 'queued' || state.status === 'running') {
+    lines.push('🚀 Starting now.');
+  }
+  const url = options.timelineUrl;
+  const follow =
+    url && /^https:\/\/[^\s<>|]{1,400}$/.test(url)
+      ? `Follow it <${url}|in the status channel>`
+      : 'Follow it in the status channel';
+  return {
+    text: fallback(
+      `Deployment ${inlineText(state.id, 64)} of ${inlineText(state.ref, 60)} to ${inlineText(state.env, 40)} accepted${queue ? `, queued at position ${queue.position}` : ''}`,
+    ),
+    blocks: [
+      section(lines.join('\n')),
+      context(`${follow} · cancel with \`/deploy cancel ${inlineText(state.id, 64).replace(/`/g, "'")}\``),
+    ],
+  };
+}
+
+/** Blocks besides the phase sections in a dry run: header, approvals, skipped, "…and N more", footer. */
+const PLAN_FIXED_BLOCKS = 5;
+
+/**
+ * `--dry-run`: every phase in order with its gates, the workflow and the exact inputs it would receive, and who
+ * must approve. Nothing is dispatched, and the reply says so.
+ */
+export function deployPlanReply(plan: DeploymentPlan): SlackMessage {
+  const head = `🧪 *Dry run:* deploy ${code(plan.ref, 100)} to ${envName(plan.env)} in ${plural(plan.phases.length, 'phase')}. *Nothing was dispatched.*`;
+  const blocks: SlackBlock[] = [section(head), section(approvalsText(plan))];
+  const room = MAX_BLOCKS - PLAN_FIXED_BLOCKS;
+  const shown = plan.phases.slice(0, room);
+  shown.forEach((phase, index) => {
+    blocks.push(section(phaseText(phase, index + 1)));
+  });
+  if (shown.length < plan.phases.length) {
+    blocks.push(context(`…and ${plan.phases.length - shown.length} more phases`));
+  }
+  if (plan.skippedPhases.length > 0) {
+    const names = plan.skippedPhases.slice(0, 20).map(phaseTitle).join(', ');
+    const more = plan.skippedPhases.length > 20 ? ` and ${plan.skippedPhases.length - 20} more` : '';
+    blocks.push(context(`⏭️ Not run (not in \`--services\`): ${names}${more}`));
+  }
+  blocks.push(context(`Run it without \`--dry-run\` to deploy.`));
+  return {
+    text: fallback(
+      `Dry run: ${plan.phases.length} phases to deploy ${inlineText(plan.ref, 60)} to ${inlineText(plan.env, 40)}; nothing was dispatched`,
+    ),
+    blocks,
+  };
+}
+
+function approvalsText(plan: DeploymentPlan): string {
+  if (plan.approvalsAtStart === 0)
+    return '🟢 No approvals needed: it starts as soon as the environment is free.';
+  const gates = plan.phases.filter((phase) => phase.gate || phase.canaryGate).length;
+  const who =
+    plan.approvers.length > 0
+      ? `from ${principals(plan.approvers)}`
+      : 'from approvers, but greenlight.yml names none for this environment';
+  const again = gates > 0 ? ` and again at each of the ${plural(gates, 'gate')} marked ✋` : '';
+  return `✋ Needs ${plural(plan.approvalsAtStart, 'distinct approver')} ${who} before it starts${again}; the requester cannot approve their own deployment.`;
+}
+
+function phaseText(phase: PlannedPhase, number: number): string {
+  const facts = [`*${number}. ${phaseTitle(phase)}* ${code(phase.id)}`];
+  if (phase.gate) facts.push('✋ approval before it starts');
+  const steps = phase.canarySteps ?? [];
+  if (steps.length > 0) {
+    const shown = steps.slice(0, 10).map(formatPercent).join(' → ');
+    const hold = phase.holdMs === undefined ? '' : `, hold ${formatDuration(phase.holdMs)} each`;
+    facts.push(`🐤 canary ${shown}${steps.length > 10 ? ' → …' : ''} %${hold}`);
+    if (phase.canaryGate) {
+      const last = steps.at(-1);
+      facts.push(`✋ approval before ${last === undefined ? 'the last step' : `${formatPercent(last)} %`}`);
+    }
+  }
+  if (phase.monitorMs !== undefined) facts.push(`monitor ${formatDuration(phase.monitorMs)}`);
+  if (phase.services && phase.services.length > 0) {
+    facts.push(
+      `services: ${phase.services
+        .slice(0, 10)
+        .map((service) => inlineText(service, 40))
+        .join(', ')}`,
+    );
+  }
+  const head = facts.join(' · ');
+  const lines = [`workflow: ${codeBlockText(phase.workflow, 100)}`];
+  const inputs = Object.entries(phase.inputs);
+  if (steps.length > 0) inputs.push([CANARY_INPUT, steps.slice(0, 10).map(formatPercent).join(' | ')]);
+  // Keep the closing fence inside the section: inputs that do not fit are counted, never cut mid-block.
+  let length = head.length + lines[0]!.length + 16;
+  let left = 0;
+  for (const [name, value] of inputs) {
+    const line = `${codeBlockText(name, 60)}: ${codeBlockText(value, 150)}`;
+    if (left > 0 || length + line.length + 40 > SECTION_BUDGET) {
+      left += 1;
+      continue;
+    }
+    lines.push(line);
+    length += line.length + 1;
+  }
+  if (left > 0) lines.push(`… ${plural(left, 'more input')}`);
+  return `${head}\n\`\`\`${lines.join('\n')}\`\`\``;
+}
+
+/** Text inside a code block: escaped, one line, and unable to close the block early. */
+function codeBlockText(text: string, max: number): string {
+  return escapeText(clip(text.replace(/\s+/g, ' '), max)).replace(/`/g, '`\u200b');
+}
+
+/** One deployment on one line, shared by status and history. */
+function deploymentLine(state: DeploymentState, withEnv: boolean): string {
+  const started = startedAt(state);
+  const parts = [
+    `${STATUS_EMOJI[state.status]} ${code(state.id)}${withEnv ? ` ${envName(state.env)}` : ''} ${code(state.ref, 80)} by ${who(state.requestedBy)}`,
+  ];
+  if (state.status === 'running' || state.status === 'awaiting_approval' || state.status === 'queued') {
+    const active = state.phases.find((phase) =>
+      ['running', 'dispatching', 'waiting_gate'].includes(phase.status),
+    );
+    parts.push(`${STATUS_LABEL[state.status].toLowerCase()}${active ? `: ${phaseTitle(active)}` : ''}`);
+  }
+  parts.push(timeAt(started));
+  if (state.finishedAt !== undefined) parts.push(formatDuration(state.finishedAt - started));
+  return parts.join(' · ');
+}
+
+/** One environment in `/deploy status`: the deployment holding it, the queue behind it, and its manual lock. */
+export interface EnvironmentStatus {
+  env: string;
+  active?: DeploymentState;
+  waiting: readonly DeploymentState[];
+  lock?: DeployLock;
+}
+
+/** The most waiting deployments listed under one environment in `/deploy status`. */
+const WAITING_SHOWN = 10;
+
+/** `/deploy status`: per environment, in the order given, its lock, the active deployment and the queue behind it. */
+export function deployStatusReply(envs: readonly EnvironmentStatus[]): SlackMessage {
+  if (envs.length === 0) {
+    return { text: 'No environments to report on', blocks: [section('No environments to report on.')] };
+  }
+  const lines: string[] = [];
+  let running = 0;
+  let waiting = 0;
+  let locked = 0;
+  for (const status of envs) {
+    if (status.lock) locked += 1;
+    if (status.active) running += 1;
+    waiting += status.waiting.length;
+    const state = status.lock ? lockLine(status.lock) : status.active ? 'open' : 'open, nothing running';
+    lines.push(`${envName(status.env)} · ${state}`);
+    if (status.active) lines.push(`    ${deploymentLine(status.active, false)}`);
+    status.waiting.slice(0, WAITING_SHOWN).forEach((queued, index) => {
+      lines.push(`    ${index + 1}. ${deploymentLine(queued, false)}`);
+    });
+    if (status.waiting.length > WAITING_SHOWN) {
+      lines.push(`    …and ${status.waiting.length - WAITING_SHOWN} more waiting`);
+    }
+  }
+  const packed = packLines(lines, MAX_BLOCKS - 1);
+  const blocks = packed.texts.map((text) => section(text));
+  if (packed.shown < lines.length) blocks.push(context(`…and ${lines.length - packed.shown} more lines`));
+  return {
+    text: `Deployments: ${running} running, ${waiting} waiting, ${plural(locked, 'environment')} locked`,
+    blocks,
+  };
+}
+
+/**
+ * `/deploy history`: newest first as given, one line each (id, env, ref, requester, outcome, start, duration),
+ * within Slack's limits however many there are.
+ */
+export function deployHistoryReply(states: readonly DeploymentState[], env?: string): SlackMessage {
+  const where = env === undefined ? '' : ` to ${envName(env)}`;
+  if (states.length === 0) {
+    return { text: 'No deployments yet', blocks: [section(`No deployments${where} yet.`)] };
+  }
+  const lines = states.map((state) => deploymentLine(state, env === undefined));
+  const packed = packLines(lines, MAX_BLOCKS - 2);
+  const blocks: SlackBlock[] = [
+    section(`*Last ${plural(states.length, 'deployment')}*${where}`),
+    ...packed.texts.map((text) => section(text)),
+  ];
+  if (packed.shown < lines.length) blocks.push(context(`…and ${lines.length - packed.shown} more`));
+  return {
+    text: fallback(
+      `Last ${plural(states.length, 'deployment')}${env === undefined ? '' : ` to ${inlineText(env, 40)}`}`,
+    ),
+    blocks,
+  };
+}
+
+function lockLine(lock: DeployLock): string {
+  const until = lock.until ? ` until ${slackTime(lock.until)}` : '';
+  const reason = lock.reason.trim() ? `: ${inlineUserText(lock.reason, 300)}` : '';
+  return `🔒 locked by ${who(lock.by)} ${slackTime(lock.at)}${until}${reason}`;
+}
+
+/** The refusal when a deploy meets a manual lock: who, why, until when, and how to lift it. */
+export function envLockedReply(lock: DeployLock, env: string): SlackMessage {
+  const unlock = `\`/deploy unlock ${inlineText(env, 40)}\``;
+  return {
+    text: fallback(`${inlineText(env, 40)} is locked; nothing was deployed`),
+    blocks: [
+      section(`${envName(env)} is ${lockLine(lock)}.\nNothing was deployed.`),
+      context(
+        lock.until
+          ? `It unlocks by itself ${slackTime(lock.until)}, or ask ${who(lock.by)} to run ${unlock}.`
+          : `Ask ${who(lock.by)} to run ${unlock} when it is safe again.`,
+      ),
+    ],
+  };
+}
+
+/** The answer to `/deploy lock`: locked now, or already held by someone else's lock (which is shown). */
+export function lockReply(env: string, result: { locked: boolean; lock: DeployLock }): SlackMessage {
+  if (!result.locked) {
+    return {
+      text: fallback(`${inlineText(env, 40)} was already locked`),
+      blocks: [section(`${envName(env)} was already ${lockLine(result.lock)}.\nThat lock stays as it is.`)],
+    };
+  }
+  const until = result.lock.until ? ` until ${slackTime(result.lock.until)}` : '';
+  return {
+    text: fallback(`${inlineText(env, 40)} is locked${result.lock.until ? '' : ' until unlocked'}`),
+    blocks: [
+      section(
+        `🔒 ${envName(env)} is locked${until}: new deployments to it are refused.\nUnlock with \`/deploy unlock ${inlineText(env, 40)}\`.`,
+      ),
+    ],
+  };
+}
+
+/** The answer to `/deploy unlock`, naming the lock it lifted, if there was one. */
+export function unlockReply(env: string, previous: DeployLock | undefined): SlackMessage {
+  if (previous === undefined) {
+    return {
+      text: fallback(`${inlineText(env, 40)} was not locked`),
+      blocks: [section(`${envName(env)} was not locked; deployments to it were already allowed.`)],
+    };
+  }
+  return {
+    text: fallback(`${inlineText(env, 40)} is unlocked`),
+    blocks: [section(`🔓 ${envName(env)} is unlocked; it was ${lockLine(previous).replace(/^🔒 /, '')}.`)],
+  };
+}

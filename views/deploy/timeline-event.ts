@@ -1,0 +1,93 @@
+import type { DeploymentState, TimelineEntry } from '../../src/domain/deploy/deployment-state.js';
+import { clockStamp } from '../format.js';
+import {
+  formatDuration,
+  inlineText,
+  inlineUserText,
+  iso,
+  phaseOfEntry,
+  phaseTitle,
+  runLink,
+  startedAt,
+  who,
+} from './deploy-text.js';
+
+/**
+ * The thread reply under the timeline for an event worth a line of its own, in the runbooks' status-line style:
+ * `[10:00] ✅ Database migration complete (run #123)`. Undefined for events the timeline message already says or
+ * that another entry at the same moment reports better (the request and its start gate, a gate passing or
+ * expiring, a run that did not succeed: the `failed` or `cancelled` entry that follows carries the reason).
+ * Times are UTC like the runbooks'; `entry` should be one of `state.timeline`.
+ */
+export function timelineEvent(entry: TimelineEntry, state: DeploymentState): string | undefined {
+  const line = describe(entry, state);
+  return line === undefined ? undefined : `${clockStamp(iso(entry.at))} ${line}`;
+}
+
+function describe(entry: TimelineEntry, state: DeploymentState): string | undefined {
+  const phase = phaseOfEntry(state, entry);
+  const title = phase ? phaseTitle(phase) : undefined;
+  const what = `\`${inlineText(state.ref, 60)}\` to *${inlineText(state.env, 40)}*`;
+  const step = entry.text ? ` ${inlineText(entry.text, 20)}` : '';
+  switch (entry.kind) {
+    case 'requested':
+    case 'gate_passed':
+    case 'gate_expired':
+      return undefined;
+    case 'gate_opened':
+      if (title === undefined) return undefined;
+      return `✋ Approval needed before ${title}${step} (0/${state.approvalsRequired})`;
+    case 'approved': {
+      if (entry.by === undefined) return undefined;
+      return `👍 Approved by ${who(entry.by)} (${approvalsSoFar(entry, state)}/${state.approvalsRequired})`;
+    }
+    case 'started':
+      return `🚀 Deployment of ${what} started`;
+    case 'dispatched': {
+      if (title === undefined) return undefined;
+      const run = phase?.runs.findLast((candidate) => candidate.dispatchedAt === entry.at);
+      const link = run ? ` (${runLink(run)})` : '';
+      return entry.text ? `🐤 ${title} at${step}${link}` : `🔄 ${title} started${link}`;
+    }
+    case 'run_completed': {
+      if (title === undefined || entry.text !== 'success') return undefined;
+      const run = phase?.runs.findLast((candidate) => candidate.completedAt === entry.at);
+      const percentage = run?.percentage === undefined ? '' : ` ${run.percentage} %`;
+      return `✅ ${title}${percentage} complete${run ? ` (${runLink(run)})` : ''}`;
+    }
+    case 'succeeded':
+      return `🎉 Deployment of ${what} succeeded in ${formatDuration(entry.at - startedAt(state))}`;
+    case 'failed': {
+      const reason = entry.text ? `: ${inlineUserText(entry.text, 300)}` : '';
+      if (phase && title) {
+        const run = phase.runs.at(-1);
+        return `❌ ${title} failed${reason}${run ? ` (${runLink(run)})` : ''}`;
+      }
+      return `❌ Deployment failed${reason}${entry.by ? ` (${who(entry.by)})` : ''}`;
+    }
+    case 'cancelled': {
+      const by = entry.by ? ` by ${who(entry.by)}` : '';
+      return `🛑 Deployment cancelled${by}${entry.text ? `: ${inlineUserText(entry.text, 300)}` : ''}`;
+    }
+    case 'rolled_back':
+      return `↩️ Deployment of ${what} rolled back${entry.by ? ` by ${who(entry.by)}` : ''}`;
+  }
+}
+
+/** Approvals of the gate this approval belongs to, up to and including it. */
+function approvalsSoFar(entry: TimelineEntry, state: DeploymentState): number {
+  let index = state.timeline.indexOf(entry);
+  if (index < 0) {
+    index = state.timeline.findLastIndex(
+      (candidate) => candidate.kind === entry.kind && candidate.at === entry.at && candidate.by === entry.by,
+    );
+  }
+  if (index < 0) return 1;
+  let count = 0;
+  for (let i = index; i >= 0; i -= 1) {
+    const kind = state.timeline[i]?.kind;
+    if (kind === 'gate_opened') break;
+    if (kind === 'approved') count += 1;
+  }
+  return count;
+}

@@ -1,0 +1,310 @@
+import type { Button } from '@slack/types';
+import {
+  type DeploymentState,
+  isFinished,
+  type OpenGate,
+  type PhaseState,
+} from '../../src/domain/deploy/deployment-state.js';
+import { context, type SlackBlock, type SlackMessage, section } from '../format.js';
+import { DEPLOY_ABORT, DEPLOY_APPROVE, gateBlockId } from '../ids.js';
+import {
+  canaryBar,
+  fallback,
+  finalEntry,
+  formatDuration,
+  formatPercent,
+  haltEntry,
+  haltReason,
+  inlineText,
+  inlineUserText,
+  MAX_BLOCKS,
+  PHASE_EMOJI,
+  packLines,
+  phaseTitle,
+  principals,
+  repoLink,
+  runLinks,
+  STATUS_EMOJI,
+  STATUS_LABEL,
+  startedAt,
+  timeAt,
+  who,
+} from './deploy-text.js';
+
+/** What the timeline shows besides the state: facts from the plan and the repository, and the clock. */
+export interface TimelineContext {
+  /** Renders running phases' durations; inject it so rendering stays a pure function. */
+  now: number;
+  /** The commit the ref resolved to; shown (7 characters) next to the ref. */
+  shortSha?: string;
+  /** `https://github.com/acme/platform`: links the ref and the commit. */
+  repoUrl?: string;
+  /** Who may approve, as greenlight.yml names them (user ids, user-group ids or `@handles`). */
+  approvers?: readonly string[];
+}
+
+/** Blocks besides the phase sections: header, gate, actions, verdict, footer, and a "…and N more" note. */
+const FIXED_BLOCKS = 6;
+
+/**
+ * The one message per deployment in the status channel, rebuilt from the state on every change (`chat.update`
+ * replaces it whole). Guarantees for any state: at most 50 blocks, every text within Slack's limits, the
+ * Approve/Abort buttons present exactly while a gate is open, and user text escaped so it cannot ping or link.
+ */
+export function deployTimeline(state: DeploymentState, ctx: TimelineContext): SlackMessage {
+  const blocks: SlackBlock[] = [section(headerText(state, ctx))];
+  const phaseApprovals = approvalsByPhase(state);
+  const lines = state.phases.map((phase) => phaseLine(state, phase, phaseApprovals, ctx.now));
+  const room = MAX_BLOCKS - FIXED_BLOCKS;
+  const packed = packLines(lines.length > 0 ? lines : ['_No phases._'], room);
+  blocks.push(...packed.texts.map((text) => section(text)));
+  if (packed.shown < lines.length) {
+    blocks.push(context(`…and ${lines.length - packed.shown} more phases`));
+  }
+  if (state.gate !== undefined) {
+    blocks.push(section(gateText(state, state.gate, ctx)), gateActions(state, state.gate));
+  }
+  if (isFinished(state.status)) blocks.push(section(verdictText(state)));
+  blocks.push(context(footerText(state, ctx.now)));
+  return { text: fallbackText(state, ctx), blocks };
+}
+
+function refText(state: DeploymentState, ctx: TimelineContext): string {
+  const ref = inlineText(state.ref, 100);
+  const refShown = repoLink(ctx.repoUrl, `tree/${state.ref}`, ref);
+  const sha = ctx.shortSha && /^[0-9a-f]{7,40}$/i.test(ctx.shortSha) ? ctx.shortSha.slice(0, 7) : undefined;
+  const shaShown = sha ? ` (${repoLink(ctx.repoUrl, `commit/${ctx.shortSha}`, `\`${sha}\``)})` : '';
+  return `${refShown === ref ? `\`${ref}\`` : refShown}${shaShown}`;
+}
+
+function headerText(state: DeploymentState, ctx: TimelineContext): string {
+  const lines = [
+    `${STATUS_EMOJI[state.status]} Deploy ${refText(state, ctx)} to *${inlineText(state.env, 40)}* · *${STATUS_LABEL[state.status]}*${statusDetail(state)}`,
+    `Requested by ${who(state.requestedBy)} ${timeAt(state.requestedAt)}`,
+  ];
+  if (state.override) lines.push(`⚠️ *Override:* ${inlineUserText(state.override, 300)}`);
+  const startGate = gates(state).find((gate) => gate.phaseId === undefined && gate.approvers.length > 0);
+  if (startGate) lines.push(`Approved by ${approvedBy(state, startGate.approvers)}`);
+  return lines.join('\n');
+}
+
+function statusDetail(state: DeploymentState): string {
+  if (state.status === 'running') {
+    const phase = activePhase(state);
+    return phase ? ` · ${phaseTitle(phase)}${canaryNow(phase)}` : '';
+  }
+  if (state.status === 'awaiting_approval' && state.gate) return ` · ${gateTarget(state, state.gate)}`;
+  return '';
+}
+
+function activePhase(state: DeploymentState): PhaseState | undefined {
+  return state.phases.find((phase) => ['running', 'dispatching', 'waiting_gate'].includes(phase.status));
+}
+
+function canaryNow(phase: PhaseState): string {
+  const percentage = phase.runs.at(-1)?.percentage;
+  return percentage === undefined ? '' : ` ${formatPercent(percentage)} %`;
+}
+
+/** `to start`, `before Database migration`, `before Traffic switch 100 %`. */
+function gateTarget(state: DeploymentState, gate: OpenGate): string {
+  const phase = state.phases.find((candidate) => candidate.id === gate.phaseId);
+  if (gate.phaseId === undefined || phase === undefined) return 'to start';
+  const percentage = gate.beforePercentage === undefined ? '' : ` ${formatPercent(gate.beforePercentage)} %`;
+  return `before ${phaseTitle(phase)}${percentage}`;
+}
+
+const MAX_NAMED_APPROVERS = 10;
+
+/** `<@U1>, <@U2> (2/2)`. */
+function approvedBy(state: DeploymentState, users: readonly string[]): string {
+  const named = users.slice(0, MAX_NAMED_APPROVERS).map(who).join(', ');
+  const more = users.length > MAX_NAMED_APPROVERS ? ` +${users.length - MAX_NAMED_APPROVERS} more` : '';
+  return `${named}${more} (${users.length}/${state.approvalsRequired})`;
+}
+
+interface GateRecord {
+  phaseId: string | undefined;
+  approvers: string[];
+}
+
+/** Every gate the deployment has opened, with who approved it, read from the timeline (open gates included). */
+function gates(state: DeploymentState): GateRecord[] {
+  const records: GateRecord[] = [];
+  for (const entry of state.timeline) {
+    if (entry.kind === 'gate_opened') records.push({ phaseId: entry.phaseId, approvers: [] });
+    const current = records.at(-1);
+    if (entry.kind === 'approved' && entry.by !== undefined && current) current.approvers.push(entry.by);
+  }
+  return records;
+}
+
+function approvalsByPhase(state: DeploymentState): Map<string, GateRecord[]> {
+  const byPhase = new Map<string, GateRecord[]>();
+  for (const gate of gates(state)) {
+    if (gate.phaseId === undefined || gate.approvers.length === 0) continue;
+    byPhase.set(gate.phaseId, [...(byPhase.get(gate.phaseId) ?? []), gate]);
+  }
+  return byPhase;
+}
+
+/** One line per phase: status emoji, title, canary step, start, duration, run links, approvals of its gates. */
+function phaseLine(
+  state: DeploymentState,
+  phase: PhaseState,
+  gatesByPhase: Map<string, GateRecord[]>,
+  now: number,
+): string {
+  const title = phaseTitle(phase);
+  const active = ['running', 'dispatching', 'waiting_gate'].includes(phase.status);
+  const parts = [`${PHASE_EMOJI[phase.status]} ${active ? `*${title}*` : title}`];
+  const steps = phase.canarySteps ?? [];
+  const current = phase.runs.at(-1)?.percentage;
+  if (steps.length > 0 && current !== undefined) {
+    const step = phase.status === 'succeeded' ? steps.length : Math.min(phase.runs.length, steps.length);
+    parts.push(`\`${canaryBar(current)}\` step ${step}/${steps.length}`);
+  }
+  switch (phase.status) {
+    case 'pending':
+      if (phase.gate) parts.push('✋ approval first');
+      if (steps.length > 0) parts.push(`canary ${stepsText(steps)}`);
+      break;
+    case 'waiting_gate': {
+      const gate = state.gate?.phaseId === phase.id ? state.gate : undefined;
+      const before =
+        gate?.beforePercentage === undefined ? '' : ` for ${formatPercent(gate.beforePercentage)} %`;
+      parts.push(`waiting for approval${before}`);
+      break;
+    }
+    case 'dispatching': {
+      const next = steps[phase.step];
+      parts.push(next === undefined ? 'dispatching…' : `dispatching ${formatPercent(next)} %…`);
+      break;
+    }
+    case 'skipped':
+      parts.push('skipped');
+      break;
+    case 'cancelled':
+      parts.push('cancelled');
+      break;
+    default:
+      break;
+  }
+  const first = phase.runs[0];
+  if (first) {
+    parts.push(`started ${timeAt(first.dispatchedAt)}`);
+    const last = phase.runs.at(-1);
+    const ongoing = active && state.finishedAt === undefined;
+    const end = ongoing ? now : (last?.completedAt ?? state.finishedAt ?? now);
+    const took = formatDuration(end - first.dispatchedAt);
+    parts.push(ongoing ? `${took} so far` : took);
+    if (phase.status === 'failed' && last?.conclusion) parts.push(`\`${inlineText(last.conclusion, 40)}\``);
+    parts.push(runLinks(phase.runs));
+  }
+  for (const gate of gatesByPhase.get(phase.id) ?? []) {
+    parts.push(`approved by ${approvedBy(state, gate.approvers)}`);
+  }
+  return parts.join(' · ');
+}
+
+function stepsText(steps: readonly number[]): string {
+  const shown = steps.slice(0, 10).map(formatPercent).join('/');
+  return `${shown}${steps.length > 10 ? '/…' : ''} %`;
+}
+
+function gateText(state: DeploymentState, gate: OpenGate, ctx: TimelineContext): string {
+  const target = gateTarget(state, gate);
+  const approved =
+    gate.approvals.length > 0
+      ? `approved by ${approvedBy(
+          state,
+          gate.approvals.map((approval) => approval.user),
+        )}`
+      : `0/${state.approvalsRequired} approvals`;
+  const lines = [`✋ *Approval needed ${target}* · ${approved} · waiting since ${timeAt(gate.openedAt)}`];
+  if (ctx.approvers && ctx.approvers.length > 0) lines.push(`Approvers: ${principals(ctx.approvers)}`);
+  return lines.join('\n');
+}
+
+function gateActions(state: DeploymentState, gate: OpenGate): SlackBlock {
+  const approve: Button = {
+    type: 'button',
+    action_id: DEPLOY_APPROVE,
+    text: { type: 'plain_text', text: 'Approve', emoji: true },
+    style: 'primary',
+    value: state.id,
+  };
+  const abort: Button = {
+    type: 'button',
+    action_id: DEPLOY_ABORT,
+    text: { type: 'plain_text', text: 'Abort', emoji: true },
+    style: 'danger',
+    value: state.id,
+  };
+  return { type: 'actions', block_id: gateBlockId(gate.seq), elements: [approve, abort] };
+}
+
+function verdictText(state: DeploymentState): string {
+  const took = formatDuration((state.finishedAt ?? state.requestedAt) - startedAt(state));
+  const head = `${STATUS_EMOJI[state.status]} *${STATUS_LABEL[state.status]}*`;
+  switch (state.status) {
+    case 'succeeded':
+      return `${head} in ${took}`;
+    case 'failed':
+    case 'cancelled': {
+      const reason = haltReason(state, haltEntry(state));
+      return `${head} after ${took}${reason ? ` — ${reason}` : ''}`;
+    }
+    case 'rolled_back': {
+      const entry = finalEntry(state);
+      const by = entry?.kind === 'rolled_back' && entry.by !== undefined ? ` by ${who(entry.by)}` : '';
+      const halt = haltEntry(state);
+      const reason = haltReason(state, halt);
+      const after = halt ? ` after it ${halt.kind === 'failed' ? 'failed' : 'was cancelled'}` : '';
+      return `${head}${by}${after}${reason ? ` — ${reason}` : ''}`;
+    }
+    default:
+      return head;
+  }
+}
+
+function footerText(state: DeploymentState, now: number): string {
+  const parts = [`\`${inlineText(state.id, 64)}\``];
+  if (state.status === 'running' || (state.status === 'awaiting_approval' && state.gate?.phaseId)) {
+    parts.push(`running for ${formatDuration(now - startedAt(state))}`);
+  }
+  parts.push(`updated ${timeAt(now)}`);
+  return parts.join(' · ');
+}
+
+function fallbackText(state: DeploymentState, ctx: TimelineContext): string {
+  const sha = ctx.shortSha && /^[0-9a-f]{7,40}$/i.test(ctx.shortSha) ? ` (${ctx.shortSha.slice(0, 7)})` : '';
+  const what = `Deploy ${inlineText(state.ref, 60)}${sha} to ${inlineText(state.env, 40)}`;
+  const emoji = STATUS_EMOJI[state.status];
+  const took = formatDuration((state.finishedAt ?? ctx.now) - startedAt(state));
+  switch (state.status) {
+    case 'queued':
+      return fallback(`${emoji} ${what} is queued (requested by ${who(state.requestedBy)})`);
+    case 'awaiting_approval': {
+      const gate = state.gate;
+      const count = gate ? ` (${gate.approvals.length}/${state.approvalsRequired})` : '';
+      const target = gate ? ` ${gateTarget(state, gate)}` : '';
+      return fallback(`${emoji} ${what} needs approval${count}${target}`);
+    }
+    case 'running': {
+      const phase = activePhase(state);
+      return fallback(
+        `${emoji} ${what} is running${phase ? `: ${phaseTitle(phase)}${canaryNow(phase)}` : ''}`,
+      );
+    }
+    case 'succeeded':
+      return fallback(`${emoji} ${what} succeeded in ${took}`);
+    case 'failed':
+    case 'cancelled': {
+      const reason = haltReason(state, haltEntry(state), false);
+      return fallback(`${emoji} ${what} ${state.status}${reason ? `: ${reason}` : ''}`);
+    }
+    case 'rolled_back':
+      return fallback(`${emoji} ${what} was rolled back`);
+  }
+}

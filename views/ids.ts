@@ -1,0 +1,41 @@
+/**
+ * Every id the deploy UI puts into Slack and gets back in an interaction payload, shared by the view builders and
+ * the listeners so a renamed id cannot leave a button without a handler.
+ */
+
+/** The gate's Approve button; its `value` is the deployment id. */
+export const DEPLOY_APPROVE = 'deploy_approve';
+/** The gate's Abort button; its `value` is the deployment id. It opens the abort modal. */
+export const DEPLOY_ABORT = 'deploy_abort';
+
+/** `callback_id` of the modal asking why a deployment is aborted; its `private_metadata` is the deployment id. */
+export const DEPLOY_ABORT_MODAL = 'deploy_abort_modal';
+/** The input block and element holding the abort reason: `view.state.values[ABORT_REASON_BLOCK][ABORT_REASON_INPUT]`. */
+export const ABORT_REASON_BLOCK = 'abort_reason';
+export const ABORT_REASON_INPUT = 'abort_reason_input';
+
+/**
+ * Every `action_id` a deploy view can emit as a `block_actions` payload; each needs an `app.action` listener.
+ * `ABORT_REASON_INPUT` is not here: a modal input without `dispatch_action` only arrives with the view submission.
+ */
+export const ACTION_IDS: readonly string[] = [DEPLOY_APPROVE, DEPLOY_ABORT];
+
+/** Every `callback_id` a deploy view can submit; each needs an `app.view` listener. */
+export const VIEW_CALLBACK_IDS: readonly string[] = [DEPLOY_ABORT_MODAL];
+
+const GATE_BLOCK_PREFIX = 'deploy_gate:';
+
+/**
+ * The `block_id` of the actions block under an open gate. It carries the gate's `seq`, so a listener can tell a
+ * click on a button rendered for an earlier gate (a stale message) from a click meant for the gate open now.
+ */
+export function gateBlockId(gateSeq: number): string {
+  return `${GATE_BLOCK_PREFIX}${gateSeq}`;
+}
+
+/** The gate `seq` a `gateBlockId` names; undefined for any other block id. */
+export function gateSeqOf(blockId: string | undefined): number | undefined {
+  if (!blockId?.startsWith(GATE_BLOCK_PREFIX)) return undefined;
+  const seq = blockId.slice(GATE_BLOCK_PREFIX.length);
+  return /^\d{1,9}$/.test(seq) ? Number(seq) : undefined;
+}
