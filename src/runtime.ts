@@ -4,6 +4,7 @@ import { WebClient } from '@slack/web-api';
 import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { registerCommands } from '../commands/index.js';
+import { githubWebhookRoute } from './adapters/http/github-webhook.js';
 import { createMetrics, type Metrics } from './adapters/http/metrics.js';
 import { httpRoutes, type Readiness } from './adapters/http/routes.js';
 import { flagRevertQueue, flagRevertWorker } from './adapters/queue/flag-revert-queue.js';
@@ -16,7 +17,7 @@ import { responseUrlReplier } from './adapters/slack/response-url.js';
 import { slackUserGroups } from './adapters/slack/user-groups.js';
 import { verifySlackToken } from './adapters/slack/verify-token.js';
 import { type BotIdentity, createSlackApp, slackClientOptions } from './app.js';
-import { composeDeploys, type DeployComposition } from './compose/deploys.js';
+import { composeDeploys, type DeployComposition, type DeployParts } from './compose/deploys.js';
 import type { Config } from './config.js';
 import { boltLogger } from './logger.js';
 import { FlagService } from './services/flag-service.js';
@@ -128,11 +129,18 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
   }
 
   const reply = responseUrlReplier();
+  // Assigned once the Bolt app exists; the webhook route reads it per request.
+  let deploys: DeployParts | undefined;
   const slack = createSlackApp({
     env,
     logger,
     metrics,
-    routes: httpRoutes({ metrics, readiness }),
+    routes: [
+      ...httpRoutes({ metrics, readiness }),
+      ...(env.GITHUB_WEBHOOK_SECRET
+        ? [githubWebhookRoute(env.GITHUB_WEBHOOK_SECRET, () => deploys?.runCompleted, logger)]
+        : []),
+    ],
     identity: () => identity,
     reply,
   });
@@ -151,7 +159,7 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     newId: randomUUID,
     logger,
   });
-  const deploys = await composeDeploys({
+  deploys = await composeDeploys({
     config,
     redis,
     queueRedis,

@@ -21,6 +21,8 @@ import type { Permissions } from '../services/permissions.js';
 export interface DeployParts {
   service: DeployService;
   orchestrator: DeployOrchestrator;
+  /** For webhooks: moves the run's deployment on, if the run is one of ours. */
+  runCompleted(runId: number, conclusion: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     ...(parts.github?.spaceWrites === undefined ? {} : { spaceWrites: parts.github.spaceWrites }),
   });
   const runs = githubWorkflowRuns(octokit, parts.github?.runs ?? {});
+  const guard = redisDispatchGuard(redis, keys);
   const records = redisDocumentStore(redis, keys.deployment, deployRecordSchema);
   const lanes = redisEnvironmentLanes(redis, keys);
   const jobs = deployQueue(queueRedis, keys.queuePrefix(), parts.onQueueError);
@@ -68,7 +71,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     lanes,
     runs,
     githubDeployments: githubDeployments(octokit),
-    guard: redisDispatchGuard(redis, keys),
+    guard,
     jobs,
     announcer,
     settings: {
@@ -108,6 +111,10 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
   return {
     service,
     orchestrator,
+    async runCompleted(runId, conclusion) {
+      const id = await guard.ownerOfRun(runId);
+      if (id) await orchestrator.completeRun(id, runId, conclusion);
+    },
     async close() {
       await worker.close();
       await jobs.close();
