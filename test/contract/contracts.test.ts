@@ -3,6 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SLASH_COMMANDS } from '../../commands/index.js';
+import * as ids from '../../views/ids.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -31,6 +32,19 @@ describe('contracts', () => {
       ...readFileSync(join(root, 'commands/index.ts'), 'utf8').matchAll(/app\.command\('([^']+)'/g),
     ].map((m) => m[1]);
     expect(registered.sort()).toEqual([...SLASH_COMMANDS].sort());
+  });
+
+  it('gives every action_id and modal callback_id a view emits a listener', () => {
+    const listeners = ['commands/deploy/deploy-actions.ts']
+      .map((file) => readFileSync(join(root, file), 'utf8'))
+      .join('\n');
+    const constants = Object.entries(ids).filter(([, value]) => typeof value === 'string');
+    for (const id of [...ids.ACTION_IDS, ...ids.VIEW_CALLBACK_IDS]) {
+      const name = constants.find(([, value]) => value === id)?.[0];
+      expect(name, `a constant for ${id}`).toBeDefined();
+      expect(listeners).toMatch(new RegExp(`app\\.(action|view)\\(${name}\\b`));
+    }
+    expect(new Set(ids.ACTION_IDS).size).toBe(ids.ACTION_IDS.length);
   });
 
   it('reads process.env only in the config module', () => {

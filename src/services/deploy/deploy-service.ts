@@ -185,9 +185,21 @@ export class DeployService {
     };
   }
 
+  /** Deployers and approvers may lock and unlock (anyone, when the environment lists no deployers). */
+  private async mayHold(env: string, user: string): Promise<boolean> {
+    const environment = this.deps.config.environments[env];
+    if (!environment) return false;
+    if (environment.deployers.length === 0) return true;
+    const { permissions } = this.deps;
+    return (await permissions.has(user, 'deployers', env)) || (await permissions.has(user, 'approvers', env));
+  }
+
   async lock(env: string, user: string, reason: string, forMs?: number): Promise<Outcome> {
     if (!this.deps.config.environments[env])
       return { ok: false, message: `There is no environment \`${env}\`.` };
+    if (!(await this.mayHold(env, user))) {
+      return { ok: false, message: `Only deployers and approvers of ${env} may lock it.` };
+    }
     const at = this.deps.now();
     const lock: EnvironmentLock = {
       by: user,
@@ -203,6 +215,11 @@ export class DeployService {
   }
 
   async unlock(env: string, user: string): Promise<Outcome> {
+    if (!this.deps.config.environments[env])
+      return { ok: false, message: `There is no environment \`${env}\`.` };
+    if (!(await this.mayHold(env, user))) {
+      return { ok: false, message: `Only deployers and approvers of ${env} may unlock it.` };
+    }
     const previous = await this.deps.lanes.unlock(env);
     await this.audit('env.unlocked', user, { env });
     return previous
