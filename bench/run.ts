@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: ack latency of greenlight against a bare Bolt app, then flag propagation to a flag client in
- * another process; writes bench/results.md and bench/results.json. `npm run bench -- --quick` is a smoke run
- * (few samples, results not written).
+ * `npm run bench`: ack latency of greenlight against a bare Bolt app, flag propagation to a flag client in
+ * another process, then `/deploy` against a fake GitHub (Approve click → workflow dispatch, and what polling
+ * running workflow runs costs); writes bench/results.md and bench/results.json. `npm run bench -- --quick` is a
+ * smoke run (few samples, results not written).
  */
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
@@ -9,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { testConfig } from '../test/helpers/config.js';
 import { startPrivateRedis } from '../test/helpers/private-redis.js';
 import { type AckLevel, runAckLatency } from './ack-latency.js';
+import { runApproveToDispatch } from './deploy-approve.js';
+import { runDeployPolling } from './deploy-polling.js';
 import { runFlagPropagation } from './flag-propagation.js';
+import { startFakeGitHub } from './lib/fake-github.js';
 import { startFakeSlack } from './lib/fake-slack.js';
 import { type BenchResults, type Machine, TARGETS, writeResults } from './lib/report.js';
 
@@ -63,9 +67,10 @@ async function main(): Promise<void> {
   const startedAt = performance.now();
   const redis = await startPrivateRedis();
   const slack = await startFakeSlack();
+  const github = await startFakeGitHub();
   try {
     const flags = testConfig(redis.url, KEY_PREFIX).file.flags;
-    log(`private redis at ${redis.url}; fake Slack at ${slack.apiUrl}`);
+    log(`private redis at ${redis.url}; fake Slack at ${slack.apiUrl}; fake GitHub at ${github.apiUrl}`);
     const ackLatency = await runAckLatency({
       redisUrl: redis.url,
       keyPrefix: KEY_PREFIX,
@@ -87,6 +92,43 @@ async function main(): Promise<void> {
       spacingMs: 20,
       log,
     });
+    const approveToDispatch = await runApproveToDispatch({
+      redisUrl: redis.url,
+      keyPrefix: 'bench-approve-',
+      slack,
+      github,
+      spacingMs: 50,
+      modes: [
+        {
+          id: 'unspaced',
+          label: 'write spacing off',
+          spaceWrites: false,
+          warmup: quick ? 3 : 10,
+          samples: quick ? 10 : 100,
+        },
+        {
+          id: 'production',
+          label: 'production client',
+          spaceWrites: true,
+          warmup: 1,
+          samples: quick ? 2 : 10,
+        },
+      ],
+      log,
+    });
+    const deployPolling = await runDeployPolling({
+      redisUrl: redis.url,
+      keyPrefix: 'bench-polling:',
+      slack,
+      github,
+      deployments: quick ? 3 : 5,
+      pollInterval: quick ? '1s' : '5s',
+      pollIntervalMs: quick ? 1_000 : 5_000,
+      queuedMs: quick ? 1_000 : 3_000,
+      runMs: quick ? 6_000 : 30_000,
+      spaceWrites: false,
+      log,
+    });
 
     const results: BenchResults = {
       date: new Date().toISOString(),
@@ -99,6 +141,8 @@ async function main(): Promise<void> {
       },
       ackLatency,
       propagation,
+      approveToDispatch,
+      deployPolling,
     };
     if (quick) {
       log('quick run: results not written');
@@ -113,7 +157,11 @@ async function main(): Promise<void> {
     log(
       `ack latency p99 ratio ${ackLatency.levels.map((level) => `${level.id}=${level.ratioP99}`).join(' ')} → ${results.verdict.ackLatency ? 'PASS' : 'FAIL'}; propagation p99 ${propagation.propagation.p99} ms → ${results.verdict.propagation ? 'PASS' : 'FAIL'}`,
     );
+    log(
+      `approve → dispatch p99 ${approveToDispatch.modes.map((mode) => `${mode.id}=${mode.toDispatch.p99}`).join(' ')} ms; polling ${deployPolling.perRunMinute.requests} requests per run-minute (${deployPolling.perRunMinute.counted} counted, ${deployPolling.perRunMinute.free} free)`,
+    );
   } finally {
+    await github.close();
     await slack.close();
     await redis.stop();
   }

@@ -23,13 +23,16 @@ async function start(message: ServerStart): Promise<number> {
     stop = bare.stop;
     return bare.port;
   }
-  const config = testConfig(message.redisUrl, message.keyPrefix);
+  const config = testConfig(message.redisUrl, message.keyPrefix, message.deploy?.config ?? {});
   config.env.SLACK_API_URL = message.slackApiUrl;
   config.env.SLACK_SIGNING_SECRET = BENCH_SIGNING_SECRET;
   config.env.PORT = 0;
+  if (message.deploy) config.env.GITHUB_API_URL = message.deploy.githubApiUrl;
   const greenlight = await startGreenlight(config, {
     logger: createLogger('silent'),
     botIdentity: { botId: 'B0BOT', botUserId: 'U0BOT' },
+    // Only the write spacing is changed, when asked; retries, backoff and run look-ups stay as in production.
+    ...(message.deploy?.spaceWrites === false ? { github: { spaceWrites: false } } : {}),
   });
   stop = greenlight.stop;
   const port = greenlight.port ?? 0;

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { forkScript } from './child.js';
-import type { AppKind, ServerMessage } from './protocol.js';
+import type { AppKind, DeploySetup, ServerMessage } from './protocol.js';
 
 const SERVER = fileURLToPath(new URL('../server-process.ts', import.meta.url));
 
@@ -15,7 +15,7 @@ export interface AppProcess {
 /** Starts one app under test in its own process and resolves once it listens (greenlight: once /readyz is 200). */
 export async function startAppProcess(
   kind: AppKind,
-  options: { redisUrl: string; keyPrefix: string; slackApiUrl: string },
+  options: { redisUrl: string; keyPrefix: string; slackApiUrl: string; deploy?: DeploySetup },
 ): Promise<AppProcess> {
   const child = forkScript<ServerMessage>(SERVER);
   child.send({ type: 'start', kind, ...options });

@@ -24,12 +24,26 @@ export type LoadGeneratorMessage =
 
 export type AppKind = 'greenlight' | 'bare-bolt';
 
+/** `/deploy` set-up for a greenlight process: GitHub faked on a loopback port, greenlight.yml overrides. */
+export interface DeploySetup {
+  /** `GITHUB_API_URL` (the fake GitHub, `…/api/v3`). */
+  githubApiUrl: string;
+  /** Merged into the test config's YAML object: `github`, `environments`, `pipeline`, `deploy`. */
+  config: Record<string, unknown>;
+  /**
+   * false turns off the GitHub client's write spacing (at least 1 s between mutating requests, process-wide,
+   * as GitHub asks of integrations); production leaves it on.
+   */
+  spaceWrites: boolean;
+}
+
 export interface ServerStart {
   type: 'start';
   kind: AppKind;
   redisUrl: string;
   keyPrefix: string;
   slackApiUrl: string;
+  deploy?: DeploySetup;
 }
 
 export type ServerMessage =

@@ -1,9 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import type { AckLatencyResult } from '../ack-latency.js';
+import type { ApproveResult } from '../deploy-approve.js';
+import type { PollingResult } from '../deploy-polling.js';
 import type { PropagationResult } from '../flag-propagation.js';
 import type { Summary } from './percentiles.js';
 
-export const TARGETS = { ackRatioP99: 1.25, propagationP99Ms: 20 } as const;
+export const TARGETS = {
+  ackRatioP99: 1.25,
+  propagationP99Ms: 20,
+  /** Reported, not judged: Approve → dispatch must be well under this. */
+  approveToDispatchWellUnderMs: 1_000,
+} as const;
 
 export interface Machine {
   nproc: number;
@@ -23,6 +30,8 @@ export interface BenchResults {
   verdict: { ackLatency: boolean; propagation: boolean };
   ackLatency: AckLatencyResult;
   propagation: PropagationResult;
+  approveToDispatch: ApproveResult;
+  deployPolling: PollingResult;
 }
 
 const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
@@ -75,6 +84,18 @@ export function renderMarkdown(results: BenchResults): string {
           `Flag propagation p99 ≤ ${TARGETS.propagationP99Ms} ms`,
           `${ms(prop.propagation.p99)} ms`,
           verdict(results.verdict.propagation),
+        ],
+        ...results.approveToDispatch.modes.map((mode) => [
+          `Approve → workflow dispatch p99 (${mode.label}), well under ${TARGETS.approveToDispatchWellUnderMs} ms`,
+          `${ms(mode.toDispatch.p99)} ms`,
+          mode.toDispatch.p99 < TARGETS.approveToDispatchWellUnderMs
+            ? 'reported (under 1 s)'
+            : 'reported (OVER 1 s)',
+        ]),
+        [
+          'GitHub requests per tracked run-minute while polling',
+          `${results.deployPolling.perRunMinute.requests} (${results.deployPolling.perRunMinute.counted} counted, ${results.deployPolling.perRunMinute.free} free 304s)`,
+          'reported',
         ],
       ],
     ),
@@ -192,8 +213,96 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     `Cross-process clock offset (watcher − bench, from the fastest of 50 IPC round trips): ${ms(prop.clockOffsetMs)} ms (round trip ${ms(prop.clockOffsetRttMs)} ms); not subtracted. \`peek\` lagging the event: ${prop.peekMismatches}. Status-channel announcements: ${prop.announcements}; response_url replies: ${prop.replies}.`,
     '',
+    ...renderApprove(results.approveToDispatch),
+    ...renderPolling(results.deployPolling),
   );
   return lines.join('\n');
+}
+
+function renderApprove(approve: ApproveResult): string[] {
+  return [
+    '## (c) Approve click → workflow dispatch request',
+    '',
+    "Milliseconds from the approver's signed Approve click (`block_actions`) leaving the bench to the fake GitHub receiving `POST /api/v3/repos/acme/platform/actions/workflows/production-deployment.yml/dispatches` for that deployment. One deployment at a time, each in its own environment (`approvals: 1`), one-phase pipeline. Before dispatching, greenlight creates the GitHub Deployment and sets its status to `in_progress`: three POSTs in a row.",
+    '',
+    ...table(
+      [
+        'GitHub client',
+        'n',
+        'p50',
+        'p90',
+        'p99',
+        'max',
+        '→ POST deployments p50',
+        '→ status in_progress p50',
+        'ack p99',
+      ],
+      approve.modes.map((mode) => [
+        mode.label,
+        String(mode.toDispatch.n),
+        ms(mode.toDispatch.p50),
+        ms(mode.toDispatch.p90),
+        ms(mode.toDispatch.p99),
+        ms(mode.toDispatch.max),
+        ms(mode.toDeployment.p50),
+        ms(mode.toInProgressStatus.p50),
+        ms(mode.ack.p99),
+      ]),
+    ),
+    '',
+    'The production client leaves at least 1 s between any two mutating GitHub requests of the process (the throttling plugin\'s write queue, as GitHub asks of integrations), so the two POSTs before the dispatch put about 2 s on this path; its samples are spaced so that the queue is idle when each click arrives. "write spacing off" is the same code with only that spacing turned off (`spaceWrites: false`).',
+    '',
+    ...approve.modes.map(
+      (mode) =>
+        `- ${mode.label}: ${mode.warmup} unmeasured warm-up deployment(s); at most ${mode.writesUntilDispatch} POSTs per deployment up to its dispatch; deployments dispatched twice: ${mode.doubleDispatches}; GitHub Deployments created twice: ${mode.doubleDeployments}; Approve clicks refused: ${mode.refusals}.`,
+    ),
+    '',
+  ];
+}
+
+function renderPolling(polling: PollingResult): string[] {
+  const byKind = Object.entries(polling.requestsByKind)
+    .map(([kind, count]) => `${kind} ${count}`)
+    .join(', ');
+  return [
+    '## (d) GitHub requests per tracked run-minute while polling',
+    '',
+    `${polling.deployments} deployments started together, each dispatching one workflow run that is \`queued\` for ${polling.queuedMs / 1_000} s, then \`in_progress\`, and \`completed\` (success) ${polling.runMs / 1_000} s after its dispatch; \`deploy.pollInterval: ${polling.pollIntervalMs / 1_000}s\`. A run is tracked from its dispatch to the poll that first sees it completed. Polls are \`GET /repos/{owner}/{repo}/actions/runs/{run_id}\`, with \`If-None-Match\` once greenlight has an ETag; the fake GitHub answers 304 while the run is unchanged, and 304s do not count against GitHub's rate limit.`,
+    '',
+    ...table(
+      ['', 'value'],
+      [
+        ['tracked run-minutes', polling.trackedRunMinutes.toFixed(3)],
+        [
+          'polls (200 / 304 / without If-None-Match)',
+          `${polling.polls.total} (${polling.polls.ok} / ${polling.polls.notModified} / ${polling.polls.unconditional})`,
+        ],
+        ['requests per tracked run-minute', polling.perRunMinute.requests.toFixed(2)],
+        ['  counted against the rate limit (200)', polling.perRunMinute.counted.toFixed(2)],
+        ['  free (304)', polling.perRunMinute.free.toFixed(2)],
+        [
+          'completion → seen by a poll (ms), p50 / max',
+          `${ms(polling.detectionLag.p50)} / ${ms(polling.detectionLag.max)}`,
+        ],
+        ['polls after completion was seen', String(polling.pollsAfterCompletion)],
+      ],
+    ),
+    '',
+    ...table(
+      ['run', 'tracked (s)', 'polls', '200', '304', 'completion → seen (ms)'],
+      polling.perRun.map((run) => [
+        String(run.runId),
+        run.trackedSeconds.toFixed(3),
+        String(run.polls),
+        String(run.ok),
+        String(run.notModified),
+        ms(run.detectionLagMs),
+      ]),
+    ),
+    '',
+    `Every GitHub request of this benchmark, by kind: ${byKind}; rate-limit points used: ${polling.rateLimitUsed}. The writes (create deployment, statuses, dispatch) are one-off per deployment, not polling; they ran with write spacing off so that the ${polling.deployments} runs start together (the spacing never delays a GET).`,
+    '',
+  ];
 }
 
 /** A Markdown table with padded columns, as the repository's formatter lays it out. */

@@ -1,4 +1,4 @@
-import { slashCommand, TEST_SIGNING_SECRET } from '../../test/helpers/slack.js';
+import { interaction, slashCommand, TEST_SIGNING_SECRET } from '../../test/helpers/slack.js';
 
 export const BENCH_SIGNING_SECRET = TEST_SIGNING_SECRET;
 
@@ -27,5 +27,43 @@ export function signedSlashRequest(spec: SlashRequestSpec): SignedSlashRequest {
     responseHost: url.origin,
     responsePath: `${url.pathname}${url.search}`,
   });
+  return { body, headers };
+}
+
+/**
+ * A click on a button of the deployment timeline, as Slack sends it (form field `payload` = `block_actions` JSON,
+ * v0-signed), with its `response_url` on the bench's sink.
+ */
+export function signedButtonClick(spec: {
+  actionId: string;
+  value: string;
+  userId: string;
+  responseUrl: string;
+}): SignedSlashRequest {
+  const { body, headers } = interaction(
+    {
+      type: 'block_actions',
+      team: { id: 'T0TEST', domain: 'acme' },
+      user: { id: spec.userId, username: spec.userId.toLowerCase(), team_id: 'T0TEST' },
+      api_app_id: 'A0GREEN',
+      token: 'deprecated-verification-token',
+      container: { type: 'message', message_ts: '1.2', channel_id: 'C0STATUS', is_ephemeral: false },
+      trigger_id: `${Date.now()}.1234.abcdef`,
+      channel: { id: 'C0STATUS', name: 'deployment-status' },
+      message: { type: 'message', ts: '1.2', text: 'timeline' },
+      response_url: spec.responseUrl,
+      actions: [
+        {
+          type: 'button',
+          action_id: spec.actionId,
+          block_id: 'deploy_gate:1',
+          value: spec.value,
+          text: { type: 'plain_text', text: 'Approve' },
+          action_ts: `${Date.now() / 1000}`,
+        },
+      ],
+    },
+    BENCH_SIGNING_SECRET,
+  );
   return { body, headers };
 }

@@ -4,6 +4,20 @@ import type { RedisKeys } from './keys.js';
 import { luaCommand } from './lua-script.js';
 
 const ATTEMPT_TTL_SECONDS = 30 * 24 * 3_600;
+/** A dead holder's lock lapses within this long; a live holder renews it every third of it. */
+const DEFAULT_LEASE_MS = 10_000;
+
+/**
+ * Extends a lock only for the process that holds it (its random token), like BullMQ's extendLock.
+ *   KEYS[1] lock key
+ *   ARGV[1] holder's token
+ *   ARGV[2] new time to live, ms
+ * Returns 1 when extended, 0 when the lock was not (or no longer) this holder's.
+ */
+const EXTEND_LOCK = `if redis.call("GET", KEYS[1]) == ARGV[1] then
+  return redis.call("PEXPIRE", KEYS[1], ARGV[2])
+end
+return 0`;
 
 /**
  * Makes a workflow dispatch happen once, whatever crashes or replicas do: one process at a time may dispatch a
@@ -11,7 +25,10 @@ const ATTEMPT_TTL_SECONDS = 30 * 24 * 3_600;
  * process to look for the run on GitHub instead of dispatching again.
  */
 export interface DispatchGuard {
-  /** The holder's release function, or undefined when another process holds the lock. */
+  /**
+   * The holder's release function, or undefined when another process holds the lock. The holder keeps it for
+   * up to `ttlMs` by renewing a short lease, so the lock of a process that died lapses within seconds.
+   */
   acquire(correlationId: string, ttlMs: number): Promise<(() => Promise<void>) | undefined>;
   /** True if a dispatch was (maybe) sent before; marks it as sent either way. */
   markAttempt(correlationId: string): Promise<boolean>;
@@ -23,15 +40,29 @@ export interface DispatchGuard {
   saveEtag(runId: number, etag: string): Promise<void>;
 }
 
-export function redisDispatchGuard(redis: Redis, keys: RedisKeys): DispatchGuard {
+export function redisDispatchGuard(
+  redis: Redis,
+  keys: RedisKeys,
+  options: { leaseMs?: number } = {},
+): DispatchGuard {
   const releaseLock = luaCommand<number>(redis, 'release-lock', 1);
   return {
     async acquire(correlationId, ttlMs) {
       const token = randomUUID();
       const key = keys.dispatchLock(correlationId);
-      const acquired = await redis.set(key, token, 'PX', ttlMs, 'NX');
+      const lease = Math.min(ttlMs, options.leaseMs ?? DEFAULT_LEASE_MS);
+      const acquired = await redis.set(key, token, 'PX', lease, 'NX');
       if (acquired !== 'OK') return undefined;
+      const until = Date.now() + ttlMs;
+      const renewal = setInterval(() => {
+        const left = Math.min(lease, until - Date.now());
+        if (left <= 0) return clearInterval(renewal);
+        // A failed renewal only shortens the hold: the attempt mark still makes the next holder look first.
+        redis.eval(EXTEND_LOCK, 1, key, token, left).catch(() => {});
+      }, lease / 3);
+      renewal.unref();
       return async () => {
+        clearInterval(renewal);
         await releaseLock(key, token);
       };
     },

@@ -52,7 +52,7 @@ export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
     dispatchLock: (id) => `${keyPrefix}dispatch:${id}:lock`,
     dispatchAttempted: (id) => `${keyPrefix}dispatch:${id}:attempted`,
     runOwner: (runId) => `${keyPrefix}run:${runId}`,
-    activeDeployments: () => `${keyPrefix}deploys:unfinished`,
+    activeDeployments: () => `${keyPrefix}unfinished-deploys`,
   };
 }
 

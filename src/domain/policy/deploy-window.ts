@@ -12,7 +12,10 @@ export interface DeployWindow {
   tz: string;
 }
 
-export type WindowCheck = { inside: true } | { inside: false; message: string; nextOpensAt: string };
+export type WindowCheck =
+  | { inside: true }
+  /** `message` ends with how to override; `wait` is the same sentence without it, for those who may not. */
+  | { inside: false; message: string; wait: string; nextOpensAt: string };
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -52,13 +55,14 @@ export function checkDeployWindow(window: DeployWindow | undefined, nowMs: numbe
   }
   if (nextOpensMs === undefined) throw new RangeError('The deploy window never opens: it lists no days.');
   const until = formatDuration(Math.ceil((nextOpensMs - nowMs) / MINUTE) * MINUTE);
+  const wait =
+    `This environment takes deploys only ${describeWindow(window)}: wait until ` +
+    `${describeLocal(wallClock(nextOpensMs, rule.tz))} ${window.tz} (in ${until})`;
   return {
     inside: false,
     nextOpensAt: new Date(nextOpensMs).toISOString(),
-    message:
-      `This environment takes deploys only ${describeWindow(window)}: wait until ` +
-      `${describeLocal(wallClock(nextOpensMs, rule.tz))} ${window.tz} (in ${until}), or add ` +
-      '`--override <reason…>` to deploy now.',
+    wait: `${wait}.`,
+    message: `${wait}, or add \`--override <reason…>\` to deploy now.`,
   };
 }
 

@@ -83,12 +83,11 @@ export class DeployService {
 
     const window = checkDeployWindow(environment.window, now());
     if (!window.inside) {
-      if (!request.override)
-        return { ok: false, message: `${window.message} Add \`--override <reason>\` if an approver agrees.` };
+      if (!request.override) return { ok: false, message: window.message };
       if (!(await permissions.has(request.user, 'approvers', request.env))) {
         return {
           ok: false,
-          message: `${window.message} Only an approver of ${request.env} may override the window.`,
+          message: `${window.wait} Only an approver of ${request.env} may override the window.`,
         };
       }
     }
@@ -246,13 +245,26 @@ export class DeployService {
     { env: string; active?: DeploymentState; waiting: DeploymentState[]; lock?: EnvironmentLock }[]
   > {
     const envs = env ? [env] : Object.keys(this.deps.config.environments);
+    // Waiting for approval to start is waiting too, though such a deployment has not joined the queue yet.
+    const unfinished = await this.deps.records.getMany(await this.deps.lanes.tracked());
     return Promise.all(
       envs.map(async (name) => {
         const [queue, lock] = await Promise.all([this.deps.lanes.queue(name), this.deps.lanes.lockOf(name)]);
-        const records = await this.deps.records.getMany([
+        const queued = await this.deps.records.getMany([
           ...(queue.active ? [queue.active] : []),
           ...queue.waiting,
         ]);
+        const beforeStart = unfinished.filter(
+          (record) =>
+            record.value.state.env === name &&
+            record.value.state.status === 'awaiting_approval' &&
+            record.value.state.id !== queue.active &&
+            !queue.waiting.includes(record.value.state.id),
+        );
+        const records = [
+          ...queued,
+          ...beforeStart.sort((a, b) => a.value.state.requestedAt - b.value.state.requestedAt),
+        ];
         const states = records
           .map((record) => record.value.state)
           .filter((state) => !isFinished(state.status));

@@ -136,16 +136,36 @@ export class DeployOrchestrator {
       return;
     }
     if (state.status === 'running') {
-      if (!stored.value.meta.githubDeploymentId) await this.createGitHubDeployment(id, stored.value);
+      // The dispatch first: GitHub spaces writes a second apart, and the Deployment record can wait, the release cannot.
       const phase = state.phases.find((candidate) => candidate.status === 'dispatching');
       if (phase) return this.dispatch(id, stored.value, phase);
+      if (
+        !stored.value.meta.githubDeploymentId &&
+        (await this.createGitHubDeployment(id, stored.value)) === 'elsewhere'
+      )
+        return;
       const running = state.phases.find((candidate) => candidate.status === 'running');
       const run = running?.runs.at(-1);
       if (run && run.conclusion === undefined) await this.poll(id, run.runId);
       return;
     }
-    if (isFinished(state.status) && !stored.value.meta.finalized)
-      await this.finalize(id, stored.version, stored.value);
+    if (isFinished(state.status) && !stored.value.meta.finalized) await this.finalizeOnce(id);
+  }
+
+  /** One process at a time finishes a deployment; the sweeper must not repeat GitHub writes still in flight. */
+  private async finalizeOnce(id: string): Promise<void> {
+    // The same lock as creating the GitHub Deployment: its final status must follow its creation, never precede it.
+    const release = await this.deps.guard.acquire(
+      `${id}-github-deployment`,
+      this.deps.settings.dispatchLockMs,
+    );
+    if (!release) return;
+    try {
+      const fresh = await this.deps.records.get(id);
+      if (fresh && !fresh.value.meta.finalized) await this.finalize(id, fresh.value);
+    } finally {
+      await release();
+    }
   }
 
   /** Exactly one dispatch per phase step: a lock while dispatching, and a mark that makes any retry look before it leaps. */
@@ -188,12 +208,16 @@ export class DeployOrchestrator {
         return;
       }
       await guard.rememberRun(result.runId, id);
-      await this.apply(id, () => ({
+      const recorded = await this.apply(id, () => ({
         type: 'phaseDispatched',
         runId: result.runId,
         url: result.htmlUrl,
         at: now(),
       }));
+      if (!recorded.ok && (await this.deps.records.get(id))?.value.state.status !== 'running') {
+        // Stopped while GitHub was starting the run: nobody will track it, so it must not go on deploying.
+        await runs.cancelRun({ owner: settings.owner, repo: settings.repo, runId: result.runId });
+      }
     } finally {
       await release();
     }
@@ -243,7 +267,23 @@ export class DeployOrchestrator {
     await this.apply(id, () => ({ type: 'runCompleted', runId, conclusion, at: this.deps.now() }));
   }
 
-  private async createGitHubDeployment(id: string, record: DeployRecord): Promise<void> {
+  /** Once per deployment, under the same kind of lock as a dispatch; 'elsewhere' when another process is at it. */
+  private async createGitHubDeployment(id: string, record: DeployRecord): Promise<'done' | 'elsewhere'> {
+    const { guard, settings } = this.deps;
+    const release = await guard.acquire(`${id}-github-deployment`, settings.dispatchLockMs);
+    if (!release) return 'elsewhere';
+    try {
+      const fresh = await this.deps.records.get(id);
+      if (fresh?.value.state.status === 'running' && !fresh.value.meta.githubDeploymentId) {
+        await this.createGitHubDeploymentNow(id, record);
+      }
+      return 'done';
+    } finally {
+      await release();
+    }
+  }
+
+  private async createGitHubDeploymentNow(id: string, record: DeployRecord): Promise<void> {
     const { githubDeployments, settings } = this.deps;
     const created = await githubDeployments.createDeployment({
       owner: settings.owner,
@@ -269,7 +309,7 @@ export class DeployOrchestrator {
   }
 
   /** Idempotent end-of-deployment effects first, then the mark: a crash in between repeats them harmlessly. */
-  private async finalize(id: string, version: number, record: DeployRecord): Promise<void> {
+  private async finalize(id: string, record: DeployRecord): Promise<void> {
     const { lanes, githubDeployments, settings, now, logger } = this.deps;
     const { state } = record;
     if (record.meta.githubDeploymentId) {
@@ -293,11 +333,8 @@ export class DeployOrchestrator {
     const released = await lanes.release(state.env, id);
     if (released.status === 'promoted') await this.deps.jobs.advance(released.next, `promoted-by-${id}`);
     await lanes.leaveQueue(state.env, id);
-    const marked = await this.deps.records.replace(id, version, {
-      ...record,
-      meta: { ...record.meta, finalized: true },
-    });
-    if (marked.ok) await lanes.untrack(id);
+    await this.changeMeta(id, (meta) => ({ ...meta, finalized: true }));
+    await lanes.untrack(id);
   }
 
   /** Where the timeline message was posted, so every later change updates it in place. */

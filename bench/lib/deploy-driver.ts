@@ -1,0 +1,186 @@
+import { Redis } from 'ioredis';
+import { Client } from 'undici';
+import { DEPLOY_APPROVE } from '../../views/ids.js';
+import { type AppProcess, startAppProcess } from './app-process.js';
+import { sleep } from './clock.js';
+import type { FakeGitHub } from './fake-github.js';
+import type { FakeSlack } from './fake-slack.js';
+import { signedButtonClick, signedSlashRequest } from './slash-request.js';
+
+export const REQUESTER = 'U0ALICE';
+export const APPROVER = 'U0CAROL';
+
+export interface DeployAppOptions {
+  redisUrl: string;
+  /** Prefix of every key this greenlight uses (testConfig adds `greenlight:`); one per process. */
+  keyPrefix: string;
+  slack: FakeSlack;
+  github: FakeGitHub;
+  /** Environment name → approvals it needs (approver: U0CAROL; anyone may deploy). */
+  environments: Record<string, number>;
+  /** `deploy.pollInterval`, e.g. `5s`. */
+  pollInterval: string;
+  spaceWrites: boolean;
+}
+
+/** What the bench reads of a deployment's record in Redis. */
+interface StoredDeployment {
+  state: { status: string };
+  meta: { message?: unknown; finalized?: boolean };
+}
+
+/**
+ * greenlight with `/deploy` configured against the fake GitHub (one phase, `deploy`, dispatching
+ * `production-deployment.yml` on `main`), in its own process, plus what the bench needs to drive it like Slack
+ * does and to see its state in Redis.
+ */
+export class DeployDriver {
+  private constructor(
+    readonly app: AppProcess,
+    private readonly client: Client,
+    private readonly redis: Redis,
+    private readonly keys: string,
+    private readonly slack: FakeSlack,
+    private readonly tag: string,
+  ) {}
+
+  static async start(options: DeployAppOptions): Promise<DeployDriver> {
+    const environments = Object.fromEntries(
+      // `production` too: the test config's protected flags take their approvers from it.
+      Object.entries({ production: 1, ...options.environments }).map(([name, approvals]) => [
+        name,
+        { approvals, approvers: [APPROVER], deployers: [] },
+      ]),
+    );
+    const app = await startAppProcess('greenlight', {
+      redisUrl: options.redisUrl,
+      keyPrefix: options.keyPrefix,
+      slackApiUrl: options.slack.apiUrl,
+      deploy: {
+        githubApiUrl: options.github.apiUrl,
+        spaceWrites: options.spaceWrites,
+        config: {
+          github: { owner: 'acme', repo: 'platform', workflow: 'production-deployment.yml', ref: 'main' },
+          environments,
+          pipeline: [{ id: 'deploy', title: 'Deploy', inputs: { deployment_phase: 'deploy' } }],
+          deploy: { pollInterval: options.pollInterval, gateTimeout: '1h', lockOnFailure: true },
+        },
+      },
+    });
+    const client = new Client(app.origin, { keepAliveTimeout: 30_000 });
+    const redis = new Redis(options.redisUrl, { connectionName: 'greenlight-bench-deploy' });
+    const driver = new DeployDriver(
+      app,
+      client,
+      redis,
+      `${options.keyPrefix}greenlight:`,
+      options.slack,
+      `deploy-${options.keyPrefix.replace(/\W/g, '')}`,
+    );
+    // Open the one keep-alive connection before anything is timed.
+    const primed = await client.request({ path: '/bench/prime', method: 'GET' });
+    await primed.body.dump();
+    return driver;
+  }
+
+  /** Sends `/deploy <env>` (signed, acked with 200) and resolves with the new deployment's id from Redis. */
+  async requestDeploy(env: string): Promise<string> {
+    const request = signedSlashRequest({
+      command: '/deploy',
+      text: env,
+      userId: REQUESTER,
+      responseUrl: this.slack.responseUrl(this.tag),
+    });
+    const response = await this.client.request({
+      path: '/slack/events',
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+    });
+    await response.body.dump();
+    if (response.statusCode !== 200) throw new Error(`/deploy ${env} got HTTP ${response.statusCode}`);
+    return this.until(
+      async () => (await this.redis.zrange(`${this.keys}deploys:${env}`, '0', '-1'))[0],
+      10_000,
+      `no deployment of ${env} in Redis`,
+    );
+  }
+
+  /** Resolves once the deployment waits on its Approve button, with the timeline message posted. */
+  async awaitingApproval(id: string): Promise<void> {
+    await this.until(
+      async () => {
+        const doc = await this.deployment(id);
+        return doc?.state.status === 'awaiting_approval' && doc.meta.message ? true : undefined;
+      },
+      10_000,
+      `deployment ${id} never awaited approval`,
+    );
+  }
+
+  /** Resolves once the deployment is finished and finalized (no longer tracked by the sweeper). */
+  async finalized(id: string, timeoutMs = 10_000): Promise<void> {
+    await this.until(
+      async () =>
+        (await this.redis.sismember(`${this.keys}deploys:unfinished`, id)) === 0 ? true : undefined,
+      timeoutMs,
+      `deployment ${id} was never finalized`,
+    );
+  }
+
+  async deployment(id: string): Promise<StoredDeployment | undefined> {
+    const doc = await this.redis.hget(`${this.keys}deploy:${id}`, 'doc');
+    return doc ? (JSON.parse(doc) as StoredDeployment) : undefined;
+  }
+
+  /** A signed Approve click for deployment `id`, built before the clock starts. */
+  approveClick(id: string): { send(): Promise<number> } {
+    const click = signedButtonClick({
+      actionId: DEPLOY_APPROVE,
+      value: id,
+      userId: APPROVER,
+      responseUrl: this.slack.responseUrl(`${this.tag}-approve`),
+    });
+    return {
+      send: async () => {
+        const response = await this.client.request({
+          path: '/slack/events',
+          method: 'POST',
+          headers: click.headers,
+          body: click.body,
+        });
+        await response.body.dump();
+        return response.statusCode;
+      },
+    };
+  }
+
+  /** Replies greenlight sent to `/deploy` response_urls, and to Approve clicks (those mean a refusal). */
+  replies(): { deploy: number; approve: number; lastApprove: string | undefined } {
+    return {
+      deploy: this.slack.replies(this.tag),
+      approve: this.slack.replies(`${this.tag}-approve`),
+      lastApprove: this.slack.lastReply(`${this.tag}-approve`),
+    };
+  }
+
+  private async until<T>(
+    probe: () => Promise<T | undefined>,
+    timeoutMs: number,
+    failure: string,
+  ): Promise<T> {
+    const deadline = performance.now() + timeoutMs;
+    while (performance.now() < deadline) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      await sleep(2);
+    }
+    throw new Error(failure);
+  }
+
+  async stop(): Promise<void> {
+    this.redis.disconnect();
+    await this.client.close();
+    await this.app.stop();
+  }
+}

@@ -1,0 +1,63 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { vi } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+
+export interface GreenlightProcess {
+  child: ChildProcess;
+  /** Everything it wrote to stdout and stderr so far (pino JSON lines). */
+  output(): string;
+  exit: Promise<number | null>;
+  /** SIGKILL: no shutdown hook runs, BullMQ locks and the dispatch lock stay behind, as after a crash. */
+  kill(): Promise<void>;
+}
+
+/** Writes a greenlight.yml (JSON is YAML) to a fresh temporary directory and returns its path. */
+export function writeConfigFile(config: Record<string, unknown>): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'greenlight-config-')), 'greenlight.yml');
+  writeFileSync(path, JSON.stringify(config, null, 2));
+  return path;
+}
+
+/** Spawns `node --import tsx src/main.ts` with only `env` (and PATH) set. */
+export function spawnGreenlight(env: Record<string, string>): GreenlightProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exit = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  return {
+    child,
+    output: () => output,
+    exit,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exit;
+    },
+  };
+}
+
+/** The HTTP port from the `greenlight.started` log line, once it is written. */
+export function startedPort(run: GreenlightProcess, timeoutMs = 15_000): Promise<number> {
+  return vi.waitFor(
+    () => {
+      const match = run.output().match(/"event":"greenlight.started","port":(\d+)/);
+      if (!match) {
+        if (run.child.exitCode !== null) throw new Error(`greenlight exited early:\n${run.output()}`);
+        throw new Error(`not started yet:\n${run.output()}`);
+      }
+      return Number(match[1]);
+    },
+    { timeout: timeoutMs, interval: 50 },
+  );
+}
