@@ -101,14 +101,14 @@ async function main(): Promise<void> {
       modes: [
         {
           id: 'unspaced',
-          label: 'write spacing off',
+          label: 'as shipped (no write spacing)',
           spaceWrites: false,
           warmup: quick ? 3 : 10,
           samples: quick ? 10 : 100,
         },
         {
           id: 'production',
-          label: 'production client',
+          label: 'optional 1 s write spacing',
           spaceWrites: true,
           warmup: 1,
           samples: quick ? 2 : 10,

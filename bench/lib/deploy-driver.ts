@@ -122,7 +122,7 @@ export class DeployDriver {
   async finalized(id: string, timeoutMs = 10_000): Promise<void> {
     await this.until(
       async () =>
-        (await this.redis.sismember(`${this.keys}deploys:unfinished`, id)) === 0 ? true : undefined,
+        (await this.redis.sismember(`${this.keys}unfinished-deploys`, id)) === 0 ? true : undefined,
       timeoutMs,
       `deployment ${id} was never finalized`,
     );

@@ -250,7 +250,7 @@ function renderApprove(approve: ApproveResult): string[] {
       ]),
     ),
     '',
-    'The production client leaves at least 1 s between any two mutating GitHub requests of the process (the throttling plugin\'s write queue, as GitHub asks of integrations), so the two POSTs before the dispatch put about 2 s on this path; its samples are spaced so that the queue is idle when each click arrives. "write spacing off" is the same code with only that spacing turned off (`spaceWrites: false`).',
+    "greenlight dispatches before it writes the GitHub Deployment and its statuses. With the optional write spacing (`spaceWrites: true`: at least 1 s between any two mutating GitHub requests of the process, the throttling plugin's write queue) the previous deployment's Deployment writes still queue ahead of the next dispatch; that is why spacing is off by default (secondary rate limits are still waited out when GitHub signals one).",
     '',
     ...approve.modes.map(
       (mode) =>

@@ -261,7 +261,7 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     expect(github.requests).toEqual([]);
     expect(slack.calls.filter((call) => call.method.startsWith('chat.'))).toEqual([]);
     expect(await deploymentsIn('production')).toEqual([]);
-    expect(await redis.scard(`${prefix}greenlight:deploys:unfinished`)).toBe(0);
+    expect(await redis.scard(`${prefix}greenlight:unfinished-deploys`)).toBe(0);
   });
 
   it('refuses Approve from a non-approver privately, and /deploy from someone not among the deployers', async () => {

@@ -41,8 +41,10 @@ export interface GitHubClientOptions {
   /** A rate limit that resets later than this is not waited for: the request fails and the caller retries later. */
   maxRateLimitWaitSeconds?: number;
   /**
-   * GitHub asks integrations to leave a second between mutating requests, and the throttling plugin does so
-   * (process-wide). Tests turn it off. Default true.
+   * GitHub suggests a second between mutating requests, and the throttling plugin can enforce it process-wide.
+   * Off by default: greenlight writes a few times per phase, far from any secondary limit (which the plugin still
+   * waits out when GitHub signals one), and a global queue would put an Approve's dispatch or a rollback behind
+   * other deployments' Deployment status writes, a second each.
    */
   spaceWrites?: boolean;
 }
@@ -107,7 +109,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       retryAfterBaseValue,
       onRateLimit: onLimit('primary'),
       onSecondaryRateLimit: onLimit('secondary'),
-      ...(options.spaceWrites === false ? { write: UNSPACED_GROUP, notifications: UNSPACED_GROUP } : {}),
+      ...(options.spaceWrites === true ? {} : { write: UNSPACED_GROUP, notifications: UNSPACED_GROUP }),
     },
   });
 }
