@@ -13,68 +13,12 @@ import {
   type SlackCall,
 } from '../helpers/bot.js';
 import { testConfig } from '../helpers/config.js';
+import { fakeGitHub, GHE } from '../helpers/deploy.js';
 import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { buttonClick, slashCommand } from '../helpers/slack.js';
 
-const GHE = 'https://ghe.test';
-const API = '/api/v3/repos/acme/platform';
 const REQUESTER = 'U0ALICE';
 const APPROVER = 'U0CAROL';
-
-interface Dispatch {
-  workflow: string;
-  body: { ref: string; inputs: Record<string, string>; return_run_details?: boolean };
-}
-
-/** GitHub as GHES answers: dispatch with run details, runs that finish on their first poll, Deployments. */
-function fakeGitHub(conclusions: Record<string, string> = {}) {
-  const dispatches: Dispatch[] = [];
-  const statuses: string[] = [];
-  const runs = new Map<number, string>();
-  nock(GHE)
-    .persist()
-    .post(new RegExp(`^${API}/actions/workflows/([^/]+)/dispatches$`))
-    .reply((uri, body) => {
-      const parsed = (typeof body === 'string' ? JSON.parse(body) : body) as Dispatch['body'];
-      dispatches.push({ workflow: decodeURIComponent(uri.split('/').at(-2) ?? ''), body: parsed });
-      const runId = 9000 + dispatches.length;
-      runs.set(runId, conclusions[parsed.inputs.deployment_phase ?? ''] ?? 'success');
-      return [
-        200,
-        {
-          workflow_run_id: runId,
-          run_url: `${GHE}${API}/actions/runs/${runId}`,
-          html_url: `${GHE}/acme/platform/actions/runs/${runId}`,
-        },
-      ];
-    })
-    .get(new RegExp(`^${API}/actions/runs/(\\d+)$`))
-    .reply((uri) => {
-      const runId = Number(uri.split('/').at(-1));
-      return [
-        200,
-        {
-          id: runId,
-          name: 'production-deployment',
-          display_title: `deploy ${runId}`,
-          status: 'completed',
-          conclusion: runs.get(runId) ?? 'success',
-          html_url: `${GHE}/acme/platform/actions/runs/${runId}`,
-          run_started_at: new Date().toISOString(),
-          updated_at: new Date().toISOString(),
-        },
-        { etag: `W/"run-${runId}"` },
-      ];
-    })
-    .post(`${API}/deployments`)
-    .reply(201, { id: 77, sha: 'a'.repeat(40), ref: 'main', environment: 'production', task: 'deploy' })
-    .post(`${API}/deployments/77/statuses`)
-    .reply((_uri, body) => {
-      statuses.push((typeof body === 'string' ? JSON.parse(body) : (body as { state: string })).state);
-      return [201, { id: statuses.length, state: statuses.at(-1) }];
-    });
-  return { dispatches, statuses };
-}
 
 describe('/deploy end to end (GitHub Enterprise base URL with a path)', () => {
   let prefix: string;
@@ -163,6 +107,7 @@ describe('/deploy end to end (GitHub Enterprise base URL with a path)', () => {
     await vi.waitFor(() => expect(github.dispatches).toHaveLength(1), { timeout: 5_000 });
     expect(github.dispatches[0]).toEqual({
       workflow: 'production-deployment.yml',
+      runId: 9001,
       body: {
         ref: 'main',
         inputs: {
@@ -200,7 +145,7 @@ describe('/deploy end to end (GitHub Enterprise base URL with a path)', () => {
       'validation',
       'database_migration',
     ]);
-    expect(github.statuses).toEqual(['in_progress', 'success']);
+    expect(github.statuses.map((status) => status.state)).toEqual(['in_progress', 'success']);
     expect(timelineUpdates().at(-1)).not.toContain(DEPLOY_APPROVE);
     expect(await redis.get(`${prefix}greenlight:env:production:active`)).toBeNull();
     const replies = slack.calls.filter((call) => call.method === 'chat.postMessage' && call.args.thread_ts);
@@ -208,11 +153,13 @@ describe('/deploy end to end (GitHub Enterprise base URL with a path)', () => {
   }, 30_000);
 
   it('fails the deployment when a run fails, and locks the environment', async () => {
-    const github = fakeGitHub({ validation: 'failure' });
+    const github = fakeGitHub({ hold: true });
     const url = await start();
     await post(url, slashCommand('/deploy', 'production', { userId: REQUESTER }));
     const id = await deploymentId();
     await post(url, buttonClick(DEPLOY_APPROVE, id, APPROVER));
+    await vi.waitFor(() => expect(github.dispatches).toHaveLength(1), { timeout: 5_000 });
+    github.complete(9001, 'failure');
     await vi.waitFor(
       async () => {
         const doc = JSON.parse((await redis.hget(`${prefix}greenlight:deploy:${id}`, 'doc')) ?? '{}');
@@ -222,7 +169,9 @@ describe('/deploy end to end (GitHub Enterprise base URL with a path)', () => {
       { timeout: 8_000 },
     );
     expect(github.dispatches).toHaveLength(1);
-    expect(github.statuses).toEqual(['in_progress', 'failure']);
+    await vi.waitFor(() =>
+      expect(github.statuses.map((status) => status.state)).toEqual(['in_progress', 'failure']),
+    );
     expect(await redis.hget(`${prefix}greenlight:env:production:lock`, 'by')).toBe('greenlight');
   }, 20_000);
 });
