@@ -223,7 +223,7 @@ function renderApprove(approve: ApproveResult): string[] {
   return [
     '## (c) Approve click → workflow dispatch request',
     '',
-    "Milliseconds from the approver's signed Approve click (`block_actions`) leaving the bench to the fake GitHub receiving `POST /api/v3/repos/acme/platform/actions/workflows/production-deployment.yml/dispatches` for that deployment. One deployment at a time, each in its own environment (`approvals: 1`), one-phase pipeline. Before dispatching, greenlight creates the GitHub Deployment and sets its status to `in_progress`: three POSTs in a row.",
+    "Milliseconds from the approver's signed Approve click (`block_actions`) leaving the bench to the fake GitHub receiving `POST /api/v3/repos/acme/platform/actions/workflows/production-deployment.yml/dispatches` for that deployment. One deployment at a time, each in its own environment (`approvals: 1`), one-phase pipeline. greenlight dispatches first, then creates the GitHub Deployment and sets its status to `in_progress`.",
     '',
     ...table(
       [
