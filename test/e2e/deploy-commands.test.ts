@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createLogger } from '../../src/logger.js';
-import { type Greenlight, startGreenlight } from '../../src/runtime.js';
+import type { Greenlight } from '../../src/runtime.js';
 import {
   ABORT_REASON_BLOCK,
   ABORT_REASON_INPUT,
@@ -18,8 +17,13 @@ import {
   post,
   type SlackCall,
 } from '../helpers/bot.js';
-import { testConfig } from '../helpers/config.js';
-import { abortSubmission, type FakeGitHub, fakeGitHub, GHE, visibleText } from '../helpers/deploy.js';
+import {
+  abortSubmission,
+  type FakeGitHub,
+  fakeGitHub,
+  startDeployBot,
+  visibleText,
+} from '../helpers/deploy.js';
 import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { buttonClick, slashCommand } from '../helpers/slack.js';
 
@@ -69,33 +73,7 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
 
   /** The real bot against GHES; `production` overrides the production environment (1 approval by Carol). */
   async function start(production: Record<string, unknown> = {}): Promise<void> {
-    const config = testConfig(testRedisUrl(), prefix, {
-      github: { owner: 'acme', repo: 'platform', workflow: 'production-deployment.yml', ref: 'main' },
-      environments: {
-        staging: { approvals: 0 },
-        production: { approvals: 1, approvers: [CAROL], deployers: [], ...production },
-      },
-      pipeline: [
-        { id: 'validation', title: 'Pre-deployment validation', inputs: { deployment_phase: 'validation' } },
-        {
-          id: 'database_migration',
-          title: 'Database migration',
-          gate: 'approval',
-          inputs: { deployment_phase: 'database_migration' },
-        },
-      ],
-      deploy: { pollInterval: '1s', gateTimeout: '1h', lockOnFailure: true },
-    });
-    config.env.GITHUB_API_URL = `${GHE}/api/v3`;
-    const bot = await startGreenlight(config, {
-      logger: createLogger('silent'),
-      botIdentity: { botId: 'B0BOT', botUserId: 'U0BOT' },
-      github: {
-        retryAfterBaseValue: 0,
-        spaceWrites: false,
-        runs: { sleep: async () => {}, findRunDelaysMs: [0] },
-      },
-    });
+    const bot = await startDeployBot(testRedisUrl(), prefix, production);
     bots.push(bot);
     url = `http://127.0.0.1:${bot.port}`;
   }

@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createLogger } from '../../src/logger.js';
-import { type Greenlight, startGreenlight } from '../../src/runtime.js';
+import type { Greenlight } from '../../src/runtime.js';
 import { DEPLOY_APPROVE } from '../../views/ids.js';
 import {
   type Capture,
@@ -12,8 +11,7 @@ import {
   post,
   type SlackCall,
 } from '../helpers/bot.js';
-import { testConfig } from '../helpers/config.js';
-import { fakeGitHub, GHE } from '../helpers/deploy.js';
+import { fakeGitHub, startDeployBot } from '../helpers/deploy.js';
 import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { buttonClick, slashCommand } from '../helpers/slack.js';
 
@@ -42,32 +40,7 @@ describe('/deploy end to end (GitHub Enterprise base URL with a path)', () => {
   });
 
   async function start(): Promise<string> {
-    const config = testConfig(testRedisUrl(), prefix, {
-      github: { owner: 'acme', repo: 'platform', workflow: 'production-deployment.yml', ref: 'main' },
-      environments: {
-        production: { approvals: 1, approvers: [APPROVER], deployers: [] },
-      },
-      pipeline: [
-        { id: 'validation', title: 'Pre-deployment validation', inputs: { deployment_phase: 'validation' } },
-        {
-          id: 'database_migration',
-          title: 'Database migration',
-          gate: 'approval',
-          inputs: { deployment_phase: 'database_migration' },
-        },
-      ],
-      deploy: { pollInterval: '1s', gateTimeout: '1h', lockOnFailure: true },
-    });
-    config.env.GITHUB_API_URL = `${GHE}/api/v3`;
-    const bot = await startGreenlight(config, {
-      logger: createLogger('silent'),
-      botIdentity: { botId: 'B0BOT', botUserId: 'U0BOT' },
-      github: {
-        retryAfterBaseValue: 0,
-        spaceWrites: false,
-        runs: { sleep: async () => {}, findRunDelaysMs: [0] },
-      },
-    });
+    const bot = await startDeployBot(testRedisUrl(), prefix);
     bots.push(bot);
     return `http://127.0.0.1:${bot.port}`;
   }

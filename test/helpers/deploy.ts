@@ -1,5 +1,8 @@
 import nock from 'nock';
+import { createLogger } from '../../src/logger.js';
+import { type Greenlight, startGreenlight } from '../../src/runtime.js';
 import { ABORT_REASON_BLOCK, ABORT_REASON_INPUT, DEPLOY_ABORT_MODAL } from '../../views/ids.js';
+import { testConfig } from './config.js';
 import { interaction, type SignedRequest } from './slack.js';
 
 /** GitHub Enterprise Server as the deploy e2e tests use it: the REST API under a path. */
@@ -179,4 +182,42 @@ export function visibleText(message: { text?: unknown; blocks?: unknown }): stri
     ])
     .filter(Boolean)
     .join('\n');
+}
+
+/**
+ * The real bot for /deploy tests: GHES at `GHE`, a two-phase pipeline (validation, then a database migration
+ * behind an approval gate), production needing one approval by U0CAROL (override with `production`), fast polls.
+ */
+export async function startDeployBot(
+  redisUrl: string,
+  prefix: string,
+  production: Record<string, unknown> = {},
+): Promise<Greenlight> {
+  const config = testConfig(redisUrl, prefix, {
+    github: { owner: 'acme', repo: 'platform', workflow: 'production-deployment.yml', ref: 'main' },
+    environments: {
+      staging: { approvals: 0 },
+      production: { approvals: 1, approvers: ['U0CAROL'], deployers: [], ...production },
+    },
+    pipeline: [
+      { id: 'validation', title: 'Pre-deployment validation', inputs: { deployment_phase: 'validation' } },
+      {
+        id: 'database_migration',
+        title: 'Database migration',
+        gate: 'approval',
+        inputs: { deployment_phase: 'database_migration' },
+      },
+    ],
+    deploy: { pollInterval: '1s', gateTimeout: '1h', lockOnFailure: true },
+  });
+  config.env.GITHUB_API_URL = `${GHE}/api/v3`;
+  return startGreenlight(config, {
+    logger: createLogger('silent'),
+    botIdentity: { botId: 'B0BOT', botUserId: 'U0BOT' },
+    github: {
+      retryAfterBaseValue: 0,
+      spaceWrites: false,
+      runs: { sleep: async () => {}, findRunDelaysMs: [0] },
+    },
+  });
 }
