@@ -12,9 +12,7 @@ export {
   deployStatusReply,
   type EnvironmentStatus,
   envLockedReply,
-  lockReply,
   type QueuePlace,
-  unlockReply,
 } from './deploy/replies.js';
 export { deployTimeline, type TimelineContext } from './deploy/timeline.js';
 export { timelineEvent } from './deploy/timeline-event.js';

@@ -9,7 +9,7 @@ import {
   envLockedReply,
 } from '../../views/deploy-views.js';
 import { problemReply, usageReply } from '../../views/flag-views.js';
-import { noticeReply } from '../../views/format.js';
+import { noticeReply, type SlackMessage } from '../../views/format.js';
 import { slashCommandSchema } from '../slash-command.js';
 import { DEPLOY_USAGE } from './deploy-usage.js';
 import { parseDeployArgs } from './parse-deploy-args.js';
@@ -38,9 +38,7 @@ export function deployCommand(deps: DeployCommandDeps) {
     await ack();
     const responseUrl = input.response_url;
     if (!responseUrl) throw new Error('slash command without response_url');
-    const reply = (
-      message: { text: string; blocks?: never[] | undefined } | ReturnType<typeof problemReply>,
-    ) => deps.reply(responseUrl, message);
+    const reply = (message: SlackMessage) => deps.reply(responseUrl, message);
     const user = input.user_id;
     const action = parsed.value;
     const deploys = deps.deploys;

@@ -278,36 +278,3 @@ export function envLockedReply(lock: DeployLock, env: string): SlackMessage {
     ],
   };
 }
-
-/** The answer to `/deploy lock`: locked now, or already held by someone else's lock (which is shown). */
-export function lockReply(env: string, result: { locked: boolean; lock: DeployLock }): SlackMessage {
-  if (!result.locked) {
-    return {
-      text: fallback(`${inlineText(env, 40)} was already locked`),
-      blocks: [section(`${envName(env)} was already ${lockLine(result.lock)}.\nThat lock stays as it is.`)],
-    };
-  }
-  const until = result.lock.until ? ` until ${slackTime(result.lock.until)}` : '';
-  return {
-    text: fallback(`${inlineText(env, 40)} is locked${result.lock.until ? '' : ' until unlocked'}`),
-    blocks: [
-      section(
-        `🔒 ${envName(env)} is locked${until}: new deployments to it are refused.\nUnlock with \`/deploy unlock ${inlineText(env, 40)}\`.`,
-      ),
-    ],
-  };
-}
-
-/** The answer to `/deploy unlock`, naming the lock it lifted, if there was one. */
-export function unlockReply(env: string, previous: DeployLock | undefined): SlackMessage {
-  if (previous === undefined) {
-    return {
-      text: fallback(`${inlineText(env, 40)} was not locked`),
-      blocks: [section(`${envName(env)} was not locked; deployments to it were already allowed.`)],
-    };
-  }
-  return {
-    text: fallback(`${inlineText(env, 40)} is unlocked`),
-    blocks: [section(`🔓 ${envName(env)} is unlocked; it was ${lockLine(previous).replace(/^🔒 /, '')}.`)],
-  };
-}

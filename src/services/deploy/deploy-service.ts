@@ -124,7 +124,7 @@ export class DeployService {
       deploymentId: id,
       ref: state.ref,
     });
-    await this.postTimeline(id);
+    await this.postTimeline(id, record);
     await this.deps.jobs.advance(id, 'v1');
     const queue = await lanes.queue(request.env);
     const position = queue.waiting.indexOf(id);
@@ -173,7 +173,6 @@ export class DeployService {
       ...(result.ok ? {} : { refusal: result.reason }),
     });
     if (!result.ok) return { ok: false, message: result.message };
-    await this.deps.lanes.leaveQueue(state.env, id);
     const run = state.phases
       .flatMap((phase) => phase.runs)
       .find((candidate) => candidate.conclusion === undefined);
@@ -288,11 +287,9 @@ export class DeployService {
     return (await this.deps.records.get(id))?.value.meta.message?.channel;
   }
 
-  private async postTimeline(id: string): Promise<void> {
-    const stored = await this.deps.records.get(id);
-    if (!stored) return;
+  private async postTimeline(id: string, record: DeployRecord): Promise<void> {
     try {
-      const message = await this.deps.announcer.post(stored.value);
+      const message = await this.deps.announcer.post(record);
       await this.deps.orchestrator.setMessage(id, message);
     } catch (error) {
       this.deps.logger.warn(
