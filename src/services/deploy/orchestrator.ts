@@ -161,8 +161,15 @@ export class DeployOrchestrator {
     );
     if (!release) return;
     try {
-      const fresh = await this.deps.records.get(id);
-      if (fresh && !fresh.value.meta.finalized) await this.finalize(id, fresh.value);
+      let fresh = await this.deps.records.get(id);
+      if (!fresh || fresh.value.meta.finalized) return;
+      // A run went out before the deployment ended (a stop right after a dispatch): GitHub must still hear of it.
+      const dispatched = fresh.value.state.phases.some((phase) => phase.runs.length > 0);
+      if (dispatched && !fresh.value.meta.githubDeploymentId) {
+        await this.createGitHubDeploymentNow(id, fresh.value);
+        fresh = (await this.deps.records.get(id)) ?? fresh;
+      }
+      await this.finalize(id, fresh.value);
     } finally {
       await release();
     }
