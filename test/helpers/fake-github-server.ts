@@ -216,6 +216,18 @@ export async function startFakeGitHub(options: { owner?: string; repo?: string }
     send(res, 202, {});
   };
 
+  const deployments: Record<string, unknown>[] = [];
+
+  /** Newest first, filtered by `environment`, as GitHub lists them. */
+  const listDeployments: Route = ({ req, res }) => {
+    const environment = new URL(req.url ?? '/', 'http://x').searchParams.get('environment');
+    send(
+      res,
+      200,
+      deployments.filter((deployment) => !environment || deployment.environment === environment).reverse(),
+    );
+  };
+
   const createDeployment: Route = ({ res, body }) => {
     const deployment = {
       id: nextDeploymentId++,
@@ -225,6 +237,7 @@ export async function startFakeGitHub(options: { owner?: string; repo?: string }
       task: 'deploy',
       payload: body?.payload ?? {},
     };
+    deployments.push(deployment);
     if (deploymentDelayMs <= 0) return send(res, 201, deployment);
     later(res, deploymentDelayMs, () => send(res, 201, deployment));
   };
@@ -237,6 +250,7 @@ export async function startFakeGitHub(options: { owner?: string; repo?: string }
     ['GET', /^\/actions\/runs\/(\d+)$/, getRun],
     ['POST', /^\/actions\/runs\/(\d+)\/cancel$/, cancelRun],
     ['POST', /^\/deployments$/, createDeployment],
+    ['GET', /^\/deployments$/, listDeployments],
     ['POST', /^\/deployments\/(\d+)\/statuses$/, createStatus],
   ];
 

@@ -11,7 +11,7 @@ type Repos = Octokit['rest']['repos'];
 
 /** The only Deployments calls greenlight makes. */
 export interface DeploymentsOctokit {
-  rest: { repos: Pick<Repos, 'createDeployment' | 'createDeploymentStatus'> };
+  rest: { repos: Pick<Repos, 'createDeployment' | 'createDeploymentStatus' | 'listDeployments'> };
 }
 
 export interface DeploymentRequest {
@@ -55,6 +55,16 @@ export type DeploymentStatusResult =
 /** Every greenlight deployment as a GitHub Deployment, so GitHub's environment page tells the same story. */
 export interface Deployments {
   createDeployment(request: DeploymentRequest): Promise<CreateDeploymentResult>;
+  /**
+   * The recent Deployment of `environment` whose payload carries `greenlightId`: how a process that died between
+   * creating a Deployment and recording it finds it again instead of creating a second one.
+   */
+  findDeployment(request: {
+    owner: string;
+    repo: string;
+    environment: string;
+    greenlightId: string;
+  }): Promise<number | undefined>;
   setDeploymentStatus(
     deployment: DeploymentRef,
     state: DeploymentState,
@@ -64,6 +74,16 @@ export interface Deployments {
 
 /** GitHub rejects a status description over 140 characters with 422; a long one is cut, not lost. */
 export const MAX_STATUS_DESCRIPTION = 140;
+
+const listed = z.array(
+  z.object({
+    id: z.number().int().positive(),
+    payload: z
+      .union([z.object({ greenlight_id: z.string().optional() }).loose(), z.string()])
+      .nullish()
+      .transform((payload) => (typeof payload === 'object' ? payload : undefined)),
+  }),
+);
 
 const created = z.object({ id: z.number().int().positive() });
 const merged = z.object({ message: z.string().optional() });
@@ -80,6 +100,12 @@ function truncate(text: string, max: number): string {
  */
 export function githubDeployments(octokit: DeploymentsOctokit): Deployments {
   return {
+    async findDeployment({ owner, repo, environment, greenlightId }) {
+      const response = await octokit.rest.repos.listDeployments({ owner, repo, environment, per_page: 30 });
+      const list = listed.safeParse(response.data);
+      if (!list.success) return undefined;
+      return list.data.find((deployment) => deployment.payload?.greenlight_id === greenlightId)?.id;
+    },
     async createDeployment({ owner, repo, ref, environment, description, payload }) {
       let status: number;
       let data: unknown;

@@ -291,7 +291,22 @@ export class DeployOrchestrator {
   }
 
   private async createGitHubDeploymentNow(id: string, record: DeployRecord): Promise<void> {
-    const { githubDeployments, settings } = this.deps;
+    const { githubDeployments, settings, guard } = this.deps;
+    if (await guard.markAttempt(`${id}-github-deployment`)) {
+      // An earlier attempt may have created it and died before recording it.
+      const found = await githubDeployments
+        .findDeployment({
+          owner: settings.owner,
+          repo: settings.repo,
+          environment: record.state.env,
+          greenlightId: id,
+        })
+        .catch(() => undefined);
+      if (found) {
+        await this.changeMeta(id, (meta) => ({ ...meta, githubDeploymentId: found }));
+        return;
+      }
+    }
     const created = await githubDeployments.createDeployment({
       owner: settings.owner,
       repo: settings.repo,

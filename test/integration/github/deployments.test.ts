@@ -187,3 +187,36 @@ describe('setDeploymentStatus', () => {
     api.done();
   });
 });
+
+describe('findDeployment', () => {
+  it('finds the recent deployment of an environment created for a greenlight id, under a base URL with a path', async () => {
+    const api = githubApi(GHE_API)
+      .get(DEPLOYMENTS)
+      .query({ environment: 'production', per_page: '30' })
+      .reply(200, [
+        deploymentJson({ id: 11, payload: { greenlight_id: 'dother' } }),
+        deploymentJson({ id: 12, payload: { greenlight_id: 'dwanted' } }),
+        deploymentJson({ id: 13, payload: '' }),
+      ]);
+    const found = await deployments(GHE_API).findDeployment({
+      owner: OWNER,
+      repo: REPO,
+      environment: 'production',
+      greenlightId: 'dwanted',
+    });
+    expect(found).toBe(12);
+    api.done();
+  });
+
+  it('answers undefined when none was created for the id', async () => {
+    githubApi(GITHUB_API).get(DEPLOYMENTS).query(true).reply(200, []);
+    expect(
+      await deployments().findDeployment({
+        owner: OWNER,
+        repo: REPO,
+        environment: 'production',
+        greenlightId: 'd1',
+      }),
+    ).toBeUndefined();
+  });
+});
