@@ -77,6 +77,63 @@ const healthCheck = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
 });
 
+/** PromQL for a Prometheus-compatible `/api/v1/query`; `$env` is replaced by the environment's name. */
+const DEFAULT_QUERIES = {
+  errorRate:
+    'sum(rate(http_requests_total{env="$env",track="canary",code=~"5.."}[1m])) / sum(rate(http_requests_total{env="$env",track="canary"}[1m]))',
+  p95: 'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{env="$env",track="canary"}[1m])))',
+} as const;
+
+const analysis = z
+  .strictObject({
+    source: z.enum(['prometheus', 'redis-counters', 'health']).default('health'),
+    /** How often readings are taken while a canary step holds or a monitoring window runs. */
+    interval: duration.default(10_000),
+    /** After this many readings in a row without data the rollout pauses and asks a human. */
+    noDataToPause: z.number().int().positive().default(3),
+    prometheusUrl: z.url({ protocol: /^https?$/ }).optional(),
+    prometheus: z
+      .strictObject({
+        errorRate: z.string().min(1).default(DEFAULT_QUERIES.errorRate),
+        p95: z.string().min(1).default(DEFAULT_QUERIES.p95),
+        /** The stable version's p95, compared live; without it the p95 read before the first step is the baseline. */
+        baselineP95: z.string().min(1).optional(),
+        /** The unit `p95` and `baselineP95` answer in (Prometheus histograms are in seconds). */
+        latencyUnit: z.enum(['seconds', 'milliseconds']).default('seconds'),
+        timeoutMs: z.number().int().positive().default(2_000),
+      })
+      .default({ ...DEFAULT_QUERIES, latencyUnit: 'seconds', timeoutMs: 2_000 }),
+    redisCounters: z
+      .strictObject({
+        /** The `perf:<endpoint>` sorted sets to take p95 from, e.g. `GET:/api/scans`. */
+        endpoints: z.array(z.string().min(1)).default([]),
+        /** Fewer request durations than this in a reading give no p95. */
+        minSamples: z.number().int().positive().default(20),
+        /** Put before `errors:`, `requests:` and `perf:` when the apps namespace their keys. */
+        keyPrefix: z.string().default(''),
+      })
+      .default({ endpoints: [], minSamples: 20, keyPrefix: '' }),
+    errorRate: z
+      .strictObject({ warn: z.number().min(0).max(1), rollback: z.number().min(0).max(1) })
+      .default({ warn: 0.01, rollback: 0.05 }),
+    p95: z
+      .strictObject({ rollbackAtRatioToBaseline: z.number().positive() })
+      .default({ rollbackAtRatioToBaseline: 2 }),
+    healthFailuresToRollback: z.number().int().positive().default(3),
+  })
+  .superRefine((value, ctx) => {
+    if (value.source === 'prometheus' && value.prometheusUrl === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['prometheusUrl'], message: 'source "prometheus" needs a prometheusUrl' });
+    }
+    if (value.errorRate.warn > value.errorRate.rollback) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['errorRate', 'warn'],
+        message: 'the warn threshold must not be above the rollback threshold',
+      });
+    }
+  });
+
 const phase = z.strictObject({
   id: z.string().regex(/^[a-z][a-z0-9_]*$/, 'expected a phase id in snake_case'),
   title: z.string().min(1).max(75),
@@ -84,7 +141,10 @@ const phase = z.strictObject({
   inputs: inputsSchema.default({}),
   services: z.array(z.string()).optional(),
   gate: z.literal('approval').optional(),
+  /** Watch the analysis for this long once the phase's run (if any) succeeded; a phase with only this dispatches nothing. */
   monitor: duration.optional(),
+  /** Run the health probes of the deployment's services bot-side too: the phase passes only if they pass. */
+  health: z.boolean().optional(),
   canary: z
     .strictObject({
       steps: z.array(z.number().int().min(1).max(100)).min(1),
@@ -135,19 +195,7 @@ export const fileSchema = z
     rollback: z
       .strictObject({ workflow: z.string().min(1).optional(), inputs: inputsSchema.default({}) })
       .optional(),
-    analysis: z
-      .strictObject({
-        source: z.enum(['prometheus', 'redis-counters', 'health']).default('health'),
-        prometheusUrl: z.url().optional(),
-        errorRate: z
-          .strictObject({ warn: z.number().min(0).max(1), rollback: z.number().min(0).max(1) })
-          .default({ warn: 0.01, rollback: 0.05 }),
-        p95: z
-          .strictObject({ rollbackAtRatioToBaseline: z.number().positive() })
-          .default({ rollbackAtRatioToBaseline: 2 }),
-        healthFailuresToRollback: z.number().int().positive().default(3),
-      })
-      .optional(),
+    analysis: analysis.optional(),
     flags: z
       .strictObject({
         prefix: z.string().min(1).default(DEFAULT_FLAG_PREFIX),
@@ -216,3 +264,4 @@ function checkInputs(
 export type FileConfig = z.infer<typeof fileSchema>;
 export type EnvironmentConfig = z.infer<typeof environment>;
 export type FlagsConfig = FileConfig['flags'];
+export type AnalysisConfig = z.infer<typeof analysis>;
