@@ -4,6 +4,7 @@
  */
 export { ABORT_REASON_MAX, ABORT_REASON_MIN, abortModal } from './deploy/abort-modal.js';
 export { canaryBar, formatDuration } from './deploy/deploy-text.js';
+export { rollbackIncident } from './deploy/incident-notice.js';
 export {
   type DeployLock,
   deployAcceptedReply,

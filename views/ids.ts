@@ -8,6 +8,13 @@ export const DEPLOY_APPROVE = 'deploy_approve';
 /** The gate's Abort button; its `value` is the deployment id. It opens the abort modal. */
 export const DEPLOY_ABORT = 'deploy_abort';
 
+/** The rollout's buttons while a canary step holds or a monitoring window runs; each `value` is the deployment id. */
+export const DEPLOY_PROMOTE = 'deploy_promote';
+export const DEPLOY_PAUSE = 'deploy_pause';
+export const DEPLOY_RESUME = 'deploy_resume';
+/** Roll back now: Slack asks "are you sure" (a `confirm` dialog) before the click reaches greenlight. */
+export const DEPLOY_ROLLBACK = 'deploy_rollback';
+
 /** `callback_id` of the modal asking why a deployment is aborted; its `private_metadata` is the deployment id. */
 export const DEPLOY_ABORT_MODAL = 'deploy_abort_modal';
 /** The input block and element holding the abort reason: `view.state.values[ABORT_REASON_BLOCK][ABORT_REASON_INPUT]`. */
@@ -18,10 +25,20 @@ export const ABORT_REASON_INPUT = 'abort_reason_input';
  * Every `action_id` a deploy view can emit as a `block_actions` payload; each needs an `app.action` listener.
  * `ABORT_REASON_INPUT` is not here: a modal input without `dispatch_action` only arrives with the view submission.
  */
-export const ACTION_IDS: readonly string[] = [DEPLOY_APPROVE, DEPLOY_ABORT];
+export const ACTION_IDS: readonly string[] = [
+  DEPLOY_APPROVE,
+  DEPLOY_ABORT,
+  DEPLOY_PROMOTE,
+  DEPLOY_PAUSE,
+  DEPLOY_RESUME,
+  DEPLOY_ROLLBACK,
+];
 
 /** Every `callback_id` a deploy view can submit; each needs an `app.view` listener. */
 export const VIEW_CALLBACK_IDS: readonly string[] = [DEPLOY_ABORT_MODAL];
+
+/** The actions block holding Promote, Pause/Resume and Roll back. */
+export const ROLLOUT_BLOCK = 'deploy_rollout';
 
 const GATE_BLOCK_PREFIX = 'deploy_gate:';
 

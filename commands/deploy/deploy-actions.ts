@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import type { Reply } from '../../src/adapters/slack/response-url.js';
-import type { DeployService } from '../../src/services/deploy/deploy-service.js';
+import type { DeployService, Outcome } from '../../src/services/deploy/deploy-service.js';
 import { abortModal } from '../../views/deploy-views.js';
 import { problemReply } from '../../views/flag-views.js';
 import {
@@ -11,6 +11,10 @@ import {
   DEPLOY_ABORT,
   DEPLOY_ABORT_MODAL,
   DEPLOY_APPROVE,
+  DEPLOY_PAUSE,
+  DEPLOY_PROMOTE,
+  DEPLOY_RESUME,
+  DEPLOY_ROLLBACK,
 } from '../../views/ids.js';
 
 export interface DeployActionDeps {
@@ -36,17 +40,25 @@ const abortSubmission = z.object({
   }),
 });
 
-/** Approve and Abort on the timeline, and the abort modal: ack first, then the use case; refusals reach only the clicker. */
+/**
+ * The timeline's buttons (Approve, Abort, Promote, Pause, Resume, Roll back) and the abort modal: ack first, then
+ * the use case; refusals reach only the clicker, and the timeline itself shows what changed.
+ */
 export function registerDeployActions(app: App, deps: DeployActionDeps): void {
-  app.action(DEPLOY_APPROVE, async ({ ack, body }) => {
-    await ack();
-    const payload = buttonPayload.parse(body);
-    const id = payload.actions[0]?.value ?? '';
-    const outcome = await deps.deploys.approve(id, payload.user.id);
-    if (!outcome.ok && payload.response_url) {
-      await deps.reply(payload.response_url, { ...problemReply(outcome.message), replace_original: false });
-    }
-  });
+  const button = (actionId: string, use: (id: string, user: string) => Promise<Outcome>) =>
+    app.action(actionId, async ({ ack, body }) => {
+      await ack();
+      const payload = buttonPayload.parse(body);
+      const outcome = await use(payload.actions[0]?.value ?? '', payload.user.id);
+      if (!outcome.ok && payload.response_url) {
+        await deps.reply(payload.response_url, { ...problemReply(outcome.message), replace_original: false });
+      }
+    });
+  button(DEPLOY_APPROVE, (id, user) => deps.deploys.approve(id, user));
+  button(DEPLOY_PROMOTE, (id, user) => deps.deploys.steer(id, user, 'promote'));
+  button(DEPLOY_PAUSE, (id, user) => deps.deploys.steer(id, user, 'pause'));
+  button(DEPLOY_RESUME, (id, user) => deps.deploys.steer(id, user, 'resume'));
+  button(DEPLOY_ROLLBACK, (id, user) => deps.deploys.rollback(id, user));
 
   app.action(DEPLOY_ABORT, async ({ ack, body }) => {
     await ack();

@@ -2,6 +2,10 @@ import type { WebClient } from '@slack/web-api';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { undiciHealthProber } from '../adapters/analysis/health-probes.js';
+import type { MetricSource } from '../adapters/analysis/metric-source.js';
+import { prometheusSource } from '../adapters/analysis/prometheus-source.js';
+import { redisCountersSource } from '../adapters/analysis/redis-counters-source.js';
 import { createGitHubClient } from '../adapters/github/client.js';
 import { githubDeployments } from '../adapters/github/deployments.js';
 import { githubWorkflowRuns, type WorkflowRunsOptions } from '../adapters/github/workflow-runs.js';
@@ -12,7 +16,9 @@ import { redisDocumentStore } from '../adapters/redis/document-store.js';
 import { redisEnvironmentLanes } from '../adapters/redis/environment-lanes.js';
 import type { RedisKeys } from '../adapters/redis/keys.js';
 import { slackDeployAnnouncer } from '../adapters/slack/deploy-announcer.js';
+import type { AnalysisConfig } from '../config/file-schema.js';
 import type { Config } from '../config.js';
+import { Analyst } from '../services/deploy/analyst.js';
 import { deployRecordSchema } from '../services/deploy/deploy-record.js';
 import { DeployService } from '../services/deploy/deploy-service.js';
 import { DeployOrchestrator } from '../services/deploy/orchestrator.js';
@@ -65,7 +71,31 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
   const repoUrl = env.GITHUB_API_URL
     ? `${env.GITHUB_API_URL.replace(/\/api\/v3$/, '')}/${repo.owner}/${repo.repo}`
     : `https://github.com/${repo.owner}/${repo.repo}`;
-  const announcer = slackDeployAnnouncer(parts.web, file.slack.statusChannel, parts.now, repoUrl);
+  const announcer = slackDeployAnnouncer(
+    parts.web,
+    file.slack.statusChannel,
+    parts.now,
+    repoUrl,
+    file.slack.incidentChannel,
+  );
+  const source = metricSource(file.analysis, redis);
+  const prober = undiciHealthProber();
+  const analyst = new Analyst({
+    ...(source ? { source } : {}),
+    prober,
+    checks: file.services,
+    now: parts.now,
+  });
+  const registry = {
+    async lastSucceeded(envName: string, exceptId: string) {
+      const ids = (await records.latest(keys.deploymentsOf(envName), 200)).filter((id) => id !== exceptId);
+      const found = await records.getMany(ids);
+      return found
+        .map((record) => record.value.state)
+        .filter((state) => state.status === 'succeeded')
+        .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))[0];
+    },
+  };
   const orchestrator = new DeployOrchestrator({
     records,
     lanes,
@@ -74,11 +104,18 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     guard,
     jobs,
     announcer,
+    analyst,
+    registry,
     settings: {
       ...repo,
       gateTimeoutMs: file.deploy.gateTimeout,
       dispatchLockMs: 120_000,
       lockOnFailure: file.deploy.lockOnFailure,
+      rollback: {
+        workflow: file.rollback?.workflow ?? file.github.workflow,
+        ref: file.github.ref,
+        inputs: file.rollback?.inputs ?? {},
+      },
     },
     now: parts.now,
     logger: logger.child({ component: 'deploy' }),
@@ -118,6 +155,17 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     async close() {
       await worker.close();
       await jobs.close();
+      await Promise.all([prober.close(), source?.close()]);
     },
   };
+}
+
+/** The metric source greenlight.yml chooses; none for `health` (probes alone) or without an `analysis` section. */
+function metricSource(analysis: AnalysisConfig | undefined, redis: Redis): MetricSource | undefined {
+  if (analysis?.source === 'prometheus' && analysis.prometheusUrl) {
+    const { timeoutMs, ...queries } = analysis.prometheus;
+    return prometheusSource({ baseUrl: analysis.prometheusUrl, queries, timeoutMs });
+  }
+  if (analysis?.source === 'redis-counters') return redisCountersSource(redis, analysis.redisCounters);
+  return undefined;
 }

@@ -123,7 +123,11 @@ const analysis = z
   })
   .superRefine((value, ctx) => {
     if (value.source === 'prometheus' && value.prometheusUrl === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['prometheusUrl'], message: 'source "prometheus" needs a prometheusUrl' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prometheusUrl'],
+        message: 'source "prometheus" needs a prometheusUrl',
+      });
     }
     if (value.errorRate.warn > value.errorRate.rollback) {
       ctx.addIssue({

@@ -19,6 +19,7 @@ export const STATUS_EMOJI: Readonly<Record<DeploymentStatus, string>> = {
   succeeded: '✅',
   failed: '❌',
   cancelled: '🛑',
+  rolling_back: '🚨',
   rolled_back: '↩️',
 };
 
@@ -29,6 +30,7 @@ export const STATUS_LABEL: Readonly<Record<DeploymentStatus, string>> = {
   succeeded: 'Succeeded',
   failed: 'Failed',
   cancelled: 'Cancelled',
+  rolling_back: 'Rolling back',
   rolled_back: 'Rolled back',
 };
 
@@ -37,6 +39,7 @@ export const PHASE_EMOJI: Readonly<Record<PhaseStatus, string>> = {
   waiting_gate: '✋',
   dispatching: '🔄',
   running: '🔄',
+  holding: '🔍',
   succeeded: '✅',
   failed: '❌',
   skipped: '⏭️',

@@ -132,14 +132,18 @@ function phaseText(phase: PlannedPhase, number: number): string {
   const steps = phase.canarySteps ?? [];
   if (steps.length > 0) {
     const shown = steps.slice(0, 10).map(formatPercent).join(' → ');
-    const hold = phase.holdMs === undefined ? '' : `, hold ${formatDuration(phase.holdMs)} each`;
+    const hold =
+      phase.holdMs === undefined || phase.holdMs === 0
+        ? ', no holds'
+        : `, hold ${formatDuration(phase.holdMs)} each, analysed`;
     facts.push(`🐤 canary ${shown}${steps.length > 10 ? ' → …' : ''} %${hold}`);
     if (phase.canaryGate) {
       const last = steps.at(-1);
       facts.push(`✋ approval before ${last === undefined ? 'the last step' : `${formatPercent(last)} %`}`);
     }
   }
-  if (phase.monitorMs !== undefined) facts.push(`monitor ${formatDuration(phase.monitorMs)}`);
+  if (phase.monitorMs !== undefined) facts.push(`🔍 monitor ${formatDuration(phase.monitorMs)}`);
+  if (phase.health) facts.push('🩺 health checks bot-side too');
   if (phase.services && phase.services.length > 0) {
     facts.push(
       `services: ${phase.services
@@ -149,6 +153,7 @@ function phaseText(phase: PlannedPhase, number: number): string {
     );
   }
   const head = facts.join(' · ');
+  if (phase.workflow === undefined) return `${head}\nNothing is dispatched: greenlight watches the analysis.`;
   const lines = [`workflow: ${codeBlockText(phase.workflow, 100)}`];
   const inputs = Object.entries(phase.inputs);
   if (steps.length > 0) inputs.push([CANARY_INPUT, steps.slice(0, 10).map(formatPercent).join(' | ')]);

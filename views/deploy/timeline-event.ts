@@ -1,5 +1,6 @@
 import type { DeploymentState, TimelineEntry } from '../../src/domain/deploy/deployment-state.js';
 import { clockStamp } from '../format.js';
+import { baselineText, probesText, readingFacts } from './analysis-text.js';
 import {
   formatDuration,
   inlineText,
@@ -70,7 +71,38 @@ function describe(entry: TimelineEntry, state: DeploymentState): string | undefi
       return `🛑 Deployment cancelled${by}${entry.text ? `: ${inlineUserText(entry.text, 300)}` : ''}`;
     }
     case 'rolled_back':
-      return `↩️ Deployment of ${what} rolled back${entry.by ? ` by ${who(entry.by)}` : ''}`;
+      return `↩️ Deployment of ${what} rolled back${state.rollback?.version ? ` to \`${inlineText(state.rollback.version, 60)}\`` : ''}`;
+    case 'probed': {
+      const probes = phase?.probes ?? [];
+      const healthy = probes.filter((probe) => probe.ok).length;
+      const emoji = healthy === probes.length ? '🩺' : '❌';
+      return `${emoji} Health checks for ${title ?? 'the deployment'}: ${healthy}/${probes.length} healthy (${probesText(probes)})`;
+    }
+    case 'baseline': {
+      const baseline = state.analysis?.baseline;
+      return baseline ? `📏 Baseline before ${title ?? 'the canary'}: ${baselineText(baseline)}` : undefined;
+    }
+    case 'analysis_warning':
+      return `⚠️ ${inlineUserText(entry.text ?? 'a reading is above the warning threshold', 600)}`;
+    case 'paused':
+      return `⏸️ Rollout paused${entry.by ? ` by ${who(entry.by)}` : ''}${entry.text ? `: ${inlineUserText(entry.text, 400)}` : ''}. Resume or roll back from the timeline.`;
+    case 'resumed':
+      return `▶️ Rollout resumed${entry.by ? ` by ${who(entry.by)}` : ''}`;
+    case 'promoted':
+      return `⏩ ${title ?? 'Rollout'} promoted${entry.by ? ` by ${who(entry.by)}` : ''}: the remaining canary steps go out without holds`;
+    case 'rollback_started': {
+      const trigger = entry.by ? `by ${who(entry.by)}` : 'automatically';
+      const readings = state.rollback?.decision ? ` · ${readingFacts(state.rollback.decision)}` : '';
+      return `🚨 Rolling back ${what} ${trigger}: ${inlineUserText(entry.text ?? '', 400)}${readings}`;
+    }
+    case 'rollback_dispatched': {
+      const rollback = state.rollback;
+      const link =
+        rollback?.runId !== undefined && rollback.url !== undefined && rollback.dispatchedAt !== undefined
+          ? ` (${runLink({ runId: rollback.runId, url: rollback.url, dispatchedAt: rollback.dispatchedAt })})`
+          : '';
+      return `↩️ Rollback started${entry.text ? ` to \`${inlineText(entry.text, 60)}\`` : ''}${link}`;
+    }
   }
 }
 

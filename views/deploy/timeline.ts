@@ -1,16 +1,26 @@
 import type { Button } from '@slack/types';
 import {
   type DeploymentState,
+  isAnalysing,
   isFinished,
   type OpenGate,
   type PhaseState,
 } from '../../src/domain/deploy/deployment-state.js';
 import { context, type SlackBlock, type SlackMessage, section } from '../format.js';
-import { DEPLOY_ABORT, DEPLOY_APPROVE, gateBlockId } from '../ids.js';
+import {
+  DEPLOY_ABORT,
+  DEPLOY_APPROVE,
+  DEPLOY_PAUSE,
+  DEPLOY_PROMOTE,
+  DEPLOY_RESUME,
+  DEPLOY_ROLLBACK,
+  gateBlockId,
+  ROLLOUT_BLOCK,
+} from '../ids.js';
+import { analysisText, probesText, rollbackText } from './analysis-text.js';
 import {
   canaryBar,
   fallback,
-  finalEntry,
   formatDuration,
   formatPercent,
   haltEntry,
@@ -43,8 +53,11 @@ export interface TimelineContext {
   approvers?: readonly string[];
 }
 
-/** Blocks besides the phase sections: header, gate, actions, verdict, footer, and a "…and N more" note. */
-const FIXED_BLOCKS = 6;
+/**
+ * Blocks besides the phase sections: header, "…and N more" note, gate and its actions, analysis and the rollout's
+ * actions, rollback, verdict, footer.
+ */
+const FIXED_BLOCKS = 9;
 
 /**
  * The one message per deployment in the status channel, rebuilt from the state on every change (`chat.update`
@@ -61,9 +74,15 @@ export function deployTimeline(state: DeploymentState, ctx: TimelineContext): Sl
   if (packed.shown < lines.length) {
     blocks.push(context(`…and ${lines.length - packed.shown} more phases`));
   }
+  if (state.rollback) blocks.push(section(rollbackText(state, state.rollback)));
   if (state.gate !== undefined) {
     blocks.push(section(gateText(state, state.gate, ctx)), gateActions(state, state.gate));
   }
+  const analysing = isAnalysing(state);
+  if (state.analysis && (analysing || (state.rollback === undefined && state.analysis.last))) {
+    blocks.push(section(analysisText(state, state.analysis)));
+  }
+  if (analysing || canRollBack(state)) blocks.push(rolloutActions(state));
   if (isFinished(state.status)) blocks.push(section(verdictText(state)));
   blocks.push(context(footerText(state, ctx.now)));
   return { text: fallbackText(state, ctx), blocks };
@@ -89,6 +108,9 @@ function headerText(state: DeploymentState, ctx: TimelineContext): string {
 }
 
 function statusDetail(state: DeploymentState): string {
+  if (state.status === 'rolling_back' && state.rollback) {
+    return ` · ${inlineUserText(state.rollback.reason, 200)}`;
+  }
   if (state.status === 'running') {
     const phase = activePhase(state);
     return phase ? ` · ${phaseTitle(phase)}${canaryNow(phase)}` : '';
@@ -98,7 +120,50 @@ function statusDetail(state: DeploymentState): string {
 }
 
 function activePhase(state: DeploymentState): PhaseState | undefined {
-  return state.phases.find((phase) => ['running', 'dispatching', 'waiting_gate'].includes(phase.status));
+  return state.phases.find((phase) => ACTIVE.includes(phase.status));
+}
+
+const ACTIVE: readonly PhaseState['status'][] = ['running', 'dispatching', 'waiting_gate', 'holding'];
+
+/** A running rollout can always be rolled back by hand, from its first dispatch on. */
+function canRollBack(state: DeploymentState): boolean {
+  return (
+    (state.status === 'running' || state.status === 'awaiting_approval') &&
+    state.phases.some((phase) => phase.runs.length > 0)
+  );
+}
+
+/** Promote (canary only, once), Pause or Resume while analysing, and Roll back behind Slack's own "are you sure". */
+function rolloutActions(state: DeploymentState): SlackBlock {
+  const button = (action_id: string, text: string, style?: 'primary' | 'danger'): Button => ({
+    type: 'button',
+    action_id,
+    text: { type: 'plain_text', text, emoji: true },
+    value: state.id,
+    ...(style ? { style } : {}),
+  });
+  const elements: Button[] = [];
+  const phase = activePhase(state);
+  if (isAnalysing(state)) {
+    if (phase?.canarySteps && !phase.promoted) elements.push(button(DEPLOY_PROMOTE, '⏩ Promote', 'primary'));
+    elements.push(
+      state.analysis?.paused ? button(DEPLOY_RESUME, '▶️ Resume') : button(DEPLOY_PAUSE, '⏸️ Pause'),
+    );
+  }
+  elements.push({
+    ...button(DEPLOY_ROLLBACK, '↩️ Roll back', 'danger'),
+    confirm: {
+      title: { type: 'plain_text', text: 'Roll back now?' },
+      text: {
+        type: 'mrkdwn',
+        text: `This stops the rollout of \`${inlineText(state.ref, 60)}\` and dispatches the rollback workflow for *${inlineText(state.env, 40)}* at once. The environment stays locked afterwards.`,
+      },
+      confirm: { type: 'plain_text', text: 'Roll back' },
+      deny: { type: 'plain_text', text: 'Keep going' },
+      style: 'danger',
+    },
+  });
+  return { type: 'actions', block_id: ROLLOUT_BLOCK, elements };
 }
 
 function canaryNow(phase: PhaseState): string {
@@ -156,7 +221,7 @@ function phaseLine(
   now: number,
 ): string {
   const title = phaseTitle(phase);
-  const active = ['running', 'dispatching', 'waiting_gate'].includes(phase.status);
+  const active = ACTIVE.includes(phase.status);
   const parts = [`${PHASE_EMOJI[phase.status]} ${active ? `*${title}*` : title}`];
   const steps = phase.canarySteps ?? [];
   const current = phase.runs.at(-1)?.percentage;
@@ -181,6 +246,14 @@ function phaseLine(
       parts.push(next === undefined ? 'dispatching…' : `dispatching ${formatPercent(next)} %…`);
       break;
     }
+    case 'holding': {
+      const until = phase.holdEndsAt === undefined ? '' : ` until ${timeAt(phase.holdEndsAt)}`;
+      const left = phase.holdEndsAt === undefined ? 0 : phase.holdEndsAt - now;
+      const remaining = left > 0 ? ` (${formatDuration(left)} left)` : ' (waiting for a passing reading)';
+      const what = phase.canarySteps ? 'holding' : 'monitoring';
+      parts.push(state.analysis?.paused ? `⏸️ ${what}, paused` : `${what}${until}${remaining}`);
+      break;
+    }
     case 'skipped':
       parts.push('skipped');
       break;
@@ -200,6 +273,10 @@ function phaseLine(
     parts.push(ongoing ? `${took} so far` : took);
     if (phase.status === 'failed' && last?.conclusion) parts.push(`\`${inlineText(last.conclusion, 40)}\``);
     parts.push(runLinks(phase.runs));
+  }
+  if (phase.promoted) parts.push('⏩ promoted');
+  if (phase.health) {
+    parts.push(phase.probes ? `health: ${probesText(phase.probes)}` : 'health checks running…');
   }
   for (const gate of gatesByPhase.get(phase.id) ?? []) {
     parts.push(`approved by ${approvedBy(state, gate.approvers)}`);
@@ -256,12 +333,10 @@ function verdictText(state: DeploymentState): string {
       return `${head} after ${took}${reason ? ` — ${reason}` : ''}`;
     }
     case 'rolled_back': {
-      const entry = finalEntry(state);
-      const by = entry?.kind === 'rolled_back' && entry.by !== undefined ? ` by ${who(entry.by)}` : '';
-      const halt = haltEntry(state);
-      const reason = haltReason(state, halt);
-      const after = halt ? ` after it ${halt.kind === 'failed' ? 'failed' : 'was cancelled'}` : '';
-      return `${head}${by}${after}${reason ? ` — ${reason}` : ''}`;
+      const after = formatDuration(
+        (state.finishedAt ?? state.requestedAt) - (state.rollback?.requestedAt ?? startedAt(state)),
+      );
+      return `${head} — the rollback run finished ${after} after it was decided; \`${inlineText(state.env, 40)}\` stays locked until \`/deploy unlock ${inlineText(state.env, 40)}\``;
     }
     default:
       return head;
@@ -270,7 +345,11 @@ function verdictText(state: DeploymentState): string {
 
 function footerText(state: DeploymentState, now: number): string {
   const parts = [`\`${inlineText(state.id, 64)}\``];
-  if (state.status === 'running' || (state.status === 'awaiting_approval' && state.gate?.phaseId)) {
+  if (
+    state.status === 'running' ||
+    state.status === 'rolling_back' ||
+    (state.status === 'awaiting_approval' && state.gate?.phaseId)
+  ) {
     parts.push(`running for ${formatDuration(now - startedAt(state))}`);
   }
   parts.push(`updated ${timeAt(now)}`);
@@ -304,7 +383,13 @@ function fallbackText(state: DeploymentState, ctx: TimelineContext): string {
       const reason = haltReason(state, haltEntry(state), false);
       return fallback(`${emoji} ${what} ${state.status}${reason ? `: ${reason}` : ''}`);
     }
+    case 'rolling_back':
+      return fallback(
+        `${emoji} ${what} is being rolled back: ${inlineUserText(state.rollback?.reason ?? '', 200)}`,
+      );
     case 'rolled_back':
-      return fallback(`${emoji} ${what} was rolled back`);
+      return fallback(
+        `${emoji} ${what} was rolled back: ${inlineUserText(state.rollback?.reason ?? '', 200)}`,
+      );
   }
 }

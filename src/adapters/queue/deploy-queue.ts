@@ -6,6 +6,7 @@ export const DEPLOY_QUEUE = 'deployments';
 export const deployJobSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('advance'), id: z.string() }),
   z.object({ kind: z.literal('gate-expiry'), id: z.string(), seq: z.number() }),
+  z.object({ kind: z.literal('analyse'), id: z.string(), tick: z.number().int().positive() }),
   z.object({ kind: z.literal('sweep') }),
 ]);
 
@@ -20,6 +21,8 @@ export interface DeployJobs {
   /** `cause` names the trigger (`v7` for a state change, `promoted`…): the same cause twice is one job. */
   advance(id: string, cause: string): Promise<void>;
   expireGate(id: string, seq: number, delayMs: number): Promise<void>;
+  /** The reading numbered `tick`, after `delayMs`; asking again while it waits or runs is the same job. */
+  analyse(id: string, tick: number, delayMs: number): Promise<void>;
 }
 
 export class RetryLater extends Error {}
@@ -54,6 +57,20 @@ export function deployQueue(
         'gate-expiry',
         { kind: 'gate-expiry', id, seq },
         { jobId: `gate-${id}-${seq}`, delay: delayMs, ...RETRIES, ...keep },
+      );
+    },
+    async analyse(id, tick, delayMs) {
+      // Gone once done, so a reading skipped because nothing was being analysed yet can be asked for again.
+      await queue.add(
+        'analyse',
+        { kind: 'analyse', id, tick },
+        {
+          jobId: `analyse-${id}-${tick}`,
+          delay: delayMs,
+          ...RETRIES,
+          removeOnComplete: true,
+          removeOnFail: 1_000,
+        },
       );
     },
     close: () => queue.close(),

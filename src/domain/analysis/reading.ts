@@ -45,7 +45,8 @@ export interface SourceCursor {
   counters: Record<string, number>;
 }
 
-export type SourceName = 'prometheus' | 'redis-counters' | 'health';
+/** 'none' when greenlight.yml has no `analysis`: holds are then timed waits, watched only by health probes. */
+export type SourceName = 'prometheus' | 'redis-counters' | 'health' | 'none';
 
 /** One analysis tick's evidence: the source's metrics and every probe's result. */
 export interface Reading extends SourceMetrics {

@@ -1,4 +1,6 @@
-import type { DeploymentPlan, PlannedPhase } from './plan.js';
+import { type AnalysisStreaks, allowsPromotion, type Decision, decide } from '../analysis/decide.js';
+import type { ProbeResult, Reading, SourceCursor } from '../analysis/reading.js';
+import type { DeploymentPlan, PlannedAnalysis, PlannedPhase } from './plan.js';
 
 export type DeploymentStatus =
   | 'queued'
@@ -7,6 +9,8 @@ export type DeploymentStatus =
   | 'succeeded'
   | 'failed'
   | 'cancelled'
+  /** A rollback was decided (by the analysis or a person) and its workflow run is being dispatched or runs. */
+  | 'rolling_back'
   | 'rolled_back';
 
 export type PhaseStatus =
@@ -14,6 +18,8 @@ export type PhaseStatus =
   | 'waiting_gate'
   | 'dispatching'
   | 'running'
+  /** Its run succeeded; now it holds a canary step (or watches a monitoring window) while readings come in. */
+  | 'holding'
   | 'succeeded'
   | 'failed'
   | 'skipped'
@@ -39,6 +45,48 @@ export interface PhaseState {
   /** Index into `canarySteps` of the step being (or about to be) dispatched; 0 for other phases. */
   step: number;
   runs: PhaseRun[];
+  /** Analysis time after each canary step's run. */
+  holdMs?: number;
+  /** Analysis time after the phase's run (or, for a watch-only phase, from its start). */
+  monitorMs?: number;
+  /** Nothing to dispatch: the phase is a monitoring window only. */
+  watchOnly?: boolean;
+  /** Waits for the bot-side health probes as well as its run. */
+  health?: boolean;
+  /** The bot-side probes' results, once in. */
+  probes?: ProbeResult[];
+  /** While `holding`: the earliest moment a passing reading may end the hold. */
+  holdEndsAt?: number;
+  /** Promote was pressed: the remaining canary steps go out without holds. */
+  promoted?: boolean;
+}
+
+/** Canary and monitoring analysis: the rules the deployment started with and what the readings said so far. */
+export interface AnalysisState extends PlannedAnalysis, AnalysisStreaks {
+  /** Read before the first canary step; the p95 later readings are compared with. */
+  baseline?: { at: number; p95Ms?: number; errorRate?: number; noData?: string };
+  /** Where the metric source left off, so a reading in another process measures only what is new. */
+  cursor?: SourceCursor;
+  /** Readings taken so far; a tick carries the number it expects to be, so a repeated tick is dropped. */
+  ticks: number;
+  lastAt?: number;
+  last?: Decision;
+  paused?: { at: number; by?: string; reason: string };
+}
+
+/** The rollback of this deployment: why, who (none when the analysis decided) and its workflow run. */
+export interface RollbackState {
+  reason: string;
+  by?: string;
+  decision?: Decision;
+  requestedAt: number;
+  /** The version handed to the rollback workflow as `rollback_version`, when the registry knows one. */
+  version?: string;
+  runId?: number;
+  url?: string;
+  dispatchedAt?: number;
+  conclusion?: string;
+  completedAt?: number;
 }
 
 export interface Approval {
@@ -69,6 +117,14 @@ export type TimelineKind =
   | 'succeeded'
   | 'failed'
   | 'cancelled'
+  | 'probed'
+  | 'baseline'
+  | 'analysis_warning'
+  | 'paused'
+  | 'resumed'
+  | 'promoted'
+  | 'rollback_started'
+  | 'rollback_dispatched'
   | 'rolled_back';
 
 export interface TimelineEntry {
@@ -93,6 +149,8 @@ export interface DeploymentState {
   gate?: OpenGate;
   gatesOpened: number;
   timeline: TimelineEntry[];
+  analysis?: AnalysisState;
+  rollback?: RollbackState;
   finishedAt?: number;
 }
 
@@ -104,22 +162,41 @@ export type DeploymentEvent =
   | { type: 'gateExpired'; gateSeq: number; at: number }
   | { type: 'phaseDispatched'; runId: number; url: string; at: number }
   | { type: 'runCompleted'; runId: number; conclusion: string; at: number }
-  /** The orchestrator's verdict outside a run: thresholds tripped, health checks failed, dispatch gave up. */
+  /** The orchestrator's verdict outside a run: a dispatch GitHub refused, a run that disappeared. */
   | { type: 'fail'; reason: string; by?: string; at: number }
-  | { type: 'rolledBack'; by?: string; at: number };
+  | { type: 'probed'; phaseId: string; results: ProbeResult[]; at: number }
+  | { type: 'baselineCaptured'; reading: Reading; cursor: SourceCursor; at: number }
+  | { type: 'analysed'; tick: number; reading: Reading; cursor: SourceCursor; at: number }
+  | { type: 'promote'; user: string; allowed: boolean; at: number }
+  | { type: 'pause'; user: string; allowed: boolean; at: number }
+  | { type: 'resume'; user: string; allowed: boolean; at: number }
+  /** A person's rollback (the analysis starts its own from `analysed`). */
+  | { type: 'rollback'; user: string; allowed: boolean; reason: string; at: number }
+  | { type: 'rollbackDispatched'; runId: number; url: string; version?: string; at: number }
+  | { type: 'rollbackCompleted'; runId: number; conclusion: string; at: number }
+  /** The rollback could not be dispatched at all: GitHub refused it. */
+  | { type: 'rollbackFailed'; reason: string; at: number };
 
 export type TransitionRefusal = {
   ok: false;
-  reason: 'finished' | 'not-waiting' | 'own-deployment' | 'not-approver' | 'already-approved' | 'unexpected';
+  reason:
+    | 'finished'
+    | 'not-waiting'
+    | 'own-deployment'
+    | 'not-approver'
+    | 'already-approved'
+    | 'not-allowed'
+    | 'not-analysing'
+    | 'unexpected';
   message: string;
 };
 
 export type TransitionResult = { ok: true; state: DeploymentState } | TransitionRefusal;
 
 const FINISHED: ReadonlySet<DeploymentStatus> = new Set(['succeeded', 'failed', 'cancelled', 'rolled_back']);
-const ACTIVE_PHASE: ReadonlySet<PhaseStatus> = new Set(['waiting_gate', 'dispatching', 'running']);
+const ACTIVE_PHASE: ReadonlySet<PhaseStatus> = new Set(['waiting_gate', 'dispatching', 'running', 'holding']);
 
-/** True once nothing more will be dispatched; only `rolledBack` may still follow `failed` or `cancelled`. */
+/** True once nothing more will be dispatched and nothing more will change. */
 export function isFinished(status: DeploymentStatus): boolean {
   return FINISHED.has(status);
 }
@@ -146,6 +223,9 @@ export function createDeployment(request: NewDeployment, at: number): Deployment
     approvalsRequired: plan.approvalsAtStart,
     status: 'queued',
     phases: plan.phases.map(phaseState),
+    ...(plan.analysis === undefined
+      ? {}
+      : { analysis: { ...plan.analysis, ticks: 0, healthFailuresInARow: 0, noDataInARow: 0 } }),
     gatesOpened: 0,
     timeline: [
       {
@@ -185,18 +265,29 @@ export function applyDeploymentEvent(state: DeploymentState, event: DeploymentEv
     case 'runCompleted':
       return completed(state, event);
     case 'fail':
-      if (isFinished(state.status)) return unexpected(`it is ${STATUS_TEXT[state.status]}`);
-      return ok(halt(state, event.at, 'failed', 'failed', { ...by(event.by), text: event.reason }));
-    case 'rolledBack':
-      if (state.status !== 'failed' && state.status !== 'cancelled') {
-        return unexpected(`it is ${STATUS_TEXT[state.status]}, not failed or cancelled`);
+      if (isFinished(state.status) || state.status === 'rolling_back') {
+        return unexpected(`it is ${STATUS_TEXT[state.status]}`);
       }
-      return ok(
-        finish(
-          record(state, { at: event.at, kind: 'rolled_back', ...by(event.by) }, 'rolled_back'),
-          event.at,
-        ),
-      );
+      return ok(halt(state, event.at, 'failed', 'failed', { ...by(event.by), text: event.reason }));
+    case 'probed':
+      return probed(state, event);
+    case 'baselineCaptured':
+      return baselineCaptured(state, event);
+    case 'analysed':
+      return analysed(state, event);
+    case 'promote':
+    case 'pause':
+    case 'resume':
+      return steer(state, event);
+    case 'rollback':
+      return manualRollback(state, event);
+    case 'rollbackDispatched':
+      return rollbackDispatched(state, event);
+    case 'rollbackCompleted':
+      return rollbackCompleted(state, event);
+    case 'rollbackFailed':
+      if (state.status !== 'rolling_back') return unexpected(`it is ${STATUS_TEXT[state.status]}`);
+      return ok(endRollback(state, event.at, 'failed', `the rollback could not start: ${event.reason}`));
   }
 }
 
@@ -238,12 +329,16 @@ function approve(
   const { gate: _passed, ...rest } = approved;
   const passed = record(rest, { at: event.at, kind: 'gate_passed', ...phaseOf(gate) });
   if (gate.phaseId === undefined) return ok({ ...passed, status: 'queued' });
-  return ok(
-    updatePhase({ ...passed, status: 'running' }, gate.phaseId, (phase) => ({
-      ...phase,
-      status: 'dispatching',
-    })),
-  );
+  const gated = passed.phases.find((phase) => phase.id === gate.phaseId);
+  if (gated?.canarySteps) {
+    return ok(
+      updatePhase({ ...passed, status: 'running' }, gate.phaseId, (phase) => ({
+        ...phase,
+        status: 'dispatching',
+      })),
+    );
+  }
+  return ok(startPhase({ ...passed, status: 'running' }, gate.phaseId, event.at));
 }
 
 function stop(
@@ -251,6 +346,9 @@ function stop(
   event: Extract<DeploymentEvent, { type: 'abort' | 'cancel' }>,
 ): TransitionResult {
   const verb = event.type === 'abort' ? 'abort' : 'cancel';
+  if (state.status === 'rolling_back') {
+    return refuse('finished', `This deployment is being rolled back; there is nothing to ${verb}.`);
+  }
   if (isFinished(state.status)) {
     return refuse(
       'finished',
@@ -347,23 +445,345 @@ function completed(
   if (event.conclusion !== 'success') {
     return ok(halt(recorded, event.at, 'failed', 'failed', { phaseId: phase.id, text: event.conclusion }));
   }
+  return ok(afterRun(recorded, phase.id, event.at));
+}
+
+/**
+ * A phase's run succeeded: wait for its health probes if they are still out, hold the canary step or watch the
+ * monitoring window if it has one, otherwise move on.
+ */
+function afterRun(state: DeploymentState, phaseId: string, at: number): DeploymentState {
+  const phase = phaseById(state, phaseId);
+  if (phase.health && phase.probes === undefined) return state;
+  const hold = phase.canarySteps ? (phase.promoted ? 0 : (phase.holdMs ?? 0)) : (phase.monitorMs ?? 0);
+  // A paused rollout holds even a promoted step: nobody should be surprised by traffic moving while paused.
+  if (hold > 0 || (phase.canarySteps && state.analysis?.paused)) {
+    return updatePhase(state, phaseId, (current) => ({
+      ...current,
+      status: 'holding',
+      holdEndsAt: at + hold,
+    }));
+  }
+  return nextStep(state, phaseId, at);
+}
+
+/** After a canary step (or a phase) is done: the next step, through the go/no-go gate before the last; else the next phase. */
+function nextStep(state: DeploymentState, phaseId: string, at: number): DeploymentState {
+  const phase = phaseById(state, phaseId);
   const steps = phase.canarySteps ?? [];
   if (phase.step + 1 < steps.length) {
     const step = phase.step + 1;
-    const last = step === steps.length - 1;
-    const nextStep = updatePhase(recorded, phase.id, (current) => ({
-      ...current,
-      step,
-      status: 'dispatching',
-    }));
-    if (last && phase.canaryGate && state.approvalsRequired > 0) {
-      const waiting = updatePhase(nextStep, phase.id, (current) => ({ ...current, status: 'waiting_gate' }));
-      return ok(openGate(waiting, event.at, { phaseId: phase.id, beforePercentage: steps[step] }));
+    const moved = updatePhase(state, phaseId, (current) => {
+      const { holdEndsAt: _ended, ...rest } = current;
+      return { ...rest, step, status: 'dispatching' };
+    });
+    if (step === steps.length - 1 && phase.canaryGate && state.approvalsRequired > 0) {
+      const waiting = updatePhase(moved, phaseId, (current) => ({ ...current, status: 'waiting_gate' }));
+      return openGate(waiting, at, { phaseId, beforePercentage: steps[step] });
     }
-    return ok(nextStep);
+    return moved;
   }
-  const done = updatePhase(recorded, phase.id, (current) => ({ ...current, status: 'succeeded' }));
-  return ok(advance(done, event.at));
+  const done = updatePhase(state, phaseId, (current) => {
+    const { holdEndsAt: _ended, ...rest } = current;
+    return { ...rest, status: 'succeeded' };
+  });
+  return advance(done, at);
+}
+
+function probed(
+  state: DeploymentState,
+  event: Extract<DeploymentEvent, { type: 'probed' }>,
+): TransitionResult {
+  const phase = state.phases.find((candidate) => candidate.id === event.phaseId);
+  if (state.status !== 'running' || phase?.status !== 'running' || !phase.health || phase.probes) {
+    return unexpected(`phase ${event.phaseId} is not waiting for health checks`);
+  }
+  const withProbes = record(
+    updatePhase(state, phase.id, (current) => ({ ...current, probes: event.results })),
+    { at: event.at, kind: 'probed', phaseId: phase.id },
+  );
+  const failing = event.results.find((result) => !result.ok);
+  if (failing) {
+    const text = `health check failed: ${failing.service} ${failing.url} ${failing.problem ?? 'failed'}`;
+    return ok(halt(withProbes, event.at, 'failed', 'failed', { phaseId: phase.id, text }));
+  }
+  return ok(
+    phase.runs.at(-1)?.conclusion === 'success' ? afterRun(withProbes, phase.id, event.at) : withProbes,
+  );
+}
+
+/** Whether readings are being taken: a canary phase past its baseline, or a phase holding its monitoring window. */
+export function isAnalysing(state: DeploymentState): boolean {
+  if (state.analysis === undefined) return false;
+  if (state.status !== 'running' && state.status !== 'awaiting_approval') return false;
+  const phase = state.phases.find((candidate) => ACTIVE_PHASE.has(candidate.status));
+  if (phase === undefined) return false;
+  if (phase.canarySteps) return state.analysis.baseline !== undefined;
+  return phase.status === 'holding';
+}
+
+/** Whether the canary phase about to dispatch its first step still needs its baseline read. */
+export function needsBaseline(state: DeploymentState, phase: PhaseState): boolean {
+  return (
+    state.analysis !== undefined && phase.canarySteps !== undefined && state.analysis.baseline === undefined
+  );
+}
+
+function baselineCaptured(
+  state: DeploymentState,
+  event: Extract<DeploymentEvent, { type: 'baselineCaptured' }>,
+): TransitionResult {
+  const analysis = state.analysis;
+  const phase = state.phases.find((candidate) => candidate.status === 'dispatching');
+  if (
+    state.status !== 'running' ||
+    analysis === undefined ||
+    phase === undefined ||
+    !needsBaseline(state, phase)
+  ) {
+    return unexpected('no baseline is due');
+  }
+  const { reading } = event;
+  const baseline = {
+    at: event.at,
+    ...(reading.p95Ms === undefined ? {} : { p95Ms: reading.p95Ms }),
+    ...(reading.errorRate === undefined ? {} : { errorRate: reading.errorRate }),
+    ...(reading.noData === undefined ? {} : { noData: reading.noData }),
+  };
+  return ok(
+    record(
+      { ...state, analysis: { ...analysis, baseline, cursor: event.cursor, lastAt: event.at } },
+      { at: event.at, kind: 'baseline', phaseId: phase.id },
+    ),
+  );
+}
+
+/**
+ * One reading, judged: a rollback verdict starts the rollback; a hold whose time is up ends on a passing reading;
+ * readings without data pause the rollout after `noDataToPause` in a row; a new warning gets a thread reply.
+ */
+function analysed(
+  state: DeploymentState,
+  event: Extract<DeploymentEvent, { type: 'analysed' }>,
+): TransitionResult {
+  const analysis = state.analysis;
+  if (analysis === undefined || !isAnalysing(state)) return unexpected('nothing is being analysed');
+  if (event.tick !== analysis.ticks + 1) return unexpected(`reading ${event.tick} is not the next one`);
+  const decision = decide(analysis.thresholds, analysis.baseline?.p95Ms, event.reading, analysis);
+  const next: DeploymentState = {
+    ...state,
+    analysis: {
+      ...analysis,
+      ticks: event.tick,
+      lastAt: event.at,
+      last: decision,
+      cursor: event.cursor,
+      healthFailuresInARow: decision.healthFailuresInARow,
+      noDataInARow: decision.noDataInARow,
+    },
+  };
+  if (decision.verdict === 'rollback') {
+    return ok(
+      startRollback(next, event.at, { reason: decision.reasons[0] ?? 'a threshold tripped', decision }),
+    );
+  }
+  let result = next;
+  if (decision.verdict === 'warn' && analysis.last?.verdict !== 'warn') {
+    result = record(result, { at: event.at, kind: 'analysis_warning', text: decision.reasons.join('; ') });
+  }
+  if (
+    decision.verdict === 'no-data' &&
+    !analysis.paused &&
+    decision.noDataInARow >= analysis.thresholds.noDataToPause
+  ) {
+    const reason = `${decision.noDataInARow} readings in a row without data (${decision.reasons[0] ?? 'no data'})`;
+    result = record(
+      { ...result, analysis: { ...(result.analysis ?? analysis), paused: { at: event.at, reason } } },
+      { at: event.at, kind: 'paused', text: reason },
+    );
+  }
+  const holding = result.phases.find((phase) => phase.status === 'holding');
+  if (
+    holding &&
+    !result.analysis?.paused &&
+    event.at >= (holding.holdEndsAt ?? 0) &&
+    allowsPromotion(decision.verdict)
+  ) {
+    result = nextStep(result, holding.id, event.at);
+  }
+  return ok(result);
+}
+
+/** Promote, Pause and Resume: for the environment's deployers and approvers, while readings are being taken. */
+function steer(
+  state: DeploymentState,
+  event: Extract<DeploymentEvent, { type: 'promote' | 'pause' | 'resume' }>,
+): TransitionResult {
+  const analysis = state.analysis;
+  if (isFinished(state.status) || state.status === 'rolling_back') {
+    return refuse(
+      'finished',
+      `This deployment is ${STATUS_TEXT[state.status]}; there is nothing to ${event.type}.`,
+    );
+  }
+  if (!event.allowed) {
+    return refuse(
+      'not-allowed',
+      `Only deployers and approvers of ${state.env} can ${event.type} this rollout.`,
+    );
+  }
+  const phase = state.phases.find((candidate) => ACTIVE_PHASE.has(candidate.status));
+  if (analysis === undefined || phase === undefined || (!phase.canarySteps && phase.status !== 'holding')) {
+    return refuse(
+      'not-analysing',
+      `There is no canary step or monitoring window to ${event.type} right now.`,
+    );
+  }
+  switch (event.type) {
+    case 'pause': {
+      if (analysis.paused) return refuse('not-analysing', 'The rollout is already paused.');
+      const paused = { at: event.at, by: event.user, reason: 'paused by hand' };
+      return ok(
+        record(
+          { ...state, analysis: { ...analysis, paused } },
+          { at: event.at, kind: 'paused', by: event.user },
+        ),
+      );
+    }
+    case 'resume': {
+      if (!analysis.paused) return refuse('not-analysing', 'The rollout is not paused.');
+      const { paused: _resumed, ...rest } = analysis;
+      return ok(
+        record(
+          { ...state, analysis: { ...rest, noDataInARow: 0 } },
+          { at: event.at, kind: 'resumed', by: event.user },
+        ),
+      );
+    }
+    case 'promote': {
+      if (!phase.canarySteps)
+        return refuse('not-analysing', 'Promote skips canary holds; this is a monitoring window.');
+      if (phase.promoted) return refuse('not-analysing', 'This rollout is already promoted.');
+      const promoted = record(
+        updatePhase(state, phase.id, (current) => ({ ...current, promoted: true })),
+        { at: event.at, kind: 'promoted', by: event.user, phaseId: phase.id },
+      );
+      if (phase.status !== 'holding' || analysis.paused) return ok(promoted);
+      return ok(nextStep(promoted, phase.id, event.at));
+    }
+  }
+}
+
+function manualRollback(
+  state: DeploymentState,
+  event: Extract<DeploymentEvent, { type: 'rollback' }>,
+): TransitionResult {
+  if (state.status === 'rolling_back') {
+    return refuse('finished', 'This deployment is already being rolled back.');
+  }
+  if (state.status !== 'running' && state.status !== 'awaiting_approval') {
+    return refuse(
+      'finished',
+      `This deployment is ${STATUS_TEXT[state.status]}; there is nothing to roll back.`,
+    );
+  }
+  if (!event.allowed) {
+    return refuse(
+      'not-allowed',
+      `Only deployers and approvers of ${state.env} can roll this deployment back.`,
+    );
+  }
+  return ok(startRollback(state, event.at, { reason: event.reason, by: event.user }));
+}
+
+/** Stops the rollout where it is (the active phase fails, the rest are skipped) and asks for the rollback run. */
+function startRollback(
+  state: DeploymentState,
+  at: number,
+  why: { reason: string; by?: string; decision?: Decision },
+): DeploymentState {
+  const { gate: _closed, ...rest } = state;
+  const phases = rest.phases.map((phase): PhaseState => {
+    if (ACTIVE_PHASE.has(phase.status)) {
+      const { holdEndsAt: _stopped, ...kept } = phase;
+      return { ...kept, status: why.by === undefined ? 'failed' : 'cancelled' };
+    }
+    if (phase.status === 'pending') return { ...phase, status: 'skipped' };
+    return phase;
+  });
+  const rollback: RollbackState = {
+    reason: why.reason,
+    requestedAt: at,
+    ...by(why.by),
+    ...(why.decision === undefined ? {} : { decision: why.decision }),
+  };
+  return record(
+    { ...rest, phases, rollback },
+    { at, kind: 'rollback_started', ...by(why.by), text: why.reason },
+    'rolling_back',
+  );
+}
+
+function rollbackDispatched(
+  state: DeploymentState,
+  event: Extract<DeploymentEvent, { type: 'rollbackDispatched' }>,
+): TransitionResult {
+  const rollback = state.rollback;
+  if (state.status !== 'rolling_back' || rollback === undefined || rollback.runId !== undefined) {
+    return unexpected('no rollback is being dispatched');
+  }
+  const next: RollbackState = {
+    ...rollback,
+    runId: event.runId,
+    url: event.url,
+    dispatchedAt: event.at,
+    ...(event.version === undefined ? {} : { version: event.version }),
+  };
+  return ok(
+    record(
+      { ...state, rollback: next },
+      {
+        at: event.at,
+        kind: 'rollback_dispatched',
+        ...(event.version === undefined ? {} : { text: event.version }),
+      },
+    ),
+  );
+}
+
+function rollbackCompleted(
+  state: DeploymentState,
+  event: Extract<DeploymentEvent, { type: 'rollbackCompleted' }>,
+): TransitionResult {
+  const rollback = state.rollback;
+  if (state.status !== 'rolling_back' || rollback?.runId !== event.runId) {
+    return unexpected(`no rollback is waiting for run ${event.runId}`);
+  }
+  const done = {
+    ...state,
+    rollback: { ...rollback, conclusion: event.conclusion, completedAt: event.at },
+  };
+  if (event.conclusion === 'success') return ok(endRollback(done, event.at, 'rolled_back'));
+  return ok(endRollback(done, event.at, 'failed', `the rollback run ended \`${event.conclusion}\``));
+}
+
+function endRollback(
+  state: DeploymentState,
+  at: number,
+  status: 'rolled_back' | 'failed',
+  failure?: string,
+): DeploymentState {
+  const entry: TimelineEntry =
+    status === 'rolled_back'
+      ? { at, kind: 'rolled_back' }
+      : { at, kind: 'failed', text: failure ?? 'rollback failed' };
+  return finish(record(state, entry, status), at);
+}
+
+function phaseById(state: DeploymentState, id: string): PhaseState {
+  const phase = state.phases.find((candidate) => candidate.id === id);
+  if (phase === undefined) throw new Error(`no phase ${id}`);
+  return phase;
 }
 
 /** Moves to the first pending phase: through its gate if it has one, straight to dispatching otherwise. */
@@ -374,10 +794,16 @@ function advance(state: DeploymentState, at: number): DeploymentState {
     const waiting = updatePhase(state, next.id, (phase) => ({ ...phase, status: 'waiting_gate' }));
     return openGate(waiting, at, { phaseId: next.id });
   }
-  return updatePhase({ ...state, status: 'running' }, next.id, (phase) => ({
-    ...phase,
-    status: 'dispatching',
-  }));
+  return startPhase({ ...state, status: 'running' }, next.id, at);
+}
+
+/** A watch-only phase starts its monitoring window at once; any other is dispatched. */
+function startPhase(state: DeploymentState, id: string, at: number): DeploymentState {
+  return updatePhase(state, id, (phase) =>
+    phase.watchOnly
+      ? { ...phase, status: 'holding', holdEndsAt: at + (phase.monitorMs ?? 0) }
+      : { ...phase, status: 'dispatching' },
+  );
 }
 
 function openGate(
@@ -435,6 +861,10 @@ function phaseState(phase: PlannedPhase): PhaseState {
     ...(phase.gate ? { gate: phase.gate } : {}),
     ...(phase.canarySteps ? { canarySteps: [...phase.canarySteps] } : {}),
     ...(phase.canaryGate ? { canaryGate: phase.canaryGate } : {}),
+    ...(phase.holdMs === undefined ? {} : { holdMs: phase.holdMs }),
+    ...(phase.monitorMs === undefined ? {} : { monitorMs: phase.monitorMs }),
+    ...(phase.workflow === undefined ? { watchOnly: true } : {}),
+    ...(phase.health ? { health: true } : {}),
   };
 }
 
@@ -465,6 +895,7 @@ const STATUS_TEXT: Readonly<Record<DeploymentStatus, string>> = {
   succeeded: 'finished (succeeded)',
   failed: 'finished (failed)',
   cancelled: 'finished (cancelled)',
+  rolling_back: 'being rolled back',
   rolled_back: 'finished (rolled back)',
 };
 

@@ -1,3 +1,5 @@
+import type { AnalysisThresholds } from '../analysis/decide.js';
+import type { SourceName } from '../analysis/reading.js';
 import { closeMatches } from '../close-matches.js';
 import { type WorkflowInputsResult, workflowInputs } from './workflow-inputs.js';
 
@@ -13,8 +15,34 @@ export interface PipelinePhaseConfig {
   services?: readonly string[];
   gate?: 'approval';
   monitor?: number;
+  health?: boolean;
   canary?: { steps: readonly number[]; hold: number; gate?: 'approval' };
 }
+
+/** greenlight.yml's `analysis`, as far as a plan needs it. */
+export interface PlanAnalysisConfig {
+  source: Exclude<SourceName, 'none'>;
+  interval: number;
+  noDataToPause: number;
+  errorRate: { warn: number; rollback: number };
+  p95: { rollbackAtRatioToBaseline: number };
+  healthFailuresToRollback: number;
+}
+
+/** How canary holds and monitoring windows are judged; part of the plan so a deployment keeps the rules it started with. */
+export interface PlannedAnalysis {
+  source: SourceName;
+  intervalMs: number;
+  thresholds: AnalysisThresholds;
+}
+
+/** Without an `analysis` section holds are timed waits, watched by health probes alone; these are the runbooks' numbers. */
+const RUNBOOK_THRESHOLDS: AnalysisThresholds = {
+  errorRate: { warn: 0.01, rollback: 0.05 },
+  p95RatioToBaseline: 2,
+  healthFailuresToRollback: 3,
+  noDataToPause: 3,
+};
 
 /** The parts of greenlight.yml a plan depends on; the loaded `FileConfig` fits it as is. */
 export interface PlanConfig {
@@ -22,6 +50,7 @@ export interface PlanConfig {
   environments: Readonly<Record<string, { approvals: number; approvers: readonly string[] }>>;
   services: Readonly<Record<string, unknown>>;
   pipeline: readonly PipelinePhaseConfig[];
+  analysis?: PlanAnalysisConfig;
 }
 
 export interface PlanRequest {
@@ -37,7 +66,8 @@ export interface PlanRequest {
 export interface PlannedPhase {
   id: string;
   title: string;
-  workflow: string;
+  /** Absent for a monitoring-only phase (`monitor` with neither `workflow` nor `inputs`): greenlight watches, GitHub runs nothing. */
+  workflow?: string;
   /** Exactly what workflow_dispatch receives, every value a string (plus `traffic_percentage` per canary step). */
   inputs: Record<string, string>;
   /** Wait for the environment's approvals before this phase. */
@@ -48,6 +78,8 @@ export interface PlannedPhase {
   canaryGate?: 'approval';
   holdMs?: number;
   monitorMs?: number;
+  /** Probe the services' health checks bot-side too; the phase passes only if they pass. */
+  health?: boolean;
   services?: string[];
 }
 
@@ -61,6 +93,10 @@ export interface DeploymentPlan {
   /** Distinct approvers needed before the first phase, and again at each gate. */
   approvalsAtStart: number;
   approvers: string[];
+  /** Present when a phase holds a canary step or monitors: how readings are taken and judged. */
+  analysis?: PlannedAnalysis;
+  /** The services this deployment touches (from `--services`, else the phases', else every service): whose probes run. */
+  services: string[];
 }
 
 export type PlanRefusal = {
@@ -132,8 +168,36 @@ export function planDeployment(config: PlanConfig, request: PlanRequest): PlanRe
       skippedPhases: selected.skipped.map(({ id, title }) => ({ id, title })),
       approvalsAtStart: approvals,
       approvers: [...environment.approvers],
+      ...(phases.some((phase) => phase.holdMs !== undefined || phase.monitorMs !== undefined)
+        ? { analysis: plannedAnalysis(config.analysis) }
+        : {}),
+      services: touchedServices(config, request.services, selected.phases),
     },
   };
+}
+
+function plannedAnalysis(analysis: PlanAnalysisConfig | undefined): PlannedAnalysis {
+  if (analysis === undefined) return { source: 'none', intervalMs: 10_000, thresholds: RUNBOOK_THRESHOLDS };
+  return {
+    source: analysis.source,
+    intervalMs: analysis.interval,
+    thresholds: {
+      errorRate: { ...analysis.errorRate },
+      p95RatioToBaseline: analysis.p95.rollbackAtRatioToBaseline,
+      healthFailuresToRollback: analysis.healthFailuresToRollback,
+      noDataToPause: analysis.noDataToPause,
+    },
+  };
+}
+
+function touchedServices(
+  config: PlanConfig,
+  requested: readonly string[] | undefined,
+  phases: readonly PipelinePhaseConfig[],
+): string[] {
+  if (requested !== undefined) return [...requested];
+  const named = [...new Set(phases.flatMap((phase) => phase.services ?? []))];
+  return named.length > 0 ? named : Object.keys(config.services);
 }
 
 type Selection = { ok: true; phases: PipelinePhaseConfig[]; skipped: PipelinePhaseConfig[] } | PlanRefusal;
@@ -173,6 +237,20 @@ function planPhase(
   added: { environment: string; ref: string; greenlightId: string },
   gated: boolean,
 ): { ok: true; phase: PlannedPhase } | PlanRefusal {
+  const common = {
+    id: phase.id,
+    title: phase.title,
+    ...(gated && phase.gate ? { gate: phase.gate } : {}),
+    ...(phase.monitor === undefined ? {} : { monitorMs: phase.monitor }),
+    ...(phase.health ? { health: true } : {}),
+    ...(phase.services === undefined ? {} : { services: [...phase.services] }),
+  };
+  const watchOnly =
+    phase.monitor !== undefined &&
+    phase.canary === undefined &&
+    phase.workflow === undefined &&
+    Object.keys(phase.inputs).length === 0;
+  if (watchOnly) return { ok: true, phase: { ...common, inputs: {} } };
   const built = workflowInputs(phase.inputs, added);
   if (!built.ok) return refuseInputs(phase.id, built);
   if (phase.canary) {
@@ -196,11 +274,9 @@ function planPhase(
   return {
     ok: true,
     phase: {
-      id: phase.id,
-      title: phase.title,
+      ...common,
       workflow,
       inputs: built.inputs,
-      ...(gated && phase.gate ? { gate: phase.gate } : {}),
       ...(phase.canary
         ? {
             canarySteps: [...phase.canary.steps],
@@ -208,8 +284,6 @@ function planPhase(
             ...(gated && phase.canary.gate ? { canaryGate: phase.canary.gate } : {}),
           }
         : {}),
-      ...(phase.monitor === undefined ? {} : { monitorMs: phase.monitor }),
-      ...(phase.services === undefined ? {} : { services: [...phase.services] }),
     },
   };
 }

@@ -14,6 +14,8 @@ export interface DeployRecord {
     githubDeploymentId?: number;
     /** Set once the end of the deployment has been handled (GitHub status, environment released). */
     finalized?: boolean;
+    /** Claimed before the incident channel is told of a rollback, so it is told once. */
+    incidentPosted?: boolean;
   };
 }
 

@@ -183,6 +183,53 @@ export class DeployService {
     };
   }
 
+  /**
+   * Promote, Pause and Resume on the timeline. Who may: the environment's deployers and approvers (anyone, when it
+   * lists no deployers), as for locks.
+   */
+  async steer(id: string, user: string, action: 'promote' | 'pause' | 'resume'): Promise<Outcome> {
+    const record = await this.deps.records.get(id);
+    if (!record) return { ok: false, message: `There is no deployment \`${id}\`.` };
+    const allowed = await this.mayHold(record.value.state.env, user);
+    const result = await this.deps.orchestrator.apply(id, () => ({
+      type: action,
+      user,
+      allowed,
+      at: this.deps.now(),
+    }));
+    await this.audit(result.ok ? `deploy.${action}d` : `deploy.${action}_refused`, user, {
+      deploymentId: id,
+      ...(result.ok ? {} : { refusal: result.reason }),
+    });
+    const done = {
+      promote: 'Promoted: the remaining canary steps go out without holds.',
+      pause: 'Paused.',
+      resume: 'Resumed.',
+    };
+    return result.ok ? { ok: true, message: done[action] } : { ok: false, message: result.message };
+  }
+
+  /** Roll back now (the timeline's button): the rollback workflow is dispatched by the job this write starts. */
+  async rollback(id: string, user: string): Promise<Outcome> {
+    const record = await this.deps.records.get(id);
+    if (!record) return { ok: false, message: `There is no deployment \`${id}\`.` };
+    const allowed = await this.mayHold(record.value.state.env, user);
+    const result = await this.deps.orchestrator.apply(id, () => ({
+      type: 'rollback',
+      user,
+      allowed,
+      reason: `rolled back by hand by <@${user}>`,
+      at: this.deps.now(),
+    }));
+    await this.audit(result.ok ? 'deploy.rollback_requested' : 'deploy.rollback_refused', user, {
+      deploymentId: id,
+      ...(result.ok ? {} : { refusal: result.reason }),
+    });
+    return result.ok
+      ? { ok: true, message: 'Rolling back: the rollback workflow is being dispatched.' }
+      : { ok: false, message: result.message };
+  }
+
   /** Deployers and approvers may lock and unlock (anyone, when the environment lists no deployers). */
   private async mayHold(env: string, user: string): Promise<boolean> {
     const environment = this.deps.config.environments[env];

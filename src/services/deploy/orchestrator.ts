@@ -10,11 +10,15 @@ import {
   applyDeploymentEvent,
   type DeploymentEvent,
   type DeploymentState,
+  isAnalysing,
   isFinished,
+  needsBaseline,
   type PhaseState,
   type TransitionResult,
 } from '../../domain/deploy/deployment-state.js';
 import { CANARY_INPUT } from '../../domain/deploy/plan.js';
+import { workflowInputs } from '../../domain/deploy/workflow-inputs.js';
+import type { Analyst } from './analyst.js';
 import { type DeployRecord, unpostedEntries } from './deploy-record.js';
 
 /** What the status channel shows; failures here are logged, never fail a deployment. */
@@ -22,6 +26,13 @@ export interface DeployAnnouncer {
   post(record: DeployRecord): Promise<{ channel: string; ts: string }>;
   update(record: DeployRecord): Promise<void>;
   reply(record: DeployRecord, entries: DeployRecord['state']['timeline']): Promise<void>;
+  /** The incident channel hears of a rollback once, with a ready-to-use incident post. */
+  incident(record: DeployRecord): Promise<void>;
+}
+
+/** Where the version to roll back to comes from: the environment's deployment registry. */
+export interface DeployRegistry {
+  lastSucceeded(env: string, exceptId: string): Promise<DeploymentState | undefined>;
 }
 
 export interface OrchestratorSettings {
@@ -31,6 +42,8 @@ export interface OrchestratorSettings {
   dispatchLockMs: number;
   /** Keep a failed environment locked until someone runs `/deploy unlock`. */
   lockOnFailure: boolean;
+  /** greenlight.yml's `rollback`, with the workflow and the ref to dispatch it at resolved. */
+  rollback: { workflow: string; ref: string; inputs: Readonly<Record<string, string | number | boolean>> };
 }
 
 export interface OrchestratorDeps {
@@ -41,6 +54,8 @@ export interface OrchestratorDeps {
   guard: DispatchGuard;
   jobs: DeployJobs;
   announcer: DeployAnnouncer;
+  analyst: Analyst;
+  registry: DeployRegistry;
   settings: OrchestratorSettings;
   now: () => number;
   logger: Logger;
@@ -65,6 +80,8 @@ export class DeployOrchestrator {
       case 'gate-expiry':
         await this.apply(job.id, () => ({ type: 'gateExpired', gateSeq: job.seq, at: this.deps.now() }));
         return;
+      case 'analyse':
+        return this.analyse(job.id, job.tick);
     }
   }
 
@@ -133,11 +150,13 @@ export class DeployOrchestrator {
     }
     if (state.status === 'awaiting_approval' && state.gate) {
       await this.deps.jobs.expireGate(id, state.gate.seq, this.deps.settings.gateTimeoutMs);
+      await this.scheduleReading(state);
       return;
     }
     if (state.status === 'running') {
       // The dispatch first: GitHub spaces writes a second apart, and the Deployment record can wait, the release cannot.
       const phase = state.phases.find((candidate) => candidate.status === 'dispatching');
+      if (phase && needsBaseline(state, phase)) return this.captureBaseline(id, stored.value);
       if (phase) return this.dispatch(id, stored.value, phase);
       if (
         !stored.value.meta.githubDeploymentId &&
@@ -145,8 +164,16 @@ export class DeployOrchestrator {
       )
         return;
       const running = state.phases.find((candidate) => candidate.status === 'running');
+      if (running?.health && running.probes === undefined) await this.probeOnce(id, stored.value, running);
       const run = running?.runs.at(-1);
       if (run && run.conclusion === undefined) await this.poll(id, run.runId);
+      await this.scheduleReading(state);
+      return;
+    }
+    if (state.status === 'rolling_back' && state.rollback) {
+      if (state.rollback.runId === undefined) return this.dispatchRollback(id, stored.value);
+      await this.announceIncidentOnce(id);
+      if (state.rollback.conclusion === undefined) await this.poll(id, state.rollback.runId);
       return;
     }
     if (isFinished(state.status) && !stored.value.meta.finalized) await this.finalizeOnce(id);
@@ -186,7 +213,7 @@ export class DeployOrchestrator {
       const current = fresh?.value.state.phases.find((candidate) => candidate.id === phase.id);
       if (!fresh || current?.status !== 'dispatching' || current.step !== phase.step) return;
       const planned = record.plan.phases.find((candidate) => candidate.id === phase.id);
-      if (!planned) throw new Error(`phase ${phase.id} is not in the plan of ${id}`);
+      if (!planned?.workflow) throw new Error(`phase ${phase.id} of ${id} has nothing to dispatch`);
       const percentage = phase.canarySteps?.[phase.step];
       const request = {
         owner: settings.owner,
@@ -261,7 +288,11 @@ export class DeployOrchestrator {
     }
     if (snapshot.status === 'not_modified') return;
     if (snapshot.status === 'not_found') {
-      await this.apply(id, () => ({ type: 'fail', reason: `run ${runId} disappeared on GitHub`, at: now() }));
+      await this.apply(id, (state) =>
+        state.rollback?.runId === runId
+          ? { type: 'rollbackCompleted', runId, conclusion: 'disappeared on GitHub', at: now() }
+          : { type: 'fail', reason: `run ${runId} disappeared on GitHub`, at: now() },
+      );
       return;
     }
     if (snapshot.etag) await guard.saveEtag(runId, snapshot.etag);
@@ -271,7 +302,141 @@ export class DeployOrchestrator {
 
   /** From polling or a webhook: whichever comes first wins, the other is refused as stale. */
   async completeRun(id: string, runId: number, conclusion: string): Promise<void> {
-    await this.apply(id, () => ({ type: 'runCompleted', runId, conclusion, at: this.deps.now() }));
+    await this.apply(id, (state) => ({
+      type: state.rollback?.runId === runId ? 'rollbackCompleted' : 'runCompleted',
+      runId,
+      conclusion,
+      at: this.deps.now(),
+    }));
+  }
+
+  /** The next reading is always one job: its id names its number, so every replica asking for it asks for the same. */
+  private async scheduleReading(state: DeploymentState): Promise<void> {
+    const analysis = state.analysis;
+    if (analysis === undefined || !isAnalysing(state)) return;
+    const due = (analysis.lastAt ?? this.deps.now()) + analysis.intervalMs;
+    await this.deps.jobs.analyse(state.id, analysis.ticks + 1, Math.max(0, due - this.deps.now()));
+  }
+
+  /** One reading: numbered, so a repeated job (a retry, a second replica) finds its number taken and drops it. */
+  private async analyse(id: string, tick: number): Promise<void> {
+    const stored = await this.deps.records.get(id);
+    const analysis = stored?.value.state.analysis;
+    if (!stored || analysis === undefined || !isAnalysing(stored.value.state) || analysis.ticks + 1 !== tick)
+      return;
+    const { reading, cursor } = await this.deps.analyst.read(
+      stored.value.state,
+      stored.value.plan.services,
+      analysis.cursor,
+    );
+    await this.apply(id, () => ({ type: 'analysed', tick, reading, cursor, at: reading.at }));
+  }
+
+  /** Before the first canary step: what "normal" looks like, for the p95 comparison and the metric source's cursor. */
+  private async captureBaseline(id: string, record: DeployRecord): Promise<void> {
+    const { reading, cursor } = await this.deps.analyst.read(record.state, record.plan.services, undefined);
+    await this.apply(id, () => ({ type: 'baselineCaptured', reading, cursor, at: reading.at }));
+  }
+
+  /** The phase's bot-side health checks, by one process at a time; the record keeps the first results written. */
+  private async probeOnce(id: string, record: DeployRecord, phase: PhaseState): Promise<void> {
+    const release = await this.deps.guard.acquire(
+      `${id}-probe-${phase.id}`,
+      this.deps.settings.dispatchLockMs,
+    );
+    if (!release) return;
+    try {
+      const results = await this.deps.analyst.probe(record.plan.services);
+      await this.apply(id, () => ({ type: 'probed', phaseId: phase.id, results, at: this.deps.now() }));
+    } finally {
+      await release();
+    }
+  }
+
+  /**
+   * The rollback run, exactly once, as fast as it can go out: the same lease and look-before-you-leap as a phase's
+   * dispatch. Then the run that was rolling out is cancelled, so it cannot move traffic after the rollback.
+   */
+  private async dispatchRollback(id: string, record: DeployRecord): Promise<void> {
+    const { guard, runs, settings, now, registry } = this.deps;
+    const correlationId = `${id}-rollback`;
+    const release = await guard.acquire(correlationId, settings.dispatchLockMs);
+    if (!release) throw new RetryLater(`rollback of ${id} is being dispatched elsewhere`);
+    try {
+      const fresh = await this.deps.records.get(id);
+      const state = fresh?.value.state;
+      if (state?.status !== 'rolling_back' || state.rollback?.runId !== undefined) return;
+      const previous = await registry.lastSucceeded(state.env, id).catch(() => undefined);
+      const version = previous?.ref;
+      const inputs = workflowInputs(
+        { ...settings.rollback.inputs, ...(version === undefined ? {} : { rollback_version: version }) },
+        { environment: state.env, ref: state.ref, greenlightId: correlationId },
+      );
+      if (!inputs.ok) {
+        await this.apply(id, () => ({ type: 'rollbackFailed', reason: inputs.message, at: now() }));
+        return;
+      }
+      const request = {
+        owner: settings.owner,
+        repo: settings.repo,
+        workflow: settings.rollback.workflow,
+        ref: settings.rollback.ref,
+        inputs: inputs.inputs,
+        correlationId,
+        dispatchedAfter: new Date(state.rollback?.requestedAt ?? record.state.requestedAt),
+      };
+      const sentBefore = await guard.markAttempt(correlationId);
+      const found = sentBefore ? await runs.findRun(request) : undefined;
+      const result = found
+        ? ({ ok: true, runId: found.id, htmlUrl: found.htmlUrl } as const)
+        : await runs.dispatch(request);
+      if (!result.ok) {
+        await this.apply(id, () => ({ type: 'rollbackFailed', reason: result.message, at: now() }));
+        return;
+      }
+      await guard.rememberRun(result.runId, id);
+      await this.apply(id, () => ({
+        type: 'rollbackDispatched',
+        runId: result.runId,
+        url: result.htmlUrl,
+        ...(version === undefined ? {} : { version }),
+        at: now(),
+      }));
+      await this.cancelRolloutRuns(state);
+    } finally {
+      await release();
+    }
+  }
+
+  private async cancelRolloutRuns(state: DeploymentState): Promise<void> {
+    const { runs, settings, logger } = this.deps;
+    const open = state.phases.flatMap((phase) => phase.runs.filter((run) => run.conclusion === undefined));
+    for (const run of open) {
+      await runs
+        .cancelRun({ owner: settings.owner, repo: settings.repo, runId: run.runId })
+        .catch((error: unknown) =>
+          logger.warn({ event: 'deploy.cancel_failed', runId: run.runId, err: error }, 'run not cancelled'),
+        );
+    }
+  }
+
+  /** Claimed in the record first, so two replicas never both post it. */
+  private async announceIncidentOnce(id: string): Promise<void> {
+    let claimed: DeployRecord | undefined;
+    await this.changeMeta(id, (meta, record) => {
+      if (meta.incidentPosted || record.state.rollback === undefined) return undefined;
+      claimed = record;
+      return { ...meta, incidentPosted: true };
+    });
+    if (!claimed) return;
+    await this.deps.announcer
+      .incident(claimed)
+      .catch((error: unknown) =>
+        this.deps.logger.warn(
+          { event: 'deploy.incident_post_failed', deploymentId: id, err: error },
+          'incident channel not told',
+        ),
+      );
   }
 
   /** Once per deployment, under the same kind of lock as a dispatch; 'elsewhere' when another process is at it. */
@@ -339,16 +504,28 @@ export class DeployOrchestrator {
         .setDeploymentStatus(
           { owner: settings.owner, repo: settings.repo, deploymentId: record.meta.githubDeploymentId },
           state.status === 'succeeded' ? 'success' : state.status === 'cancelled' ? 'inactive' : 'failure',
-          { description: `greenlight: ${state.status}` },
+          {
+            description: (state.rollback
+              ? `greenlight: ${state.status === 'rolled_back' ? 'rolled back' : 'rollback failed'}: ${state.rollback.reason}`
+              : `greenlight: ${state.status}`
+            ).slice(0, 140),
+          },
         )
         .catch((error: unknown) =>
           logger.warn({ event: 'deploy.github_status_failed', err: error }, 'status not set'),
         );
     }
-    if (state.status === 'failed' && settings.lockOnFailure) {
+    if (state.rollback) await this.announceIncidentOnce(id);
+    // A rollback always leaves the environment locked: whatever tripped it must be understood before the next try.
+    if (state.rollback || (state.status === 'failed' && settings.lockOnFailure)) {
+      const what = state.rollback
+        ? state.status === 'rolled_back'
+          ? 'was rolled back'
+          : 'could not be rolled back'
+        : 'failed';
       await lanes.lock(state.env, {
         by: 'greenlight',
-        reason: `deployment ${id} failed; unlock with /deploy unlock ${state.env} once it is understood`,
+        reason: `deployment ${id} ${what}; unlock with /deploy unlock ${state.env} once it is understood`,
         at: new Date(now()).toISOString(),
       });
     }
@@ -364,17 +541,17 @@ export class DeployOrchestrator {
     await this.changeMeta(id, (meta) => ({ ...meta, message }));
   }
 
+  /** `change` may answer undefined to leave the record as it is. */
   private async changeMeta(
     id: string,
-    change: (meta: DeployRecord['meta']) => DeployRecord['meta'],
+    change: (meta: DeployRecord['meta'], record: DeployRecord) => DeployRecord['meta'] | undefined,
   ): Promise<void> {
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt += 1) {
       const stored = await this.deps.records.get(id);
       if (!stored) return;
-      const written = await this.deps.records.replace(id, stored.version, {
-        ...stored.value,
-        meta: change(stored.value.meta),
-      });
+      const meta = change(stored.value.meta, stored.value);
+      if (meta === undefined) return;
+      const written = await this.deps.records.replace(id, stored.version, { ...stored.value, meta });
       if (written.ok) return;
     }
   }

@@ -29,6 +29,7 @@ function plan(
     skippedPhases: [],
     approvalsAtStart: approvals,
     approvers: ['@release-managers'],
+    services: [],
   };
 }
 
@@ -174,7 +175,7 @@ describe('a deployment from start to finish', () => {
   it('runs phases in order, canary steps one run each with a go/no-go before the last, and ends succeeded', () => {
     const canaryPlan = plan(1, [
       phase('validation'),
-      phase('traffic_switch', { canarySteps: [5, 50, 100], canaryGate: 'approval', holdMs: 300_000 }),
+      phase('traffic_switch', { canarySteps: [5, 50, 100], canaryGate: 'approval' }),
     ]);
     let state = run(
       createDeployment({ plan: canaryPlan, requestedBy: 'U_ALICE' }, T0),
@@ -224,7 +225,7 @@ describe('a deployment from start to finish', () => {
     ]);
   });
 
-  it('fails on a failed run, skips the phases never reached, and can then be marked rolled back', () => {
+  it('fails on a failed run, skips the phases never reached, and refuses a rollback once finished', () => {
     const failed = run(
       createDeployment({ plan: plan(0, [phase('a'), phase('b'), phase('c')]), requestedBy: 'U_ALICE' }, T0),
       { type: 'start', at: T0 + 1 },
@@ -236,8 +237,14 @@ describe('a deployment from start to finish', () => {
     expect(failed).toMatchObject({ status: 'failed', finishedAt: T0 + 30 });
     expect(failed.phases.map((p) => p.status)).toEqual(['succeeded', 'failed', 'skipped']);
     expect(failed.timeline.at(-1)).toEqual({ at: T0 + 30, kind: 'failed', phaseId: 'b', text: 'timed_out' });
-    const rolledBack = run(failed, { type: 'rolledBack', by: 'greenlight', at: T0 + 60 });
-    expect(rolledBack).toMatchObject({ status: 'rolled_back', finishedAt: T0 + 60 });
+    const late = applyDeploymentEvent(failed, {
+      type: 'rollback',
+      user: 'U_BOB',
+      allowed: true,
+      reason: 'too late',
+      at: T0 + 60,
+    });
+    expect(late).toMatchObject({ ok: false, reason: 'finished' });
   });
 
   it('fails on the orchestrator’s verdict while a run is in flight', () => {
@@ -352,9 +359,14 @@ describe('stale and out-of-order events', () => {
     ],
     ['a completion for a finished run', atSecondGate, completed(7)],
     [
-      'a rollback of a running deployment',
+      'a rollback run for a deployment nobody decided to roll back',
       run(atSecondGate, approve('U_BOB', T0 + 30)),
-      { type: 'rolledBack', at: T0 },
+      {
+        type: 'rollbackDispatched',
+        runId: 77,
+        url: 'https://github.com/acme/platform/actions/runs/77',
+        at: T0,
+      },
     ],
     [
       'a failure after the end',

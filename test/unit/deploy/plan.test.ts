@@ -95,22 +95,64 @@ describe('planDeployment', () => {
             canaryGate: 'approval',
             inputs: { deployment_phase: 'traffic_switch', ...added },
           },
-          {
-            id: 'monitoring',
-            title: 'Post-switch monitoring',
-            workflow: 'production-deployment.yml',
-            monitorMs: 900_000,
-            inputs: added,
-          },
+          { id: 'monitoring', title: 'Post-switch monitoring', monitorMs: 900_000, inputs: {} },
         ],
+        services: ['api', 'web'],
+        analysis: {
+          source: 'none',
+          intervalMs: 10_000,
+          thresholds: {
+            errorRate: { warn: 0.01, rollback: 0.05 },
+            p95RatioToBaseline: 2,
+            healthFailuresToRollback: 3,
+            noDataToPause: 3,
+          },
+        },
       },
+    });
+  });
+
+  it('watches a monitoring phase with nothing to dispatch, and takes the thresholds from `analysis`', () => {
+    const result = planDeployment(
+      {
+        ...config,
+        analysis: {
+          source: 'redis-counters',
+          interval: 5_000,
+          noDataToPause: 4,
+          errorRate: { warn: 0.02, rollback: 0.08 },
+          p95: { rollbackAtRatioToBaseline: 3 },
+          healthFailuresToRollback: 2,
+        },
+      },
+      { ...request, services: ['web'] },
+    );
+    expect(result.ok && result.plan.analysis).toEqual({
+      source: 'redis-counters',
+      intervalMs: 5_000,
+      thresholds: {
+        errorRate: { warn: 0.02, rollback: 0.08 },
+        p95RatioToBaseline: 3,
+        healthFailuresToRollback: 2,
+        noDataToPause: 4,
+      },
+    });
+    expect(result.ok && result.plan.services).toEqual(['web']);
+    const monitoring = result.ok ? result.plan.phases.find((phase) => phase.id === 'monitoring') : undefined;
+    expect(monitoring).toEqual({
+      id: 'monitoring',
+      title: 'Post-switch monitoring',
+      monitorMs: 900_000,
+      inputs: {},
     });
   });
 
   it('uses the ref asked for over the configured default', () => {
     const result = planDeployment(config, { ...request, ref: '4f7d47f' });
     expect(result.ok && result.plan.ref).toBe('4f7d47f');
-    expect(result.ok && result.plan.phases.every((phase) => phase.inputs.ref === '4f7d47f')).toBe(true);
+    const dispatched = result.ok ? result.plan.phases.filter((phase) => phase.workflow !== undefined) : [];
+    expect(dispatched.length).toBeGreaterThan(0);
+    expect(dispatched.every((phase) => phase.inputs.ref === '4f7d47f')).toBe(true);
   });
 
   it('drops gates where the environment needs no approvals', () => {

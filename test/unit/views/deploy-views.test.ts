@@ -6,6 +6,7 @@ import {
   createDeployment,
   type DeploymentEvent,
   type DeploymentState,
+  isAnalysing,
   type PhaseState,
   type TimelineEntry,
 } from '../../../src/domain/deploy/deployment-state.js';
@@ -35,8 +36,13 @@ import {
   DEPLOY_ABORT,
   DEPLOY_ABORT_MODAL,
   DEPLOY_APPROVE,
+  DEPLOY_PAUSE,
+  DEPLOY_PROMOTE,
+  DEPLOY_RESUME,
+  DEPLOY_ROLLBACK,
   gateBlockId,
   gateSeqOf,
+  ROLLOUT_BLOCK,
 } from '../../../views/ids.js';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
@@ -69,7 +75,7 @@ const config: PlanConfig = {
       id: 'traffic_switch',
       title: 'Traffic switch',
       inputs: { deployment_phase: 'traffic_switch' },
-      canary: { steps: [5, 25, 100], hold: 300_000, gate: 'approval' },
+      canary: { steps: [5, 25, 100], hold: 0, gate: 'approval' },
     },
   ],
 };
@@ -219,7 +225,10 @@ describe('deployTimeline', () => {
     expect(text).toContain(`🔄 *Database migration* · started <!date^1772445740^`);
     expect(text).toContain(`1m so far · <${runUrl(124)}|run #124>`);
     expect(text).toContain('⚪ Backend deploy\n⚪ Traffic switch · canary 5/25/100 %');
-    expect(actions(message)).toEqual([]);
+    // Once something has been dispatched, a running rollout can be rolled back by hand, behind Slack's confirm.
+    expect(actions(message).map((block) => block.block_id)).toEqual([ROLLOUT_BLOCK]);
+    expect(JSON.stringify(actions(message))).toContain(`"action_id":"${DEPLOY_ROLLBACK}"`);
+    expect(JSON.stringify(actions(message))).toContain('"confirm"');
     expect(message.text).toBe('🚀 Deploy main (abc1234) to staging is running: Database migration');
     expectWithinSlackLimits(message);
   });
@@ -264,7 +273,7 @@ describe('deployTimeline', () => {
 
     const gated = run(started, dispatched(123, T0 + 4 * S), completed(123, T0 + 60 * S));
     const beforeMigration = deployTimeline(gated, { now: T0 + 61 * S });
-    expect(actions(beforeMigration).map((block) => block.block_id)).toEqual([gateBlockId(2)]);
+    expect(actions(beforeMigration).map((block) => block.block_id)).toEqual([gateBlockId(2), ROLLOUT_BLOCK]);
     expect(gateSeqOf(actions(beforeMigration)[0]?.block_id)).toBe(2);
     expect(shown(beforeMigration)).toContain(
       '✋ *Approval needed before Database migration* · 0/2 approvals',
@@ -330,7 +339,7 @@ describe('deployTimeline', () => {
     expect(shown(gate)).toContain(
       '✋ *Traffic switch* · `▓▓▓░░░░░░░ 25%` step 2/3 · waiting for approval for 100 %',
     );
-    expect(actions(gate)).toHaveLength(1);
+    expect(actions(gate).map((block) => block.block_id)).toEqual([gateBlockId(3), ROLLOUT_BLOCK]);
   });
 
   it('ends with the verdict and the failure reason from the timeline', () => {
@@ -351,11 +360,6 @@ describe('deployTimeline', () => {
     );
     expect(shown(message)).toContain('❌ Backend deploy · started');
     expect(shown(message)).toContain('⏭️ Traffic switch · skipped');
-
-    const rolledBack = run(failed, { type: 'rolledBack', by: 'U0BOB', at: T0 + 120 * S });
-    expect(shown(deployTimeline(rolledBack, { now: T0 + 120 * S }))).toContain(
-      '↩️ *Rolled back* by <@U0BOB> after it failed — Backend deploy failed: failure',
-    );
 
     const thresholds = run(deployment('staging'), { type: 'start', at: T0 }, dispatched(1, T0 + S), {
       type: 'fail',
@@ -524,7 +528,7 @@ describe('ephemeral replies', () => {
       '*1. Pre-deployment validation* `validation`',
       '*2. Database migration* `database_migration` · ✋ approval before it starts',
       '*3. Backend deploy* `backend_deployment` · services: api',
-      '*4. Traffic switch* `traffic_switch` · 🐤 canary 5 → 25 → 100 %, hold 5m each · ✋ approval before 100 %',
+      '*4. Traffic switch* `traffic_switch` · 🐤 canary 5 → 25 → 100 %, no holds · ✋ approval before 100 %',
     ]);
     expect(phases[1]).toContain(
       '```workflow: production-deployment.yml\ndeployment_phase: database_migration\nbackup: true\nenvironment: production\nref: main\ngreenlight_id: gl_42```',
@@ -624,7 +628,14 @@ describe('formatting helpers', () => {
   });
 
   it('names each button action in ACTION_IDS and reads the gate back from the block id', () => {
-    expect(ACTION_IDS).toEqual([DEPLOY_APPROVE, DEPLOY_ABORT]);
+    expect(ACTION_IDS).toEqual([
+      DEPLOY_APPROVE,
+      DEPLOY_ABORT,
+      DEPLOY_PROMOTE,
+      DEPLOY_PAUSE,
+      DEPLOY_RESUME,
+      DEPLOY_ROLLBACK,
+    ]);
     expect(gateSeqOf(gateBlockId(7))).toBe(7);
     expect(gateSeqOf('something_else')).toBeUndefined();
     expect(gateSeqOf(undefined)).toBeUndefined();
@@ -659,7 +670,8 @@ const phaseConfig = fc.record({
 
 type Command =
   | { kind: 'approve'; user: number; isApprover: boolean }
-  | { kind: 'start' | 'dispatch' | 'expire' | 'rollback' }
+  | { kind: 'start' | 'dispatch' | 'expire' | 'rollback' | 'pause' | 'resume' | 'promote' }
+  | { kind: 'analyse'; errorRate: number; p95: number; problem: string | undefined }
   | { kind: 'complete'; conclusion: string }
   | { kind: 'abort' | 'fail'; text: string; user: number };
 
@@ -683,6 +695,19 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   },
   // Rare, so that many sequences get far before something ends them.
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('expire' as const, 'rollback' as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constantFrom('pause' as const, 'resume' as const, 'promote' as const) }),
+  },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      kind: fc.constant('analyse' as const),
+      errorRate: fc.constantFrom(0, 0.001, 0.02, 0.2),
+      p95: fc.constantFrom(80, 120, 900),
+      problem: fc.option(nasty, { nil: undefined }),
+    }),
+  },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -720,7 +745,34 @@ function toEvent(state: DeploymentState, cmd: Command, at: number, runId: number
     case 'expire':
       return { type: 'gateExpired', gateSeq: state.gate?.seq ?? 0, at };
     case 'rollback':
-      return { type: 'rolledBack', by: 'greenlight', at };
+      if (state.status === 'rolling_back') {
+        return state.rollback?.runId === undefined
+          ? { type: 'rollbackDispatched', runId, url: runUrl(runId), version: 'v<!here>', at }
+          : { type: 'rollbackCompleted', runId: state.rollback.runId, conclusion: 'success', at };
+      }
+      return { type: 'rollback', user: 'U0BOB', allowed: true, reason: 'by hand <!channel>', at };
+    case 'pause':
+    case 'resume':
+    case 'promote':
+      return { type: cmd.kind, user: 'U0CAROL', allowed: true, at };
+    case 'analyse': {
+      const probes = [
+        {
+          service: 'api <!here>',
+          url: 'https://api.example.com/health',
+          ok: cmd.problem === undefined,
+          status: cmd.problem === undefined ? 200 : 503,
+          latencyMs: 42,
+          ...(cmd.problem === undefined ? {} : { problem: cmd.problem }),
+        },
+      ];
+      const reading = { at, source: 'prometheus' as const, errorRate: cmd.errorRate, p95Ms: cmd.p95, probes };
+      const cursor = { at, counters: {} };
+      if (state.analysis && state.analysis.baseline === undefined) {
+        return { type: 'baselineCaptured', reading: { ...reading, p95Ms: 100 }, cursor, at };
+      }
+      return { type: 'analysed', tick: (state.analysis?.ticks ?? 0) + 1, reading, cursor, at };
+    }
     case 'abort':
       return { type: 'abort', user: USERS[cmd.user] ?? 'U0BOB', isApprover: true, reason: cmd.text, at };
     case 'fail':
@@ -771,7 +823,7 @@ function scenarioState(s: Scenario) {
     T0,
   );
   s.commands.forEach((given, index) => {
-    if (s.happy && ['abort', 'fail', 'expire', 'rollback'].includes(given.kind)) return;
+    if (s.happy && ['abort', 'fail', 'expire', 'rollback', 'analyse'].includes(given.kind)) return;
     const cmd: Command = s.happy && given.kind === 'complete' ? { ...given, conclusion: 'success' } : given;
     const result = applyDeploymentEvent(state, toEvent(state, cmd, T0 + (index + 1) * 37 * S, 1_000 + index));
     if (result.ok) state = result.state;
@@ -792,7 +844,11 @@ describe('every message stays within Slack limits and escapes user text, whateve
         };
         const timeline = deployTimeline(state, ctx);
         expectWithinSlackLimits(timeline);
-        expect(actions(timeline).length).toBe(state.gate ? 1 : 0);
+        const rollout =
+          isAnalysing(state) ||
+          (['running', 'awaiting_approval'].includes(state.status) &&
+            state.phases.some((p) => p.runs.length > 0));
+        expect(actions(timeline).length).toBe((state.gate ? 1 : 0) + (rollout ? 1 : 0));
         for (const entry of state.timeline) {
           const reply = timelineEvent(entry, state);
           if (reply === undefined) continue;
@@ -868,7 +924,7 @@ describe('every message stays within Slack limits and escapes user text, whateve
       shortSha: 'abcdef1',
     });
     expectWithinSlackLimits(message);
-    expect(actions(message)).toHaveLength(1);
+    expect(actions(message).map((block) => block.block_id)).toEqual([gateBlockId(99), ROLLOUT_BLOCK]);
     for (const entry of state.timeline) {
       const reply = timelineEvent(entry, state);
       if (reply) expectNoStrayMarkup(reply);
