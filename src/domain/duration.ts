@@ -1,22 +1,28 @@
-const UNIT_MS: Readonly<Record<string, number>> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNIT_MS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 
 export type DurationResult = { ok: true; ms: number } | { ok: false; reason: string };
 
 /**
- * Parses the durations users type (`90s`, `30m`, `1h30m`, `2d`). Units must appear largest first and at most
+ * Parses the durations users type (`90s`, `30m`, `1h30m`, `2d`; `500ms` for short analysis intervals). Units must appear largest first and at most
  * once, so `30m1h` or `5m5m` are refused rather than guessed at.
  */
 export function parseDuration(text: string): DurationResult {
   const trimmed = text.trim().toLowerCase();
-  if (!/^(\d+[dhms])+$/.test(trimmed)) {
+  if (!/^(\d+(ms|[dhms]))+$/.test(trimmed)) {
     return {
       ok: false,
-      reason: `"${text}" is not a duration; use a number and a unit s, m, h or d, e.g. 30m`,
+      reason: `"${text}" is not a duration; use a number and a unit ms, s, m, h or d, e.g. 30m`,
     };
   }
   let ms = 0;
   let previousUnitMs = Number.POSITIVE_INFINITY;
-  for (const [, amount, unit] of trimmed.matchAll(/(\d+)([dhms])/g)) {
+  for (const [, amount, unit] of trimmed.matchAll(/(\d+)(ms|[dhms])/g)) {
     const unitMs = UNIT_MS[unit ?? ''] ?? 0;
     if (unitMs >= previousUnitMs) {
       return {

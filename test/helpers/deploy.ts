@@ -192,6 +192,7 @@ export async function startDeployBot(
   redisUrl: string,
   prefix: string,
   production: Record<string, unknown> = {},
+  overrides: Record<string, unknown> = {},
 ): Promise<Greenlight> {
   const config = testConfig(redisUrl, prefix, {
     github: { owner: 'acme', repo: 'platform', workflow: 'production-deployment.yml', ref: 'main' },
@@ -209,6 +210,7 @@ export async function startDeployBot(
       },
     ],
     deploy: { pollInterval: '1s', gateTimeout: '1h', lockOnFailure: true },
+    ...overrides,
   });
   config.env.GITHUB_API_URL = `${GHE}/api/v3`;
   return startGreenlight(config, {

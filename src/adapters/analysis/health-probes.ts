@@ -33,7 +33,6 @@ export function undiciHealthProber(options: { defaultTimeoutMs?: number } = {}):
     keepAliveMaxTimeout: 60_000,
     headersTimeout: defaultTimeoutMs,
     bodyTimeout: defaultTimeoutMs,
-    connect: { timeout: defaultTimeoutMs },
   });
   return {
     probe: (targets) => Promise.all(targets.map((target) => probeOne(agent, target, defaultTimeoutMs))),
@@ -41,7 +40,11 @@ export function undiciHealthProber(options: { defaultTimeoutMs?: number } = {}):
   };
 }
 
-async function probeOne(agent: Agent, { service, check }: HealthTarget, defaultTimeoutMs: number) {
+async function probeOne(
+  agent: Agent,
+  { service, check }: HealthTarget,
+  defaultTimeoutMs: number,
+): Promise<ProbeResult> {
   const timeoutMs = check.timeoutMs ?? defaultTimeoutMs;
   const signal = AbortSignal.timeout(timeoutMs);
   const base = { service, url: check.url };
@@ -58,7 +61,7 @@ async function probeOne(agent: Agent, { service, check }: HealthTarget, defaultT
     }
   } catch (error) {
     const problem = signal.aborted ? `timed out after ${timeoutMs} ms` : networkProblem(error);
-    return { ...base, ok: false, latencyMs: elapsed(), problem } satisfies ProbeResult;
+    return { ...base, ok: false, latencyMs: elapsed(), problem };
   }
   const latencyMs = elapsed();
   const status = response.statusCode;

@@ -606,7 +606,7 @@ function analysed(
   if (
     holding &&
     !result.analysis?.paused &&
-    event.at >= (holding.holdEndsAt ?? 0) &&
+    (holding.promoted || event.at >= (holding.holdEndsAt ?? 0)) &&
     allowsPromotion(decision.verdict)
   ) {
     result = nextStep(result, holding.id, event.at);
@@ -653,11 +653,13 @@ function steer(
     case 'resume': {
       if (!analysis.paused) return refuse('not-analysing', 'The rollout is not paused.');
       const { paused: _resumed, ...rest } = analysis;
+      const resumed = record(
+        { ...state, analysis: { ...rest, noDataInARow: 0 } },
+        { at: event.at, kind: 'resumed', by: event.user },
+      );
+      // Promoted while paused: the promotion takes effect now.
       return ok(
-        record(
-          { ...state, analysis: { ...rest, noDataInARow: 0 } },
-          { at: event.at, kind: 'resumed', by: event.user },
-        ),
+        phase.status === 'holding' && phase.promoted ? nextStep(resumed, phase.id, event.at) : resumed,
       );
     }
     case 'promote': {

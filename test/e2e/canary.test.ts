@@ -1,0 +1,347 @@
+import type { Redis } from 'ioredis';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { DeploymentState } from '../../src/domain/deploy/deployment-state.js';
+import type { Greenlight } from '../../src/runtime.js';
+import { DEPLOY_PAUSE, DEPLOY_PROMOTE, DEPLOY_RESUME, DEPLOY_ROLLBACK } from '../../views/ids.js';
+import {
+  type Capture,
+  captureResponses,
+  fakeSlackApi,
+  isolateNetwork,
+  post,
+  type SlackCall,
+} from '../helpers/bot.js';
+import { type FakeGitHub, fakeGitHub, startDeployBot, visibleText } from '../helpers/deploy.js';
+import { FAKE_APP_QUERIES, type FakeApp, startFakeApp } from '../helpers/fake-app.js';
+import { freePort } from '../helpers/net.js';
+import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { buttonClick, slashCommand } from '../helpers/slack.js';
+
+const DEPLOYER = 'U0ALICE';
+const OUTSIDER = 'U0MALLORY';
+const INTERVAL_MS = 150;
+const HOLD_MS = 450;
+
+describe('canary analysis and automatic rollback, end to end', () => {
+  let prefix: string;
+  let redis: Redis;
+  let slack: Capture<SlackCall>;
+  let responses: Capture<{ path: string; body: Record<string, unknown> }>;
+  let app: FakeApp;
+  let github: FakeGitHub;
+  const bots: Greenlight[] = [];
+
+  beforeAll(() => isolateNetwork());
+  afterAll(() => nock.enableNetConnect());
+  beforeEach(async () => {
+    prefix = uniquePrefix('canary');
+    redis = testRedis();
+    slack = fakeSlackApi();
+    responses = captureResponses();
+    app = await startFakeApp();
+    github = fakeGitHub();
+  });
+  afterEach(async () => {
+    await Promise.all(bots.splice(0).map((bot) => bot.stop()));
+    await app.close();
+    await deleteKeys(redis, prefix);
+    redis.disconnect();
+    nock.cleanAll();
+  });
+
+  /** Staging: no approvals, deployers U0ALICE only; a four-step canary with short holds, then a monitoring window. */
+  async function start(analysis: Record<string, unknown>, pipeline?: unknown[]): Promise<string> {
+    const bot = await startDeployBot(
+      testRedisUrl(),
+      prefix,
+      {},
+      {
+        environments: {
+          staging: { approvals: 0, deployers: [DEPLOYER] },
+          production: { approvals: 1, approvers: ['U0CAROL'] },
+        },
+        services: { api: { health: [{ url: `${app.url}/health`, expect: 200, timeoutMs: 1_000 }] } },
+        pipeline: pipeline ?? [
+          {
+            id: 'validation',
+            title: 'Pre-deployment validation',
+            health: true,
+            inputs: { deployment_phase: 'validation' },
+          },
+          {
+            id: 'traffic_switch',
+            title: 'Traffic switch',
+            services: ['api'],
+            inputs: { deployment_phase: 'traffic_switch' },
+            canary: { steps: [5, 25, 50, 100], hold: `${HOLD_MS}ms` },
+          },
+          { id: 'monitoring', title: 'Post-switch monitoring', monitor: '300ms' },
+        ],
+        rollback: { inputs: { deployment_phase: 'rollback' } },
+        analysis: { interval: `${INTERVAL_MS}ms`, noDataToPause: 3, ...analysis },
+      },
+    );
+    bots.push(bot);
+    return `http://127.0.0.1:${bot.port}`;
+  }
+
+  async function deploy(url: string, ref = 'main'): Promise<string> {
+    const before = await redis.zcard(`${prefix}greenlight:deploys:staging`);
+    expect((await post(url, slashCommand('/deploy', `staging ${ref}`, { userId: DEPLOYER }))).status).toBe(
+      200,
+    );
+    return vi.waitFor(async () => {
+      const ids = await redis.zrevrange(`${prefix}greenlight:deploys:staging`, 0, 0);
+      if (!ids[0] || (await redis.zcard(`${prefix}greenlight:deploys:staging`)) === before)
+        throw new Error('not yet');
+      return ids[0];
+    });
+  }
+
+  async function stateOf(id: string): Promise<DeploymentState> {
+    const doc = await redis.hget(`${prefix}greenlight:deploy:${id}`, 'doc');
+    if (!doc) throw new Error(`no deployment ${id}`);
+    return (JSON.parse(doc) as { state: DeploymentState }).state;
+  }
+
+  const percentages = () =>
+    github.dispatches
+      .filter((dispatch) => dispatch.body.inputs.deployment_phase === 'traffic_switch')
+      .map((dispatch) => dispatch.body.inputs.traffic_percentage);
+  const rollbacks = () =>
+    github.dispatches.filter((dispatch) => dispatch.body.inputs.deployment_phase === 'rollback');
+  const lastTimeline = () =>
+    visibleText(
+      (slack.calls.findLast(
+        (call) =>
+          call.method === 'chat.update' || (call.method === 'chat.postMessage' && !call.args.thread_ts),
+      )?.args ?? {}) as { blocks?: unknown },
+    );
+  const timelineJson = () =>
+    JSON.stringify(slack.calls.findLast((call) => call.method === 'chat.update')?.args.blocks ?? []);
+
+  /** Sets the breach once the canary reached `percentage`, and answers the number of readings taken before it. */
+  async function whenAt(id: string, percentage: string, breach: () => void): Promise<number> {
+    await vi.waitFor(() => expect(percentages()).toContain(percentage), { timeout: 10_000, interval: 20 });
+    const ticks = (await stateOf(id)).analysis?.ticks ?? 0;
+    breach();
+    return ticks;
+  }
+
+  it('promotes a healthy canary through every step, holding and analysing each, then monitors and succeeds', async () => {
+    const url = await start({
+      source: 'prometheus',
+      prometheusUrl: app.prometheusUrl,
+      prometheus: FAKE_APP_QUERIES,
+    });
+    const id = await deploy(url);
+    await vi.waitFor(async () => expect((await stateOf(id)).status).toBe('succeeded'), { timeout: 15_000 });
+
+    expect(percentages()).toEqual(['5', '25', '50', '100']);
+    const state = await stateOf(id);
+    // Each step held for its hold time before the next went out.
+    const runs = state.phases.find((phase) => phase.id === 'traffic_switch')?.runs ?? [];
+    for (let step = 1; step < runs.length; step += 1) {
+      const previous = runs[step - 1];
+      expect((runs[step]?.dispatchedAt ?? 0) - (previous?.completedAt ?? 0)).toBeGreaterThanOrEqual(HOLD_MS);
+    }
+    expect(state.analysis?.baseline).toMatchObject({ p95Ms: 100 });
+    expect(state.analysis?.last).toMatchObject({
+      verdict: 'pass',
+      reading: { errorRate: 0.001, p95Ms: 100 },
+    });
+    // Validation probed the service bot-side and shows the result.
+    expect(state.phases[0]?.probes).toEqual([
+      expect.objectContaining({ service: 'api', ok: true, status: 200 }),
+    ]);
+    expect(state.phases.map((phase) => phase.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(app.queries).toContain('app_error_rate{env="staging"}');
+    expect(rollbacks()).toEqual([]);
+    expect(github.statuses.at(-1)?.state).toBe('success');
+    expect(await redis.exists(`${prefix}greenlight:env:staging:lock`)).toBe(0);
+  });
+
+  it('rolls back on a 6 % error rate at 25 % within two readings, to the last good version, and locks the environment', async () => {
+    const url = await start({
+      source: 'prometheus',
+      prometheusUrl: app.prometheusUrl,
+      prometheus: FAKE_APP_QUERIES,
+    });
+    const good = await deploy(url, 'v1.0.0');
+    await vi.waitFor(async () => expect((await stateOf(good)).status).toBe('succeeded'), { timeout: 15_000 });
+    await post(url, slashCommand('/deploy', 'unlock staging', { userId: DEPLOYER }));
+    github.dispatches.length = 0;
+
+    const bad = await deploy(url, 'v1.1.0');
+    const before = await whenAt(bad, '25', () => {
+      app.metrics.errorRate = 0.06;
+    });
+    await vi.waitFor(() => expect(rollbacks()).toHaveLength(1), { timeout: 10_000, interval: 20 });
+    const rolling = await stateOf(bad);
+    expect(rolling.rollback?.decision?.reading.errorRate).toBe(0.06);
+    // The reading that tripped it is at most the second one taken after the breach.
+    const breachTick = rolling.analysis?.ticks ?? Number.POSITIVE_INFINITY;
+    expect(breachTick - before).toBeLessThanOrEqual(2);
+    expect(rolling.rollback?.reason).toBe('error rate 6 % is above the rollback threshold of 5 %');
+    expect(rollbacks()[0]?.body.inputs).toMatchObject({
+      deployment_phase: 'rollback',
+      rollback_version: 'v1.0.0',
+      environment: 'staging',
+      greenlight_id: `${bad}-rollback`,
+    });
+    expect(percentages()).not.toContain('50');
+
+    await vi.waitFor(async () => expect((await stateOf(bad)).status).toBe('rolled_back'), {
+      timeout: 10_000,
+    });
+    await vi.waitFor(async () =>
+      expect(await redis.hget(`${prefix}greenlight:env:staging:lock`, 'reason')).toContain('rolled back'),
+    );
+    expect(github.statuses.at(-1)?.state).toBe('failure');
+    const incident = slack.calls.find(
+      (call) => call.method === 'chat.postMessage' && call.args.channel === '#incidents',
+    );
+    expect(visibleText(incident?.args ?? {})).toContain(
+      '*Impact:* error rate 6 % is above the rollback threshold of 5 %',
+    );
+    expect(visibleText(incident?.args ?? {})).toContain('*Rollback to:* `v1.0.0`');
+    expect(lastTimeline()).toContain('↩️ *Rolled back* automatically');
+  });
+
+  it('rolls back when p95 reaches 2.5× the baseline read from the apps’ Redis counters', async () => {
+    const counters = `${prefix}app:`;
+    const url = await start({
+      source: 'redis-counters',
+      redisCounters: { keyPrefix: counters, endpoints: ['GET:/api/scans'], minSamples: 5 },
+    });
+    let latency = 100;
+    let stop = false;
+    // The app as the runbook writes it: hourly counters and a perf sorted set of recent durations.
+    const traffic = (async () => {
+      while (!stop) {
+        const now = Date.now();
+        const hour = new Date(now).toISOString().slice(0, 13);
+        await redis
+          .multi()
+          .incrby(`${counters}requests:${hour}`, 10)
+          .zadd(`${counters}perf:GET:/api/scans`, now, JSON.stringify({ duration: latency, timestamp: now }))
+          .zadd(
+            `${counters}perf:GET:/api/scans`,
+            now + 0.5,
+            JSON.stringify({ duration: latency, timestamp: now + 1 }),
+          )
+          .exec();
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+    try {
+      const id = await deploy(url);
+      await whenAt(id, '25', () => {
+        latency = 250;
+      });
+      await vi.waitFor(() => expect(rollbacks()).toHaveLength(1), { timeout: 10_000, interval: 20 });
+      const state = await stateOf(id);
+      expect(state.analysis?.baseline?.p95Ms).toBe(100);
+      expect(state.rollback?.reason).toMatch(/^p95 latency 250 ms is 2\.5× the baseline 100 ms/);
+      expect(state.rollback?.decision?.reading.errorRate).toBe(0);
+    } finally {
+      stop = true;
+      await traffic;
+    }
+  });
+
+  it('rolls back after 3 failed health checks in a row, and not after 2', async () => {
+    const url = await start({ source: 'health', healthFailuresToRollback: 3 });
+    const id = await deploy(url);
+    const before = await whenAt(id, '5', () => {
+      app.health.status = 503;
+    });
+    await vi.waitFor(() => expect(rollbacks()).toHaveLength(1), { timeout: 10_000, interval: 20 });
+    const state = await stateOf(id);
+    expect(state.analysis?.healthFailuresInARow).toBe(3);
+    expect((state.analysis?.ticks ?? 0) - before).toBeGreaterThanOrEqual(3);
+    expect(state.rollback?.reason).toContain('health check failed 3 times in a row: api');
+    expect(state.rollback?.reason).toContain('answered 503, expected 200');
+    // Health failing below the threshold holds the step: it was never promoted past 5 %.
+    expect(percentages()).toEqual(['5']);
+  });
+
+  it('pauses instead of promoting when the metric source cannot be reached, and asks a human', async () => {
+    const url = await start({
+      source: 'prometheus',
+      prometheusUrl: `http://127.0.0.1:${await freePort()}/prom`,
+      prometheus: { ...FAKE_APP_QUERIES, timeoutMs: 300 },
+    });
+    const id = await deploy(url);
+    await vi.waitFor(async () => expect((await stateOf(id)).analysis?.paused).toBeDefined(), {
+      timeout: 10_000,
+    });
+    const paused = await stateOf(id);
+    expect(paused.analysis?.paused?.reason).toMatch(
+      /^3 readings in a row without data \(no data: Prometheus unreachable/,
+    );
+    await new Promise((resolve) => setTimeout(resolve, HOLD_MS + 3 * INTERVAL_MS));
+    expect(percentages()).toEqual(['5']);
+    expect(rollbacks()).toEqual([]);
+    expect((await stateOf(id)).status).toBe('running');
+    await vi.waitFor(() => expect(timelineJson()).toContain(DEPLOY_RESUME));
+    expect(lastTimeline()).toContain('⏸️ *Paused*');
+    const reply = slack.calls.find((call) => String(call.args.text ?? '').includes('Rollout paused'));
+    expect(reply?.args.thread_ts).toBeDefined();
+  });
+
+  it('Promote skips the holds, Pause stops the steps, Roll back rolls back — and each is refused to outsiders', async () => {
+    const url = await start(
+      { source: 'prometheus', prometheusUrl: app.prometheusUrl, prometheus: FAKE_APP_QUERIES },
+      [
+        {
+          id: 'traffic_switch',
+          title: 'Traffic switch',
+          inputs: { deployment_phase: 'traffic_switch' },
+          canary: { steps: [5, 25, 50, 100], hold: '1h' },
+        },
+      ],
+    );
+    const id = await deploy(url);
+    await vi.waitFor(() => expect(timelineJson()).toContain(DEPLOY_PAUSE), { timeout: 10_000 });
+
+    // An outsider is refused privately and nothing changes.
+    for (const action of [DEPLOY_PAUSE, DEPLOY_PROMOTE, DEPLOY_ROLLBACK]) {
+      await post(url, buttonClick(action, id, OUTSIDER, `/actions/${action}`));
+    }
+    await vi.waitFor(() => {
+      const refusals = responses.calls.filter((call) =>
+        String(call.body.text ?? '').includes('Only deployers and approvers of staging'),
+      );
+      expect(refusals).toHaveLength(3);
+    });
+    expect((await stateOf(id)).analysis?.paused).toBeUndefined();
+
+    await post(url, buttonClick(DEPLOY_PAUSE, id, DEPLOYER));
+    await vi.waitFor(async () => expect((await stateOf(id)).analysis?.paused?.by).toBe(DEPLOYER));
+    // Promote while paused is recorded but moves nothing until Resume.
+    await post(url, buttonClick(DEPLOY_PROMOTE, id, DEPLOYER));
+    await vi.waitFor(async () => expect((await stateOf(id)).phases[0]?.promoted).toBe(true));
+    await new Promise((resolve) => setTimeout(resolve, 4 * INTERVAL_MS));
+    expect(percentages()).toEqual(['5']);
+
+    await post(url, buttonClick(DEPLOY_RESUME, id, DEPLOYER));
+    // With the 1 h holds skipped, every remaining step goes out without waiting.
+    await vi.waitFor(async () => expect((await stateOf(id)).status).toBe('succeeded'), { timeout: 10_000 });
+    expect(percentages()).toEqual(['5', '25', '50', '100']);
+
+    // Roll back by hand, on a second deployment.
+    await post(url, slashCommand('/deploy', 'unlock staging', { userId: DEPLOYER }));
+    const second = await deploy(url, 'v2');
+    await vi.waitFor(() => expect(percentages().length).toBeGreaterThan(4), { timeout: 10_000 });
+    await post(url, buttonClick(DEPLOY_ROLLBACK, second, DEPLOYER));
+    await vi.waitFor(() => expect(rollbacks()).toHaveLength(1), { timeout: 10_000 });
+    expect(rollbacks()[0]?.body.inputs.rollback_version).toBe('main');
+    await vi.waitFor(async () => expect((await stateOf(second)).status).toBe('rolled_back'), {
+      timeout: 10_000,
+    });
+    expect((await stateOf(second)).rollback).toMatchObject({ by: DEPLOYER });
+    expect(lastTimeline()).toContain(`↩️ *Rolled back* by <@${DEPLOYER}>`);
+  });
+});
