@@ -42,7 +42,8 @@ describe('contracts', () => {
     for (const id of [...ids.ACTION_IDS, ...ids.VIEW_CALLBACK_IDS]) {
       const name = constants.find(([, value]) => value === id)?.[0];
       expect(name, `a constant for ${id}`).toBeDefined();
-      expect(listeners).toMatch(new RegExp(`app\\.(action|view)\\(${name}\\b`));
+      // `button(ID, …)` is the listeners' own shorthand for `app.action(ID, …)` with ack and a private refusal.
+      expect(listeners).toMatch(new RegExp(`(app\\.(action|view)|button)\\(${name}\\b`));
     }
     expect(new Set(ids.ACTION_IDS).size).toBe(ids.ACTION_IDS.length);
   });
