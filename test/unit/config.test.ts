@@ -66,6 +66,38 @@ surprise: true
       );
   });
 
+  it('refuses an analysis that cannot work: Prometheus without a URL, a warning above the rollback threshold', () => {
+    const result = loadConfig(
+      credentials,
+      dirWith(`${minimal}analysis: { source: prometheus, errorRate: { warn: 0.1, rollback: 0.05 } }\n`),
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const problems = result.problems.join('\n');
+    expect(problems).toContain('analysis.prometheusUrl: source "prometheus" needs a prometheusUrl');
+    expect(problems).toContain(
+      'analysis.errorRate.warn: the warn threshold must not be above the rollback threshold',
+    );
+    const typo = loadConfig(credentials, dirWith(`${minimal}analysis: { source: health, interval: 10 }\n`));
+    expect(typo.ok ? '' : typo.problems.join('\n')).toContain('analysis.interval:');
+  });
+
+  it('fills the analysis defaults: readings every 10 s, a pause after 3 without data, the runbooks’ thresholds', () => {
+    const result = loadConfig(
+      credentials,
+      dirWith(`${minimal}analysis: { source: redis-counters, interval: 500ms }\n`),
+    );
+    expect(result.ok && result.config.file.analysis).toMatchObject({
+      source: 'redis-counters',
+      interval: 500,
+      noDataToPause: 3,
+      errorRate: { warn: 0.01, rollback: 0.05 },
+      p95: { rollbackAtRatioToBaseline: 2 },
+      healthFailuresToRollback: 3,
+      redisCounters: { endpoints: [], minSamples: 20, keyPrefix: '' },
+    });
+  });
+
   it('refuses a phase that would send more than 10 workflow inputs, or sets one greenlight owns', () => {
     const inputs = Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`input_${i}`, 'x']));
     const result = loadConfig(
