@@ -21,11 +21,16 @@ export interface DeployAppOptions {
   /** `deploy.pollInterval`, e.g. `5s`. */
   pollInterval: string;
   spaceWrites: boolean;
+  /**
+   * More greenlight.yml, merged over the defaults below (e.g. a canary `pipeline`, `services`, `analysis`,
+   * `rollback`).
+   */
+  config?: Record<string, unknown>;
 }
 
 /** What the bench reads of a deployment's record in Redis. */
 interface StoredDeployment {
-  state: { status: string };
+  state: { status: string; rollback?: { reason?: string }; analysis?: { ticks?: number } };
   meta: { message?: unknown; finalized?: boolean };
 }
 
@@ -64,6 +69,7 @@ export class DeployDriver {
           environments,
           pipeline: [{ id: 'deploy', title: 'Deploy', inputs: { deployment_phase: 'deploy' } }],
           deploy: { pollInterval: options.pollInterval, gateTimeout: '1h', lockOnFailure: true },
+          ...options.config,
         },
       },
     });

@@ -40,11 +40,13 @@ export interface GitHubRequest {
   deploymentId?: string;
   /** `state` of a deployment status. */
   state?: string;
+  /** The `inputs` of a workflow dispatch (`deployment_phase`, `traffic_percentage`, `greenlight_id`…). */
+  inputs?: Record<string, string>;
 }
 
 export interface FakeRun {
   id: number;
-  /** `greenlight_id` input of the dispatch: `<deployment>-<phase>-<step>`. */
+  /** `greenlight_id` input of the dispatch: `<deployment>-<phase>-<step>`, or `<deployment>-rollback`. */
   correlationId: string;
   deploymentId: string;
   dispatchedAt: number;
@@ -164,13 +166,14 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
       const run: FakeRun = {
         id: nextRunId++,
         correlationId,
-        deploymentId: correlationId.replace(/-[^-]+-\d+$/, ''),
+        deploymentId: correlationId.replace(/-(?:[^-]+-\d+|rollback)$/, ''),
         dispatchedAt: at,
         script,
       };
       runs.set(run.id, run);
       record.runId = run.id;
       record.deploymentId = run.deploymentId;
+      record.inputs = inputs;
       const html = `https://ghe.example.com/acme/platform/actions/runs/${run.id}`;
       reply(200, {
         workflow_run_id: run.id,

@@ -143,14 +143,7 @@ export function startedAt(state: DeploymentState): number {
   return state.timeline.find((entry) => entry.kind === 'started')?.at ?? state.requestedAt;
 }
 
-/** The entry that finished the deployment with this status, the latest one if there are several. */
-export function finalEntry(state: DeploymentState): TimelineEntry | undefined {
-  return state.timeline.findLast((entry) =>
-    ['succeeded', 'failed', 'cancelled', 'rolled_back'].includes(entry.kind),
-  );
-}
-
-/** The failure or cancellation a rollback followed, or the one that ended the deployment. */
+/** The failure or cancellation that ended the deployment (the last one). */
 export function haltEntry(state: DeploymentState): TimelineEntry | undefined {
   return state.timeline.findLast((entry) => entry.kind === 'failed' || entry.kind === 'cancelled');
 }
