@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: ack latency of greenlight against a bare Bolt app, flag propagation to a flag client in
  * another process, then `/deploy` against a fake GitHub (Approve click → workflow dispatch, and what polling
- * running workflow runs costs); writes bench/results.md and bench/results.json. `npm run bench -- --quick` is a
- * smoke run (few samples, results not written).
+ * running workflow runs costs), canary analysis (threshold breach → rollback dispatch) and what a health probe
+ * costs; writes bench/results.md and bench/results.json. `npm run bench -- --quick` is a smoke run (few samples,
+ * results not written).
  */
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
@@ -10,12 +11,15 @@ import { fileURLToPath } from 'node:url';
 import { testConfig } from '../test/helpers/config.js';
 import { startPrivateRedis } from '../test/helpers/private-redis.js';
 import { type AckLevel, runAckLatency } from './ack-latency.js';
+import { runCanaryRollback } from './canary-rollback.js';
 import { runApproveToDispatch } from './deploy-approve.js';
 import { runDeployPolling } from './deploy-polling.js';
 import { runFlagPropagation } from './flag-propagation.js';
 import { startFakeGitHub } from './lib/fake-github.js';
+import { startFakeMetrics } from './lib/fake-metrics.js';
 import { startFakeSlack } from './lib/fake-slack.js';
 import { type BenchResults, type Machine, TARGETS, writeResults } from './lib/report.js';
+import { runProbeOverhead } from './probe-overhead.js';
 
 const quick = process.argv.includes('--quick');
 const KEY_PREFIX = 'bench:';
@@ -68,6 +72,7 @@ async function main(): Promise<void> {
   const redis = await startPrivateRedis();
   const slack = await startFakeSlack();
   const github = await startFakeGitHub();
+  const metrics = await startFakeMetrics();
   try {
     const flags = testConfig(redis.url, KEY_PREFIX).file.flags;
     log(`private redis at ${redis.url}; fake Slack at ${slack.apiUrl}; fake GitHub at ${github.apiUrl}`);
@@ -129,6 +134,29 @@ async function main(): Promise<void> {
       spaceWrites: false,
       log,
     });
+    const canaryRollback = await runCanaryRollback({
+      redisUrl: redis.url,
+      keyPrefix: 'bench-canary:',
+      slack,
+      github,
+      metrics,
+      samples: quick ? 3 : 24,
+      concurrency: quick ? 3 : 6,
+      interval: '5s',
+      intervalMs: TARGETS.analysisIntervalMs,
+      hold: '1s',
+      breachErrorRate: 0.06,
+      seed: 20_250_601,
+      log,
+    });
+    const probeOverhead = await runProbeOverhead({
+      rounds: quick ? 2 : 8,
+      levels: [
+        { targets: 1, callsPerRound: quick ? 100 : 500, warmupCalls: quick ? 50 : 300 },
+        { targets: 10, callsPerRound: quick ? 20 : 100, warmupCalls: quick ? 10 : 50 },
+      ],
+      log,
+    });
 
     const results: BenchResults = {
       date: new Date().toISOString(),
@@ -138,11 +166,16 @@ async function main(): Promise<void> {
       verdict: {
         ackLatency: ackLatency.levels.every((level) => level.ratioP99 <= TARGETS.ackRatioP99),
         propagation: propagation.propagation.p99 <= TARGETS.propagationP99Ms,
+        breachToRollback:
+          canaryRollback.breachToDispatch.p99 <= TARGETS.breachToRollbackDispatchMs &&
+          canaryRollback.breachToDispatch.max <= TARGETS.breachToRollbackDispatchMs,
       },
       ackLatency,
       propagation,
       approveToDispatch,
       deployPolling,
+      canaryRollback,
+      probeOverhead,
     };
     if (quick) {
       log('quick run: results not written');
@@ -160,7 +193,11 @@ async function main(): Promise<void> {
     log(
       `approve → dispatch p99 ${approveToDispatch.modes.map((mode) => `${mode.id}=${mode.toDispatch.p99}`).join(' ')} ms; polling ${deployPolling.perRunMinute.requests} requests per run-minute (${deployPolling.perRunMinute.counted} counted, ${deployPolling.perRunMinute.free} free)`,
     );
+    log(
+      `breach → rollback dispatch p50 ${canaryRollback.breachToDispatch.p50.toFixed(0)} ms p99 ${canaryRollback.breachToDispatch.p99.toFixed(0)} ms max ${canaryRollback.breachToDispatch.max.toFixed(0)} ms → ${results.verdict.breachToRollback ? 'PASS' : 'FAIL'}; probe overhead p50/p99/CPU ratio ${probeOverhead.levels.map((level) => `${level.targets} target(s) ${level.ratioP50}/${level.ratioP99}/${level.ratioCpu}`).join(', ')}`,
+    );
   } finally {
+    await metrics.close();
     await github.close();
     await slack.close();
     await redis.stop();

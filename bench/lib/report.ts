@@ -1,8 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import type { AckLatencyResult } from '../ack-latency.js';
+import type { CanaryRollbackResult } from '../canary-rollback.js';
 import type { ApproveResult } from '../deploy-approve.js';
 import type { PollingResult } from '../deploy-polling.js';
 import type { PropagationResult } from '../flag-propagation.js';
+import type { ProbeOverheadResult } from '../probe-overhead.js';
 import type { Summary } from './percentiles.js';
 
 export const TARGETS = {
@@ -10,6 +12,9 @@ export const TARGETS = {
   propagationP99Ms: 20,
   /** Reported, not judged: Approve → dispatch must be well under this. */
   approveToDispatchWellUnderMs: 1_000,
+  /** Canary threshold breach → rollback dispatch request, p99 and max, at this analysis interval. */
+  breachToRollbackDispatchMs: 10_000,
+  analysisIntervalMs: 5_000,
 } as const;
 
 export interface Machine {
@@ -27,15 +32,18 @@ export interface BenchResults {
   machine: Machine;
   durationSeconds: number;
   targets: typeof TARGETS;
-  verdict: { ackLatency: boolean; propagation: boolean };
+  verdict: { ackLatency: boolean; propagation: boolean; breachToRollback: boolean };
   ackLatency: AckLatencyResult;
   propagation: PropagationResult;
   approveToDispatch: ApproveResult;
   deployPolling: PollingResult;
+  canaryRollback: CanaryRollbackResult;
+  probeOverhead: ProbeOverheadResult;
 }
 
 const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
 const ms = (value: number) => value.toFixed(3);
+const seconds = (milliseconds: number) => (milliseconds / 1_000).toFixed(2);
 
 /** `bench/results.json` (everything) and `bench/results.md` (the table people read). */
 export function writeResults(results: BenchResults, jsonPath: string, markdownPath: string): void {
@@ -95,6 +103,21 @@ export function renderMarkdown(results: BenchResults): string {
         [
           'GitHub requests per tracked run-minute while polling',
           `${results.deployPolling.perRunMinute.requests} (${results.deployPolling.perRunMinute.counted} counted, ${results.deployPolling.perRunMinute.free} free 304s)`,
+          'reported',
+        ],
+        [
+          `Canary threshold breach → rollback dispatch request at a ${results.canaryRollback.intervalMs / 1_000} s analysis interval, p99 and max ≤ ${TARGETS.breachToRollbackDispatchMs / 1_000} s`,
+          `p50 ${seconds(results.canaryRollback.breachToDispatch.p50)} s, p99 ${seconds(results.canaryRollback.breachToDispatch.p99)} s, max ${seconds(results.canaryRollback.breachToDispatch.max)} s`,
+          verdict(results.verdict.breachToRollback),
+        ],
+        [
+          'Health probe overhead against a bare `undici.request` (ratio of p50 / p99 / CPU per probe)',
+          results.probeOverhead.levels
+            .map(
+              (level) =>
+                `${level.targets} target${level.targets === 1 ? '' : 's'}: ${level.ratioP50.toFixed(2)} / ${level.ratioP99.toFixed(2)} / ${level.ratioCpu.toFixed(2)}`,
+            )
+            .join('; '),
           'reported',
         ],
       ],
@@ -215,6 +238,8 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     ...renderApprove(results.approveToDispatch),
     ...renderPolling(results.deployPolling),
+    ...renderCanaryRollback(results.canaryRollback),
+    ...renderProbeOverhead(results.probeOverhead),
   );
   return lines.join('\n');
 }
@@ -301,6 +326,83 @@ function renderPolling(polling: PollingResult): string[] {
     ),
     '',
     `Every GitHub request of this benchmark, by kind: ${byKind}; rate-limit points used: ${polling.rateLimitUsed}. The writes (create deployment, statuses, dispatch) are one-off per deployment, not polling; they ran with write spacing off so that the ${polling.deployments} runs start together (the spacing never delays a GET).`,
+    '',
+  ];
+}
+
+function renderCanaryRollback(canary: CanaryRollbackResult): string[] {
+  const rows: [string, Summary][] = [
+    ['breach → rollback dispatch request', canary.breachToDispatch],
+    ['  breach → next reading (waiting for the reading)', canary.waitForReading],
+    ['  reading → rollback dispatch request', canary.readingToDispatch],
+    ['reading started late (vs previous reading + interval)', canary.readingLate],
+    ['breach, after the start of the last reading', canary.breachOffset],
+  ];
+  return [
+    '## (e) Canary threshold breach → rollback dispatch request',
+    '',
+    `${canary.samples} canary deployments (steps 5, 25, 50, 100 %, \`hold: ${canary.hold}\`, Prometheus analysis every ${canary.intervalMs / 1_000} s, error-rate rollback threshold ${canary.rollbackThreshold * 100} %), ${canary.concurrency} at a time, each in an environment of its own (\`staging-<i>\`, no approvals). Once a deployment's 25 % step was dispatched, the fake app's error rate for its environment went to ${canary.breachErrorRate * 100} % at a uniformly random moment of the reading cycle (the breach). Milliseconds from the breach to the fake GitHub receiving the workflow dispatch with \`deployment_phase: rollback\`, split at the arrival of the first error-rate query after the breach (the reading that saw it).`,
+    '',
+    ...table(
+      ['', 'n', 'p50', 'p90', 'p99', 'max', 'mean'],
+      rows.map(([label, summary]) => [
+        label,
+        String(summary.n),
+        ms(summary.p50),
+        ms(summary.p90),
+        ms(summary.p99),
+        ms(summary.max),
+        ms(summary.mean),
+      ]),
+    ),
+    '',
+    `Waiting for the next reading is at most one interval by design (readings are taken every \`analysis.interval\`, and the breach can only be seen by the next one); the rest is greenlight's own work. Deployments rolled back twice: ${canary.doubleRollbacks}; promoted past 25 %: ${canary.promotedPast25}; not \`rolled_back\` at the end: ${canary.notRolledBack}; breaches seen only by the second reading after the 25 % step: ${canary.lateBadReadings}. Rollback reason(s) recorded: ${canary.reasons.map((reason) => `“${reason}”`).join(', ')}.`,
+    '',
+  ];
+}
+
+function renderProbeOverhead(probe: ProbeOverheadResult): string[] {
+  return [
+    '## (f) Health probe overhead per check',
+    '',
+    `One call of \`undiciHealthProber().probe(targets)\` against the same number of bare \`undici.request(url, { dispatcher })\` + \`body.dump()\` on a kept-alive Agent with the prober's settings, all at once, against a loopback server in another process that answers at once. A third way, "bare + timeout", adds only an \`AbortSignal.timeout\` per request (passed to the request and the body read, as the prober does). Calls one after another; ${probe.rounds} rounds (${probe.order}), samples pooled. Latency is per call (all of its targets answered), in ms; CPU is the bench process's user + system time per health check, in µs. Ratios are prober / bare, measured in this run; only ratios from one run mean anything on a shared machine.`,
+    '',
+    ...table(
+      [
+        'targets per call',
+        'calls per way',
+        'prober p50',
+        'bare p50',
+        'prober p99',
+        'bare p99',
+        'ratio p50',
+        'ratio p99',
+        'prober CPU/probe',
+        'bare CPU/probe',
+        'bare + timeout CPU/probe',
+        'ratio CPU',
+        'p50 ratio per round',
+        'CPU ratio per round',
+      ],
+      probe.levels.map((level) => [
+        String(level.targets),
+        String(level.calls),
+        ms(level.ways.prober.latency.p50),
+        ms(level.ways.bare.latency.p50),
+        ms(level.ways.prober.latency.p99),
+        ms(level.ways.bare.latency.p99),
+        level.ratioP50.toFixed(2),
+        level.ratioP99.toFixed(2),
+        level.ways.prober.cpuMicrosPerProbe.toFixed(1),
+        level.ways.bare.cpuMicrosPerProbe.toFixed(1),
+        level.ways['bare-timeout'].cpuMicrosPerProbe.toFixed(1),
+        level.ratioCpu.toFixed(2),
+        level.ratioP50PerRound.map((ratio) => ratio.toFixed(2)).join(', '),
+        level.ratioCpuPerRound.map((ratio) => ratio.toFixed(2)).join(', '),
+      ]),
+    ),
+    '',
+    `The timeout signal alone costs ${probe.levels.map((level) => `×${level.ratioCpuTimeoutOnly.toFixed(2)} (${level.targets} target${level.targets === 1 ? '' : 's'})`).join(', ')} of the bare CPU per probe. The prober's extra latency at p50 is ${probe.levels.map((level) => `${level.extraMicrosP50} µs per call of ${level.targets}`).join(' and ')}; at one reading per analysis interval (seconds) that is negligible. The target server used ${probe.serverCpuMicrosPerProbe} µs of CPU per check (the same server for every way). Failed checks: ${probe.levels.reduce((sum, level) => sum + level.failures, 0)}.`,
     '',
   ];
 }

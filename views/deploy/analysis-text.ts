@@ -42,20 +42,20 @@ export function analysisText(state: DeploymentState, analysis: AnalysisState): s
     const facts = [`${VERDICT_EMOJI[last.verdict]} *${last.verdict}*`];
     if (reading.errorRate !== undefined) {
       facts.push(
-        `error rate ${percent(reading.errorRate)} (warn > ${percent(thresholds.errorRate.warn)}, roll back > ${percent(thresholds.errorRate.rollback)})`,
+        `error rate ${percent(reading.errorRate)} (warn over ${percent(thresholds.errorRate.warn)}, roll back over ${percent(thresholds.errorRate.rollback)})`,
       );
     }
     if (reading.p95Ms !== undefined) {
       const limit =
         last.p95LimitMs === undefined
           ? 'no baseline'
-          : `baseline ${ms(last.baselineP95Ms)}, roll back > ${ms(last.p95LimitMs)}`;
+          : `baseline ${ms(last.baselineP95Ms)}, roll back over ${ms(last.p95LimitMs)}`;
       facts.push(`p95 ${ms(reading.p95Ms)} (${limit})`);
     }
     if (reading.probes.length > 0)
       facts.push(healthSummary(reading.probes, last, thresholds.healthFailuresToRollback));
     lines.push(facts.join(' · '));
-    for (const reason of last.reasons.slice(0, MAX_REASONS)) lines.push(`> ${inlineUserText(reason, 300)}`);
+    for (const reason of last.reasons.slice(0, MAX_REASONS)) lines.push(`• ${inlineUserText(reason, 300)}`);
   } else if (analysis.baseline) {
     lines.push(`Baseline ${baselineText(analysis.baseline)}; first reading due shortly.`);
   }

@@ -56,7 +56,7 @@ export function rollbackIncident(
     `Deployment \`${inlineText(state.id, 64)}\``,
   );
   return {
-    text: fallback(`🚨 ${state.env} incident: ${trigger} of ${state.ref}: ${rollback.reason}`),
+    text: fallback(`🚨 ${env} incident: ${trigger} of ${inlineText(state.ref, 60)}: ${reason}`),
     blocks: [section(lines.join('\n'))],
   };
 }

@@ -271,7 +271,10 @@ function phaseLine(
     const end = ongoing ? now : (last?.completedAt ?? state.finishedAt ?? now);
     const took = formatDuration(end - first.dispatchedAt);
     parts.push(ongoing ? `${took} so far` : took);
-    if (phase.status === 'failed' && last?.conclusion) parts.push(`\`${inlineText(last.conclusion, 40)}\``);
+    // A step stopped by a rollback failed although its own run succeeded: only a run's failure is the reason.
+    if (phase.status === 'failed' && last?.conclusion && last.conclusion !== 'success') {
+      parts.push(`\`${inlineText(last.conclusion, 40)}\``);
+    }
     parts.push(runLinks(phase.runs));
   }
   if (phase.promoted) parts.push('⏩ promoted');

@@ -76,7 +76,10 @@ export function decide(
       );
     }
   }
-  const baselineP95Ms = reading.baselineP95Ms ?? capturedBaselineP95Ms;
+  // A live baseline of 0 (no stable traffic right now) says nothing; fall back to the one read before the rollout.
+  const live =
+    reading.baselineP95Ms !== undefined && reading.baselineP95Ms > 0 ? reading.baselineP95Ms : undefined;
+  const baselineP95Ms = live ?? capturedBaselineP95Ms;
   const p95LimitMs =
     baselineP95Ms !== undefined && baselineP95Ms > 0
       ? baselineP95Ms * thresholds.p95RatioToBaseline
@@ -122,7 +125,8 @@ function noDataReason(reading: Reading): string | undefined {
 }
 
 export function percent(fraction: number): string {
-  const value = fraction * 100;
+  // Rounded to a tenth first, so 0.07 (7.000000000000001 in floating point) reads `7 %` like 0.06.
+  const value = Math.round(fraction * 1_000) / 10;
   return `${value >= 10 || Number.isInteger(value) ? value.toFixed(0) : value.toFixed(1)} %`;
 }
 

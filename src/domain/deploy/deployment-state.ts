@@ -420,7 +420,11 @@ function completed(
   event: Extract<DeploymentEvent, { type: 'runCompleted' }>,
 ): TransitionResult {
   const phase = state.phases.find(
-    (candidate) => candidate.status === 'running' && candidate.runs.at(-1)?.runId === event.runId,
+    // A run already completed (its phase may still wait for health checks) takes no second completion.
+    (candidate) =>
+      candidate.status === 'running' &&
+      candidate.runs.at(-1)?.runId === event.runId &&
+      candidate.runs.at(-1)?.conclusion === undefined,
   );
   if (isFinished(state.status) || phase === undefined) {
     return unexpected(`no phase is waiting for run ${event.runId}`);
@@ -693,6 +697,12 @@ function manualRollback(
     return refuse(
       'not-allowed',
       `Only deployers and approvers of ${state.env} can roll this deployment back.`,
+    );
+  }
+  if (!state.phases.some((phase) => phase.runs.length > 0)) {
+    return refuse(
+      'not-waiting',
+      'Nothing has been deployed yet, so there is nothing to roll back; cancel it instead.',
     );
   }
   return ok(startRollback(state, event.at, { reason: event.reason, by: event.user }));

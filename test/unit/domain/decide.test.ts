@@ -57,12 +57,7 @@ describe('decide: the error-rate rule', () => {
   it.each<[string, number, Verdict, string[]]>([
     ['well below the warning threshold', 0.002, 'pass', []],
     ['exactly at the warning threshold (strictly greater trips)', 0.01, 'pass', []],
-    [
-      'between warn and rollback',
-      0.02,
-      'warn',
-      ['error rate 2 % is above the warning threshold of 1 %'],
-    ],
+    ['between warn and rollback', 0.02, 'warn', ['error rate 2 % is above the warning threshold of 1 %']],
     [
       'just under the rollback threshold',
       0.049,
@@ -109,7 +104,14 @@ describe('decide: the p95 rule', () => {
     ['under 2× the captured baseline', 100, undefined, 150, 'pass', 200],
     ['exactly 2× the captured baseline does not trip', 100, undefined, 200, 'pass', 200],
     ['above 2× the captured baseline', 100, undefined, 250, 'rollback', 200],
-    ['the live baseline wins over the captured one (would pass against captured)', 100, 50, 150, 'rollback', 100],
+    [
+      'the live baseline wins over the captured one (would pass against captured)',
+      100,
+      50,
+      150,
+      'rollback',
+      100,
+    ],
     ['the live baseline wins over the captured one (would trip against captured)', 50, 100, 150, 'pass', 200],
     ['a live baseline with nothing captured', undefined, 100, 201, 'rollback', 200],
     ['no baseline at all: the rule is inert', undefined, undefined, 10_000, 'pass', undefined],
@@ -171,7 +173,9 @@ describe('decide: health checks in a row', () => {
     expect(third).toMatchObject({
       verdict: 'rollback',
       healthFailuresInARow: 3,
-      reasons: ['health check failed 3 times in a row: api https://api.example.com/health expected 200, got 503'],
+      reasons: [
+        'health check failed 3 times in a row: api https://api.example.com/health expected 200, got 503',
+      ],
     });
 
     const recovered = decide(RUNBOOK, 100, good, second);
@@ -181,7 +185,9 @@ describe('decide: health checks in a row', () => {
 
   it('says `failed` for a probe without a problem, and never lets a failing step be promoted', () => {
     const decision = decide(RUNBOOK, undefined, reading({ errorRate: 0, probes: [unexplained] }), FRESH);
-    expect(decision.reasons).toEqual(['health check failed (1/3): api https://api.example.com/health failed']);
+    expect(decision.reasons).toEqual([
+      'health check failed (1/3): api https://api.example.com/health failed',
+    ]);
     expect(decision.verdict).toBe('failing');
     expect(allowsPromotion(decision.verdict)).toBe(false);
   });
@@ -249,21 +255,21 @@ describe('decide: readings without data', () => {
       noDataInARow: 1,
       reasons: ['no health checks are configured for these services'],
     });
-    expect(decide(RUNBOOK, undefined, reading({ source: 'health', probes: [healthy()] }), FRESH)).toMatchObject(
-      { verdict: 'pass', noDataInARow: 0, reasons: [] },
-    );
+    expect(
+      decide(RUNBOOK, undefined, reading({ source: 'health', probes: [healthy()] }), FRESH),
+    ).toMatchObject({ verdict: 'pass', noDataInARow: 0, reasons: [] });
   });
 
   it("source 'none' (no analysis configured) passes: holds are timed waits", () => {
-    expect(decide(RUNBOOK, undefined, reading({ source: 'none' }), { healthFailuresInARow: 0, noDataInARow: 2 })).toEqual(
-      {
-        verdict: 'pass',
-        reasons: [],
-        reading: reading({ source: 'none' }),
-        healthFailuresInARow: 0,
-        noDataInARow: 0,
-      },
-    );
+    expect(
+      decide(RUNBOOK, undefined, reading({ source: 'none' }), { healthFailuresInARow: 0, noDataInARow: 2 }),
+    ).toEqual({
+      verdict: 'pass',
+      reasons: [],
+      reading: reading({ source: 'none' }),
+      healthFailuresInARow: 0,
+      noDataInARow: 0,
+    });
   });
 });
 
@@ -292,9 +298,7 @@ describe('percent', () => {
     ]);
   });
 
-  // BUG (views/reasons formatting): 0.07 * 100 is 7.000000000000001 in floating point, so `percent` prints
-  // `7.0 %` where 0.06 prints `6 %`; 0.0999 rounds up to `10.0 %` where 0.1 prints `10 %`.
-  it('BUG: formats whole percentages hit by float error like any other (7 % not 7.0 %, 10 % not 10.0 %)', () => {
+  it('formats whole percentages hit by float error like any other (7 % not 7.0 %, 10 % not 10.0 %)', () => {
     expect(percent(0.07)).toBe('7 %');
     expect(percent(0.0999)).toBe('10 %');
     expect(decide(RUNBOOK, undefined, reading({ errorRate: 0.07 }), FRESH).reasons).toEqual([
@@ -322,7 +326,12 @@ const finite = (min: number, max: number) => fc.double({ min, max, noNaN: true, 
 const anyReading: fc.Arbitrary<Reading> = fc.record(
   {
     at: fc.integer({ min: AT, max: AT + 86_400_000 }),
-    source: fc.constantFrom('prometheus' as const, 'redis-counters' as const, 'health' as const, 'none' as const),
+    source: fc.constantFrom(
+      'prometheus' as const,
+      'redis-counters' as const,
+      'health' as const,
+      'none' as const,
+    ),
     probes: fc.array(probe, { maxLength: 4 }),
     errorRate: finite(0, 1),
     requests: fc.nat(100_000),
@@ -362,9 +371,11 @@ describe('decide, for any reading', () => {
           const decision = decide(thresholds, captured, frozen, streaks);
 
           const anyFailing = given.probes.some((p) => !p.ok);
-          const healthTrips = anyFailing && streaks.healthFailuresInARow + 1 >= thresholds.healthFailuresToRollback;
+          const healthTrips =
+            anyFailing && streaks.healthFailuresInARow + 1 >= thresholds.healthFailuresToRollback;
           const errorTrips = given.errorRate !== undefined && given.errorRate > thresholds.errorRate.rollback;
-          const baseline = given.baselineP95Ms ?? captured;
+          const baseline =
+            given.baselineP95Ms !== undefined && given.baselineP95Ms > 0 ? given.baselineP95Ms : captured;
           const p95Trips =
             given.p95Ms !== undefined &&
             baseline !== undefined &&
@@ -375,9 +386,7 @@ describe('decide, for any reading', () => {
           expect(decision.reading).toBe(frozen);
           expect(decision.reading).toEqual(before);
           expect(decision.healthFailuresInARow).toBe(anyFailing ? streaks.healthFailuresInARow + 1 : 0);
-          expect(decision.noDataInARow).toBe(
-            decision.verdict === 'no-data' ? streaks.noDataInARow + 1 : 0,
-          );
+          expect(decision.noDataInARow).toBe(decision.verdict === 'no-data' ? streaks.noDataInARow + 1 : 0);
           if (decision.verdict === 'rollback') expect(decision.reasons.length).toBeGreaterThan(0);
           if (decision.verdict === 'pass') expect(decision.reasons).toEqual([]);
           if (decision.verdict !== 'rollback' && anyFailing) expect(decision.verdict).toBe('failing');
