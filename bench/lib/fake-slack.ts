@@ -47,11 +47,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
             : method === 'chat.postMessage'
               ? { ok: true, channel: 'C0STATUS', ts: `${Date.now() / 1000}` }
               : { ok: true };
-        const delay = Number(process.env.FAKE_SLACK_DELAY_MS ?? 0);
-        setTimeout(() => {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(body));
-        }, delay);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
         return;
       }
       if (path.startsWith('/response/')) {

@@ -115,15 +115,32 @@ export class DeployOrchestrator {
     };
     const written = await this.deps.records.replace(id, version, claimed);
     if (!written.ok) return false;
-    await this.announce(claimed, entries);
-    await this.deps.jobs.advance(id, `v${written.version}`);
+    // A rollback must not wait for Slack: its dispatch goes first, the timeline follows.
+    const urgent = claimed.state.status === 'rolling_back' && claimed.state.rollback?.runId === undefined;
+    if (urgent) await this.deps.jobs.advance(id, `v${written.version}`);
+    await this.announce(id, written.version, claimed, entries);
+    if (!urgent) await this.deps.jobs.advance(id, `v${written.version}`);
     return true;
   }
 
-  private async announce(record: DeployRecord, entries: DeployRecord['state']['timeline']): Promise<void> {
+  /**
+   * Updates the timeline, then posts the thread replies this write claimed. An update can land after a newer one
+   * sent by another step or replica; whoever finds the record moved on meanwhile renders the latest again, so the
+   * message always ends on the newest state.
+   */
+  private async announce(
+    id: string,
+    version: number,
+    record: DeployRecord,
+    entries: DeployRecord['state']['timeline'],
+  ): Promise<void> {
     const { announcer, logger } = this.deps;
     try {
-      if (record.meta.message) await announcer.update(record);
+      if (record.meta.message) {
+        await announcer.update(record);
+        const latest = await this.deps.records.get(id);
+        if (latest && latest.version !== version) await announcer.update(latest.value);
+      }
       if (entries.length > 0) await announcer.reply(record, entries);
     } catch (error) {
       logger.warn(
