@@ -6,6 +6,8 @@ import type { FlagService } from '../src/services/flag-service.js';
 import { registerDeployActions } from './deploy/deploy-actions.js';
 import { deployCommand } from './deploy/deploy-command.js';
 import { flagCommand } from './flag/flag-command.js';
+import { registerRollbackActions } from './rollback/rollback-actions.js';
+import { rollbackCommand } from './rollback/rollback-command.js';
 
 export interface CommandDeps {
   flags: FlagService;
@@ -13,15 +15,19 @@ export interface CommandDeps {
   deploys: DeployService | undefined;
   reply: Reply;
   client: Pick<WebClient, 'views' | 'chat'>;
+  /** What `/rollback` needs from greenlight.yml: the environment names and the workflow it dispatches. */
+  rollback: { environments: readonly string[]; workflow: string | undefined };
 }
 
 /** The slash commands greenlight serves; manifest.yml must declare exactly these (a test keeps them equal). */
-export const SLASH_COMMANDS = ['/flag', '/deploy'] as const;
+export const SLASH_COMMANDS = ['/flag', '/deploy', '/rollback'] as const;
 
 /** The only place that registers listeners: commands, button actions and modal submissions. */
 export function registerCommands(app: App, deps: CommandDeps): void {
   app.command('/flag', flagCommand(deps));
   app.command('/deploy', deployCommand(deps));
+  app.command('/rollback', rollbackCommand({ ...deps, ...deps.rollback }));
   if (deps.deploys)
     registerDeployActions(app, { deploys: deps.deploys, reply: deps.reply, client: deps.client });
+  if (deps.deploys) registerRollbackActions(app, { deploys: deps.deploys, client: deps.client });
 }

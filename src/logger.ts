@@ -28,6 +28,12 @@ const REDACT_PATHS = [
   '*.SLACK_APP_TOKEN',
   '*.GITHUB_TOKEN',
   '*.GITHUB_WEBHOOK_SECRET',
+  'PAGERDUTY_ROUTING_KEY',
+  '*.PAGERDUTY_ROUTING_KEY',
+  'routing_key',
+  '*.routing_key',
+  'routingKey',
+  '*.routingKey',
 ];
 
 /** Slack, GitHub and bearer tokens that may hide inside free text (library messages, error strings). */

@@ -173,7 +173,16 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     onQueueError: onRedisError('deploy-queue'),
     ...(options.github ? { github: options.github } : {}),
   });
-  registerCommands(slack.app, { flags, deploys: deploys?.service, reply, client: web });
+  registerCommands(slack.app, {
+    flags,
+    deploys: deploys?.service,
+    reply,
+    client: web,
+    rollback: {
+      environments: Object.keys(config.file.environments),
+      workflow: config.file.rollback?.workflow ?? config.file.github?.workflow,
+    },
+  });
 
   const worker: Worker = flagRevertWorker(queueRedis, keys.queuePrefix(), async (job) => {
     const result = await flags.revert(job);

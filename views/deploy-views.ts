@@ -15,5 +15,12 @@ export {
   envLockedReply,
   type QueuePlace,
 } from './deploy/replies.js';
+export {
+  ROLLBACK_REASON_MIN,
+  type RollbackConfirmation,
+  type RollbackTarget,
+  rollbackModal,
+  rollbackStartedReply,
+} from './deploy/rollback-views.js';
 export { deployTimeline, type TimelineContext } from './deploy/timeline.js';
 export { timelineEvent } from './deploy/timeline-event.js';

@@ -34,8 +34,14 @@ export const ACTION_IDS: readonly string[] = [
   DEPLOY_ROLLBACK,
 ];
 
+/** `callback_id` of `/rollback`'s confirmation; its `private_metadata` is the JSON of `RollbackTarget`. */
+export const ROLLBACK_CONFIRM_MODAL = 'rollback_confirm';
+/** The required reason in the rollback confirmation. */
+export const ROLLBACK_REASON_BLOCK = 'rollback_reason';
+export const ROLLBACK_REASON_INPUT = 'rollback_reason_input';
+
 /** Every `callback_id` a deploy view can submit; each needs an `app.view` listener. */
-export const VIEW_CALLBACK_IDS: readonly string[] = [DEPLOY_ABORT_MODAL];
+export const VIEW_CALLBACK_IDS: readonly string[] = [DEPLOY_ABORT_MODAL, ROLLBACK_CONFIRM_MODAL];
 
 /** The actions block holding Promote, Pause/Resume and Roll back. */
 export const ROLLOUT_BLOCK = 'deploy_rollout';

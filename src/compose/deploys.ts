@@ -111,6 +111,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
       gateTimeoutMs: file.deploy.gateTimeout,
       dispatchLockMs: 120_000,
       lockOnFailure: file.deploy.lockOnFailure,
+      lockAfterRollback: file.rollback?.lockEnvironment ?? true,
       rollback: {
         workflow: file.rollback?.workflow ?? file.github.workflow,
         ref: file.github.ref,
@@ -130,6 +131,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     announcer,
     permissions: parts.permissions,
     runs,
+    guard,
     audit: parts.audit,
     repo,
     now: parts.now,

@@ -14,6 +14,9 @@ export const ENV_HELP: Readonly<Record<string, string>> = {
     'create a token with actions:write, deployments:write, contents:read on the deployed repository',
   GITHUB_API_URL: 'the REST base URL, such as https://github.example.com/api/v3 on GitHub Enterprise Server',
   GITHUB_WEBHOOK_SECRET: 'the secret of the repository webhook that sends workflow_run events',
+  PAGERDUTY_ROUTING_KEY:
+    'the Integration Key of an Events API v2 integration on your PagerDuty service; leave unset not to page',
+  PAGERDUTY_EVENTS_URL: 'the Events API v2 endpoint; leave unset for https://events.pagerduty.com/v2/enqueue',
   REDIS_URL: 'a URL such as redis://127.0.0.1:6379/0',
   PORT: 'a TCP port number such as 3000',
   LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')}`,
@@ -40,6 +43,9 @@ export const envSchema = z.object({
     .transform((value) => value.replace(/\/+$/, ''))
     .optional(),
   GITHUB_WEBHOOK_SECRET: nonEmpty.optional(),
+  /** Secret: pages PagerDuty for the severities `incidents.page` lists. Never logged (see logger.ts). */
+  PAGERDUTY_ROUTING_KEY: nonEmpty.optional(),
+  PAGERDUTY_EVENTS_URL: z.url({ protocol: /^https?$/ }).optional(),
   REDIS_URL: redisUrl.default('redis://127.0.0.1:6379/0'),
   GREENLIGHT_CONFIG: nonEmpty.optional(),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),

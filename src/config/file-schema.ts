@@ -3,6 +3,7 @@ import { workflowInputs } from '../domain/deploy/workflow-inputs.js';
 import { parseDuration } from '../domain/duration.js';
 import { DEFAULT_FLAG_CHANNEL, DEFAULT_FLAG_PREFIX } from '../domain/flags/flag-change-event.js';
 import { FLAG_NAME_PATTERN } from '../domain/flags/flag-name.js';
+import { incidentsSchema } from './incidents-schema.js';
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
@@ -197,9 +198,15 @@ export const fileSchema = z
       })
       .default({ gateTimeout: 60 * 60_000, pollInterval: 5_000, lockOnFailure: true }),
     rollback: z
-      .strictObject({ workflow: z.string().min(1).optional(), inputs: inputsSchema.default({}) })
+      .strictObject({
+        workflow: z.string().min(1).optional(),
+        inputs: inputsSchema.default({}),
+        /** `/rollback` leaves the environment locked until someone runs `/deploy unlock` (automatic rollbacks always do). */
+        lockEnvironment: z.boolean().default(true),
+      })
       .optional(),
     analysis: analysis.optional(),
+    incidents: incidentsSchema,
     flags: z
       .strictObject({
         prefix: z.string().min(1).default(DEFAULT_FLAG_PREFIX),
@@ -220,7 +227,10 @@ export const fileSchema = z
   })
   .superRefine((file, ctx) => {
     if (file.rollback) {
-      checkInputs(ctx, ['rollback', 'inputs'], 'rollback', file.rollback.inputs, ['rollback_version']);
+      checkInputs(ctx, ['rollback', 'inputs'], 'rollback', file.rollback.inputs, [
+        'rollback_version',
+        'service',
+      ]);
     }
     if (file.flags.protected.length > 0 && !file.environments[file.flags.approverEnvironment]) {
       ctx.addIssue({

@@ -97,10 +97,17 @@ function refText(state: DeploymentState, ctx: TimelineContext): string {
 }
 
 function headerText(state: DeploymentState, ctx: TimelineContext): string {
+  const what = state.rollbackOf
+    ? `↩️ Roll back *${inlineText(state.rollbackOf.service, 64)}* in *${inlineText(state.env, 40)}* to ${refText(state, ctx)}`
+    : `Deploy ${refText(state, ctx)} to *${inlineText(state.env, 40)}*`;
   const lines = [
-    `${STATUS_EMOJI[state.status]} Deploy ${refText(state, ctx)} to *${inlineText(state.env, 40)}* · *${STATUS_LABEL[state.status]}*${statusDetail(state)}`,
+    `${STATUS_EMOJI[state.status]} ${what} · *${STATUS_LABEL[state.status]}*${statusDetail(state)}`,
     `Requested by ${who(state.requestedBy)} ${timeAt(state.requestedAt)}`,
   ];
+  if (state.rollbackOf) {
+    const from = state.rollbackOf.from ? ` · live before: \`${inlineText(state.rollbackOf.from, 100)}\`` : '';
+    lines.push(`*Why:* ${inlineUserText(state.rollbackOf.reason, 500)}${from}`);
+  }
   if (state.override) lines.push(`⚠️ *Override:* ${inlineUserText(state.override, 300)}`);
   const startGate = gates(state).find((gate) => gate.phaseId === undefined && gate.approvers.length > 0);
   if (startGate) lines.push(`Approved by ${approvedBy(state, startGate.approvers)}`);
@@ -333,7 +340,10 @@ function verdictText(state: DeploymentState): string {
     case 'failed':
     case 'cancelled': {
       const reason = haltReason(state, haltEntry(state));
-      return `${head} after ${took}${reason ? ` — ${reason}` : ''}`;
+      const verdict = `${head} after ${took}${reason ? ` — ${reason}` : ''}`;
+      return state.rollbackOf && state.status === 'failed'
+        ? `${verdict}\n${rollbackFailedAdvice(state, state.rollbackOf.service)}`
+        : verdict;
     }
     case 'rolled_back': {
       const after = formatDuration(
@@ -344,6 +354,17 @@ function verdictText(state: DeploymentState): string {
     default:
       return head;
   }
+}
+
+/** A rollback that did not restore the service is the worst moment of an incident: say so, and what to do next. */
+function rollbackFailedAdvice(state: DeploymentState, service: string): string {
+  const env = inlineText(state.env, 40);
+  const name = inlineText(service, 64);
+  const unhealthy = state.phases.some((phase) => phase.probes?.some((probe) => !probe.ok));
+  const what = unhealthy
+    ? `🔥 *\`${inlineText(state.ref, 100)}\` is unhealthy too.*`
+    : '🔥 *The rollback did not complete.*';
+  return `${what} Next: roll back further (\`/rollback ${name} ${env} --to &lt;older version&gt;\`), turn the failing feature off (\`/flag disable &lt;flag&gt;\`), and declare an incident (\`/incident declare sev1 ${name} down after rollback\`). ${env} stays locked.`;
 }
 
 function footerText(state: DeploymentState, now: number): string {

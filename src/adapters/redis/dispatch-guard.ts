@@ -38,7 +38,15 @@ export interface DispatchGuard {
   /** The ETag of the last answer about a run, for a conditional (free) poll. */
   etagOf(runId: number): Promise<string | undefined>;
   saveEtag(runId: number, etag: string): Promise<void>;
+  /** Claims the one `/rollback` of a service in an environment; answers the id already holding it, if any. */
+  claimRollback(env: string, service: string, id: string): Promise<string | undefined>;
+  rollbackHolder(env: string, service: string): Promise<string | undefined>;
+  /** Frees the claim, only if `id` still holds it. */
+  releaseRollback(env: string, service: string, id: string): Promise<void>;
 }
+
+/** A claim outlives any real rollback; it only guards against one left behind by a lost finalize. */
+const ROLLBACK_CLAIM_SECONDS = 3_600;
 
 export function redisDispatchGuard(
   redis: Redis,
@@ -87,6 +95,17 @@ export function redisDispatchGuard(
     },
     async saveEtag(runId, etag) {
       await redis.set(`${keys.runOwner(runId)}:etag`, etag, 'EX', ATTEMPT_TTL_SECONDS);
+    },
+    async claimRollback(env, service, id) {
+      const key = keys.rollbackClaim(env, service);
+      const claimed = await redis.set(key, id, 'EX', ROLLBACK_CLAIM_SECONDS, 'NX');
+      return claimed === 'OK' ? undefined : ((await redis.get(key)) ?? undefined);
+    },
+    async rollbackHolder(env, service) {
+      return (await redis.get(keys.rollbackClaim(env, service))) ?? undefined;
+    },
+    async releaseRollback(env, service, id) {
+      await releaseLock(keys.rollbackClaim(env, service), id);
     },
   };
 }

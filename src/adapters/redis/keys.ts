@@ -34,6 +34,14 @@ export interface RedisKeys {
   activeDeployments(): string;
   /** Which deployment a workflow run belongs to (for webhooks). */
   runOwner(runId: number): string;
+  /** The `/rollback` under way for a service in an environment (value: its id), so a second one is not started. */
+  rollbackClaim(env: string, service: string): string;
+  /** Hash {version, doc}: one incident, replaced only by compare-and-set on its version. */
+  incident(id: string): string;
+  /** Sorted set of incident ids by declare time: the incident registry's index. */
+  incidents(): string;
+  /** Counter behind the short incident ids (`inc-7`). */
+  incidentSeq(): string;
 }
 
 export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
@@ -52,7 +60,11 @@ export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
     dispatchLock: (id) => `${keyPrefix}dispatch:${id}:lock`,
     dispatchAttempted: (id) => `${keyPrefix}dispatch:${id}:attempted`,
     runOwner: (runId) => `${keyPrefix}run:${runId}`,
+    rollbackClaim: (env, service) => `${keyPrefix}env:${env}:rollback:${service}`,
     activeDeployments: () => `${keyPrefix}unfinished-deploys`,
+    incident: (id) => `${keyPrefix}incident:${id}`,
+    incidents: () => `${keyPrefix}incidents`,
+    incidentSeq: () => `${keyPrefix}incident-seq`,
   };
 }
 

@@ -53,6 +53,8 @@ export interface PhaseState {
   watchOnly?: boolean;
   /** Waits for the bot-side health probes as well as its run. */
   health?: boolean;
+  /** The probes run once the run succeeded, not alongside it. */
+  verifyAfterRun?: boolean;
   /** The bot-side probes' results, once in. */
   probes?: ProbeResult[];
   /** While `holding`: the earliest moment a passing reading may end the hold. */
@@ -151,6 +153,8 @@ export interface DeploymentState {
   timeline: TimelineEntry[];
   analysis?: AnalysisState;
   rollback?: RollbackState;
+  /** Set for a `/rollback`: a one-phase deployment of an earlier version, which skips the queue. */
+  rollbackOf?: { service: string; from?: string; reason: string };
   finishedAt?: number;
 }
 
@@ -205,6 +209,7 @@ export interface NewDeployment {
   plan: DeploymentPlan;
   requestedBy: string;
   override?: string;
+  rollbackOf?: { service: string; from?: string; reason: string };
 }
 
 /**
@@ -220,6 +225,7 @@ export function createDeployment(request: NewDeployment, at: number): Deployment
     requestedBy: request.requestedBy,
     requestedAt: at,
     ...(request.override === undefined ? {} : { override: request.override }),
+    ...(request.rollbackOf === undefined ? {} : { rollbackOf: request.rollbackOf }),
     approvalsRequired: plan.approvalsAtStart,
     status: 'queued',
     phases: plan.phases.map(phaseState),
@@ -877,6 +883,7 @@ function phaseState(phase: PlannedPhase): PhaseState {
     ...(phase.monitorMs === undefined ? {} : { monitorMs: phase.monitorMs }),
     ...(phase.workflow === undefined ? { watchOnly: true } : {}),
     ...(phase.health ? { health: true } : {}),
+    ...(phase.verifyAfterRun ? { verifyAfterRun: true } : {}),
   };
 }
 

@@ -80,6 +80,10 @@ export interface PlannedPhase {
   monitorMs?: number;
   /** Probe the services' health checks bot-side too; the phase passes only if they pass. */
   health?: boolean;
+  /** Probe only once the run succeeded (a rollback verifies the version it went back to), not alongside it. */
+  verifyAfterRun?: boolean;
+  /** The git ref to dispatch the workflow at, when not the deployment's own (a rollback runs the default branch's workflow). */
+  dispatchRef?: string;
   services?: string[];
 }
 

@@ -2,12 +2,14 @@ import type { Logger } from 'pino';
 import type { WorkflowRuns } from '../../adapters/github/workflow-runs.js';
 import type { DeployJobs } from '../../adapters/queue/deploy-queue.js';
 import type { AuditLog } from '../../adapters/redis/audit-log.js';
+import type { DispatchGuard } from '../../adapters/redis/dispatch-guard.js';
 import type { DocumentStore } from '../../adapters/redis/document-store.js';
 import type { EnvironmentLanes, EnvironmentLock } from '../../adapters/redis/environment-lanes.js';
 import type { FileConfig } from '../../config.js';
 import { closeMatches } from '../../domain/close-matches.js';
 import { createDeployment, type DeploymentState, isFinished } from '../../domain/deploy/deployment-state.js';
 import { type DeploymentPlan, planDeployment } from '../../domain/deploy/plan.js';
+import { planRollback } from '../../domain/deploy/rollback-plan.js';
 import { checkDeployWindow } from '../../domain/policy/deploy-window.js';
 import type { Permissions } from '../permissions.js';
 import type { DeployRecord } from './deploy-record.js';
@@ -29,8 +31,31 @@ export type DeployRequestOutcome =
 
 export type Outcome = { ok: true; message: string } | { ok: false; message: string };
 
+export interface RollbackRequest {
+  user: string;
+  service: string;
+  env: string;
+  /** `--to`: must be a version the registry saw succeed in this environment. */
+  to?: string;
+}
+
+/** What the confirmation shows: what is live now and the version the rollback goes back to. */
+export interface RollbackPreview {
+  service: string;
+  env: string;
+  live?: DeploymentState;
+  target: { version: string; deployment?: DeploymentState };
+}
+
+export type RollbackPreviewOutcome =
+  | { ok: true; preview: RollbackPreview }
+  | { ok: false; message: string; running?: DeploymentState };
+
+/** How many of an environment's latest deployments the registry looks through for good versions. */
+const REGISTRY_DEPTH = 200;
+
 export interface DeployServiceDeps {
-  config: Pick<FileConfig, 'github' | 'environments' | 'services' | 'pipeline'>;
+  config: Pick<FileConfig, 'github' | 'environments' | 'services' | 'pipeline' | 'rollback'>;
   records: DocumentStore<DeployRecord>;
   index: (env: string) => string;
   lanes: EnvironmentLanes;
@@ -39,6 +64,7 @@ export interface DeployServiceDeps {
   announcer: DeployAnnouncer;
   permissions: Permissions;
   runs: Pick<WorkflowRuns, 'cancelRun'>;
+  guard: Pick<DispatchGuard, 'claimRollback' | 'rollbackHolder'>;
   audit: AuditLog;
   repo: { owner: string; repo: string };
   now: () => number;
@@ -157,11 +183,12 @@ export class DeployService {
   }
 
   /** Abort (a gate's button, with a reason) or cancel (`/deploy cancel`): stops the running workflow run too. */
-  async stop(id: string, user: string, reason: string | undefined): Promise<Outcome> {
+  async stop(id: string, user: string, reason: string | undefined, forRollback = false): Promise<Outcome> {
     const record = await this.deps.records.get(id);
     if (!record) return { ok: false, message: `There is no deployment \`${id}\`.` };
     const { state } = record.value;
-    const isApprover = await this.deps.permissions.has(user, 'approvers', state.env);
+    // A rollback's confirmed by someone allowed to roll back; that is enough to stop what it undoes.
+    const isApprover = forRollback || (await this.deps.permissions.has(user, 'approvers', state.env));
     const result = await this.deps.orchestrator.apply(id, () =>
       reason === undefined
         ? { type: 'cancel', user, isApprover, at: this.deps.now() }
@@ -228,6 +255,170 @@ export class DeployService {
     return result.ok
       ? { ok: true, message: 'Rolling back: the rollback workflow is being dispatched.' }
       : { ok: false, message: result.message };
+  }
+
+  /**
+   * `/rollback`, before the confirmation: who may, whether one is already under way, what is live and what it goes
+   * back to (the newest good version before the live one, or `--to` if the registry saw it succeed here).
+   */
+  async previewRollback(request: RollbackRequest): Promise<RollbackPreviewOutcome> {
+    const { config } = this.deps;
+    if (!config.environments[request.env]) {
+      const known = Object.keys(config.environments);
+      return {
+        ok: false,
+        message: `There is no environment \`${request.env}\`. Known: ${known.map((env) => `\`${env}\``).join(', ')}.`,
+      };
+    }
+    if (!config.services[request.service]) {
+      const known = Object.keys(config.services);
+      const close = closeMatches(request.service, known);
+      return {
+        ok: false,
+        message: `There is no service \`${request.service}\`.${close.length ? ` Did you mean \`${close[0]}\`?` : ''} Known: ${known.map((name) => `\`${name}\``).join(', ') || 'none'}.`,
+      };
+    }
+    if (!(await this.mayHold(request.env, request.user))) {
+      await this.audit('rollback.refused', request.user, {
+        env: request.env,
+        service: request.service,
+        refusal: 'not-allowed',
+      });
+      return { ok: false, message: `Only deployers and approvers of ${request.env} may roll back there.` };
+    }
+    const running = await this.runningRollback(request.env, request.service);
+    if (running) {
+      return {
+        ok: false,
+        running,
+        message: `A rollback of \`${request.service}\` in ${request.env} is already under way: \`${running.id}\` to \`${running.ref}\`, by <@${running.requestedBy}>. Follow it on its timeline.`,
+      };
+    }
+    const good = (await this.registry(request.env)).filter(
+      (state) => state.status === 'succeeded' && this.touches(state, request.service),
+    );
+    const live = good[0];
+    if (request.to !== undefined) {
+      const deployment = good.find((state) => state.ref === request.to);
+      if (!deployment) {
+        const versions = [...new Set(good.map((state) => state.ref))].slice(0, 5);
+        return {
+          ok: false,
+          message: `\`${request.to}\` never deployed successfully to ${request.env}, so greenlight will not roll back to it. ${versions.length ? `Good versions on record: ${versions.map((v) => `\`${v}\``).join(', ')}.` : 'No good version is on record yet.'}`,
+        };
+      }
+      return {
+        ok: true,
+        preview: {
+          service: request.service,
+          env: request.env,
+          ...(live ? { live } : {}),
+          target: { version: deployment.ref, deployment },
+        },
+      };
+    }
+    const previous = good.find((state) => state.ref !== live?.ref);
+    if (!previous) {
+      return {
+        ok: false,
+        message: `No earlier good version of \`${request.service}\` in ${request.env} is on record${live ? ` (live: \`${live.ref}\`)` : ''}; name one with \`--to <version>\`.`,
+      };
+    }
+    return {
+      ok: true,
+      preview: {
+        service: request.service,
+        env: request.env,
+        ...(live ? { live } : {}),
+        target: { version: previous.ref, deployment: previous },
+      },
+    };
+  }
+
+  /**
+   * `/rollback`, confirmed: one rollback per service (a claim in Redis), the deployment it undoes stopped, and a
+   * one-phase deployment of the earlier version started at once, skipping the queue, gates and holds.
+   */
+  async startRollback(
+    request: RollbackRequest & { reason: string },
+  ): Promise<{ ok: true; state: DeploymentState; stopped?: string } | { ok: false; message: string }> {
+    const { config, now } = this.deps;
+    const preview = await this.previewRollback(request);
+    if (!preview.ok) return preview;
+    const { target, live } = preview.preview;
+    const id = this.deps.newId();
+    const holder = await this.deps.guard.claimRollback(request.env, request.service, id);
+    if (holder)
+      return {
+        ok: false,
+        message: `A rollback of \`${request.service}\` in ${request.env} is already under way: \`${holder}\`.`,
+      };
+    const planned = planRollback(config, {
+      service: request.service,
+      env: request.env,
+      version: target.version,
+      greenlightId: id,
+    });
+    if (!planned.ok) return planned;
+    const state = createDeployment(
+      {
+        plan: planned.plan,
+        requestedBy: request.user,
+        rollbackOf: { service: request.service, reason: request.reason, ...(live ? { from: live.ref } : {}) },
+      },
+      now(),
+    );
+    const record: DeployRecord = {
+      state,
+      plan: planned.plan,
+      meta: { repliesPosted: state.timeline.length },
+    };
+    const created = await this.deps.records.replace(id, 0, record, {
+      key: this.deps.index(request.env),
+      score: now(),
+    });
+    if (!created.ok) throw new Error(`deployment id ${id} already exists`);
+    await this.deps.lanes.track(id);
+    // The dispatch first; everything a person reads follows.
+    await this.deps.jobs.advance(id, 'v1');
+    const active = (await this.deps.lanes.queue(request.env)).active;
+    const stopped = active && active !== id ? await this.stopFor(active, request.user, id) : undefined;
+    await this.audit('rollback.requested', request.user, {
+      env: request.env,
+      service: request.service,
+      deploymentId: id,
+      version: target.version,
+      reason: request.reason,
+    });
+    await this.postTimeline(id, record);
+    return { ok: true, state, ...(stopped ? { stopped } : {}) };
+  }
+
+  /** The deployment a rollback undoes must not go on deploying underneath it. */
+  private async stopFor(active: string, user: string, rollbackId: string): Promise<string | undefined> {
+    const result = await this.stop(active, user, `superseded by rollback ${rollbackId}`, true);
+    return result.ok ? active : undefined;
+  }
+
+  private async runningRollback(env: string, service: string): Promise<DeploymentState | undefined> {
+    const holder = await this.deps.guard.rollbackHolder(env, service);
+    if (!holder) return undefined;
+    const state = (await this.deps.records.get(holder))?.value.state;
+    return state && !isFinished(state.status) ? state : undefined;
+  }
+
+  /** The environment's deployments, newest first. */
+  private async registry(env: string): Promise<DeploymentState[]> {
+    const ids = await this.deps.records.latest(this.deps.index(env), REGISTRY_DEPTH);
+    const records = await this.deps.records.getMany(ids);
+    return records.map((record) => record.value.state).sort((a, b) => b.requestedAt - a.requestedAt);
+  }
+
+  private touches(state: DeploymentState, service: string): boolean {
+    if (state.rollbackOf) return state.rollbackOf.service === service;
+    const phases = state.phases.map((phase) => this.deps.config.pipeline.find((p) => p.id === phase.id));
+    const named = phases.flatMap((phase) => phase?.services ?? []);
+    return named.length === 0 || named.includes(service);
   }
 
   /** Deployers and approvers may lock and unlock (anyone, when the environment lists no deployers). */

@@ -42,6 +42,8 @@ export interface OrchestratorSettings {
   dispatchLockMs: number;
   /** Keep a failed environment locked until someone runs `/deploy unlock`. */
   lockOnFailure: boolean;
+  /** `/rollback` locks the environment when it ends (`rollback.lockEnvironment`). */
+  lockAfterRollback: boolean;
   /** greenlight.yml's `rollback`, with the workflow and the ref to dispatch it at resolved. */
   rollback: { workflow: string; ref: string; inputs: Readonly<Record<string, string | number | boolean>> };
 }
@@ -116,7 +118,10 @@ export class DeployOrchestrator {
     const written = await this.deps.records.replace(id, version, claimed);
     if (!written.ok) return false;
     // A rollback must not wait for Slack: its dispatch goes first, the timeline follows.
-    const urgent = claimed.state.status === 'rolling_back' && claimed.state.rollback?.runId === undefined;
+    const { state } = claimed;
+    const urgent =
+      (state.status === 'rolling_back' && state.rollback?.runId === undefined) ||
+      (state.rollbackOf !== undefined && state.phases.some((phase) => phase.status === 'dispatching'));
     if (urgent) await this.deps.jobs.advance(id, `v${written.version}`);
     await this.announce(id, written.version, claimed, entries);
     if (!urgent) await this.deps.jobs.advance(id, `v${written.version}`);
@@ -155,6 +160,11 @@ export class DeployOrchestrator {
     if (!stored) return;
     const { state } = stored.value;
     const logger = this.deps.logger.child({ deploymentId: id, env: state.env });
+    if (state.status === 'queued' && state.rollbackOf) {
+      // A /rollback does not queue behind the deployment it may be undoing.
+      await this.apply(id, () => ({ type: 'start', at: this.deps.now() }));
+      return;
+    }
     if (state.status === 'queued') {
       const claim = await this.deps.lanes.claim(state.env, id);
       if (claim.status === 'active') await this.apply(id, () => ({ type: 'start', at: this.deps.now() }));
@@ -181,7 +191,11 @@ export class DeployOrchestrator {
       )
         return;
       const running = state.phases.find((candidate) => candidate.status === 'running');
-      if (running?.health && running.probes === undefined) await this.probeOnce(id, stored.value, running);
+      const probesDue =
+        running?.health &&
+        running.probes === undefined &&
+        (!running.verifyAfterRun || running.runs.at(-1)?.conclusion === 'success');
+      if (running && probesDue) await this.probeOnce(id, stored.value, running);
       const run = running?.runs.at(-1);
       if (run && run.conclusion === undefined) await this.poll(id, run.runId);
       await this.scheduleReading(state);
@@ -236,7 +250,7 @@ export class DeployOrchestrator {
         owner: settings.owner,
         repo: settings.repo,
         workflow: planned.workflow,
-        ref: record.state.ref,
+        ref: planned.dispatchRef ?? record.state.ref,
         inputs: {
           ...planned.inputs,
           greenlight_id: correlationId,
@@ -533,6 +547,16 @@ export class DeployOrchestrator {
         );
     }
     if (state.rollback) await this.announceIncidentOnce(id);
+    if (state.rollbackOf) {
+      await this.deps.guard.releaseRollback(state.env, state.rollbackOf.service, id);
+      if (settings.lockAfterRollback && state.status !== 'cancelled') {
+        await lanes.lock(state.env, {
+          by: 'greenlight',
+          reason: `${state.rollbackOf.service} was rolled back to ${state.ref} (${id}); unlock with /deploy unlock ${state.env} once it is understood`,
+          at: new Date(now()).toISOString(),
+        });
+      }
+    }
     // A rollback always leaves the environment locked: whatever tripped it must be understood before the next try.
     if (state.rollback || (state.status === 'failed' && settings.lockOnFailure)) {
       const what = state.rollback

@@ -1,0 +1,31 @@
+/**
+ * An incident as greenlight records it: declared by a person or by an automatic rollback, updated, resolved. The
+ * registry keeps one versioned document per incident (like deployments) and an index by declare time, which
+ * `/deploy stats` reads for change-failure rate and time to restore.
+ */
+export type Severity = 'sev1' | 'sev2' | 'sev3';
+
+export interface IncidentEntry {
+  at: number;
+  /** A Slack user id, or `greenlight` for what the bot adds (a rollback, a flag flip). */
+  by: string;
+  text: string;
+}
+
+export interface IncidentState {
+  /** Short and typeable: `inc-7`. */
+  id: string;
+  severity: Severity;
+  title: string;
+  status: 'open' | 'resolved';
+  declaredBy: string;
+  declaredAt: number;
+  /** The environment it concerns, when known (an automatic rollback's, or `production`). */
+  env?: string;
+  /** The deployment that caused it or that it rolled back, for change-failure rate. */
+  deploymentId?: string;
+  timeline: IncidentEntry[];
+  resolvedAt?: number;
+  resolvedBy?: string;
+  summary?: string;
+}
