@@ -1,9 +1,9 @@
 /**
  * `npm run bench`: ack latency of greenlight against a bare Bolt app, flag propagation to a flag client in
  * another process, then `/deploy` against a fake GitHub (Approve click → workflow dispatch, and what polling
- * running workflow runs costs), canary analysis (threshold breach → rollback dispatch) and what a health probe
- * costs; writes bench/results.md and bench/results.json. `npm run bench -- --quick` is a smoke run (few samples,
- * results not written).
+ * running workflow runs costs), canary analysis (threshold breach → rollback dispatch), what a health probe
+ * costs, and `/rollback` (confirmation submitted → rollback dispatch); writes bench/results.md and
+ * bench/results.json. `npm run bench -- --quick` is a smoke run (few samples, results not written).
  */
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
@@ -20,6 +20,7 @@ import { startFakeMetrics } from './lib/fake-metrics.js';
 import { startFakeSlack } from './lib/fake-slack.js';
 import { type BenchResults, type Machine, TARGETS, writeResults } from './lib/report.js';
 import { runProbeOverhead } from './probe-overhead.js';
+import { runRollbackConfirm } from './rollback-confirm.js';
 
 const quick = process.argv.includes('--quick');
 const KEY_PREFIX = 'bench:';
@@ -157,6 +158,17 @@ async function main(): Promise<void> {
       ],
       log,
     });
+    const rollbackConfirm = await runRollbackConfirm({
+      redisUrl: redis.url,
+      keyPrefix: 'bench-rollback:',
+      slack,
+      github,
+      metrics,
+      warmup: quick ? 1 : 5,
+      samples: quick ? 5 : 50,
+      pauseMs: 50,
+      log,
+    });
 
     const results: BenchResults = {
       date: new Date().toISOString(),
@@ -169,6 +181,7 @@ async function main(): Promise<void> {
         breachToRollback:
           canaryRollback.breachToDispatch.p99 <= TARGETS.breachToRollbackDispatchMs &&
           canaryRollback.breachToDispatch.max <= TARGETS.breachToRollbackDispatchMs,
+        rollbackConfirmToDispatch: rollbackConfirm.toDispatch.p99 <= TARGETS.rollbackConfirmToDispatchP99Ms,
       },
       ackLatency,
       propagation,
@@ -176,6 +189,7 @@ async function main(): Promise<void> {
       deployPolling,
       canaryRollback,
       probeOverhead,
+      rollbackConfirm,
     };
     if (quick) {
       log('quick run: results not written');
@@ -195,6 +209,9 @@ async function main(): Promise<void> {
     );
     log(
       `breach → rollback dispatch p50 ${canaryRollback.breachToDispatch.p50.toFixed(0)} ms p99 ${canaryRollback.breachToDispatch.p99.toFixed(0)} ms max ${canaryRollback.breachToDispatch.max.toFixed(0)} ms → ${results.verdict.breachToRollback ? 'PASS' : 'FAIL'}; probe overhead p50/p99/CPU ratio ${probeOverhead.levels.map((level) => `${level.targets} target(s) ${level.ratioP50}/${level.ratioP99}/${level.ratioCpu}`).join(', ')}`,
+    );
+    log(
+      `rollback confirm → dispatch p50 ${rollbackConfirm.toDispatch.p50.toFixed(1)} ms p99 ${rollbackConfirm.toDispatch.p99.toFixed(1)} ms max ${rollbackConfirm.toDispatch.max.toFixed(1)} ms → ${results.verdict.rollbackConfirmToDispatch ? 'PASS' : 'FAIL'}; its ack p99 ${rollbackConfirm.ack.p99.toFixed(1)} ms max ${rollbackConfirm.ack.max.toFixed(1)} ms`,
     );
   } finally {
     await metrics.close();

@@ -3,9 +3,12 @@ import type { WebClient } from '@slack/web-api';
 import type { Reply } from '../src/adapters/slack/response-url.js';
 import type { DeployService } from '../src/services/deploy/deploy-service.js';
 import type { FlagService } from '../src/services/flag-service.js';
+import type { IncidentService } from '../src/services/incident-service.js';
 import { registerDeployActions } from './deploy/deploy-actions.js';
 import { deployCommand } from './deploy/deploy-command.js';
 import { flagCommand } from './flag/flag-command.js';
+import { registerIncidentActions } from './incident/incident-actions.js';
+import { incidentCommand } from './incident/incident-command.js';
 import { registerRollbackActions } from './rollback/rollback-actions.js';
 import { rollbackCommand } from './rollback/rollback-command.js';
 
@@ -13,6 +16,8 @@ export interface CommandDeps {
   flags: FlagService;
   /** Absent when greenlight.yml has no `github` section: /deploy then says how to set it up. */
   deploys: DeployService | undefined;
+  /** `/incident` and the incident card's buttons. */
+  incidents: IncidentService;
   reply: Reply;
   client: Pick<WebClient, 'views' | 'chat'>;
   /** What `/rollback` needs from greenlight.yml: the environment names and the workflow it dispatches. */
@@ -20,13 +25,15 @@ export interface CommandDeps {
 }
 
 /** The slash commands greenlight serves; manifest.yml must declare exactly these (a test keeps them equal). */
-export const SLASH_COMMANDS = ['/flag', '/deploy', '/rollback'] as const;
+export const SLASH_COMMANDS = ['/flag', '/deploy', '/rollback', '/incident'] as const;
 
 /** The only place that registers listeners: commands, button actions and modal submissions. */
 export function registerCommands(app: App, deps: CommandDeps): void {
   app.command('/flag', flagCommand(deps));
   app.command('/deploy', deployCommand(deps));
   app.command('/rollback', rollbackCommand({ ...deps, ...deps.rollback }));
+  app.command('/incident', incidentCommand(deps));
+  registerIncidentActions(app, deps);
   if (deps.deploys)
     registerDeployActions(app, { deploys: deps.deploys, reply: deps.reply, client: deps.client });
   if (deps.deploys) registerRollbackActions(app, { deploys: deps.deploys, client: deps.client });

@@ -18,6 +18,7 @@ import { slackUserGroups } from './adapters/slack/user-groups.js';
 import { verifySlackToken } from './adapters/slack/verify-token.js';
 import { type BotIdentity, createSlackApp, slackClientOptions } from './app.js';
 import { composeDeploys, type DeployComposition, type DeployParts } from './compose/deploys.js';
+import { composeIncidents, flagFlipEntry } from './compose/incidents.js';
 import type { Config } from './config.js';
 import { boltLogger } from './logger.js';
 import { FlagService } from './services/flag-service.js';
@@ -148,6 +149,7 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
   const audit = redisAuditLog(redis, keys);
   const access = permissions(file.environments, slackUserGroups(web, now));
   const reverts = flagRevertQueue(queueRedis, keys.queuePrefix(), onRedisError('queue'));
+  const incidents = composeIncidents({ config, redis, keys, web, audit, now, logger });
   const flags = new FlagService({
     config: file.flags,
     store: redisFlagStore(redis, keys, file.flags.channel),
@@ -158,6 +160,7 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     now,
     newId: randomUUID,
     logger,
+    onFlagChanged: (notice) => incidents.appendToOpen(flagFlipEntry(notice)),
   });
   deploys = await composeDeploys({
     config,
@@ -171,11 +174,13 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     newId: () => `d${now().toString(36)}${randomUUID().slice(0, 6)}`,
     logger,
     onQueueError: onRedisError('deploy-queue'),
+    incidents,
     ...(options.github ? { github: options.github } : {}),
   });
   registerCommands(slack.app, {
     flags,
     deploys: deploys?.service,
+    incidents,
     reply,
     client: web,
     rollback: {

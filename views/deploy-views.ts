@@ -4,7 +4,6 @@
  */
 export { ABORT_REASON_MAX, ABORT_REASON_MIN, abortModal } from './deploy/abort-modal.js';
 export { canaryBar, formatDuration } from './deploy/deploy-text.js';
-export { rollbackIncident } from './deploy/incident-notice.js';
 export {
   type DeployLock,
   deployAcceptedReply,
@@ -22,5 +21,6 @@ export {
   rollbackModal,
   rollbackStartedReply,
 } from './deploy/rollback-views.js';
+export { deployStatsReply } from './deploy/stats.js';
 export { deployTimeline, type TimelineContext } from './deploy/timeline.js';
 export { timelineEvent } from './deploy/timeline-event.js';

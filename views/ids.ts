@@ -22,6 +22,24 @@ export const ABORT_REASON_BLOCK = 'abort_reason';
 export const ABORT_REASON_INPUT = 'abort_reason_input';
 
 /**
+ * The incident card's buttons. Update and Resolve carry the incident id; Escalate `inc-7:sev2` (the id and the
+ * severity shown), so a click on a card that has not caught up cannot escalate twice.
+ */
+export const INCIDENT_UPDATE = 'incident_update';
+export const INCIDENT_RESOLVE = 'incident_resolve';
+export const INCIDENT_ESCALATE = 'incident_escalate';
+/** The actions block under an open incident's card. */
+export const INCIDENT_ACTIONS_BLOCK = 'incident_actions';
+/** The update modal (`private_metadata`: incident id) and its required text input. */
+export const INCIDENT_UPDATE_MODAL = 'incident_update_modal';
+export const INCIDENT_UPDATE_BLOCK = 'incident_update_text';
+export const INCIDENT_UPDATE_INPUT = 'incident_update_input';
+/** The resolve modal (`private_metadata`: incident id) and its optional summary input. */
+export const INCIDENT_RESOLVE_MODAL = 'incident_resolve_modal';
+export const INCIDENT_SUMMARY_BLOCK = 'incident_summary';
+export const INCIDENT_SUMMARY_INPUT = 'incident_summary_input';
+
+/**
  * Every `action_id` a deploy view can emit as a `block_actions` payload; each needs an `app.action` listener.
  * `ABORT_REASON_INPUT` is not here: a modal input without `dispatch_action` only arrives with the view submission.
  */
@@ -32,6 +50,9 @@ export const ACTION_IDS: readonly string[] = [
   DEPLOY_PAUSE,
   DEPLOY_RESUME,
   DEPLOY_ROLLBACK,
+  INCIDENT_UPDATE,
+  INCIDENT_RESOLVE,
+  INCIDENT_ESCALATE,
 ];
 
 /** `callback_id` of `/rollback`'s confirmation; its `private_metadata` is the JSON of `RollbackTarget`. */
@@ -41,7 +62,12 @@ export const ROLLBACK_REASON_BLOCK = 'rollback_reason';
 export const ROLLBACK_REASON_INPUT = 'rollback_reason_input';
 
 /** Every `callback_id` a deploy view can submit; each needs an `app.view` listener. */
-export const VIEW_CALLBACK_IDS: readonly string[] = [DEPLOY_ABORT_MODAL, ROLLBACK_CONFIRM_MODAL];
+export const VIEW_CALLBACK_IDS: readonly string[] = [
+  DEPLOY_ABORT_MODAL,
+  ROLLBACK_CONFIRM_MODAL,
+  INCIDENT_UPDATE_MODAL,
+  INCIDENT_RESOLVE_MODAL,
+];
 
 /** The actions block holding Promote, Pause/Resume and Roll back. */
 export const ROLLOUT_BLOCK = 'deploy_rollout';

@@ -1,11 +1,16 @@
 import { Redis } from 'ioredis';
 import { Client } from 'undici';
-import { DEPLOY_APPROVE } from '../../views/ids.js';
+import {
+  DEPLOY_APPROVE,
+  ROLLBACK_CONFIRM_MODAL,
+  ROLLBACK_REASON_BLOCK,
+  ROLLBACK_REASON_INPUT,
+} from '../../views/ids.js';
 import { type AppProcess, startAppProcess } from './app-process.js';
 import { sleep } from './clock.js';
 import type { FakeGitHub } from './fake-github.js';
 import type { FakeSlack } from './fake-slack.js';
-import { signedButtonClick, signedSlashRequest } from './slash-request.js';
+import { signedButtonClick, signedSlashRequest, signedViewSubmission } from './slash-request.js';
 
 export const REQUESTER = 'U0ALICE';
 export const APPROVER = 'U0CAROL';
@@ -29,8 +34,14 @@ export interface DeployAppOptions {
 }
 
 /** What the bench reads of a deployment's record in Redis. */
-interface StoredDeployment {
-  state: { status: string; rollback?: { reason?: string }; analysis?: { ticks?: number } };
+export interface StoredDeployment {
+  state: {
+    status: string;
+    ref?: string;
+    rollback?: { reason?: string };
+    rollbackOf?: { service: string; from?: string; reason: string };
+    analysis?: { ticks?: number };
+  };
   meta: { message?: unknown; finalized?: boolean };
 }
 
@@ -89,13 +100,32 @@ export class DeployDriver {
     return driver;
   }
 
-  /** Sends `/deploy <env>` (signed, acked with 200) and resolves with the new deployment's id from Redis. */
-  async requestDeploy(env: string): Promise<string> {
+  /**
+   * Sends `/deploy <env> [ref]` (signed, acked with 200) and resolves with the new deployment's id from Redis (the
+   * newest of the environment's).
+   */
+  async requestDeploy(env: string, ref?: string): Promise<string> {
+    const index = `${this.keys}deploys:${env}`;
+    const before = await this.redis.zcard(index);
+    await this.slashCommand('/deploy', ref === undefined ? env : `${env} ${ref}`, this.tag);
+    return this.until(
+      async () =>
+        (await this.redis.zcard(index)) > before ? (await this.redis.zrevrange(index, 0, 0))[0] : undefined,
+      10_000,
+      `no deployment of ${env} in Redis`,
+    );
+  }
+
+  /**
+   * Sends a signed slash command as the requester (U0ALICE) and checks its HTTP 200; greenlight's replies go to a
+   * `response_url` under `tag` on the fake Slack.
+   */
+  async slashCommand(command: string, text: string, tag: string): Promise<void> {
     const request = signedSlashRequest({
-      command: '/deploy',
-      text: env,
+      command,
+      text,
       userId: REQUESTER,
-      responseUrl: this.slack.responseUrl(this.tag),
+      responseUrl: this.slack.responseUrl(tag),
     });
     const response = await this.client.request({
       path: '/slack/events',
@@ -104,11 +134,56 @@ export class DeployDriver {
       body: request.body,
     });
     await response.body.dump();
-    if (response.statusCode !== 200) throw new Error(`/deploy ${env} got HTTP ${response.statusCode}`);
+    if (response.statusCode !== 200) throw new Error(`${command} ${text} got HTTP ${response.statusCode}`);
+  }
+
+  /**
+   * The requester's signed submit of `/rollback`'s confirmation (`view_submission`, `callback_id`
+   * rollback_confirm) with the modal's `private_metadata` and `reason` typed in, built before the clock starts.
+   */
+  rollbackConfirmation(
+    privateMetadata: string,
+    reason: string,
+  ): { send(): Promise<{ status: number; body: string }> } {
+    const submission = signedViewSubmission({
+      callbackId: ROLLBACK_CONFIRM_MODAL,
+      title: 'Confirm rollback',
+      privateMetadata,
+      userId: REQUESTER,
+      input: { blockId: ROLLBACK_REASON_BLOCK, actionId: ROLLBACK_REASON_INPUT, value: reason },
+    });
+    return {
+      send: async () => {
+        const response = await this.client.request({
+          path: '/slack/events',
+          method: 'POST',
+          headers: submission.headers,
+          body: submission.body,
+        });
+        return { status: response.statusCode, body: await response.body.text() };
+      },
+    };
+  }
+
+  /** The environment's lock reason, if it is locked. */
+  async lockReason(env: string): Promise<string | undefined> {
+    return (await this.redis.hget(`${this.keys}env:${env}:lock`, 'reason')) ?? undefined;
+  }
+
+  /** Resolves with the deployment's record once `done` holds for it (polling Redis every 2 ms). */
+  async deploymentWhere(
+    id: string,
+    done: (doc: StoredDeployment) => boolean,
+    timeoutMs: number,
+    failure: string,
+  ): Promise<StoredDeployment> {
     return this.until(
-      async () => (await this.redis.zrange(`${this.keys}deploys:${env}`, '0', '-1'))[0],
-      10_000,
-      `no deployment of ${env} in Redis`,
+      async () => {
+        const doc = await this.deployment(id);
+        return doc && done(doc) ? doc : undefined;
+      },
+      timeoutMs,
+      failure,
     );
   }
 

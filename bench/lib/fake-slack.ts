@@ -17,6 +17,14 @@ export interface FakeSlack {
   lastReply(tag: string): string | undefined;
   /** Web API calls received, by method (`chat.postMessage`: one per flag change). */
   apiCalls(method: string): number;
+  /**
+   * Calls of a Web API method from the `from`th on (0-based, arrival order): when each arrived
+   * (`performance.now()` of the bench process) and its arguments (form-encoded or JSON, as the Web API client sent
+   * them; `view` and `blocks` stay JSON strings).
+   */
+  apiCallsOf(method: string, from?: number): { at: number; args: Record<string, unknown> }[];
+  /** Resolves once `count` calls of `method` arrived; false if `timeoutMs` passed first. */
+  waitForApiCalls(method: string, count: number, timeoutMs: number): Promise<boolean>;
   /** Resolves once `count` replies arrived under `tag`; false if `timeoutMs` passed first. */
   waitForReplies(tag: string, count: number, timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
@@ -24,16 +32,21 @@ export interface FakeSlack {
 
 /**
  * The Slack edges on one loopback server: the Web API the bot calls (`chat.postMessage`, `usergroups.list`,
- * anything else answers `{ ok: true }`) and the sink for `response_url` replies. It answers at once and keeps
- * only counters, so it costs the machine as little CPU as possible while the bot is being measured.
+ * anything else answers `{ ok: true }`) and the sink for `response_url` replies. It answers at once (or, for a
+ * one-off comparison, the Web API after `apiDelayMs`, as the real Slack takes a round trip) and keeps only counters
+ * and raw bodies, so it costs the machine as little CPU as possible while the bot is being measured.
  */
-export async function startFakeSlack(): Promise<FakeSlack> {
+export async function startFakeSlack(options: { apiDelayMs?: number } = {}): Promise<FakeSlack> {
+  const apiDelayMs = options.apiDelayMs ?? 0;
   const replyCounts = new Map<string, number>();
   const lastReplies = new Map<string, string>();
   const apiCounts = new Map<string, number>();
+  // Raw bodies only, parsed when asked for, so keeping them costs the measured runs next to nothing.
+  const apiLog = new Map<string, { at: number; body: Buffer; json: boolean }[]>();
   const waiters = new Set<() => void>();
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const at = performance.now();
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -41,14 +54,26 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       if (path.startsWith('/api/')) {
         const method = path.slice('/api/'.length).split('?')[0] ?? '';
         apiCounts.set(method, (apiCounts.get(method) ?? 0) + 1);
+        const log = apiLog.get(method) ?? [];
+        log.push({
+          at,
+          body: Buffer.concat(chunks),
+          json: (req.headers['content-type'] ?? '').includes('json'),
+        });
+        apiLog.set(method, log);
         const body =
           method === 'usergroups.list'
             ? USERGROUPS
             : method === 'chat.postMessage'
               ? { ok: true, channel: 'C0STATUS', ts: `${Date.now() / 1000}` }
               : { ok: true };
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(body));
+        const answer = () => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(body));
+          for (const wake of waiters) wake();
+        };
+        if (apiDelayMs > 0) setTimeout(answer, apiDelayMs);
+        else answer();
         return;
       }
       if (path.startsWith('/response/')) {
@@ -79,24 +104,37 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     replies: (tag) => replyCounts.get(tag) ?? 0,
     lastReply: (tag) => lastReplies.get(tag),
     apiCalls: (method) => apiCounts.get(method) ?? 0,
-    waitForReplies(tag, count, timeoutMs) {
-      return new Promise((resolve) => {
-        const check = () => {
-          if ((replyCounts.get(tag) ?? 0) >= count) finish(true);
-        };
-        const timer = setTimeout(() => finish(false), timeoutMs);
-        const finish = (ok: boolean) => {
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(ok);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    apiCallsOf: (method, from = 0) =>
+      (apiLog.get(method) ?? []).slice(from).map((call) => {
+        const text = call.body.toString();
+        const args = call.json
+          ? (JSON.parse(text) as Record<string, unknown>)
+          : Object.fromEntries(new URLSearchParams(text));
+        return { at: call.at, args };
+      }),
+    waitForReplies: (tag, count, timeoutMs) =>
+      waitUntil(() => (replyCounts.get(tag) ?? 0) >= count, timeoutMs),
+    waitForApiCalls: (method, count, timeoutMs) =>
+      waitUntil(() => (apiCounts.get(method) ?? 0) >= count, timeoutMs),
     close() {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+
+  function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (done()) finish(true);
+      };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      const finish = (ok: boolean) => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve(ok);
+      };
+      waiters.add(check);
+      check();
+    });
+  }
 }

@@ -5,6 +5,7 @@ import type { ApproveResult } from '../deploy-approve.js';
 import type { PollingResult } from '../deploy-polling.js';
 import type { PropagationResult } from '../flag-propagation.js';
 import type { ProbeOverheadResult } from '../probe-overhead.js';
+import type { RollbackConfirmResult } from '../rollback-confirm.js';
 import type { Summary } from './percentiles.js';
 
 export const TARGETS = {
@@ -15,6 +16,10 @@ export const TARGETS = {
   /** Canary threshold breach → rollback dispatch request, p99 and max, at this analysis interval. */
   breachToRollbackDispatchMs: 10_000,
   analysisIntervalMs: 5_000,
+  /** `/rollback` confirmation submitted → rollback workflow dispatch request, p99. */
+  rollbackConfirmToDispatchP99Ms: 1_000,
+  /** Slack's limit for acknowledging a request (reported against, not judged). */
+  slackAckLimitMs: 3_000,
 } as const;
 
 export interface Machine {
@@ -32,13 +37,19 @@ export interface BenchResults {
   machine: Machine;
   durationSeconds: number;
   targets: typeof TARGETS;
-  verdict: { ackLatency: boolean; propagation: boolean; breachToRollback: boolean };
+  verdict: {
+    ackLatency: boolean;
+    propagation: boolean;
+    breachToRollback: boolean;
+    rollbackConfirmToDispatch: boolean;
+  };
   ackLatency: AckLatencyResult;
   propagation: PropagationResult;
   approveToDispatch: ApproveResult;
   deployPolling: PollingResult;
   canaryRollback: CanaryRollbackResult;
   probeOverhead: ProbeOverheadResult;
+  rollbackConfirm: RollbackConfirmResult;
 }
 
 const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
@@ -109,6 +120,18 @@ export function renderMarkdown(results: BenchResults): string {
           `Canary threshold breach → rollback dispatch request at a ${results.canaryRollback.intervalMs / 1_000} s analysis interval, p99 and max ≤ ${TARGETS.breachToRollbackDispatchMs / 1_000} s`,
           `p50 ${seconds(results.canaryRollback.breachToDispatch.p50)} s, p99 ${seconds(results.canaryRollback.breachToDispatch.p99)} s, max ${seconds(results.canaryRollback.breachToDispatch.max)} s`,
           verdict(results.verdict.breachToRollback),
+        ],
+        [
+          `\`/rollback\` confirm (signed \`view_submission\`) → rollback workflow dispatch request, p99 ≤ ${TARGETS.rollbackConfirmToDispatchP99Ms / 1_000} s`,
+          `p50 ${ms(results.rollbackConfirm.toDispatch.p50)} ms, p99 ${ms(results.rollbackConfirm.toDispatch.p99)} ms, max ${ms(results.rollbackConfirm.toDispatch.max)} ms`,
+          verdict(results.verdict.rollbackConfirmToDispatch),
+        ],
+        [
+          `\`/rollback\` confirmation ack (HTTP 200 to the \`view_submission\`), well under Slack's ${TARGETS.slackAckLimitMs / 1_000} s`,
+          `p50 ${ms(results.rollbackConfirm.ack.p50)} ms, p99 ${ms(results.rollbackConfirm.ack.p99)} ms, max ${ms(results.rollbackConfirm.ack.max)} ms`,
+          results.rollbackConfirm.ack.max < TARGETS.slackAckLimitMs
+            ? 'reported (under 3 s)'
+            : 'reported (OVER 3 s)',
         ],
         [
           'Health probe overhead against a bare `undici.request` (ratio of p50 / p99 / CPU per probe)',
@@ -240,6 +263,7 @@ export function renderMarkdown(results: BenchResults): string {
     ...renderPolling(results.deployPolling),
     ...renderCanaryRollback(results.canaryRollback),
     ...renderProbeOverhead(results.probeOverhead),
+    ...renderRollbackConfirm(results.rollbackConfirm),
   );
   return lines.join('\n');
 }
@@ -403,6 +427,41 @@ function renderProbeOverhead(probe: ProbeOverheadResult): string[] {
     ),
     '',
     `The timeout signal alone costs ${probe.levels.map((level) => `×${level.ratioCpuTimeoutOnly.toFixed(2)} (${level.targets} target${level.targets === 1 ? '' : 's'})`).join(', ')} of the bare CPU per probe. The prober's extra latency at p50 is ${probe.levels.map((level) => `${level.extraMicrosP50} µs per call of ${level.targets}`).join(' and ')}; at one reading per analysis interval (seconds) that is negligible. The target server used ${probe.serverCpuMicrosPerProbe} µs of CPU per check (the same server for every way). Failed checks: ${probe.levels.reduce((sum, level) => sum + level.failures, 0)}.`,
+    '',
+  ];
+}
+
+function renderRollbackConfirm(rollback: RollbackConfirmResult): string[] {
+  const rows: [string, Summary][] = [
+    ['confirm → rollback dispatch request', rollback.toDispatch],
+    ['  confirm → its ack (HTTP 200)', rollback.ack],
+    ['  ack → rollback dispatch request', rollback.ackToDispatch],
+    ['confirm → GitHub Deployment created (`POST …/deployments`)', rollback.toDeployment],
+    ['confirm → direct message to the confirmer (`chat.postMessage`)', rollback.toDirectMessage],
+    ['`/rollback` sent → confirmation opened (`views.open` received)', rollback.slashToModal],
+  ];
+  const inputs = Object.entries(rollback.dispatchInputs)
+    .map(([name, value]) => `\`${name}: ${value}\``)
+    .join(', ');
+  return [
+    '## (g) `/rollback` confirm → rollback workflow dispatch request',
+    '',
+    `${rollback.samples} rollbacks (after ${rollback.warmup} unmeasured), one at a time, of service \`${rollback.service}\` (one health check) in environment \`${rollback.env}\` (no approvals), GitHub client as shipped. Before each, a new version is deployed and succeeds; then \`/rollback ${rollback.service} ${rollback.env} <reason>\` opens the confirmation (\`views.open\` on the fake Slack), and ${rollback.pauseMs} ms later the bench submits it as Slack does: a signed \`view_submission\` (\`callback_id: rollback_confirm\`) with the modal's \`private_metadata\` and the reason in the input's state. Milliseconds from that request leaving the bench to the fake GitHub receiving \`POST …/actions/workflows/production-deployment.yml/dispatches\` with \`deployment_phase: rollback\`. Each rollback then runs to its end (run completed, health verified, environment locked) and \`/deploy unlock\` opens the environment for the next sample.`,
+    '',
+    ...table(
+      ['', 'n', 'p50', 'p90', 'p99', 'max', 'mean'],
+      rows.map(([label, summary]) => [
+        label,
+        String(summary.n),
+        ms(summary.p50),
+        ms(summary.p90),
+        ms(summary.p99),
+        ms(summary.max),
+        ms(summary.mean),
+      ]),
+    ),
+    '',
+    `greenlight acks the submission first (the modal closes), then checks again who may and whether a rollback is under way, claims the rollback for the service, writes the rollback deployment and queues it; greenlight's BullMQ worker (same process) starts it and dispatches in a second job, while the confirm handler posts the timeline and then the direct message on the same event loop (the dispatch does not wait for Slack). The direct message reached Slack before the dispatch reached GitHub in ${rollback.messageBeforeDispatch} of ${rollback.samples} samples. Dispatch inputs (\`greenlight_id\` aside): ${inputs}. Rollbacks dispatched twice: ${rollback.doubleDispatches}; with unexpected inputs or record: ${rollback.wrongInputs}; not \`succeeded\` at the end: ${rollback.notSucceeded}; environment not locked afterwards: ${rollback.notLocked}; direct messages that were a refusal: ${rollback.refusals}; health checks answered during the measured rollbacks: ${rollback.healthChecks}.`,
     '',
   ];
 }

@@ -67,3 +67,55 @@ export function signedButtonClick(spec: {
   );
   return { body, headers };
 }
+
+/**
+ * A modal's submit as Slack sends it (form field `payload` = `view_submission` JSON, v0-signed): the view's
+ * `callback_id` and `private_metadata` as the bot opened it, and one plain-text input's value in `view.state`.
+ * A view submission has no `response_url`.
+ */
+export function signedViewSubmission(spec: {
+  callbackId: string;
+  title: string;
+  privateMetadata: string;
+  userId: string;
+  input: { blockId: string; actionId: string; value: string };
+}): SignedSlashRequest {
+  const { body, headers } = interaction(
+    {
+      type: 'view_submission',
+      team: { id: 'T0TEST', domain: 'acme' },
+      user: {
+        id: spec.userId,
+        username: spec.userId.toLowerCase(),
+        name: spec.userId.toLowerCase(),
+        team_id: 'T0TEST',
+      },
+      api_app_id: 'A0GREEN',
+      token: 'deprecated-verification-token',
+      trigger_id: `${Date.now()}.5678.fedcba`,
+      view: {
+        id: 'V0MODAL',
+        team_id: 'T0TEST',
+        type: 'modal',
+        callback_id: spec.callbackId,
+        private_metadata: spec.privateMetadata,
+        hash: `${Math.floor(Date.now() / 1000)}.abcdef`,
+        title: { type: 'plain_text', text: spec.title },
+        blocks: [],
+        state: {
+          values: {
+            [spec.input.blockId]: {
+              [spec.input.actionId]: { type: 'plain_text_input', value: spec.input.value },
+            },
+          },
+        },
+        app_id: 'A0GREEN',
+        bot_id: 'B0BOT',
+      },
+      response_urls: [],
+      is_enterprise_install: false,
+    },
+    BENCH_SIGNING_SECRET,
+  );
+  return { body, headers };
+}

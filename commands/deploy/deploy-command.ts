@@ -5,6 +5,7 @@ import {
   deployAcceptedReply,
   deployHistoryReply,
   deployPlanReply,
+  deployStatsReply,
   deployStatusReply,
   envLockedReply,
 } from '../../views/deploy-views.js';
@@ -79,10 +80,12 @@ export function deployCommand(deps: DeployCommandDeps) {
         const outcome = await deploys.stop(action.id, user, undefined);
         return void (await reply(outcome.ok ? noticeReply(outcome.message) : problemReply(outcome.message)));
       }
-      case 'stats':
+      case 'stats': {
+        const outcome = await deploys.stats(action.env, action.windowMs);
         return void (await reply(
-          problemReply('`/deploy stats` is not available yet; it comes with the incident registry.'),
+          outcome.ok ? deployStatsReply(outcome.stats, action.window) : problemReply(outcome.message),
         ));
+      }
     }
   };
 }

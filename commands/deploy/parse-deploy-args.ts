@@ -14,7 +14,8 @@ export type DeployCommand =
     }
   | { kind: 'status'; env?: string }
   | { kind: 'history'; env?: string; limit: number }
-  | { kind: 'stats'; env?: string; days: number }
+  /** `window`: the period as typed, normalized (`30d`, `2w`), for the reply. */
+  | { kind: 'stats'; env?: string; windowMs: number; window: string }
   | { kind: 'lock'; env: string; reason: string; forMs?: number; forText?: string }
   | { kind: 'unlock'; env: string }
   | { kind: 'cancel'; id: string }
@@ -38,6 +39,7 @@ export const HISTORY_DEFAULT = 10;
 export const HISTORY_MAX = 50;
 export const STATS_DEFAULT_DAYS = 30;
 export const STATS_MAX_DAYS = 365;
+const DAY_MS = 86_400_000;
 
 const SERVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const DEPLOYMENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -98,17 +100,27 @@ function parseStats(words: string[]): ParseResult<DeployCommand> {
   const split = envThenAmount(words, '`/deploy stats [env] [30d]`, e.g. `/deploy stats production 90d`');
   if (!split.ok) return split;
   const { env, amount } = split.value;
-  let days = STATS_DEFAULT_DAYS;
+  let windowMs = STATS_DEFAULT_DAYS * DAY_MS;
+  let window = `${STATS_DEFAULT_DAYS}d`;
   if (amount !== undefined) {
-    const match = /^(\d{1,3})d$/i.exec(amount);
-    days = match ? Number(match[1]) : 0;
-    if (days < 1 || days > STATS_MAX_DAYS) {
+    window = amount.toLowerCase();
+    windowMs = statsWindowMs(window);
+    if (!(windowMs >= DAY_MS && windowMs <= STATS_MAX_DAYS * DAY_MS)) {
       return fail(
-        `The period must be days from 1d to ${STATS_MAX_DAYS}d, such as 30d, not \`${shown(amount)}\`.`,
+        `The period must be from 1d to ${STATS_MAX_DAYS}d, such as 30d, 2w or 90d, not \`${shown(amount)}\`.`,
       );
     }
   }
-  return { ok: true, value: { kind: 'stats', days, ...(env === undefined ? {} : { env }) } };
+  return { ok: true, value: { kind: 'stats', windowMs, window, ...(env === undefined ? {} : { env }) } };
+}
+
+/** `2w`, `30d`, `1w3d`, `36h`: the project's durations plus weeks (first, if at all); NaN when unreadable. */
+function statsWindowMs(text: string): number {
+  const weeks = /^(\d{1,3})w(.*)$/.exec(text);
+  const rest = weeks ? (weeks[2] ?? '') : text;
+  const restMs = rest === '' ? { ok: true as const, ms: 0 } : parseDuration(rest);
+  if (!restMs.ok || (weeks === null && rest === '')) return Number.NaN;
+  return Number(weeks?.[1] ?? 0) * 7 * DAY_MS + restMs.ms;
 }
 
 /** `[env] [amount]` where an amount starts with a digit (or a sign) and an environment with a letter. */

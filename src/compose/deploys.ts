@@ -7,21 +7,26 @@ import type { MetricSource } from '../adapters/analysis/metric-source.js';
 import { prometheusSource } from '../adapters/analysis/prometheus-source.js';
 import { redisCountersSource } from '../adapters/analysis/redis-counters-source.js';
 import { createGitHubClient } from '../adapters/github/client.js';
+import { githubCommits } from '../adapters/github/commits.js';
 import { githubDeployments } from '../adapters/github/deployments.js';
 import { githubWorkflowRuns, type WorkflowRunsOptions } from '../adapters/github/workflow-runs.js';
 import { deployQueue, deployWorker } from '../adapters/queue/deploy-queue.js';
 import type { AuditLog } from '../adapters/redis/audit-log.js';
+import { redisCommitTimeCache } from '../adapters/redis/commit-time-cache.js';
 import { redisDispatchGuard } from '../adapters/redis/dispatch-guard.js';
 import { redisDocumentStore } from '../adapters/redis/document-store.js';
 import { redisEnvironmentLanes } from '../adapters/redis/environment-lanes.js';
 import type { RedisKeys } from '../adapters/redis/keys.js';
+import { redisRegistryWindow } from '../adapters/redis/registry-window.js';
 import { slackDeployAnnouncer } from '../adapters/slack/deploy-announcer.js';
 import type { AnalysisConfig } from '../config/file-schema.js';
 import type { Config } from '../config.js';
 import { Analyst } from '../services/deploy/analyst.js';
+import { resolveCommitTimes } from '../services/deploy/commit-times.js';
 import { deployRecordSchema } from '../services/deploy/deploy-record.js';
 import { DeployService } from '../services/deploy/deploy-service.js';
-import { DeployOrchestrator } from '../services/deploy/orchestrator.js';
+import { DeployStats } from '../services/deploy/deploy-stats.js';
+import { DeployOrchestrator, type RollbackIncidents } from '../services/deploy/orchestrator.js';
 import type { Permissions } from '../services/permissions.js';
 
 export interface DeployParts {
@@ -44,6 +49,8 @@ export interface DeployComposition {
   newId: () => string;
   logger: Logger;
   onQueueError: (error: Error) => void;
+  /** Every automatic rollback declares an incident here. */
+  incidents: RollbackIncidents;
   /** Tests shorten GitHub's waits (retry delays, looking for a dispatched run). */
   github?: { retryAfterBaseValue?: number; spaceWrites?: boolean; runs?: WorkflowRunsOptions };
 }
@@ -71,13 +78,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
   const repoUrl = env.GITHUB_API_URL
     ? `${env.GITHUB_API_URL.replace(/\/api\/v3$/, '')}/${repo.owner}/${repo.repo}`
     : `https://github.com/${repo.owner}/${repo.repo}`;
-  const announcer = slackDeployAnnouncer(
-    parts.web,
-    file.slack.statusChannel,
-    parts.now,
-    repoUrl,
-    file.slack.incidentChannel,
-  );
+  const announcer = slackDeployAnnouncer(parts.web, file.slack.statusChannel, parts.now, repoUrl);
   const source = metricSource(file.analysis, redis);
   const prober = undiciHealthProber();
   const analyst = new Analyst({
@@ -106,6 +107,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     announcer,
     analyst,
     registry,
+    incidents: parts.incidents,
     settings: {
       ...repo,
       gateTimeoutMs: file.deploy.gateTimeout,
@@ -121,6 +123,20 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     now: parts.now,
     logger: logger.child({ component: 'deploy' }),
   });
+  const commits = githubCommits(octokit);
+  const commitCache = redisCommitTimeCache(redis, keys.commitTimes());
+  const stats = new DeployStats({
+    registry: redisRegistryWindow(redis, keys),
+    commitTimes: (deployments) =>
+      resolveCommitTimes(deployments, {
+        commits,
+        cache: commitCache,
+        repo,
+        logger: logger.child({ component: 'stats' }),
+      }),
+    environments: Object.keys(file.environments),
+    now: parts.now,
+  });
   const service = new DeployService({
     config: file,
     records,
@@ -132,6 +148,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     permissions: parts.permissions,
     runs,
     guard,
+    stats,
     audit: parts.audit,
     repo,
     now: parts.now,

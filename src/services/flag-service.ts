@@ -68,6 +68,8 @@ export interface FlagServiceDeps {
   now: () => number;
   newId: () => string;
   logger: Logger;
+  /** Told after every flip that happened (e.g. to put it on open incidents' timelines); its failure is only logged. */
+  onFlagChanged?: (notice: FlagChangeNotice) => Promise<unknown>;
 }
 
 const MAX_LISTED_KEYS = 1_000;
@@ -153,6 +155,7 @@ export class FlagService {
       ...(until ? { until } : {}),
     };
     const announceError = await this.announce(notice);
+    await this.changed(notice);
     return { ok: true, notice, ...(announceError ? { announceError } : {}) };
   }
 
@@ -179,7 +182,7 @@ export class FlagService {
       return 'superseded';
     }
     logger.info({ event: 'flag.reverted', enabled: job.enabled }, 'flag reverted after --for');
-    await this.announce({
+    const notice: FlagChangeNotice = {
       name: job.name,
       enabled: job.enabled,
       old: written.old,
@@ -187,7 +190,9 @@ export class FlagService {
       reason,
       at,
       source: 'auto-revert',
-    });
+    };
+    await this.announce(notice);
+    await this.changed(notice);
     return 'reverted';
   }
 
@@ -237,6 +242,15 @@ export class FlagService {
       );
       return detail;
     }
+  }
+
+  private async changed(notice: FlagChangeNotice): Promise<void> {
+    await this.deps.onFlagChanged?.(notice).catch((error: unknown) => {
+      this.deps.logger.warn(
+        { event: 'flag.change_hook_failed', flag: notice.name, err: error },
+        'flag change not passed on',
+      );
+    });
   }
 
   private async cancelQuietly(changeId: string): Promise<void> {

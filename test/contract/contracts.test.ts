@@ -35,7 +35,11 @@ describe('contracts', () => {
   });
 
   it('gives every action_id and modal callback_id a view emits a listener', () => {
-    const listeners = ['commands/deploy/deploy-actions.ts', 'commands/rollback/rollback-actions.ts']
+    const listeners = [
+      'commands/deploy/deploy-actions.ts',
+      'commands/rollback/rollback-actions.ts',
+      'commands/incident/incident-actions.ts',
+    ]
       .map((file) => readFileSync(join(root, file), 'utf8'))
       .join('\n');
     const constants = Object.entries(ids).filter(([, value]) => typeof value === 'string');

@@ -199,13 +199,21 @@ describe('canary analysis and automatic rollback, end to end', () => {
       expect(await redis.hget(`${prefix}greenlight:env:staging:lock`, 'reason')).toContain('rolled back'),
     );
     expect(github.statuses.at(-1)?.state).toBe('failure');
+    // The rollback declared an incident, linked to the deployment, with the reason and the readings.
     const incident = slack.calls.find(
       (call) => call.method === 'chat.postMessage' && call.args.channel === '#incidents',
     );
-    expect(visibleText(incident?.args ?? {})).toContain(
-      '*Impact:* error rate 6 % is above the rollback threshold of 5 %',
+    const card = visibleText(incident?.args ?? {});
+    expect(card).toContain(
+      '*Impact:* Automatic rollback of staging: error rate 6 % is above the rollback threshold of 5 %',
     );
-    expect(visibleText(incident?.args ?? {})).toContain('*Rollback to:* `v1.0.0`');
+    expect(card).toContain('SEV2');
+    expect(card).toContain('error rate 6 %');
+    expect(card).toContain('`v1.0.0`');
+    const stored = await redis.hget(`${prefix}greenlight:incident:inc-1`, 'doc');
+    expect(JSON.parse(stored ?? '{}')).toMatchObject({
+      state: { deploymentId: bad, env: 'staging', severity: 'sev2' },
+    });
     expect(lastTimeline()).toContain('↩️ *Rolled back* automatically');
   });
 

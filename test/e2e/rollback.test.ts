@@ -189,6 +189,7 @@ describe('/rollback end to end', () => {
     expect(done.rollbackOf).toEqual({
       service: 'api',
       from: 'v1.1.0',
+      fromId: expect.stringMatching(/^d/),
       reason: 'checkout errors since 10:02',
     });
     await vi.waitFor(async () =>

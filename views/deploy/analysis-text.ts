@@ -1,4 +1,4 @@
-import { type Decision, ms, percent } from '../../src/domain/analysis/decide.js';
+import { type Decision, ms, percent, readingSummary } from '../../src/domain/analysis/decide.js';
 import type { ProbeResult } from '../../src/domain/analysis/reading.js';
 import type {
   AnalysisState,
@@ -137,21 +137,7 @@ export function rollbackText(state: DeploymentState, rollback: RollbackState): s
   return lines.join('\n');
 }
 
-/** The numbers behind a decision, on one line. */
+/** The numbers behind a decision, on one line, escaped for mrkdwn. */
 export function readingFacts(decision: Decision | undefined): string {
-  if (decision === undefined) return 'none';
-  const { reading } = decision;
-  const facts: string[] = [];
-  if (reading.errorRate !== undefined) {
-    const over = reading.requests === undefined ? '' : ` of ${reading.requests} requests`;
-    facts.push(`error rate ${percent(reading.errorRate)}${over}`);
-  }
-  if (reading.p95Ms !== undefined) {
-    facts.push(
-      `p95 ${ms(reading.p95Ms)}${decision.baselineP95Ms === undefined ? '' : ` vs baseline ${ms(decision.baselineP95Ms)}`}`,
-    );
-  }
-  if (reading.probes.length > 0) facts.push(`health: ${probesText(reading.probes)}`);
-  if (reading.noData !== undefined) facts.push(`no data: ${inlineUserText(reading.noData, 200)}`);
-  return facts.length > 0 ? facts.join(' · ') : 'none';
+  return decision === undefined ? 'none' : inlineUserText(readingSummary(decision), 250);
 }

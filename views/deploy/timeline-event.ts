@@ -93,7 +93,7 @@ function describe(entry: TimelineEntry, state: DeploymentState): string | undefi
     case 'rollback_started': {
       const trigger = entry.by ? `by ${who(entry.by)}` : 'automatically';
       const readings = state.rollback?.decision ? ` · ${readingFacts(state.rollback.decision)}` : '';
-      return `🚨 Rolling back ${what} ${trigger}: ${inlineUserText(entry.text ?? '', 400)}${readings}`;
+      return `🚨 Rolling back ${what} ${trigger}: ${inlineUserText(entry.text ?? '', 250)}${readings}`;
     }
     case 'rollback_dispatched': {
       const rollback = state.rollback;

@@ -42,6 +42,8 @@ export interface RedisKeys {
   incidents(): string;
   /** Counter behind the short incident ids (`inc-7`). */
   incidentSeq(): string;
+  /** Hash of commit times for lead time: field = a deployed SHA, or `<ref>@<deploymentId>` for a branch or tag. */
+  commitTimes(): string;
 }
 
 export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
@@ -65,6 +67,7 @@ export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
     incident: (id) => `${keyPrefix}incident:${id}`,
     incidents: () => `${keyPrefix}incidents`,
     incidentSeq: () => `${keyPrefix}incident-seq`,
+    commitTimes: () => `${keyPrefix}commit-times`,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import { deployTimeline, rollbackIncident, timelineEvent } from '../../../views/deploy-views.js';
+import { deployTimeline, timelineEvent } from '../../../views/deploy-views.js';
 import type { DeployAnnouncer } from '../../services/deploy/orchestrator.js';
 
 /**
@@ -11,7 +11,6 @@ export function slackDeployAnnouncer(
   channel: string,
   now: () => number,
   repoUrl?: string,
-  incidentChannel: string = channel,
 ): DeployAnnouncer {
   const render = (record: Parameters<DeployAnnouncer['post']>[0]) =>
     deployTimeline(record.state, {
@@ -40,20 +39,6 @@ export function slackDeployAnnouncer(
         ts: where.ts,
         text: message.text,
         blocks: message.blocks,
-      });
-    },
-    async incident(record) {
-      const rollback = record.state.rollback;
-      if (!rollback) return;
-      const message = rollbackIncident(record.state, rollback, {
-        services: record.plan.services,
-        ...(record.meta.message ? { timelineChannel: record.meta.message.channel } : {}),
-      });
-      await client.chat.postMessage({
-        channel: incidentChannel,
-        text: message.text,
-        blocks: message.blocks,
-        unfurl_links: false,
       });
     },
     async reply(record, entries) {

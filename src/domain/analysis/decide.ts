@@ -124,6 +124,31 @@ function noDataReason(reading: Reading): string | undefined {
   return undefined;
 }
 
+/**
+ * The numbers behind a decision as plain text on one line, for places that are not Block Kit (an incident's
+ * impact, an audit entry): `error rate 6 % of 1200 requests · p95 250 ms vs baseline 100 ms · health 1/2 ok`.
+ */
+export function readingSummary(decision: Decision): string {
+  const { reading } = decision;
+  const facts: string[] = [];
+  if (reading.errorRate !== undefined) {
+    const over = reading.requests === undefined ? '' : ` of ${reading.requests} requests`;
+    facts.push(`error rate ${percent(reading.errorRate)}${over}`);
+  }
+  if (reading.p95Ms !== undefined) {
+    const baseline = decision.baselineP95Ms === undefined ? '' : ` vs baseline ${ms(decision.baselineP95Ms)}`;
+    facts.push(`p95 ${ms(reading.p95Ms)}${baseline}`);
+  }
+  if (reading.probes.length > 0) {
+    const healthy = reading.probes.filter((probe) => probe.ok).length;
+    const failing = reading.probes.find((probe) => !probe.ok);
+    const first = failing ? ` (${failing.service} ${failing.problem ?? 'failed'})` : '';
+    facts.push(`health ${healthy}/${reading.probes.length} ok${first}`);
+  }
+  if (reading.noData !== undefined) facts.push(`no data: ${reading.noData}`);
+  return facts.length > 0 ? facts.join(' · ') : 'no readings';
+}
+
 export function percent(fraction: number): string {
   // Rounded to a tenth first, so 0.07 (7.000000000000001 in floating point) reads `7 %` like 0.06.
   const value = Math.round(fraction * 1_000) / 10;

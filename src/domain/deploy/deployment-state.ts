@@ -76,6 +76,15 @@ export interface AnalysisState extends PlannedAnalysis, AnalysisStreaks {
   paused?: { at: number; by?: string; reason: string };
 }
 
+/** What a `/rollback` undoes: the service, the live version and the deployment that put it there, and why. */
+export interface RollbackOf {
+  service: string;
+  from?: string;
+  /** The deployment that was live: a change that failed, for the change-failure rate. */
+  fromId?: string;
+  reason: string;
+}
+
 /** The rollback of this deployment: why, who (none when the analysis decided) and its workflow run. */
 export interface RollbackState {
   reason: string;
@@ -154,7 +163,7 @@ export interface DeploymentState {
   analysis?: AnalysisState;
   rollback?: RollbackState;
   /** Set for a `/rollback`: a one-phase deployment of an earlier version, which skips the queue. */
-  rollbackOf?: { service: string; from?: string; reason: string };
+  rollbackOf?: RollbackOf;
   finishedAt?: number;
 }
 
@@ -209,7 +218,7 @@ export interface NewDeployment {
   plan: DeploymentPlan;
   requestedBy: string;
   override?: string;
-  rollbackOf?: { service: string; from?: string; reason: string };
+  rollbackOf?: RollbackOf;
 }
 
 /**

@@ -8,7 +8,12 @@ const SUFFIX_ROOM = 4;
  * letters, digits, `-` and `_`, at most 80 characters). `attempt` > 0 adds `-2`, `-3`… for a name already taken.
  * A title with nothing usable in it falls back to `fallbackSlug` (the incident id).
  */
-export function incidentChannelName(declaredAt: number, title: string, fallbackSlug: string, attempt = 0): string {
+export function incidentChannelName(
+  declaredAt: number,
+  title: string,
+  fallbackSlug: string,
+  attempt = 0,
+): string {
   const day = new Date(declaredAt).toISOString().slice(0, 10).replaceAll('-', '');
   const prefix = `inc-${day}-`;
   const room = MAX_CHANNEL_NAME - prefix.length - SUFFIX_ROOM;

@@ -70,7 +70,12 @@ export function addNote(state: IncidentState, entry: IncidentEntry): IncidentTra
 }
 
 /** A person's update: `<@U…>: text`. */
-export function updateIncident(state: IncidentState, by: string, text: string, at: number): IncidentTransition {
+export function updateIncident(
+  state: IncidentState,
+  by: string,
+  text: string,
+  at: number,
+): IncidentTransition {
   return addNote(state, { at, by, text: `${actorOf(by)}: ${text}` });
 }
 

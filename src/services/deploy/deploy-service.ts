@@ -13,6 +13,7 @@ import { planRollback } from '../../domain/deploy/rollback-plan.js';
 import { checkDeployWindow } from '../../domain/policy/deploy-window.js';
 import type { Permissions } from '../permissions.js';
 import type { DeployRecord } from './deploy-record.js';
+import type { DeployStats, DeployStatsResult } from './deploy-stats.js';
 import type { DeployAnnouncer, DeployOrchestrator } from './orchestrator.js';
 
 export interface DeployRequest {
@@ -65,6 +66,8 @@ export interface DeployServiceDeps {
   permissions: Permissions;
   runs: Pick<WorkflowRuns, 'cancelRun'>;
   guard: Pick<DispatchGuard, 'claimRollback' | 'rollbackHolder'>;
+  /** `/deploy stats`: the DORA figures from the registries. */
+  stats?: Pick<DeployStats, 'compute'>;
   audit: AuditLog;
   repo: { owner: string; repo: string };
   now: () => number;
@@ -364,7 +367,11 @@ export class DeployService {
       {
         plan: planned.plan,
         requestedBy: request.user,
-        rollbackOf: { service: request.service, reason: request.reason, ...(live ? { from: live.ref } : {}) },
+        rollbackOf: {
+          service: request.service,
+          reason: request.reason,
+          ...(live ? { from: live.ref, fromId: live.id } : {}),
+        },
       },
       now(),
     );
@@ -428,6 +435,23 @@ export class DeployService {
     if (environment.deployers.length === 0) return true;
     const { permissions } = this.deps;
     return (await permissions.has(user, 'deployers', env)) || (await permissions.has(user, 'approvers', env));
+  }
+
+  /** `/deploy stats [env] [30d]`: DORA figures over [now − windowMs, now), every environment when none is named. */
+  async stats(
+    env: string | undefined,
+    windowMs: number,
+  ): Promise<{ ok: true; stats: DeployStatsResult } | { ok: false; message: string }> {
+    if (env !== undefined && !this.deps.config.environments[env]) {
+      const known = Object.keys(this.deps.config.environments);
+      const close = closeMatches(env, known);
+      return {
+        ok: false,
+        message: `There is no environment \`${env}\`.${close.length ? ` Did you mean \`${close[0]}\`?` : ''} Known: ${known.map((name) => `\`${name}\``).join(', ')}.`,
+      };
+    }
+    if (!this.deps.stats) return { ok: false, message: '`/deploy stats` is not set up in this process.' };
+    return { ok: true, stats: await this.deps.stats.compute(env, windowMs) };
   }
 
   async lock(env: string, user: string, reason: string, forMs?: number): Promise<Outcome> {

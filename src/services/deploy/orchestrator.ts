@@ -6,6 +6,7 @@ import { type DeployJob, type DeployJobs, RetryLater } from '../../adapters/queu
 import type { DispatchGuard } from '../../adapters/redis/dispatch-guard.js';
 import type { DocumentStore } from '../../adapters/redis/document-store.js';
 import type { EnvironmentLanes } from '../../adapters/redis/environment-lanes.js';
+import { readingSummary } from '../../domain/analysis/decide.js';
 import {
   applyDeploymentEvent,
   type DeploymentEvent,
@@ -26,8 +27,19 @@ export interface DeployAnnouncer {
   post(record: DeployRecord): Promise<{ channel: string; ts: string }>;
   update(record: DeployRecord): Promise<void>;
   reply(record: DeployRecord, entries: DeployRecord['state']['timeline']): Promise<void>;
-  /** The incident channel hears of a rollback once, with a ready-to-use incident post. */
-  incident(record: DeployRecord): Promise<void>;
+}
+
+/** The incident registry, for the incident every rollback of a rollout declares (see IncidentService). */
+export interface RollbackIncidents {
+  declareFromRollback(request: {
+    env: string;
+    deploymentId: string;
+    reason: string;
+    readings?: string;
+    rollbackRunUrl?: string;
+    version?: string;
+    by?: string;
+  }): Promise<unknown>;
 }
 
 /** Where the version to roll back to comes from: the environment's deployment registry. */
@@ -58,6 +70,7 @@ export interface OrchestratorDeps {
   announcer: DeployAnnouncer;
   analyst: Analyst;
   registry: DeployRegistry;
+  incidents: RollbackIncidents;
   settings: OrchestratorSettings;
   now: () => number;
   logger: Logger;
@@ -203,7 +216,7 @@ export class DeployOrchestrator {
     }
     if (state.status === 'rolling_back' && state.rollback) {
       if (state.rollback.runId === undefined) return this.dispatchRollback(id, stored.value);
-      await this.announceIncidentOnce(id);
+      await this.declareIncidentOnce(id);
       if (state.rollback.conclusion === undefined) await this.poll(id, state.rollback.runId);
       return;
     }
@@ -451,21 +464,33 @@ export class DeployOrchestrator {
     }
   }
 
-  /** Claimed in the record first, so two replicas never both post it. */
-  private async announceIncidentOnce(id: string): Promise<void> {
+  /**
+   * A rollback declares an incident, linked to the deployment, with the reason and the readings: once, claimed in
+   * the record first so two replicas never both declare (the registry also finds one already declared for it).
+   */
+  private async declareIncidentOnce(id: string): Promise<void> {
     let claimed: DeployRecord | undefined;
     await this.changeMeta(id, (meta, record) => {
       if (meta.incidentPosted || record.state.rollback === undefined) return undefined;
       claimed = record;
       return { ...meta, incidentPosted: true };
     });
-    if (!claimed) return;
-    await this.deps.announcer
-      .incident(claimed)
+    const rollback = claimed?.state.rollback;
+    if (!claimed || !rollback) return;
+    await this.deps.incidents
+      .declareFromRollback({
+        env: claimed.state.env,
+        deploymentId: id,
+        reason: rollback.reason,
+        ...(rollback.decision ? { readings: readingSummary(rollback.decision) } : {}),
+        ...(rollback.url ? { rollbackRunUrl: rollback.url } : {}),
+        ...(rollback.version ? { version: rollback.version } : {}),
+        ...(rollback.by ? { by: rollback.by } : {}),
+      })
       .catch((error: unknown) =>
         this.deps.logger.warn(
-          { event: 'deploy.incident_post_failed', deploymentId: id, err: error },
-          'incident channel not told',
+          { event: 'deploy.incident_declare_failed', deploymentId: id, err: error },
+          'no incident declared for the rollback',
         ),
       );
   }
@@ -546,7 +571,7 @@ export class DeployOrchestrator {
           logger.warn({ event: 'deploy.github_status_failed', err: error }, 'status not set'),
         );
     }
-    if (state.rollback) await this.announceIncidentOnce(id);
+    if (state.rollback) await this.declareIncidentOnce(id);
     if (state.rollbackOf) {
       await this.deps.guard.releaseRollback(state.env, state.rollbackOf.service, id);
       if (settings.lockAfterRollback && state.status !== 'cancelled') {
