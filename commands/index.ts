@@ -36,5 +36,6 @@ export function registerCommands(app: App, deps: CommandDeps): void {
   registerIncidentActions(app, deps);
   if (deps.deploys)
     registerDeployActions(app, { deploys: deps.deploys, reply: deps.reply, client: deps.client });
-  if (deps.deploys) registerRollbackActions(app, { deploys: deps.deploys, client: deps.client });
+  if (deps.deploys)
+    registerRollbackActions(app, { deploys: deps.deploys, incidents: deps.incidents, client: deps.client });
 }

@@ -39,6 +39,9 @@ export const INCIDENT_RESOLVE_MODAL = 'incident_resolve_modal';
 export const INCIDENT_SUMMARY_BLOCK = 'incident_summary';
 export const INCIDENT_SUMMARY_INPUT = 'incident_summary_input';
 
+/** In the message to whoever confirmed a `/rollback`: declare the incident it belongs to; `value` is the rollback's id. */
+export const ROLLBACK_DECLARE_INCIDENT = 'rollback_declare_incident';
+
 /**
  * Every `action_id` a deploy view can emit as a `block_actions` payload; each needs an `app.action` listener.
  * `ABORT_REASON_INPUT` is not here: a modal input without `dispatch_action` only arrives with the view submission.
@@ -53,6 +56,7 @@ export const ACTION_IDS: readonly string[] = [
   INCIDENT_UPDATE,
   INCIDENT_RESOLVE,
   INCIDENT_ESCALATE,
+  ROLLBACK_DECLARE_INCIDENT,
 ];
 
 /** `callback_id` of `/rollback`'s confirmation; its `private_metadata` is the JSON of `RollbackTarget`. */

@@ -2,14 +2,26 @@ import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import type { DeployService } from '../../src/services/deploy/deploy-service.js';
+import type { IncidentService } from '../../src/services/incident-service.js';
 import { ROLLBACK_REASON_MIN, rollbackStartedReply } from '../../views/deploy-views.js';
 import { problemReply } from '../../views/flag-views.js';
-import { ROLLBACK_CONFIRM_MODAL, ROLLBACK_REASON_BLOCK, ROLLBACK_REASON_INPUT } from '../../views/ids.js';
+import {
+  ROLLBACK_CONFIRM_MODAL,
+  ROLLBACK_DECLARE_INCIDENT,
+  ROLLBACK_REASON_BLOCK,
+  ROLLBACK_REASON_INPUT,
+} from '../../views/ids.js';
 
 export interface RollbackActionDeps {
   deploys: DeployService;
+  incidents: Pick<IncidentService, 'declareFromRollback' | 'recent'>;
   client: Pick<WebClient, 'chat'>;
 }
+
+const declareClick = z.object({
+  user: z.object({ id: z.string() }),
+  actions: z.array(z.object({ value: z.string().min(1) })).min(1),
+});
 
 const target = z.object({ service: z.string().min(1), env: z.string().min(1), version: z.string().min(1) });
 
@@ -54,5 +66,37 @@ export function registerRollbackActions(app: App, deps: RollbackActionDeps): voi
       ? rollbackStartedReply(outcome.state, outcome.stopped)
       : problemReply(outcome.message);
     await deps.client.chat.postMessage({ channel: user, text: message.text, blocks: message.blocks });
+  });
+
+  // The incident a /rollback belongs to, linked to it; a second click finds the one already declared.
+  app.action(ROLLBACK_DECLARE_INCIDENT, async ({ ack, body }) => {
+    await ack();
+    const click = declareClick.parse(body);
+    const user = click.user.id;
+    const state = await deps.deploys.state(click.actions[0]?.value ?? '');
+    const answer = async (text: string) => deps.client.chat.postMessage({ channel: user, text });
+    if (!state?.rollbackOf) return void (await answer('That rollback is no longer on record.'));
+    if (!(await deps.deploys.claimIncident(state.id))) {
+      const existing = (await deps.incidents.recent(500)).find(
+        (incident) => incident.deploymentId === state.id,
+      );
+      return void (await answer(
+        existing
+          ? `Already declared: ${existing.id} (${existing.severity.toUpperCase()}), linked to ${state.id}.`
+          : `An incident for ${state.id} is being declared right now.`,
+      ));
+    }
+    const outcome = await deps.incidents.declareFromRollback({
+      env: state.env,
+      deploymentId: state.id,
+      reason: `${state.rollbackOf.service} rolled back to ${state.ref}: ${state.rollbackOf.reason}`,
+      version: state.ref,
+      by: user,
+    });
+    await answer(
+      outcome.ok
+        ? `${outcome.existing ? 'Already declared' : 'Declared'}: ${outcome.incident.id} (${outcome.incident.severity.toUpperCase()}), linked to ${state.id}. Update it with /incident update ${outcome.incident.id} <text>.`
+        : outcome.message,
+    );
   });
 }

@@ -3,7 +3,12 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DeploymentState } from '../../src/domain/deploy/deployment-state.js';
 import type { Greenlight } from '../../src/runtime.js';
-import { ROLLBACK_CONFIRM_MODAL, ROLLBACK_REASON_BLOCK, ROLLBACK_REASON_INPUT } from '../../views/ids.js';
+import {
+  ROLLBACK_CONFIRM_MODAL,
+  ROLLBACK_DECLARE_INCIDENT,
+  ROLLBACK_REASON_BLOCK,
+  ROLLBACK_REASON_INPUT,
+} from '../../views/ids.js';
 import {
   type Capture,
   captureResponses,
@@ -15,7 +20,7 @@ import {
 import { type FakeGitHub, fakeGitHub, startDeployBot, visibleText } from '../helpers/deploy.js';
 import { type FakeApp, startFakeApp } from '../helpers/fake-app.js';
 import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import { interaction, slashCommand } from '../helpers/slack.js';
+import { buttonClick, interaction, slashCommand } from '../helpers/slack.js';
 
 const DEPLOYER = 'U0ALICE';
 const OUTSIDER = 'U0MALLORY';
@@ -201,7 +206,28 @@ describe('/rollback end to end', () => {
     expect(github.statuses.at(-1)?.state).toBe('success');
     const dm = visibleText(directMessages(DEPLOYER).at(-1)?.args ?? {});
     expect(dm).toContain('Rolling back *api* in *staging* to `v1.0.0`');
-    expect(dm).toContain('`/incident declare sev2 api rolled back: checkout errors since 10:02`');
+    expect(JSON.stringify(directMessages(DEPLOYER).at(-1)?.args.blocks)).toContain(ROLLBACK_DECLARE_INCIDENT);
+    // The offered incident, declared from the message: linked to the rollback, and only once.
+    await post(url, buttonClick(ROLLBACK_DECLARE_INCIDENT, id, DEPLOYER));
+    await vi.waitFor(() =>
+      expect(String(directMessages(DEPLOYER).at(-1)?.args.text)).toMatch(
+        /^Declared: inc-1 \(SEV2\), linked to /,
+      ),
+    );
+    await post(url, buttonClick(ROLLBACK_DECLARE_INCIDENT, id, DEPLOYER));
+    await vi.waitFor(() =>
+      expect(String(directMessages(DEPLOYER).at(-1)?.args.text)).toMatch(
+        /^Already declared: inc-1 \(SEV2\), linked to /,
+      ),
+    );
+    const incident = JSON.parse((await redis.hget(`${prefix}greenlight:incident:inc-1`, 'doc')) ?? '{}');
+    expect(incident.state).toMatchObject({
+      deploymentId: id,
+      env: 'staging',
+      declaredBy: DEPLOYER,
+      title: 'Rollback of staging: api rolled back to v1.0.0: checkout errors since 10:02',
+    });
+    expect(await redis.zcard(`${prefix}greenlight:incidents`)).toBe(1);
     // Unlocked and asked again, the rollback's own version is now what is live.
     await post(url, slashCommand('/deploy', 'unlock staging', { userId: DEPLOYER }));
     await post(url, slashCommand('/rollback', 'api staging', { userId: DEPLOYER }));

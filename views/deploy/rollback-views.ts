@@ -1,7 +1,12 @@
 import type { ModalView } from '@slack/types';
 import type { DeploymentState } from '../../src/domain/deploy/deployment-state.js';
 import { noticeReply, type SlackMessage, section } from '../format.js';
-import { ROLLBACK_CONFIRM_MODAL, ROLLBACK_REASON_BLOCK, ROLLBACK_REASON_INPUT } from '../ids.js';
+import {
+  ROLLBACK_CONFIRM_MODAL,
+  ROLLBACK_DECLARE_INCIDENT,
+  ROLLBACK_REASON_BLOCK,
+  ROLLBACK_REASON_INPUT,
+} from '../ids.js';
 import { inlineText, inlineUserText, timeAt, who } from './deploy-text.js';
 
 export const ROLLBACK_REASON_MIN = 3;
@@ -71,9 +76,23 @@ export function rollbackStartedReply(state: DeploymentState, stopped?: string): 
   ];
   if (stopped)
     lines.push(`The deployment \`${inlineText(stopped, 64)}\` that was running there was stopped.`);
-  const reason = inlineUserText(state.rollbackOf?.reason ?? '', 150);
-  lines.push(
-    `Is this an incident? \`/incident declare sev2 ${inlineText(service, 64)} rolled back: ${reason}\``,
-  );
-  return noticeReply(lines.join('\n'));
+  lines.push('Is this an incident? Declare it linked to this rollback (SEV2; escalate from the card):');
+  const notice = noticeReply(lines.join('\n'));
+  return {
+    ...notice,
+    blocks: [
+      ...notice.blocks,
+      {
+        type: 'actions',
+        elements: [
+          {
+            type: 'button',
+            action_id: ROLLBACK_DECLARE_INCIDENT,
+            text: { type: 'plain_text', text: '🚨 Declare incident' },
+            value: state.id,
+          },
+        ],
+      },
+    ],
+  };
 }

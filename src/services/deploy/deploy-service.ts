@@ -544,6 +544,11 @@ export class DeployService {
     return (await this.deps.records.get(id))?.value.state;
   }
 
+  /** Whether this caller is the one to declare the deployment's incident (see the orchestrator's claim). */
+  claimIncident(id: string): Promise<boolean> {
+    return this.deps.orchestrator.claimIncident(id);
+  }
+
   /** The channel of the deployment's timeline message, for private answers there. */
   async channelOf(id: string): Promise<string | undefined> {
     return (await this.deps.records.get(id))?.value.meta.message?.channel;

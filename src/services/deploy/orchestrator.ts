@@ -602,6 +602,17 @@ export class DeployOrchestrator {
     await lanes.untrack(id);
   }
 
+  /** Claims the one incident a deployment may declare; false when it was claimed already (by a job or a click). */
+  async claimIncident(id: string): Promise<boolean> {
+    let claimed = false;
+    await this.changeMeta(id, (meta) => {
+      if (meta.incidentPosted) return undefined;
+      claimed = true;
+      return { ...meta, incidentPosted: true };
+    });
+    return claimed;
+  }
+
   /** Where the timeline message was posted, so every later change updates it in place. */
   async setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
     await this.changeMeta(id, (meta) => ({ ...meta, message }));
