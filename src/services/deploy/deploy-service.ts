@@ -386,7 +386,7 @@ export class DeployService {
     });
     if (!created.ok) throw new Error(`deployment id ${id} already exists`);
     await this.deps.lanes.track(id);
-    // The dispatch first; everything a person reads follows.
+    // Queued before anything a person reads is sent: the dispatch never waits for Slack.
     await this.deps.jobs.advance(id, 'v1');
     const active = (await this.deps.lanes.queue(request.env)).active;
     const stopped = active && active !== id ? await this.stopFor(active, request.user, id) : undefined;
