@@ -7,7 +7,7 @@ import {
   ROLLBACK_REASON_BLOCK,
   ROLLBACK_REASON_INPUT,
 } from '../ids.js';
-import { inlineText, inlineUserText, timeAt, who } from './deploy-text.js';
+import { inlineText, timeAt, who } from './deploy-text.js';
 
 export const ROLLBACK_REASON_MIN = 3;
 export const ROLLBACK_REASON_MAX = 500;
