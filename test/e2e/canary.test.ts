@@ -158,7 +158,8 @@ describe('canary analysis and automatic rollback, end to end', () => {
     expect(state.phases.map((phase) => phase.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     expect(app.queries).toContain('app_error_rate{env="staging"}');
     expect(rollbacks()).toEqual([]);
-    expect(github.statuses.at(-1)?.state).toBe('success');
+    // The end is handled after the state says succeeded: GitHub's final status, and the environment left unlocked.
+    await vi.waitFor(() => expect(github.statuses.at(-1)?.state).toBe('success'));
     expect(await redis.exists(`${prefix}greenlight:env:staging:lock`)).toBe(0);
   });
 
