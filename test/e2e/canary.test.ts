@@ -160,6 +160,11 @@ describe('canary analysis and automatic rollback, end to end', () => {
     expect(rollbacks()).toEqual([]);
     // The end is handled after the state says succeeded: GitHub's final status, and the environment left unlocked.
     await vi.waitFor(() => expect(github.statuses.at(-1)?.state).toBe('success'));
+    // The commit GitHub resolved `main` to is on the deployment and, short, in its timeline header.
+    expect(state.sha).toBe('a'.repeat(40));
+    expect(lastTimeline()).toContain(
+      '(<https://ghe.test/acme/platform/commit/' + 'a'.repeat(40) + '|`aaaaaaa`>)',
+    );
     expect(await redis.exists(`${prefix}greenlight:env:staging:lock`)).toBe(0);
   });
 

@@ -31,7 +31,7 @@ export interface DeploymentRef {
 }
 
 export type CreateDeploymentResult =
-  | { ok: true; deploymentId: number }
+  | { ok: true; deploymentId: number /** The commit GitHub resolved the ref to. */; sha?: string }
   | {
       ok: false;
       reason: 'merge_conflict' | 'auto_merged' | 'ref_not_found' | 'invalid' | 'forbidden' | 'not_found';
@@ -85,7 +85,7 @@ const listed = z.array(
   }),
 );
 
-const created = z.object({ id: z.number().int().positive() });
+const created = z.object({ id: z.number().int().positive(), sha: z.string().optional() });
 const merged = z.object({ message: z.string().optional() });
 
 function truncate(text: string, max: number): string {
@@ -138,7 +138,11 @@ export function githubDeployments(octokit: DeploymentsOctokit): Deployments {
       const deployment = created.safeParse(data);
       if (!deployment.success)
         throw new GitHubUnexpectedResponseError('POST /repos/{owner}/{repo}/deployments', deployment.error);
-      return { ok: true, deploymentId: deployment.data.id };
+      return {
+        ok: true,
+        deploymentId: deployment.data.id,
+        ...(deployment.data.sha ? { sha: deployment.data.sha } : {}),
+      };
     },
 
     async setDeploymentStatus({ owner, repo, deploymentId }, state, details = {}) {

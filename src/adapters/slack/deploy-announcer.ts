@@ -16,6 +16,7 @@ export function slackDeployAnnouncer(
     deployTimeline(record.state, {
       now: now(),
       approvers: record.plan.approvers,
+      ...(record.state.sha ? { shortSha: record.state.sha } : {}),
       ...(repoUrl ? { repoUrl } : {}),
     });
   return {

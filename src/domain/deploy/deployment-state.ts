@@ -164,6 +164,8 @@ export interface DeploymentState {
   rollback?: RollbackState;
   /** Set for a `/rollback`: a one-phase deployment of an earlier version, which skips the queue. */
   rollbackOf?: RollbackOf;
+  /** The commit the ref resolved to when GitHub recorded the deployment. */
+  sha?: string;
   finishedAt?: number;
 }
 
@@ -188,7 +190,9 @@ export type DeploymentEvent =
   | { type: 'rollbackDispatched'; runId: number; url: string; version?: string; at: number }
   | { type: 'rollbackCompleted'; runId: number; conclusion: string; at: number }
   /** The rollback could not be dispatched at all: GitHub refused it. */
-  | { type: 'rollbackFailed'; reason: string; at: number };
+  | { type: 'rollbackFailed'; reason: string; at: number }
+  /** GitHub resolved the ref to a commit (when it recorded the deployment). */
+  | { type: 'commitResolved'; sha: string };
 
 export type TransitionRefusal = {
   ok: false;
@@ -300,6 +304,10 @@ export function applyDeploymentEvent(state: DeploymentState, event: DeploymentEv
       return rollbackDispatched(state, event);
     case 'rollbackCompleted':
       return rollbackCompleted(state, event);
+    case 'commitResolved':
+      if (state.sha !== undefined || !/^[0-9a-f]{40}$/.test(event.sha))
+        return unexpected('the commit is known already');
+      return ok({ ...state, sha: event.sha });
     case 'rollbackFailed':
       if (state.status !== 'rolling_back') return unexpected(`it is ${STATUS_TEXT[state.status]}`);
       return ok(endRollback(state, event.at, 'failed', `the rollback could not start: ${event.reason}`));

@@ -32,8 +32,9 @@ const FULL_SHA = /^[0-9a-f]{40}$/;
  * Where a deployment's commit time is cached: a full SHA is the same commit forever, so it is its own key; a branch
  * or tag moves, so its answer is pinned to the deployment (`<ref>@<id>`).
  */
-export function commitCacheField(deployment: Pick<DeploymentState, 'id' | 'ref'>): string {
-  return FULL_SHA.test(deployment.ref) ? deployment.ref : `${deployment.ref}@${deployment.id}`;
+export function commitCacheField(deployment: Pick<DeploymentState, 'id' | 'ref' | 'sha'>): string {
+  const commit = deployment.sha ?? deployment.ref;
+  return FULL_SHA.test(commit) ? commit : `${deployment.ref}@${deployment.id}`;
 }
 
 /**
@@ -43,7 +44,7 @@ export function commitCacheField(deployment: Pick<DeploymentState, 'id' | 'ref'>
  * count as `unavailable`, so a broken GitHub costs one failed request, not a hundred.
  */
 export async function resolveCommitTimes(
-  deployments: readonly Pick<DeploymentState, 'id' | 'ref' | 'requestedAt'>[],
+  deployments: readonly Pick<DeploymentState, 'id' | 'ref' | 'sha' | 'requestedAt'>[],
   deps: CommitTimesDeps,
 ): Promise<CommitTimes> {
   const newestFirst = [...deployments].sort((a, b) => b.requestedAt - a.requestedAt);
@@ -53,7 +54,10 @@ export async function resolveCommitTimes(
   const pending = fields.filter((field) => !known.has(field));
   const maxLookups = deps.maxLookups ?? DEFAULT_MAX_LOOKUPS;
   const toLookUp = pending.slice(0, maxLookups);
-  const refOf = new Map(newestFirst.map((deployment) => [fieldOf.get(deployment.id) ?? '', deployment.ref]));
+  // The commit GitHub recorded for the deployment, when known: a branch may have moved on since.
+  const refOf = new Map(
+    newestFirst.map((deployment) => [fieldOf.get(deployment.id) ?? '', deployment.sha ?? deployment.ref]),
+  );
 
   const fetched = new Map<string, CachedCommit>();
   const fieldGaps = new Map<string, CommitTimeGap>(

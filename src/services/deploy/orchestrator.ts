@@ -544,6 +544,8 @@ export class DeployOrchestrator {
       return;
     }
     await this.changeMeta(id, (meta) => ({ ...meta, githubDeploymentId: created.deploymentId }));
+    const { sha } = created;
+    if (sha) await this.apply(id, () => ({ type: 'commitResolved', sha }));
     await githubDeployments.setDeploymentStatus(
       { owner: settings.owner, repo: settings.repo, deploymentId: created.deploymentId },
       'in_progress',

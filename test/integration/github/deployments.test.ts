@@ -53,7 +53,12 @@ describe('createDeployment', () => {
 
     const result = await deployments().createDeployment(request);
 
-    expect(result).toEqual({ ok: true, deploymentId: DEPLOYMENT_ID });
+    // The commit GitHub resolved the ref to comes back too: the timeline and lead time use it.
+    expect(result).toEqual({
+      ok: true,
+      deploymentId: DEPLOYMENT_ID,
+      sha: 'acb5820ced9479c074f688cc328bf03f341a511d',
+    });
     expect(bodies).toEqual([
       {
         ref: 'main',
@@ -72,7 +77,10 @@ describe('createDeployment', () => {
       .post(DEPLOYMENTS)
       .reply(201, deploymentJson({ id: 77 }));
 
-    expect(await deployments(GHE_API).createDeployment(request)).toEqual({ ok: true, deploymentId: 77 });
+    expect(await deployments(GHE_API).createDeployment(request)).toMatchObject({
+      ok: true,
+      deploymentId: 77,
+    });
     api.done();
   });
 

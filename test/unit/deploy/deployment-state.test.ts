@@ -247,6 +247,24 @@ describe('a deployment from start to finish', () => {
     expect(late).toMatchObject({ ok: false, reason: 'finished' });
   });
 
+  it('records the commit GitHub resolved the ref to, once, and only a full SHA', () => {
+    const started = run(createDeployment({ plan: plan(0), requestedBy: 'U_ALICE' }, T0), {
+      type: 'start',
+      at: T0,
+    });
+    const sha = 'acb5820ced9479c074f688cc328bf03f341a511d';
+    expect(applyDeploymentEvent(started, { type: 'commitResolved', sha: 'main' })).toMatchObject({
+      ok: false,
+    });
+    const resolved = run(started, { type: 'commitResolved', sha });
+    expect(resolved.sha).toBe(sha);
+    expect(resolved.timeline).toEqual(started.timeline);
+    expect(applyDeploymentEvent(resolved, { type: 'commitResolved', sha: 'f'.repeat(40) })).toMatchObject({
+      ok: false,
+      reason: 'unexpected',
+    });
+  });
+
   it('fails on the orchestrator’s verdict while a run is in flight', () => {
     const failed = run(
       createDeployment({ plan: plan(0), requestedBy: 'U_ALICE' }, T0),
