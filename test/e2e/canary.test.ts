@@ -182,8 +182,18 @@ describe('canary analysis and automatic rollback, end to end', () => {
     const bad = await deploy(url, 'v1.1.0');
     const before = await whenAt(bad, '25', () => {
       app.metrics.errorRate = 0.06;
+      // The rollback run stays in progress until the test completes it.
+      github.hold = true;
     });
     await vi.waitFor(() => expect(rollbacks()).toHaveLength(1), { timeout: 10_000, interval: 20 });
+    // While it rolls back, a /rollback of the same service is shown the running one, not started again.
+    await post(url, slashCommand('/rollback', 'api staging', { userId: DEPLOYER }));
+    await vi.waitFor(() =>
+      expect(visibleText(responses.calls.at(-1)?.body ?? {})).toContain(
+        'A rollback of `api` in staging is already under way',
+      ),
+    );
+    github.complete(rollbacks()[0]?.runId ?? 0);
     const rolling = await stateOf(bad);
     expect(rolling.rollback?.decision?.reading.errorRate).toBe(0.06);
     // The reading that tripped it is at most the second one taken after the breach.
@@ -197,6 +207,7 @@ describe('canary analysis and automatic rollback, end to end', () => {
       greenlight_id: `${bad}-rollback`,
     });
     expect(percentages()).not.toContain('50');
+    expect(rollbacks()).toHaveLength(1);
 
     await vi.waitFor(async () => expect((await stateOf(bad)).status).toBe('rolled_back'), {
       timeout: 10_000,

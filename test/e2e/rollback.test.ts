@@ -268,6 +268,28 @@ describe('/rollback end to end', () => {
     expect(rollbacks()).toHaveLength(1);
   });
 
+  it('gives the version it went back to a few rounds of health checks to come up', async () => {
+    await deploy('v1.0.0');
+    await deploy('v1.1.0');
+    app.health.status = 503;
+    const metadata = JSON.stringify({ service: 'api', env: 'staging', version: 'v1.0.0' });
+    await post(url, confirm(metadata, 'errors'));
+    const id = await rollbackId();
+    // The first round fails; the service is up by the next one.
+    await vi.waitFor(
+      async () => {
+        const doc = JSON.parse((await redis.hget(`${prefix}greenlight:deploy:${id}`, 'doc')) ?? '{}');
+        expect(doc.meta?.verifyAttempts).toBe(1);
+      },
+      { timeout: 10_000, interval: 20 },
+    );
+    app.health.status = 200;
+    await vi.waitFor(async () => expect((await stateOf(id)).status).toBe('succeeded'), { timeout: 10_000 });
+    expect((await stateOf(id)).phases[0]?.probes).toEqual([
+      expect.objectContaining({ ok: true, status: 200 }),
+    ]);
+  });
+
   it('says loudly when the version it went back to is unhealthy too, and what to do next', async () => {
     await deploy('v1.0.0');
     await deploy('v1.1.0');
@@ -275,7 +297,9 @@ describe('/rollback end to end', () => {
     const metadata = JSON.stringify({ service: 'api', env: 'staging', version: 'v1.0.0' });
     await post(url, confirm(metadata, 'errors'));
     const id = await rollbackId();
-    await vi.waitFor(async () => expect((await stateOf(id)).status).toBe('failed'), { timeout: 10_000 });
+    // Judged unhealthy only after three rounds of checks, one per sweep.
+    await vi.waitFor(async () => expect((await stateOf(id)).status).toBe('failed'), { timeout: 15_000 });
+    expect(app.healthChecks).toBeGreaterThanOrEqual(3);
     const timeline = visibleText(
       (slack.calls.findLast((call) => call.method === 'chat.update')?.args ?? {}) as { blocks?: unknown },
     );

@@ -16,6 +16,8 @@ export interface DeployRecord {
     finalized?: boolean;
     /** Claimed before the incident channel is told of a rollback, so it is told once. */
     incidentPosted?: boolean;
+    /** Failed rounds of health checks verifying a rollback, so far. */
+    verifyAttempts?: number;
   };
 }
 

@@ -289,7 +289,11 @@ export class DeployService {
       });
       return { ok: false, message: `Only deployers and approvers of ${request.env} may roll back there.` };
     }
-    const running = await this.runningRollback(request.env, request.service);
+    const registry = await this.registry(request.env);
+    // Either a /rollback (claimed in Redis) or a rollout rolling itself back.
+    const running =
+      (await this.runningRollback(request.env, request.service)) ??
+      registry.find((state) => state.status === 'rolling_back' && this.touches(state, request.service));
     if (running) {
       return {
         ok: false,
@@ -297,7 +301,7 @@ export class DeployService {
         message: `A rollback of \`${request.service}\` in ${request.env} is already under way: \`${running.id}\` to \`${running.ref}\`, by <@${running.requestedBy}>. Follow it on its timeline.`,
       };
     }
-    const good = (await this.registry(request.env)).filter(
+    const good = registry.filter(
       (state) => state.status === 'succeeded' && this.touches(state, request.service),
     );
     const live = good[0];

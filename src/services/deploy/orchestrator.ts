@@ -77,6 +77,8 @@ export interface OrchestratorDeps {
 }
 
 const CAS_ATTEMPTS = 8;
+/** Health checks after a rollback's run: judged unhealthy only after this many failed rounds, one per sweep. */
+const VERIFY_ATTEMPTS = 3;
 
 /**
  * Drives deployments from their state in Redis: every step is a BullMQ job that loads the record, does one
@@ -391,6 +393,15 @@ export class DeployOrchestrator {
     if (!release) return;
     try {
       const results = await this.deps.analyst.probe(record.plan.services);
+      if (phase.verifyAfterRun && results.some((result) => !result.ok)) {
+        // A version just rolled back to may need a moment to come up: the sweep probes again before it is judged.
+        let attempts = 0;
+        await this.changeMeta(id, (meta) => {
+          attempts = (meta.verifyAttempts ?? 0) + 1;
+          return { ...meta, verifyAttempts: attempts };
+        });
+        if (attempts < VERIFY_ATTEMPTS) return;
+      }
       await this.apply(id, () => ({ type: 'probed', phaseId: phase.id, results, at: this.deps.now() }));
     } finally {
       await release();
