@@ -24,6 +24,7 @@ import type { Config } from '../config.js';
 import { Analyst } from '../services/deploy/analyst.js';
 import { resolveCommitTimes } from '../services/deploy/commit-times.js';
 import { deployRecordSchema } from '../services/deploy/deploy-record.js';
+import { deployRegistry } from '../services/deploy/deploy-registry.js';
 import { DeployService } from '../services/deploy/deploy-service.js';
 import { DeployStats } from '../services/deploy/deploy-stats.js';
 import { DeployOrchestrator, type RollbackIncidents } from '../services/deploy/orchestrator.js';
@@ -87,16 +88,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     checks: file.services,
     now: parts.now,
   });
-  const registry = {
-    async lastSucceeded(envName: string, exceptId: string) {
-      const ids = (await records.latest(keys.deploymentsOf(envName), 200)).filter((id) => id !== exceptId);
-      const found = await records.getMany(ids);
-      return found
-        .map((record) => record.value.state)
-        .filter((state) => state.status === 'succeeded')
-        .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))[0];
-    },
-  };
+  const registry = deployRegistry(records, keys.deploymentsOf);
   const orchestrator = new DeployOrchestrator({
     records,
     lanes,
@@ -148,6 +140,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     permissions: parts.permissions,
     runs,
     guard,
+    registry,
     stats,
     audit: parts.audit,
     repo,

@@ -13,6 +13,7 @@ import { planRollback } from '../../domain/deploy/rollback-plan.js';
 import { checkDeployWindow } from '../../domain/policy/deploy-window.js';
 import type { Permissions } from '../permissions.js';
 import type { DeployRecord } from './deploy-record.js';
+import type { DeployRegistry } from './deploy-registry.js';
 import type { DeployStats, DeployStatsResult } from './deploy-stats.js';
 import type { DeployAnnouncer, DeployOrchestrator } from './orchestrator.js';
 
@@ -52,9 +53,6 @@ export type RollbackPreviewOutcome =
   | { ok: true; preview: RollbackPreview }
   | { ok: false; message: string; running?: DeploymentState };
 
-/** How many of an environment's latest deployments the registry looks through for good versions. */
-const REGISTRY_DEPTH = 200;
-
 export interface DeployServiceDeps {
   config: Pick<FileConfig, 'github' | 'environments' | 'services' | 'pipeline' | 'rollback'>;
   records: DocumentStore<DeployRecord>;
@@ -66,6 +64,7 @@ export interface DeployServiceDeps {
   permissions: Permissions;
   runs: Pick<WorkflowRuns, 'cancelRun'>;
   guard: Pick<DispatchGuard, 'claimRollback' | 'rollbackHolder'>;
+  registry: Pick<DeployRegistry, 'recent'>;
   /** `/deploy stats`: the DORA figures from the registries. */
   stats?: Pick<DeployStats, 'compute'>;
   audit: AuditLog;
@@ -289,7 +288,7 @@ export class DeployService {
       });
       return { ok: false, message: `Only deployers and approvers of ${request.env} may roll back there.` };
     }
-    const registry = await this.registry(request.env);
+    const registry = await this.deps.registry.recent(request.env);
     // Either a /rollback (claimed in Redis) or a rollout rolling itself back.
     const running =
       (await this.runningRollback(request.env, request.service)) ??
@@ -418,13 +417,6 @@ export class DeployService {
     return state && !isFinished(state.status) ? state : undefined;
   }
 
-  /** The environment's deployments, newest first. */
-  private async registry(env: string): Promise<DeploymentState[]> {
-    const ids = await this.deps.records.latest(this.deps.index(env), REGISTRY_DEPTH);
-    const records = await this.deps.records.getMany(ids);
-    return records.map((record) => record.value.state).sort((a, b) => b.requestedAt - a.requestedAt);
-  }
-
   private touches(state: DeploymentState, service: string): boolean {
     if (state.rollbackOf) return state.rollbackOf.service === service;
     const phases = state.phases.map((phase) => this.deps.config.pipeline.find((p) => p.id === phase.id));
@@ -549,8 +541,8 @@ export class DeployService {
   }
 
   /** Whether this caller is the one to declare the deployment's incident (see the orchestrator's claim). */
-  claimIncident(id: string): Promise<boolean> {
-    return this.deps.orchestrator.claimIncident(id);
+  async claimIncident(id: string): Promise<boolean> {
+    return (await this.deps.orchestrator.claimIncident(id)) !== undefined;
   }
 
   /** The channel of the deployment's timeline message, for private answers there. */

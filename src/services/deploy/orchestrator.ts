@@ -1,7 +1,12 @@
 import type { Logger } from 'pino';
 import type { Deployments } from '../../adapters/github/deployments.js';
 import { isTransientGitHubError } from '../../adapters/github/github-errors.js';
-import { runOutcome, type WorkflowRuns } from '../../adapters/github/workflow-runs.js';
+import {
+  type DispatchRequest,
+  type DispatchResult,
+  runOutcome,
+  type WorkflowRuns,
+} from '../../adapters/github/workflow-runs.js';
 import { type DeployJob, type DeployJobs, RetryLater } from '../../adapters/queue/deploy-queue.js';
 import type { DispatchGuard } from '../../adapters/redis/dispatch-guard.js';
 import type { DocumentStore } from '../../adapters/redis/document-store.js';
@@ -21,6 +26,7 @@ import { CANARY_INPUT } from '../../domain/deploy/plan.js';
 import { workflowInputs } from '../../domain/deploy/workflow-inputs.js';
 import type { Analyst } from './analyst.js';
 import { type DeployRecord, unpostedEntries } from './deploy-record.js';
+import type { DeployRegistry } from './deploy-registry.js';
 
 /** What the status channel shows; failures here are logged, never fail a deployment. */
 export interface DeployAnnouncer {
@@ -40,11 +46,6 @@ export interface RollbackIncidents {
     version?: string;
     by?: string;
   }): Promise<unknown>;
-}
-
-/** Where the version to roll back to comes from: the environment's deployment registry. */
-export interface DeployRegistry {
-  lastSucceeded(env: string, exceptId: string): Promise<DeploymentState | undefined>;
 }
 
 export interface OrchestratorSettings {
@@ -69,7 +70,7 @@ export interface OrchestratorDeps {
   jobs: DeployJobs;
   announcer: DeployAnnouncer;
   analyst: Analyst;
-  registry: DeployRegistry;
+  registry: Pick<DeployRegistry, 'lastSucceeded'>;
   incidents: RollbackIncidents;
   settings: OrchestratorSettings;
   now: () => number;
@@ -250,11 +251,9 @@ export class DeployOrchestrator {
 
   /** Exactly one dispatch per phase step: a lock while dispatching, and a mark that makes any retry look before it leaps. */
   private async dispatch(id: string, record: DeployRecord, phase: PhaseState): Promise<void> {
-    const { guard, runs, settings, now } = this.deps;
+    const { runs, settings, now } = this.deps;
     const correlationId = `${id}-${phase.id}-${phase.step}`;
-    const release = await guard.acquire(correlationId, settings.dispatchLockMs);
-    if (!release) throw new RetryLater(`dispatch of ${correlationId} is in progress elsewhere`);
-    try {
+    await this.underLease(correlationId, async () => {
       const fresh = await this.deps.records.get(id);
       const current = fresh?.value.state.phases.find((candidate) => candidate.id === phase.id);
       if (!fresh || current?.status !== 'dispatching' || current.step !== phase.step) return;
@@ -274,11 +273,7 @@ export class DeployOrchestrator {
         correlationId,
         dispatchedAfter: new Date(record.state.requestedAt),
       };
-      const sentBefore = await guard.markAttempt(correlationId);
-      const found = sentBefore ? await runs.findRun(request) : undefined;
-      const result = found
-        ? ({ ok: true, runId: found.id, htmlUrl: found.htmlUrl } as const)
-        : await runs.dispatch(request);
+      const result = await this.dispatchOrFind(id, request);
       if (!result.ok) {
         await this.apply(id, () => ({
           type: 'fail',
@@ -287,7 +282,6 @@ export class DeployOrchestrator {
         }));
         return;
       }
-      await guard.rememberRun(result.runId, id);
       const recorded = await this.apply(id, () => ({
         type: 'phaseDispatched',
         runId: result.runId,
@@ -298,9 +292,30 @@ export class DeployOrchestrator {
         // Stopped while GitHub was starting the run: nobody will track it, so it must not go on deploying.
         await runs.cancelRun({ owner: settings.owner, repo: settings.repo, runId: result.runId });
       }
+    });
+  }
+
+  /** One process at a time dispatches a given run; another asking meanwhile retries later. */
+  private async underLease(correlationId: string, work: () => Promise<void>): Promise<void> {
+    const release = await this.deps.guard.acquire(correlationId, this.deps.settings.dispatchLockMs);
+    if (!release) throw new RetryLater(`dispatch of ${correlationId} is in progress elsewhere`);
+    try {
+      await work();
     } finally {
       await release();
     }
+  }
+
+  /** Dispatches once: when an earlier attempt may have sent it already, the run it started is looked for first. */
+  private async dispatchOrFind(id: string, request: DispatchRequest): Promise<DispatchResult> {
+    const { guard, runs } = this.deps;
+    const sentBefore = await guard.markAttempt(request.correlationId);
+    const found = sentBefore ? await runs.findRun(request) : undefined;
+    const result: DispatchResult = found
+      ? { ok: true, runId: found.id, htmlUrl: found.htmlUrl, via: 'correlation' }
+      : await runs.dispatch(request);
+    if (result.ok) await guard.rememberRun(result.runId, id);
+    return result;
   }
 
   /** Re-drives every unfinished deployment: polls running workflow runs, recovers triggers lost to a crash. */
@@ -413,11 +428,9 @@ export class DeployOrchestrator {
    * dispatch. Then the run that was rolling out is cancelled, so it cannot move traffic after the rollback.
    */
   private async dispatchRollback(id: string, record: DeployRecord): Promise<void> {
-    const { guard, runs, settings, now, registry } = this.deps;
+    const { settings, now, registry } = this.deps;
     const correlationId = `${id}-rollback`;
-    const release = await guard.acquire(correlationId, settings.dispatchLockMs);
-    if (!release) throw new RetryLater(`rollback of ${id} is being dispatched elsewhere`);
-    try {
+    await this.underLease(correlationId, async () => {
       const fresh = await this.deps.records.get(id);
       const state = fresh?.value.state;
       if (state?.status !== 'rolling_back' || state.rollback?.runId !== undefined) return;
@@ -440,16 +453,11 @@ export class DeployOrchestrator {
         correlationId,
         dispatchedAfter: new Date(state.rollback?.requestedAt ?? record.state.requestedAt),
       };
-      const sentBefore = await guard.markAttempt(correlationId);
-      const found = sentBefore ? await runs.findRun(request) : undefined;
-      const result = found
-        ? ({ ok: true, runId: found.id, htmlUrl: found.htmlUrl } as const)
-        : await runs.dispatch(request);
+      const result = await this.dispatchOrFind(id, request);
       if (!result.ok) {
         await this.apply(id, () => ({ type: 'rollbackFailed', reason: result.message, at: now() }));
         return;
       }
-      await guard.rememberRun(result.runId, id);
       await this.apply(id, () => ({
         type: 'rollbackDispatched',
         runId: result.runId,
@@ -458,9 +466,7 @@ export class DeployOrchestrator {
         at: now(),
       }));
       await this.cancelRolloutRuns(state);
-    } finally {
-      await release();
-    }
+    });
   }
 
   private async cancelRolloutRuns(state: DeploymentState): Promise<void> {
@@ -480,12 +486,7 @@ export class DeployOrchestrator {
    * the record first so two replicas never both declare (the registry also finds one already declared for it).
    */
   private async declareIncidentOnce(id: string): Promise<void> {
-    let claimed: DeployRecord | undefined;
-    await this.changeMeta(id, (meta, record) => {
-      if (meta.incidentPosted || record.state.rollback === undefined) return undefined;
-      claimed = record;
-      return { ...meta, incidentPosted: true };
-    });
+    const claimed = await this.claimIncident(id);
     const rollback = claimed?.state.rollback;
     if (!claimed || !rollback) return;
     await this.deps.incidents
@@ -615,12 +616,15 @@ export class DeployOrchestrator {
     await lanes.untrack(id);
   }
 
-  /** Claims the one incident a deployment may declare; false when it was claimed already (by a job or a click). */
-  async claimIncident(id: string): Promise<boolean> {
-    let claimed = false;
-    await this.changeMeta(id, (meta) => {
+  /**
+   * Claims the one incident a deployment may declare, answering the record as claimed; undefined when it was claimed
+   * already (by a job or a click).
+   */
+  async claimIncident(id: string): Promise<DeployRecord | undefined> {
+    let claimed: DeployRecord | undefined;
+    await this.changeMeta(id, (meta, record) => {
       if (meta.incidentPosted) return undefined;
-      claimed = true;
+      claimed = record;
       return { ...meta, incidentPosted: true };
     });
     return claimed;
