@@ -44,6 +44,13 @@ import {
   gateSeqOf,
   ROLLOUT_BLOCK,
 } from '../../../views/ids.js';
+import {
+  actions,
+  expectNoStrayMarkup as noStrayMarkup,
+  shown,
+  texts,
+  expectWithinSlackLimits as withinSlackLimits,
+} from '../../helpers/block-kit.js';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 const S = 1_000;
@@ -125,84 +132,12 @@ const completed = (runId: number, at: number, conclusion = 'success'): Deploymen
   at,
 });
 
-interface LooseElement {
-  type: string;
-  text?: string | { type: string; text: string };
-  action_id?: string;
-  value?: string;
-  style?: string;
-}
-interface LooseBlock {
-  type: string;
-  block_id?: string;
-  text?: { type: string; text: string };
-  elements?: LooseElement[];
-}
-
-const loose = (message: SlackMessage) => message.blocks as unknown as LooseBlock[];
-
-/** Every mrkdwn text a user can read in the message, block by block. */
-function texts(message: SlackMessage): string[] {
-  return loose(message).flatMap((block) => [
-    ...(block.text ? [block.text.text] : []),
-    ...(block.type === 'context'
-      ? (block.elements ?? []).flatMap((element) => (typeof element.text === 'string' ? [element.text] : []))
-      : []),
-  ]);
-}
-const shown = (message: SlackMessage) => texts(message).join('\n');
-const actions = (message: SlackMessage) => loose(message).filter((block) => block.type === 'actions');
-
 /** Slack's own markup that views may emit; anything else with `<` or `>` is a bug or an injection. */
 const ALLOWED_MARKUP =
   /<@[UW][A-Z0-9]+>|<!date\^\d+\^[^|>]+\|[^<>]+>|<!subteam\^S[A-Z0-9]+>|<https?:\/\/[^\s<>|]+\|[^<>|]+>/g;
 
-function expectNoStrayMarkup(text: string): void {
-  expect(text).not.toMatch(/<!(channel|here|everyone)/);
-  expect(text.replace(ALLOWED_MARKUP, '')).not.toMatch(/[<>]/);
-}
-
-/** Slack's Block Kit limits for a message, and the markup rule above for every text in it. */
-function expectWithinSlackLimits(message: SlackMessage): void {
-  expect(message.text.length).toBeGreaterThan(0);
-  expect(message.text.length).toBeLessThanOrEqual(3_000);
-  expect(message.text).not.toContain('\n');
-  expectNoStrayMarkup(message.text);
-  const blocks = loose(message);
-  expect(blocks.length).toBeLessThanOrEqual(50);
-  const actionIds: string[] = [];
-  const blockIds: string[] = [];
-  for (const block of blocks) {
-    if (block.block_id !== undefined) {
-      expect(block.block_id.length).toBeLessThanOrEqual(255);
-      blockIds.push(block.block_id);
-    }
-    if (block.type === 'section') expect(block.text?.text.length).toBeLessThanOrEqual(3_000);
-    if (block.type === 'context') {
-      expect(block.elements?.length).toBeLessThanOrEqual(10);
-      for (const element of block.elements ?? []) {
-        expect(typeof element.text === 'string' ? element.text.length : 0).toBeLessThanOrEqual(3_000);
-      }
-    }
-    if (block.type === 'actions') {
-      expect(block.elements?.length).toBeLessThanOrEqual(25);
-      for (const element of block.elements ?? []) {
-        const label = typeof element.text === 'object' ? element.text.text : '';
-        expect(label.length).toBeGreaterThan(0);
-        expect(label.length).toBeLessThanOrEqual(75);
-        expect(element.value?.length ?? 0).toBeLessThanOrEqual(2_000);
-        if (element.action_id !== undefined) {
-          expect(element.action_id.length).toBeLessThanOrEqual(255);
-          actionIds.push(element.action_id);
-        }
-      }
-    }
-  }
-  expect(new Set(actionIds).size).toBe(actionIds.length);
-  expect(new Set(blockIds).size).toBe(blockIds.length);
-  for (const id of actionIds) expect(ACTION_IDS).toContain(id);
-  for (const text of texts(message)) expectNoStrayMarkup(text);
-}
+const expectNoStrayMarkup = (text: string) => noStrayMarkup(text, ALLOWED_MARKUP);
+const expectWithinSlackLimits = (message: SlackMessage) => withinSlackLimits(message, ALLOWED_MARKUP);
 
 describe('deployTimeline', () => {
   it('shows one line per phase with its status, start, duration and a link to each run', () => {

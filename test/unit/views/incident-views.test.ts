@@ -14,7 +14,6 @@ import {
 import type { IncidentRecord } from '../../../src/services/incident-record.js';
 import type { SlackMessage } from '../../../views/format.js';
 import {
-  ACTION_IDS,
   INCIDENT_ACTIONS_BLOCK,
   INCIDENT_ESCALATE,
   INCIDENT_RESOLVE,
@@ -35,6 +34,14 @@ import {
   sinceDeclared,
   updateModal,
 } from '../../../views/incident-views.js';
+import {
+  buttons,
+  loose,
+  expectNoStrayMarkup as noStrayMarkup,
+  shown,
+  texts,
+  expectWithinSlackLimits as withinSlackLimits,
+} from '../../helpers/block-kit.js';
 
 const T0 = Date.parse('2026-03-02T10:02:00Z');
 const M = 60_000;
@@ -45,76 +52,12 @@ const ctx: IncidentCardContext = {
   createChannel: false,
 };
 
-interface LooseElement {
-  type: string;
-  text?: string | { type: string; text: string };
-  action_id?: string;
-  value?: string;
-  confirm?: { title: { text: string }; text: { text: string } };
-}
-interface LooseBlock {
-  type: string;
-  block_id?: string;
-  text?: { type: string; text: string };
-  elements?: LooseElement[];
-}
-const loose = (message: SlackMessage) => message.blocks as unknown as LooseBlock[];
-function texts(message: SlackMessage): string[] {
-  return loose(message).flatMap((block) => [
-    ...(block.text ? [block.text.text] : []),
-    ...(block.type === 'context'
-      ? (block.elements ?? []).flatMap((element) => (typeof element.text === 'string' ? [element.text] : []))
-      : []),
-  ]);
-}
-const shown = (message: SlackMessage) => texts(message).join('\n');
-const buttons = (message: SlackMessage) =>
-  loose(message)
-    .filter((block) => block.type === 'actions')
-    .flatMap((block) => block.elements ?? []);
-
 /** Slack's own markup the card may emit; anything else with `<` or `>` is an injection. */
 const ALLOWED_MARKUP =
   /<@[UW][A-Z0-9]+>|<#[CG][A-Z0-9]+>|<!date\^\d+\^[^|>]+\|[^<>]+>|<https?:\/\/[^\s<>|]+\|[^<>|]+>/g;
 
-function expectNoStrayMarkup(text: string): void {
-  expect(text).not.toMatch(/<!(channel|here|everyone)/);
-  expect(text.replace(ALLOWED_MARKUP, '')).not.toMatch(/[<>]/);
-}
-
-function expectWithinSlackLimits(message: SlackMessage): void {
-  expect(message.text.length).toBeGreaterThan(0);
-  expect(message.text.length).toBeLessThanOrEqual(3_000);
-  expect(message.text).not.toContain('\n');
-  expectNoStrayMarkup(message.text);
-  const blocks = loose(message);
-  expect(blocks.length).toBeLessThanOrEqual(50);
-  const actionIds: string[] = [];
-  for (const block of blocks) {
-    if (block.type === 'section') expect(block.text?.text.length).toBeLessThanOrEqual(3_000);
-    if (block.type === 'context') {
-      expect(block.elements?.length).toBeLessThanOrEqual(10);
-      for (const element of block.elements ?? [])
-        expect(typeof element.text === 'string' ? element.text.length : 0).toBeLessThanOrEqual(3_000);
-    }
-    if (block.type === 'actions') {
-      for (const element of block.elements ?? []) {
-        const label = typeof element.text === 'object' ? element.text.text : '';
-        expect(label.length).toBeGreaterThan(0);
-        expect(label.length).toBeLessThanOrEqual(75);
-        expect(element.value?.length ?? 0).toBeLessThanOrEqual(2_000);
-        if (element.confirm) {
-          expect(element.confirm.title.text.length).toBeLessThanOrEqual(100);
-          expect(element.confirm.text.text.length).toBeLessThanOrEqual(300);
-        }
-        if (element.action_id) actionIds.push(element.action_id);
-      }
-    }
-  }
-  expect(new Set(actionIds).size).toBe(actionIds.length);
-  for (const id of actionIds) expect(ACTION_IDS).toContain(id);
-  for (const text of texts(message)) expectNoStrayMarkup(text);
-}
+const expectNoStrayMarkup = (text: string) => noStrayMarkup(text, ALLOWED_MARKUP);
+const expectWithinSlackLimits = (message: SlackMessage) => withinSlackLimits(message, ALLOWED_MARKUP);
 
 function expectModalWithinLimits(modal: ModalView): void {
   expect(modal.title.text.length).toBeLessThanOrEqual(24);
