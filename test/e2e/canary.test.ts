@@ -163,7 +163,7 @@ describe('canary analysis and automatic rollback, end to end', () => {
     // The commit GitHub resolved `main` to is on the deployment and, short, in its timeline header.
     expect(state.sha).toBe('a'.repeat(40));
     expect(lastTimeline()).toContain(
-      '(<https://ghe.test/acme/platform/commit/' + 'a'.repeat(40) + '|`aaaaaaa`>)',
+      `(<https://ghe.test/acme/platform/commit/${'a'.repeat(40)}|\`aaaaaaa\`>)`,
     );
     expect(await redis.exists(`${prefix}greenlight:env:staging:lock`)).toBe(0);
   });

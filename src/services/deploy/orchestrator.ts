@@ -555,9 +555,16 @@ export class DeployOrchestrator {
       );
       return;
     }
-    await this.changeMeta(id, (meta) => ({ ...meta, githubDeploymentId: created.deploymentId }));
     const { sha } = created;
-    if (sha) await this.apply(id, () => ({ type: 'commitResolved', sha }));
+    // A fact, not a step: recorded with the id in one write that schedules nothing (no extra poll of GitHub).
+    await this.changeRecord(id, (record) => {
+      const resolved = sha ? applyDeploymentEvent(record.state, { type: 'commitResolved', sha }) : undefined;
+      return {
+        ...record,
+        state: resolved?.ok ? resolved.state : record.state,
+        meta: { ...record.meta, githubDeploymentId: created.deploymentId },
+      };
+    });
     await githubDeployments.setDeploymentStatus(
       { owner: settings.owner, repo: settings.repo, deploymentId: created.deploymentId },
       'in_progress',
@@ -636,16 +643,27 @@ export class DeployOrchestrator {
   }
 
   /** `change` may answer undefined to leave the record as it is. */
-  private async changeMeta(
+  private changeMeta(
     id: string,
     change: (meta: DeployRecord['meta'], record: DeployRecord) => DeployRecord['meta'] | undefined,
+  ): Promise<void> {
+    return this.changeRecord(id, (record) => {
+      const meta = change(record.meta, record);
+      return meta === undefined ? undefined : { ...record, meta };
+    });
+  }
+
+  /** A compare-and-set write that is not a transition: no thread reply, no timeline update, no next job. */
+  private async changeRecord(
+    id: string,
+    change: (record: DeployRecord) => DeployRecord | undefined,
   ): Promise<void> {
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt += 1) {
       const stored = await this.deps.records.get(id);
       if (!stored) return;
-      const meta = change(stored.value.meta, stored.value);
-      if (meta === undefined) return;
-      const written = await this.deps.records.replace(id, stored.version, { ...stored.value, meta });
+      const next = change(stored.value);
+      if (next === undefined) return;
+      const written = await this.deps.records.replace(id, stored.version, next);
       if (written.ok) return;
     }
   }
