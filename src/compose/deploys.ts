@@ -27,6 +27,7 @@ import { deployRecordSchema } from '../services/deploy/deploy-record.js';
 import { deployRegistry } from '../services/deploy/deploy-registry.js';
 import { DeployService } from '../services/deploy/deploy-service.js';
 import { DeployStats } from '../services/deploy/deploy-stats.js';
+import { DeploymentRecords } from '../services/deploy/deployment-records.js';
 import { DeployOrchestrator, type RollbackIncidents } from '../services/deploy/orchestrator.js';
 import type { Permissions } from '../services/permissions.js';
 
@@ -89,14 +90,19 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     now: parts.now,
   });
   const registry = deployRegistry(records, keys.deploymentsOf);
+  const deploymentRecords = new DeploymentRecords({
+    store: records,
+    jobs,
+    announcer,
+    logger: logger.child({ component: 'deploy' }),
+  });
   const orchestrator = new DeployOrchestrator({
-    records,
+    records: deploymentRecords,
     lanes,
     runs,
     githubDeployments: githubDeployments(octokit),
     guard,
     jobs,
-    announcer,
     analyst,
     registry,
     incidents: parts.incidents,
@@ -131,11 +137,11 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
   });
   const service = new DeployService({
     config: file,
-    records,
+    records: deploymentRecords,
+    store: records,
     index: keys.deploymentsOf,
     lanes,
     jobs,
-    orchestrator,
     announcer,
     permissions: parts.permissions,
     runs,

@@ -397,17 +397,17 @@ export class IncidentService {
 
   /** Compare-and-set with retries: concurrent changes (two clicks, a flag flip) all land, none is lost. */
   private async mutate(id: string, change: Change): Promise<Mutation> {
-    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt += 1) {
-      const current = await this.deps.records.get(id);
-      if (!current) return { ok: false, reason: 'unknown' };
-      const next = change(current.value);
-      if (!next.ok) return next;
-      const written = await this.deps.records.replace(id, current.version, next.record);
-      if (written.ok) return next;
-      // Lost a race: step aside a random moment so a crowd of writers (clicks, flag flips) drains instead of thrashing.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 3 * (attempt + 1)));
-    }
-    throw new Error(`incident ${id} kept changing under ${CAS_ATTEMPTS} attempts to update it`);
+    let outcome: ReturnType<Change> | undefined;
+    const written = await this.deps.records.casUpdate(
+      id,
+      (record) => {
+        outcome = change(record);
+        return outcome.ok ? outcome.record : undefined;
+      },
+      CAS_ATTEMPTS,
+    );
+    if (written.status === 'not-found' || !outcome) return { ok: false, reason: 'unknown' };
+    return outcome;
   }
 
   private async setMeta(id: string, meta: Partial<IncidentRecord['meta']>): Promise<void> {

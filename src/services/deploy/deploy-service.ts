@@ -15,7 +15,7 @@ import type { Permissions } from '../permissions.js';
 import type { DeployRecord } from './deploy-record.js';
 import type { DeployRegistry } from './deploy-registry.js';
 import type { DeployStats, DeployStatsResult } from './deploy-stats.js';
-import type { DeployAnnouncer, DeployOrchestrator } from './orchestrator.js';
+import type { DeployAnnouncer, DeploymentRecords } from './deployment-records.js';
 
 export interface DeployRequest {
   user: string;
@@ -55,11 +55,12 @@ export type RollbackPreviewOutcome =
 
 export interface DeployServiceDeps {
   config: Pick<FileConfig, 'github' | 'environments' | 'services' | 'pipeline' | 'rollback'>;
-  records: DocumentStore<DeployRecord>;
+  records: DeploymentRecords;
+  /** Creating a record and listing an environment's index, which DeploymentRecords does not do. */
+  store: DocumentStore<DeployRecord>;
   index: (env: string) => string;
   lanes: EnvironmentLanes;
   jobs: DeployJobs;
-  orchestrator: DeployOrchestrator;
   announcer: DeployAnnouncer;
   permissions: Permissions;
   runs: Pick<WorkflowRuns, 'cancelRun'>;
@@ -141,7 +142,7 @@ export class DeployService {
       plan: planned.plan,
       meta: { repliesPosted: state.timeline.length },
     };
-    const created = await this.deps.records.replace(id, 0, record, {
+    const created = await this.deps.store.replace(id, 0, record, {
       key: this.deps.index(request.env),
       score: now(),
     });
@@ -171,7 +172,7 @@ export class DeployService {
     const record = await this.deps.records.get(id);
     if (!record) return { ok: false, message: `There is no deployment \`${id}\`.` };
     const isApprover = await this.deps.permissions.has(user, 'approvers', record.value.state.env);
-    const result = await this.deps.orchestrator.apply(id, () => ({
+    const result = await this.deps.records.apply(id, () => ({
       type: 'approve',
       user,
       isApprover,
@@ -191,7 +192,7 @@ export class DeployService {
     const { state } = record.value;
     // A rollback's confirmed by someone allowed to roll back; that is enough to stop what it undoes.
     const isApprover = forRollback || (await this.deps.permissions.has(user, 'approvers', state.env));
-    const result = await this.deps.orchestrator.apply(id, () =>
+    const result = await this.deps.records.apply(id, () =>
       reason === undefined
         ? { type: 'cancel', user, isApprover, at: this.deps.now() }
         : { type: 'abort', user, isApprover, reason, at: this.deps.now() },
@@ -220,7 +221,7 @@ export class DeployService {
     const record = await this.deps.records.get(id);
     if (!record) return { ok: false, message: `There is no deployment \`${id}\`.` };
     const allowed = await this.mayHold(record.value.state.env, user);
-    const result = await this.deps.orchestrator.apply(id, () => ({
+    const result = await this.deps.records.apply(id, () => ({
       type: action,
       user,
       allowed,
@@ -243,7 +244,7 @@ export class DeployService {
     const record = await this.deps.records.get(id);
     if (!record) return { ok: false, message: `There is no deployment \`${id}\`.` };
     const allowed = await this.mayHold(record.value.state.env, user);
-    const result = await this.deps.orchestrator.apply(id, () => ({
+    const result = await this.deps.records.apply(id, () => ({
       type: 'rollback',
       user,
       allowed,
@@ -383,7 +384,7 @@ export class DeployService {
       plan: planned.plan,
       meta: { repliesPosted: state.timeline.length },
     };
-    const created = await this.deps.records.replace(id, 0, record, {
+    const created = await this.deps.store.replace(id, 0, record, {
       key: this.deps.index(request.env),
       score: now(),
     });
@@ -487,9 +488,9 @@ export class DeployService {
     const envs = env ? [env] : Object.keys(this.deps.config.environments);
     const ids = new Set<string>();
     for (const name of envs) {
-      for (const id of await this.deps.records.latest(this.deps.index(name), limit)) ids.add(id);
+      for (const id of await this.deps.store.latest(this.deps.index(name), limit)) ids.add(id);
     }
-    const records = await this.deps.records.getMany([...ids]);
+    const records = await this.deps.store.getMany([...ids]);
     return records
       .map((record) => record.value.state)
       .sort((a, b) => b.requestedAt - a.requestedAt)
@@ -503,11 +504,11 @@ export class DeployService {
   > {
     const envs = env ? [env] : Object.keys(this.deps.config.environments);
     // Waiting for approval to start is waiting too, though such a deployment has not joined the queue yet.
-    const unfinished = await this.deps.records.getMany(await this.deps.lanes.tracked());
+    const unfinished = await this.deps.store.getMany(await this.deps.lanes.tracked());
     return Promise.all(
       envs.map(async (name) => {
         const [queue, lock] = await Promise.all([this.deps.lanes.queue(name), this.deps.lanes.lockOf(name)]);
-        const queued = await this.deps.records.getMany([
+        const queued = await this.deps.store.getMany([
           ...(queue.active ? [queue.active] : []),
           ...queue.waiting,
         ]);
@@ -542,7 +543,7 @@ export class DeployService {
 
   /** Whether this caller is the one to declare the deployment's incident (see the orchestrator's claim). */
   async claimIncident(id: string): Promise<boolean> {
-    return (await this.deps.orchestrator.claimIncident(id)) !== undefined;
+    return (await this.deps.records.claimIncident(id)) !== undefined;
   }
 
   /** The channel of the deployment's timeline message, for private answers there. */
@@ -553,7 +554,7 @@ export class DeployService {
   private async postTimeline(id: string, record: DeployRecord): Promise<void> {
     try {
       const message = await this.deps.announcer.post(record);
-      await this.deps.orchestrator.setMessage(id, message);
+      await this.deps.records.setMessage(id, message);
     } catch (error) {
       this.deps.logger.warn(
         { event: 'deploy.timeline_post_failed', deploymentId: id, err: error },

@@ -9,31 +9,22 @@ import {
 } from '../../adapters/github/workflow-runs.js';
 import { type DeployJob, type DeployJobs, RetryLater } from '../../adapters/queue/deploy-queue.js';
 import type { DispatchGuard } from '../../adapters/redis/dispatch-guard.js';
-import type { DocumentStore } from '../../adapters/redis/document-store.js';
 import type { EnvironmentLanes } from '../../adapters/redis/environment-lanes.js';
 import { readingSummary } from '../../domain/analysis/decide.js';
 import {
   applyDeploymentEvent,
-  type DeploymentEvent,
   type DeploymentState,
   isAnalysing,
   isFinished,
   needsBaseline,
   type PhaseState,
-  type TransitionResult,
 } from '../../domain/deploy/deployment-state.js';
 import { CANARY_INPUT } from '../../domain/deploy/plan.js';
 import { workflowInputs } from '../../domain/deploy/workflow-inputs.js';
 import type { Analyst } from './analyst.js';
-import { type DeployRecord, unpostedEntries } from './deploy-record.js';
+import type { DeployRecord } from './deploy-record.js';
 import type { DeployRegistry } from './deploy-registry.js';
-
-/** What the status channel shows; failures here are logged, never fail a deployment. */
-export interface DeployAnnouncer {
-  post(record: DeployRecord): Promise<{ channel: string; ts: string }>;
-  update(record: DeployRecord): Promise<void>;
-  reply(record: DeployRecord, entries: DeployRecord['state']['timeline']): Promise<void>;
-}
+import type { DeploymentRecords } from './deployment-records.js';
 
 /** The incident registry, for the incident every rollback of a rollout declares (see IncidentService). */
 export interface RollbackIncidents {
@@ -62,13 +53,12 @@ export interface OrchestratorSettings {
 }
 
 export interface OrchestratorDeps {
-  records: DocumentStore<DeployRecord>;
+  records: DeploymentRecords;
   lanes: EnvironmentLanes;
   runs: WorkflowRuns;
   githubDeployments: Deployments;
   guard: DispatchGuard;
   jobs: DeployJobs;
-  announcer: DeployAnnouncer;
   analyst: Analyst;
   registry: Pick<DeployRegistry, 'lastSucceeded'>;
   incidents: RollbackIncidents;
@@ -77,7 +67,6 @@ export interface OrchestratorDeps {
   logger: Logger;
 }
 
-const CAS_ATTEMPTS = 8;
 /** Health checks after a rollback's run: judged unhealthy only after this many failed rounds, one per sweep. */
 const VERIFY_ATTEMPTS = 3;
 
@@ -96,78 +85,14 @@ export class DeployOrchestrator {
       case 'sweep':
         return this.sweep();
       case 'gate-expiry':
-        await this.apply(job.id, () => ({ type: 'gateExpired', gateSeq: job.seq, at: this.deps.now() }));
+        await this.deps.records.apply(job.id, () => ({
+          type: 'gateExpired',
+          gateSeq: job.seq,
+          at: this.deps.now(),
+        }));
         return;
       case 'analyse':
         return this.analyse(job.id, job.tick);
-    }
-  }
-
-  /**
-   * Applies one event by compare-and-set, retrying on a concurrent change; then tells the channel and schedules the
-   * next step. A refusal (not an approver, already finished…) comes back as a result, with nothing written.
-   */
-  async apply(
-    id: string,
-    makeEvent: (state: DeploymentState) => DeploymentEvent,
-    change: (record: DeployRecord) => DeployRecord = (record) => record,
-  ): Promise<TransitionResult | { ok: false; reason: 'not-found'; message: string }> {
-    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt += 1) {
-      const stored = await this.deps.records.get(id);
-      if (!stored) return { ok: false, reason: 'not-found', message: `There is no deployment \`${id}\`.` };
-      const result = applyDeploymentEvent(stored.value.state, makeEvent(stored.value.state));
-      if (!result.ok) return result;
-      const next = change({ ...stored.value, state: result.state });
-      const written = await this.write(id, stored.version, next);
-      if (written) return result;
-    }
-    throw new RetryLater(`deployment ${id} kept changing under us`);
-  }
-
-  /** Writes a record and runs the effects of the change: thread replies claimed in the same write, the timeline, the next job. */
-  private async write(id: string, version: number, record: DeployRecord): Promise<boolean> {
-    const entries = unpostedEntries(record);
-    const claimed: DeployRecord = {
-      ...record,
-      meta: { ...record.meta, repliesPosted: record.state.timeline.length },
-    };
-    const written = await this.deps.records.replace(id, version, claimed);
-    if (!written.ok) return false;
-    // A rollback must not wait for Slack: its dispatch goes first, the timeline follows.
-    const { state } = claimed;
-    const urgent =
-      (state.status === 'rolling_back' && state.rollback?.runId === undefined) ||
-      (state.rollbackOf !== undefined && state.phases.some((phase) => phase.status === 'dispatching'));
-    if (urgent) await this.deps.jobs.advance(id, `v${written.version}`);
-    await this.announce(id, written.version, claimed, entries);
-    if (!urgent) await this.deps.jobs.advance(id, `v${written.version}`);
-    return true;
-  }
-
-  /**
-   * Updates the timeline, then posts the thread replies this write claimed. An update can land after a newer one
-   * sent by another step or replica; whoever finds the record moved on meanwhile renders the latest again, so the
-   * message always ends on the newest state.
-   */
-  private async announce(
-    id: string,
-    version: number,
-    record: DeployRecord,
-    entries: DeployRecord['state']['timeline'],
-  ): Promise<void> {
-    const { announcer, logger } = this.deps;
-    try {
-      if (record.meta.message) {
-        await announcer.update(record);
-        const latest = await this.deps.records.get(id);
-        if (latest && latest.version !== version) await announcer.update(latest.value);
-      }
-      if (entries.length > 0) await announcer.reply(record, entries);
-    } catch (error) {
-      logger.warn(
-        { event: 'deploy.announce_failed', deploymentId: record.state.id, err: error },
-        'slack update failed',
-      );
     }
   }
 
@@ -178,12 +103,13 @@ export class DeployOrchestrator {
     const logger = this.deps.logger.child({ deploymentId: id, env: state.env });
     if (state.status === 'queued' && state.rollbackOf) {
       // A /rollback does not queue behind the deployment it may be undoing.
-      await this.apply(id, () => ({ type: 'start', at: this.deps.now() }));
+      await this.deps.records.apply(id, () => ({ type: 'start', at: this.deps.now() }));
       return;
     }
     if (state.status === 'queued') {
       const claim = await this.deps.lanes.claim(state.env, id);
-      if (claim.status === 'active') await this.apply(id, () => ({ type: 'start', at: this.deps.now() }));
+      if (claim.status === 'active')
+        await this.deps.records.apply(id, () => ({ type: 'start', at: this.deps.now() }));
       else
         logger.info(
           { event: 'deploy.queued', position: claim.position, holder: claim.holder },
@@ -275,14 +201,14 @@ export class DeployOrchestrator {
       };
       const result = await this.dispatchOrFind(id, request);
       if (!result.ok) {
-        await this.apply(id, () => ({
+        await this.deps.records.apply(id, () => ({
           type: 'fail',
           reason: `${phase.title}: ${result.message}`,
           at: now(),
         }));
         return;
       }
-      const recorded = await this.apply(id, () => ({
+      const recorded = await this.deps.records.apply(id, () => ({
         type: 'phaseDispatched',
         runId: result.runId,
         url: result.htmlUrl,
@@ -349,7 +275,7 @@ export class DeployOrchestrator {
     }
     if (snapshot.status === 'not_modified') return;
     if (snapshot.status === 'not_found') {
-      await this.apply(id, (state) =>
+      await this.deps.records.apply(id, (state) =>
         state.rollback?.runId === runId
           ? { type: 'rollbackCompleted', runId, conclusion: 'disappeared on GitHub', at: now() }
           : { type: 'fail', reason: `run ${runId} disappeared on GitHub`, at: now() },
@@ -363,7 +289,7 @@ export class DeployOrchestrator {
 
   /** From polling or a webhook: whichever comes first wins, the other is refused as stale. */
   async completeRun(id: string, runId: number, conclusion: string): Promise<void> {
-    await this.apply(id, (state) => ({
+    await this.deps.records.apply(id, (state) => ({
       type: state.rollback?.runId === runId ? 'rollbackCompleted' : 'runCompleted',
       runId,
       conclusion,
@@ -390,13 +316,13 @@ export class DeployOrchestrator {
       stored.value.plan.services,
       analysis.cursor,
     );
-    await this.apply(id, () => ({ type: 'analysed', tick, reading, cursor, at: reading.at }));
+    await this.deps.records.apply(id, () => ({ type: 'analysed', tick, reading, cursor, at: reading.at }));
   }
 
   /** Before the first canary step: what "normal" looks like, for the p95 comparison and the metric source's cursor. */
   private async captureBaseline(id: string, record: DeployRecord): Promise<void> {
     const { reading, cursor } = await this.deps.analyst.read(record.state, record.plan.services, undefined);
-    await this.apply(id, () => ({ type: 'baselineCaptured', reading, cursor, at: reading.at }));
+    await this.deps.records.apply(id, () => ({ type: 'baselineCaptured', reading, cursor, at: reading.at }));
   }
 
   /** The phase's bot-side health checks, by one process at a time; the record keeps the first results written. */
@@ -411,13 +337,18 @@ export class DeployOrchestrator {
       if (phase.verifyAfterRun && results.some((result) => !result.ok)) {
         // A version just rolled back to may need a moment to come up: the sweep probes again before it is judged.
         let attempts = 0;
-        await this.changeMeta(id, (meta) => {
+        await this.deps.records.changeMeta(id, (meta) => {
           attempts = (meta.verifyAttempts ?? 0) + 1;
           return { ...meta, verifyAttempts: attempts };
         });
         if (attempts < VERIFY_ATTEMPTS) return;
       }
-      await this.apply(id, () => ({ type: 'probed', phaseId: phase.id, results, at: this.deps.now() }));
+      await this.deps.records.apply(id, () => ({
+        type: 'probed',
+        phaseId: phase.id,
+        results,
+        at: this.deps.now(),
+      }));
     } finally {
       await release();
     }
@@ -441,7 +372,11 @@ export class DeployOrchestrator {
         { environment: state.env, ref: state.ref, greenlightId: correlationId },
       );
       if (!inputs.ok) {
-        await this.apply(id, () => ({ type: 'rollbackFailed', reason: inputs.message, at: now() }));
+        await this.deps.records.apply(id, () => ({
+          type: 'rollbackFailed',
+          reason: inputs.message,
+          at: now(),
+        }));
         return;
       }
       const request = {
@@ -455,10 +390,14 @@ export class DeployOrchestrator {
       };
       const result = await this.dispatchOrFind(id, request);
       if (!result.ok) {
-        await this.apply(id, () => ({ type: 'rollbackFailed', reason: result.message, at: now() }));
+        await this.deps.records.apply(id, () => ({
+          type: 'rollbackFailed',
+          reason: result.message,
+          at: now(),
+        }));
         return;
       }
-      await this.apply(id, () => ({
+      await this.deps.records.apply(id, () => ({
         type: 'rollbackDispatched',
         runId: result.runId,
         url: result.htmlUrl,
@@ -486,7 +425,7 @@ export class DeployOrchestrator {
    * the record first so two replicas never both declare (the registry also finds one already declared for it).
    */
   private async declareIncidentOnce(id: string): Promise<void> {
-    const claimed = await this.claimIncident(id);
+    const claimed = await this.deps.records.claimIncident(id);
     const rollback = claimed?.state.rollback;
     if (!claimed || !rollback) return;
     await this.deps.incidents
@@ -536,7 +475,7 @@ export class DeployOrchestrator {
         })
         .catch(() => undefined);
       if (found) {
-        await this.changeMeta(id, (meta) => ({ ...meta, githubDeploymentId: found }));
+        await this.deps.records.changeMeta(id, (meta) => ({ ...meta, githubDeploymentId: found }));
         return;
       }
     }
@@ -557,7 +496,7 @@ export class DeployOrchestrator {
     }
     const { sha } = created;
     // A fact, not a step: recorded with the id in one write that schedules nothing (no extra poll of GitHub).
-    await this.changeRecord(id, (record) => {
+    await this.deps.records.changeRecord(id, (record) => {
       const resolved = sha ? applyDeploymentEvent(record.state, { type: 'commitResolved', sha }) : undefined;
       return {
         ...record,
@@ -619,52 +558,7 @@ export class DeployOrchestrator {
     const released = await lanes.release(state.env, id);
     if (released.status === 'promoted') await this.deps.jobs.advance(released.next, `promoted-by-${id}`);
     await lanes.leaveQueue(state.env, id);
-    await this.changeMeta(id, (meta) => ({ ...meta, finalized: true }));
+    await this.deps.records.changeMeta(id, (meta) => ({ ...meta, finalized: true }));
     await lanes.untrack(id);
-  }
-
-  /**
-   * Claims the one incident a deployment may declare, answering the record as claimed; undefined when it was claimed
-   * already (by a job or a click).
-   */
-  async claimIncident(id: string): Promise<DeployRecord | undefined> {
-    let claimed: DeployRecord | undefined;
-    await this.changeMeta(id, (meta, record) => {
-      if (meta.incidentPosted) return undefined;
-      claimed = record;
-      return { ...meta, incidentPosted: true };
-    });
-    return claimed;
-  }
-
-  /** Where the timeline message was posted, so every later change updates it in place. */
-  async setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
-    await this.changeMeta(id, (meta) => ({ ...meta, message }));
-  }
-
-  /** `change` may answer undefined to leave the record as it is. */
-  private changeMeta(
-    id: string,
-    change: (meta: DeployRecord['meta'], record: DeployRecord) => DeployRecord['meta'] | undefined,
-  ): Promise<void> {
-    return this.changeRecord(id, (record) => {
-      const meta = change(record.meta, record);
-      return meta === undefined ? undefined : { ...record, meta };
-    });
-  }
-
-  /** A compare-and-set write that is not a transition: no thread reply, no timeline update, no next job. */
-  private async changeRecord(
-    id: string,
-    change: (record: DeployRecord) => DeployRecord | undefined,
-  ): Promise<void> {
-    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt += 1) {
-      const stored = await this.deps.records.get(id);
-      if (!stored) return;
-      const next = change(stored.value);
-      if (next === undefined) return;
-      const written = await this.deps.records.replace(id, stored.version, next);
-      if (written.ok) return;
-    }
   }
 }
