@@ -12,6 +12,7 @@ import { redisAuditLog } from './adapters/redis/audit-log.js';
 import { connectRedis, connectRedisForQueue, waitUntilReady } from './adapters/redis/connection.js';
 import { redisFlagStore } from './adapters/redis/flag-store.js';
 import { redisKeys } from './adapters/redis/keys.js';
+import { watchRedis } from './adapters/redis/redis-watch.js';
 import { slackFlagAnnouncer } from './adapters/slack/flag-announcer.js';
 import { responseUrlReplier } from './adapters/slack/response-url.js';
 import { slackUserGroups } from './adapters/slack/user-groups.js';
@@ -70,19 +71,15 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
   const { logger } = options;
   const now = options.now ?? Date.now;
   const metrics = createMetrics();
-  const onRedisError = (role: string) => (error: Error) => {
-    metrics.redisErrors.inc();
-    logger.warn({ event: 'redis.error', role, err: error }, 'redis connection error');
-  };
+  const redisWatch = watchRedis(env.REDIS_URL, { logger, countError: () => metrics.redisErrors.inc() });
+  const onRedisError = redisWatch.onError;
   const redis = connectRedis(env.REDIS_URL, 'greenlight', onRedisError('commands'));
+  redisWatch.follow(redis);
   const queueRedis = connectRedisForQueue(env.REDIS_URL, 'greenlight-queue', onRedisError('queue'));
   const keys = redisKeys(file.redis.keyPrefix, file.flags.prefix);
-  if (!(await waitUntilReady(redis, options.redisWaitMs ?? 5_000))) {
-    logger.warn(
-      { event: 'redis.not_ready' },
-      'Redis is not reachable yet; starting anyway, /readyz says 503 until it is',
-    );
-  }
+  // A Redis that answers is waited for (so the first request finds it); one that refuses is not: the bot listens
+  // at once, /readyz says 503, and the connections keep retrying.
+  await waitUntilReady(redis, options.redisWaitMs ?? 5_000);
 
   const readiness = async (): Promise<Readiness> => {
     const ping = await Promise.race([
@@ -114,6 +111,7 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
   let identifyRetry: NodeJS.Timeout | undefined;
   if (!options.botIdentity) {
     const known = await identify().catch((error: unknown) => {
+      redisWatch.close();
       redis.disconnect();
       queueRedis.disconnect();
       throw error;
@@ -226,6 +224,7 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
         if (!closed)
           logger.warn({ event: 'queue.close_timeout' }, 'queue did not close in time; disconnecting');
         reply.close();
+        redisWatch.close();
         const quit = await settlesWithin(
           Promise.allSettled([redis.quit(), queueRedis.quit()]),
           CLOSE_GRACE_MS,

@@ -162,7 +162,8 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
       'deploy step failed; retrying',
     ),
   );
-  await jobs.startSweeping(file.deploy.pollInterval);
+  // Not awaited: with Redis down at start it waits for Redis to come back, and the bot must listen meanwhile.
+  jobs.startSweeping(file.deploy.pollInterval).catch(parts.onQueueError);
   return {
     service,
     orchestrator,

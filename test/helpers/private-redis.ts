@@ -10,11 +10,12 @@ export interface PrivateRedis {
 }
 
 /**
- * A throw-away `redis-server` on a free loopback port, with persistence off, so tests and benchmarks never
- * touch anyone's database. Killed by `stop()` (and by the parent's exit, if the bench crashes).
+ * A throw-away `redis-server` on a free loopback port (or on `port`, to bring back a Redis a process is waiting
+ * for), with persistence off, so tests and benchmarks never touch anyone's database. Killed by `stop()` (and by
+ * the parent's exit, if the bench crashes).
  */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
-  const port = await freePort();
+export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
+  port ??= await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'greenlight-redis-'));
   const server = spawn(
     'redis-server',

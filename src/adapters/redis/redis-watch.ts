@@ -1,0 +1,101 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { asCodedError, RedisUnavailableError } from '../../errors.js';
+
+export interface RedisWatch {
+  /**
+   * The error listener for one connection, queue or worker (`role` names it in the log). Every error is counted;
+   * a lost connection is told once by the watch itself, so only errors that are not about reaching Redis are
+   * logged here.
+   */
+  onError(role: string): (error: Error) => void;
+  /** Watches this connection's state: its loss and its return are the two lines told. */
+  follow(connection: Redis): void;
+  /** `up` once the followed connection answered, `down` after it failed, `unknown` before either. */
+  state(): 'unknown' | 'up' | 'down';
+  close(): void;
+}
+
+export interface RedisWatchOptions {
+  logger: Logger;
+  /** Counts every error, whether logged or not (greenlight_redis_errors_total). */
+  countError: () => void;
+  now?: () => number;
+}
+
+/**
+ * Turns ioredis's stream of connection errors (one per retry per connection, each with a stack) into two log
+ * lines: one when Redis goes away, naming where and why, and one when it comes back, saying after how long. The
+ * connections themselves keep retrying with their capped backoff; nothing here reconnects.
+ */
+export function watchRedis(url: string, options: RedisWatchOptions): RedisWatch {
+  const { logger, countError } = options;
+  const now = options.now ?? Date.now;
+  const where = redisAddress(url);
+  let state: 'unknown' | 'up' | 'down' = 'unknown';
+  let downSince = 0;
+  let followed: Redis | undefined;
+
+  const wentDown = (reason: string) => {
+    if (state === 'down') return;
+    const first = state === 'unknown';
+    state = 'down';
+    downSince = now();
+    logger.warn(
+      { event: 'redis.down', redis: where, reason },
+      first
+        ? `Redis at ${where} is unreachable (${reason}); retrying, /readyz answers 503 until it answers`
+        : `lost Redis at ${where} (${reason}); retrying, /readyz answers 503 until it is back`,
+    );
+  };
+  const cameUp = () => {
+    if (state === 'down') {
+      const seconds = Math.round((now() - downSince) / 1000);
+      logger.info(
+        { event: 'redis.up', redis: where, downSeconds: seconds },
+        `Redis is back after ${seconds}s`,
+      );
+    }
+    state = 'up';
+  };
+  const onConnectionError = (error: Error) => wentDown(reasonOf(error));
+  const onClose = () => {
+    if (state === 'up') wentDown('connection closed');
+  };
+
+  return {
+    onError: (role) => (error) => {
+      countError();
+      if (asCodedError(error) instanceof RedisUnavailableError) return;
+      logger.warn({ event: 'redis.error', role, err: error }, 'redis error');
+    },
+    follow(connection) {
+      followed = connection;
+      if (connection.status === 'ready') state = 'up';
+      connection.on('ready', cameUp);
+      connection.on('error', onConnectionError);
+      connection.on('close', onClose);
+    },
+    state: () => state,
+    close() {
+      followed?.off('ready', cameUp);
+      followed?.off('error', onConnectionError);
+      followed?.off('close', onClose);
+    },
+  };
+}
+
+/** `host:port/db` without credentials: safe to log. */
+export function redisAddress(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || '6379'}${parsed.pathname && parsed.pathname !== '/' ? parsed.pathname : ''}`;
+  } catch {
+    return 'REDIS_URL';
+  }
+}
+
+function reasonOf(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code ?? error.message.split('\n')[0] ?? 'unknown error';
+}

@@ -1,0 +1,121 @@
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startFakeGitHub } from '../helpers/fake-github-server.js';
+import { startFakeSlack } from '../helpers/fake-slack-server.js';
+import {
+  type GreenlightProcess,
+  spawnGreenlight,
+  startedPort,
+  writeConfigFile,
+} from '../helpers/greenlight-process.js';
+import { freePort } from '../helpers/net.js';
+import { startPrivateRedis } from '../helpers/private-redis.js';
+import { slashCommand, TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../helpers/slack.js';
+
+/** The pino lines with this event name. */
+function events(run: GreenlightProcess, name: string): string[] {
+  return run
+    .output()
+    .split('\n')
+    .filter((line) => line.includes(`"event":"${name}"`));
+}
+
+describe('a greenlight started before its Redis', () => {
+  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  let run: GreenlightProcess | undefined;
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail' && run)
+      process.stderr.write(`--- greenlight ---\n${run.output()}\n`);
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it('listens at once, says not ready naming Redis, tells the outage in one line, and works once Redis is up', async () => {
+    const redisPort = await freePort();
+    const slack = await startFakeSlack();
+    const github = await startFakeGitHub();
+    cleanups.push(slack.close, github.close);
+    const configPath = writeConfigFile({
+      slack: { statusChannel: '#deployment-status' },
+      github: { owner: 'acme', repo: 'platform', workflow: 'production-deployment.yml', ref: 'main' },
+      environments: { production: { approvers: ['U0CAROL'] } },
+      pipeline: [{ id: 'rollout', title: 'Rollout', inputs: { deployment_phase: 'rollout' } }],
+      deploy: { pollInterval: '1s' },
+      flags: { known: ['scan_creation'] },
+    });
+    cleanups.push(() => rmSync(dirname(configPath), { recursive: true, force: true }));
+
+    const spawnedAt = Date.now();
+    run = spawnGreenlight({
+      SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
+      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+      GITHUB_TOKEN: 'ghp_redislatetoken000000000000000000000',
+      SLACK_API_URL: `${slack.url}/api/`,
+      GITHUB_API_URL: github.apiUrl,
+      REDIS_URL: `redis://127.0.0.1:${redisPort}/0`,
+      GREENLIGHT_CONFIG: configPath,
+      PORT: '0',
+    });
+    const greenlight = run;
+    cleanups.push(() => greenlight.kill());
+    const port = await startedPort(greenlight);
+    const url = `http://127.0.0.1:${port}`;
+    // tsx compiles the sources first; what matters is that start-up never waits for Redis (it used to forever).
+    expect(Date.now() - spawnedAt).toBeLessThan(10_000);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const notReady = await fetch(`${url}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toMatchObject({ status: 'not ready', redis: 'unreachable' });
+
+    // Several reconnect attempts of every connection, queue and worker: still one line, and no stack trace.
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    expect(events(greenlight, 'redis.down')).toHaveLength(1);
+    expect(events(greenlight, 'redis.down')[0]).toContain(`127.0.0.1:${redisPort}`);
+    expect(events(greenlight, 'redis.error')).toEqual([]);
+    expect(greenlight.output()).not.toContain('    at ');
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/greenlight_redis_errors_total [1-9]/);
+
+    const redis = await startPrivateRedis(redisPort);
+    cleanups.push(redis.stop);
+    await vi.waitFor(async () => expect((await fetch(`${url}/readyz`)).status).toBe(200), {
+      timeout: 8_000,
+      interval: 200,
+    });
+    expect(events(greenlight, 'redis.up')).toHaveLength(1);
+
+    const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    cleanups.push(() => client.disconnect());
+    const request = slashCommand('/flag', 'disable scan_creation --for 2s maintenance', {
+      userId: 'U0CAROL',
+      responsePath: '/response/disable',
+      responseHost: slack.url,
+    });
+    const ack = await fetch(`${url}/slack/events`, {
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+    });
+    expect(ack.status).toBe(200);
+    await vi.waitFor(async () => expect(await client.get('feature:scan_creation')).toBe('false'));
+    // The revert is a BullMQ job: the queue and its worker came back with Redis.
+    await vi.waitFor(async () => expect(await client.get('feature:scan_creation')).toBe('true'), {
+      timeout: 10_000,
+      interval: 200,
+    });
+    const status = slashCommand('/flag', 'status scan_creation', {
+      responsePath: '/response/status',
+      responseHost: slack.url,
+    });
+    await fetch(`${url}/slack/events`, { method: 'POST', headers: status.headers, body: status.body });
+    await vi.waitFor(() =>
+      expect(slack.received.find((r) => r.path === '/response/status')?.body).toContain('scan_creation'),
+    );
+
+    greenlight.child.kill('SIGTERM');
+    expect(await greenlight.exit).toBe(0);
+    expect(events(greenlight, 'redis.down')).toHaveLength(1);
+    expect(events(greenlight, 'redis.error')).toEqual([]);
+  }, 45_000);
+});
