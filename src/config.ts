@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { type Document, isMap, isNode, isScalar, LineCounter, parseDocument, type YAMLError } from 'yaml';
 import type { z } from 'zod';
+import { type ConfigProblem, describeIssue } from './config/describe-issue.js';
 import { ENV_HELP, type Env, envSchema } from './config/env-schema.js';
 import { type FileConfig, fileSchema } from './config/file-schema.js';
 
@@ -33,7 +34,7 @@ export function loadConfig(
   const problems: string[] = [];
 
   const envResult = envSchema.safeParse(environment);
-  if (!envResult.success) problems.push(...describeEnvIssues(envResult.error));
+  if (!envResult.success) problems.push(...describeEnvIssues(envResult.error, environment));
 
   const requested = environment.GREENLIGHT_CONFIG?.trim();
   let configPath = resolve(cwd, requested || DEFAULT_CONFIG);
@@ -65,35 +66,82 @@ export function readConfigFile(
       ],
     };
   }
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    return { ok: false, problems: document.errors.map((e) => `${path}: ${e.message.split('\n')[0]}`) };
-  }
-  const parsed = fileSchema.safeParse(document.toJS());
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true, lineCounter });
+  if (document.errors.length > 0) return { ok: false, problems: describeYamlErrors(path, document.errors) };
+  const parsed = fileSchema.safeParse(document.toJS(), { reportInput: true });
   if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.map((issue) => `${path}: ${describeIssue(issue)}`) };
+    const located = parsed.error.issues
+      .flatMap((issue) => describeIssue(issue, fileSchema))
+      .map((problem) => ({ problem, line: lineOf(document, lineCounter, problem) }))
+      .sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    return {
+      ok: false,
+      problems: located.map(
+        ({ problem, line }) =>
+          `${path}${line ? `:${line}` : ''}: ${yamlPath(problem.path)}: ${problem.message}`,
+      ),
+    };
   }
   return { ok: true, value: parsed.data };
 }
 
-function describeEnvIssues(error: z.ZodError): string[] {
+/**
+ * One problem per YAML error, each with the snippet the parser drew under it, once. Errors on a line already
+ * reported are left out: they are usually the same mistake seen again further on.
+ */
+function describeYamlErrors(path: string, errors: readonly YAMLError[]): string[] {
+  const seen = new Set<number>();
+  const problems: string[] = [];
+  for (const error of errors) {
+    const [start] = error.linePos ?? [];
+    if (start && seen.has(start.line)) continue;
+    if (start) seen.add(start.line);
+    const [headline = '', ...snippet] = error.message.split('\n');
+    const what = headline.replace(/ at line \d+, column \d+:?$/, '');
+    const where = start ? `${path}:${start.line}:${start.col}` : path;
+    const drawn = snippet.filter((line, index) => line.trim() !== '' || index < snippet.length - 1);
+    problems.push(
+      `${where}: YAML: ${what}${drawn.length > 0 ? `\n${drawn.join('\n').replace(/^\n+/, '')}` : ''}`,
+    );
+  }
+  return problems;
+}
+
+/** The line of the value (or, for an unknown key, of the key) a problem is about, when the file has one. */
+function lineOf(document: Document, lineCounter: LineCounter, problem: ConfigProblem): number | undefined {
+  const node = document.getIn(problem.path, true);
+  let offset: number | undefined;
+  if (problem.key !== undefined && isMap(node)) {
+    const pair = node.items.find((item) => isScalar(item.key) && item.key.value === problem.key);
+    offset = isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
+  } else if (isNode(node)) {
+    offset = node.range?.[0];
+  } else if (problem.path.length > 0) {
+    // A missing value: point at the mapping that should hold it.
+    const parent = document.getIn(problem.path.slice(0, -1), true);
+    offset = isNode(parent) ? parent.range?.[0] : undefined;
+  }
+  return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+}
+
+function yamlPath(path: readonly (string | number)[]): string {
+  const joined = path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`)).join('');
+  return joined.replace(/^\./, '') || '(top level)';
+}
+
+/** Variables whose value may be echoed in an error: never a token, a secret or a URL that may carry a password. */
+const ECHOED_ENV = new Set(['PORT', 'LOG_LEVEL', 'SLACK_API_URL', 'GITHUB_API_URL', 'PAGERDUTY_EVENTS_URL']);
+
+function describeEnvIssues(error: z.ZodError, environment: NodeJS.ProcessEnv): string[] {
   return error.issues.map((issue) => {
     const name = String(issue.path[0] ?? '');
     const missing = issue.code === 'invalid_type' && issue.message.includes('undefined');
     const empty = issue.code === 'too_small';
     const help = ENV_HELP[name];
-    const what = missing || empty ? 'is missing' : `is malformed (${issue.message})`;
+    const value = environment[name];
+    const got = ECHOED_ENV.has(name) && value !== undefined ? `, got ${JSON.stringify(value)}` : '';
+    const what = missing || empty ? 'is missing' : `is malformed (${issue.message}${got})`;
     return `${name} ${what}${help ? `: ${help}` : ''}`;
   });
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const path = issue.path
-    .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
-    .join('');
-  const where = path.replace(/^\./, '') || '(top level)';
-  if (issue.code === 'unrecognized_keys') {
-    return `${where}: unknown setting ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  }
-  return `${where}: ${issue.message}`;
 }

@@ -7,7 +7,7 @@ const SHUTDOWN_DEADLINE_MS = 9_000;
 const loaded = loadConfig();
 if (!loaded.ok) {
   process.stderr.write(
-    `greenlight cannot start; fix these and start again:\n${loaded.problems.map((p) => `  - ${p}`).join('\n')}\n`,
+    `greenlight cannot start; fix these and start again:\n${loaded.problems.map((p) => `  - ${p.replaceAll('\n', '\n    ')}`).join('\n')}\n`,
   );
   process.exit(1);
 }

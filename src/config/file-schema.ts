@@ -3,6 +3,7 @@ import { workflowInputs } from '../domain/deploy/workflow-inputs.js';
 import { parseDuration } from '../domain/duration.js';
 import { DEFAULT_FLAG_CHANNEL, DEFAULT_FLAG_PREFIX } from '../domain/flags/flag-change-event.js';
 import { FLAG_NAME_PATTERN } from '../domain/flags/flag-name.js';
+import { parsePrincipal, principalProblem } from '../domain/policy/principals.js';
 import { incidentsSchema } from './incidents-schema.js';
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -16,12 +17,10 @@ const channel = z
   );
 
 /** Who may act: a Slack user ID (U…/W…), a user group handle (@release-managers) or a user group ID (S…). */
-export const principal = z
-  .string()
-  .regex(
-    /^([UW][A-Z0-9]{2,}|S[A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]{0,79})$/,
-    'expected a Slack user ID (U…), a user group handle (@team) or a user group ID (S…)',
-  );
+export const principal = z.string().superRefine((text, ctx) => {
+  const problem = principalProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time like "02:00"');
 
@@ -35,7 +34,14 @@ const timeZone = z.string().refine((tz) => {
 }, 'expected an IANA time zone such as UTC or Europe/Berlin');
 
 /** A duration such as `30s`, `5m`, `1h30m`, stored in milliseconds. */
-export const duration = z.string().transform((text, ctx) => {
+export const duration = z.union([z.string(), z.number()]).transform((text, ctx) => {
+  if (typeof text === 'number') {
+    ctx.addIssue({
+      code: 'custom',
+      message: `a duration needs a unit, like "${text}s" or "${text}m" (got ${text})`,
+    });
+    return z.NEVER;
+  }
   const parsed = parseDuration(text);
   if (!parsed.ok) {
     ctx.addIssue({
@@ -51,19 +57,38 @@ const flagName = z
   .string()
   .regex(FLAG_NAME_PATTERN, 'expected a flag name of letters, digits, "_", "-" or "." (at most 64)');
 
-const environment = z.strictObject({
-  approvals: z.number().int().min(0).max(10).default(0),
-  approvers: z.array(principal).default([]),
-  deployers: z.array(principal).default([]),
-  window: z
-    .strictObject({
-      days: z.array(z.enum(WEEKDAYS)).min(1),
-      from: clock,
-      to: clock,
-      tz: timeZone.default('UTC'),
-    })
-    .optional(),
-});
+const environment = z
+  .strictObject({
+    approvals: z.number().int().min(0).max(10).default(0),
+    approvers: z.array(principal).default([]),
+    deployers: z.array(principal).default([]),
+    window: z
+      .strictObject({
+        days: z.array(z.enum(WEEKDAYS)).min(1),
+        from: clock,
+        to: clock,
+        tz: timeZone.default('UTC'),
+      })
+      .optional(),
+  })
+  .superRefine((env, ctx) => {
+    const problem = unreachableApprovals(env.approvals, env.approvers);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['approvals'], message: problem });
+  });
+
+/**
+ * `approvals: N` must be reachable by the approvers listed. Distinct user IDs count one each; a user group counts
+ * as any number, since its members are only known at run time (preflight checks them against Slack).
+ */
+function unreachableApprovals(approvals: number, approvers: readonly string[]): string | undefined {
+  if (approvals === 0) return undefined;
+  if (approvers.length === 0)
+    return `${approvals} approval${approvals === 1 ? '' : 's'} needed but no approvers listed: add member IDs or @groups to \`approvers\`, or set approvals: 0`;
+  if (approvers.some((text) => parsePrincipal(text).kind === 'group')) return undefined;
+  const people = new Set(approvers).size;
+  if (approvals <= people) return undefined;
+  return `${approvals} approvals can never be given: only ${people} approver${people === 1 ? ' is' : 's are'} listed (${[...new Set(approvers)].join(', ')}); lower approvals to ${people} or add approvers (a @group counts as any number)`;
+}
 
 const inputsSchema = z.record(
   z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/),

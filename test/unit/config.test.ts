@@ -47,7 +47,9 @@ surprise: true
     expect(text).toContain('REDIS_URL is malformed');
     expect(text).toContain('slack.statusChannel: expected a channel like "#deployment-status"');
     expect(text).toContain('environments.production.approvals:');
-    expect(text).toContain('environments.production.approvers[0]: expected a Slack user ID');
+    expect(text).toContain(
+      'environments.production.approvers[0]: "release-managers" is a name, not a Slack ID',
+    );
     expect(text).toContain('environments.production.window.days[0]:');
     expect(text).toContain('environments.production.window.from: expected a 24-hour time');
     expect(text).toContain('flags.known[0]: expected a flag name');
@@ -139,10 +141,38 @@ surprise: true
     if (!result.ok) expect(result.problems[0]).toContain('copy greenlight.example.yml to greenlight.yml');
   });
 
-  it('points at the line of a YAML syntax error', () => {
-    const result = loadConfig(credentials, dirWith('slack: [unclosed\n'));
+  it('shows a YAML syntax error once, at its line and column, with the snippet under it', () => {
+    const dir = dirWith(`slack:
+  statusChannel: "#deployment-status"
+environments:
+  production:
+    approvers: [U0123ABCD
+    approvals: 1
+`);
+    const result = loadConfig(credentials, dir);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.problems[0]).toMatch(/line \d+/);
+    if (result.ok) return;
+    expect(result.problems).toHaveLength(1);
+    const [problem = ''] = result.problems;
+    expect(problem).toMatch(
+      /greenlight\.yml:6:5: YAML: Flow sequence in block collection must be .* end with a \]/,
+    );
+    expect(problem).toContain('    approvers: [U0123ABCD\n    approvals: 1\n    ^');
+    expect(problem.match(/approvers: \[U0123ABCD/g)).toHaveLength(1);
+  });
+
+  it('reports each YAML error on its own line once', () => {
+    const result = loadConfig(
+      credentials,
+      dirWith(
+        'slack:\n  statusChannel: "#a"\n  statusChannel: "#b"\nenvironments:\n  production:\n\tapprovers: []\n',
+      ),
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(
+      result.problems.map((problem) => problem.split('\n')[0]?.replace(/^.*greenlight\.yml/, '')),
+    ).toEqual([':3:3: YAML: Map keys must be unique', ':6:1: YAML: Tabs are not allowed as indentation']);
   });
 
   it('normalises the Slack API URL so a base with a path works', () => {
@@ -151,6 +181,122 @@ surprise: true
       dirWith(minimal),
     );
     expect(result.ok && result.config.env.SLACK_API_URL).toBe('http://slack.internal/proxy/api/');
+  });
+});
+
+describe('config problems a person can act on', () => {
+  const base = (environment: string, extra = '') => `slack: { statusChannel: "#deployment-status" }
+environments:
+  production:
+${environment}
+${extra}`;
+
+  it.each([
+    {
+      case: 'an unknown key gets the closest known key',
+      yaml: base('    aprovers: [U0123ABCD]'),
+      problem: ':4: environments.production: unknown setting "aprovers": did you mean "approvers"?',
+    },
+    {
+      case: 'an unknown top-level key too',
+      yaml: base('    approvers: [U0123ABCD]', 'pipline: []'),
+      problem: ':5: (top level): unknown setting "pipline": did you mean "pipeline"?',
+    },
+    {
+      case: 'an unknown key with no close match lists what is known there',
+      yaml: base('    approvers: [U0123ABCD]', 'deploy: { colour: blue }'),
+      problem: 'deploy: unknown setting "colour" (known here: gateTimeout, pollInterval, lockOnFailure)',
+    },
+    {
+      case: 'a name instead of a member ID',
+      yaml: base('    approvers: ["Alice Smith"]'),
+      problem:
+        ':4: environments.production.approvers[0]: "Alice Smith" is a name, not a Slack ID: use the member ID (profile → ⋯ → Copy member ID) or @group',
+    },
+    {
+      case: 'a group display name instead of its handle',
+      yaml: base('    deployers: ["@Release Managers"]'),
+      problem:
+        'environments.production.deployers[0]: "@Release Managers" is not a user group handle (lower case, no spaces, like "@release-managers")',
+    },
+    {
+      case: 'a member ID in lower case',
+      yaml: base('    approvers: [u0123abcd]'),
+      problem: 'environments.production.approvers[0]: "u0123abcd": Slack IDs are upper case, "U0123ABCD"',
+    },
+    {
+      case: 'a pasted mention',
+      yaml: base('    approvers: ["<@U0123ABCD>"]'),
+      problem:
+        'environments.production.approvers[0]: "<@U0123ABCD>" is a mention; write the ID alone: "U0123ABCD"',
+    },
+    {
+      case: 'the offending value is echoed',
+      yaml: base('    approvers: [U0123ABCD]\n    window: { days: [mon], from: "2am", to: "04:00" }'),
+      problem: ':5: environments.production.window.from: expected a 24-hour time like "02:00" (got "2am")',
+    },
+    {
+      case: 'a value out of a list, with the closest option',
+      yaml: base('    approvers: [U0123ABCD]\n    window: { days: [monday], from: "02:00", to: "04:00" }'),
+      problem:
+        'environments.production.window.days[0]: got "monday", expected one of mon, tue, wed, thu, fri, sat, sun; did you mean mon?',
+    },
+    {
+      case: 'a channel the # turned into a YAML comment',
+      yaml: 'slack:\n  statusChannel: #deployment-status\nenvironments: {}\n',
+      problem:
+        ':2: slack.statusChannel: expected a string, got nothing (an empty value; a value starting with # must be quoted, like "#deployment-status")',
+    },
+    {
+      case: 'a duration without its unit',
+      yaml: base('    approvers: [U0123ABCD]', 'deploy: { gateTimeout: 30 }'),
+      problem: 'deploy.gateTimeout: a duration needs a unit, like "30s" or "30m" (got 30)',
+    },
+    {
+      case: 'more approvals than the user IDs listed',
+      yaml: base('    approvers: [U0123ABCD]\n    approvals: 3'),
+      problem:
+        'environments.production.approvals: 3 approvals can never be given: only 1 approver is listed (U0123ABCD); lower approvals to 1 or add approvers (a @group counts as any number)',
+    },
+    {
+      case: 'a user listed twice counts once',
+      yaml: base('    approvers: [U0123ABCD, U0123ABCD]\n    approvals: 2'),
+      problem: 'environments.production.approvals: 2 approvals can never be given: only 1 approver is listed',
+    },
+    {
+      case: 'approvals with nobody to give them',
+      yaml: base('    approvals: 1'),
+      problem: 'environments.production.approvals: 1 approval needed but no approvers listed',
+    },
+  ])('$case', ({ yaml, problem }) => {
+    const result = loadConfig(credentials, dirWith(yaml));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems.join('\n')).toContain(problem);
+  });
+
+  it.each([
+    { case: 'approvals up to the user IDs listed', approvers: '[U0AAA, U0BBB]', approvals: 2 },
+    { case: 'a group counts as any number', approvers: '["@release-managers"]', approvals: 3 },
+    { case: 'a group ID too', approvers: '[U0AAA, S0GROUP]', approvals: 3 },
+    { case: 'W… (Enterprise Grid) user IDs', approvers: '[W0AAA]', approvals: 1 },
+  ])('accepts $case', ({ approvers, approvals }) => {
+    const result = loadConfig(
+      credentials,
+      dirWith(base(`    approvers: ${approvers}\n    approvals: ${approvals}`)),
+    );
+    expect(result.ok ? [] : result.problems).toEqual([]);
+  });
+
+  it('echoes a malformed variable that is not a secret, and never one that is', () => {
+    const result = loadConfig(
+      { ...credentials, PORT: 'eighty', LOG_LEVEL: 'loud', REDIS_URL: 'redis://:hunter2@redis:port' },
+      dirWith(base('    approvers: [U0123ABCD]')),
+    );
+    const text = result.ok ? '' : result.problems.join('\n');
+    expect(text).toContain('got "eighty"');
+    expect(text).toContain('got "loud"');
+    expect(text).toContain('REDIS_URL is malformed');
+    expect(text).not.toContain('hunter2');
   });
 });
 
