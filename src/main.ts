@@ -1,3 +1,4 @@
+import { preflightAtStart } from './compose/preflight.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { FatalStartError, startGreenlight } from './runtime.js';
@@ -22,6 +23,7 @@ if (config.usedExample) {
 
 try {
   const greenlight = await startGreenlight(config, { logger });
+  void preflightAtStart(config, logger);
   const shutdown = (signal: string) => {
     logger.info(
       { event: 'greenlight.stopping', signal },

@@ -2,7 +2,13 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { DEPLOY_USAGE } from '../../commands/deploy/deploy-usage.js';
+import { FLAG_USAGE } from '../../commands/flag/flag-usage.js';
+import { INCIDENT_USAGE } from '../../commands/incident/incident-usage.js';
 import { SLASH_COMMANDS } from '../../commands/index.js';
+import { ROLLBACK_USAGE } from '../../commands/rollback/rollback-usage.js';
+import { envSchema } from '../../src/config/env-schema.js';
+import { SLACK_SCOPES } from '../../src/domain/preflight/slack-scopes.js';
 import * as ids from '../../views/ids.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -25,6 +31,38 @@ describe('contracts', () => {
     expect(declared).toEqual([...SLASH_COMMANDS].sort());
     for (const command of manifest.features.slash_commands) expect(command.url).toMatch(/\/slack\/events$/);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
+  });
+
+  it("manifest.yml's usage hints name every subcommand the help texts document", () => {
+    const manifest = parse(readFileSync(join(root, 'manifest.yml'), 'utf8')) as {
+      features: { slash_commands: { command: string; usage_hint: string }[] };
+    };
+    const usages: Record<string, string> = {
+      '/deploy': DEPLOY_USAGE,
+      '/flag': FLAG_USAGE,
+      '/incident': INCIDENT_USAGE,
+      '/rollback': ROLLBACK_USAGE,
+    };
+    for (const { command, usage_hint } of manifest.features.slash_commands) {
+      const subcommands = [...(usages[command] ?? '').matchAll(new RegExp(`\`${command} ([a-z]+)`, 'g'))].map(
+        (match) => match[1] ?? '',
+      );
+      for (const subcommand of subcommands)
+        expect(usage_hint, command).toMatch(new RegExp(`\\b${subcommand}\\b`));
+    }
+  });
+
+  it('manifest.yml asks for exactly the bot scopes greenlight knows a use for, and preflight checks', () => {
+    const manifest = parse(readFileSync(join(root, 'manifest.yml'), 'utf8')) as {
+      oauth_config: { scopes: { bot: string[] } };
+    };
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(Object.keys(SLACK_SCOPES).sort());
+  });
+
+  it("the README's environment table lists every variable the bot reads", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('## Environment'), readme.indexOf('## Configuration'));
+    for (const name of Object.keys(envSchema.shape)) expect(table, name).toContain(`\`${name}\``);
   });
 
   it('registers every command in SLASH_COMMANDS and nothing else', () => {

@@ -48,6 +48,41 @@ export interface FakeGitHub {
 
 const BASE = '/api/v3';
 
+export interface FakeGitHubOptions {
+  owner?: string;
+  repo?: string;
+  /**
+   * The workflows in `.github/workflows` (file name → YAML), as preflight reads them on every branch; by default
+   * one, `production-deployment.yml`, declaring every input greenlight can send.
+   */
+  workflowFiles?: Record<string, string>;
+  /** The token's access to the repository (`permissions.push`); default true. */
+  canPush?: boolean;
+}
+
+/** A workflow that declares every input greenlight can send, as the README shows it. */
+export const FULL_WORKFLOW = `name: production-deployment
+run-name: "deploy \${{ inputs.greenlight_id }}"
+on:
+  workflow_dispatch:
+    inputs:
+      deployment_phase: { required: true, type: string }
+      environment: { required: true, type: string }
+      ref: { required: true, type: string }
+      greenlight_id: { required: true, type: string }
+      traffic_percentage: { required: false, type: string }
+      service: { required: false, type: string }
+      rollback_version: { required: false, type: string }
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo deploying
+`;
+
+/** The branches and tags the fake knows; any 40-hex SHA is a commit too. */
+const KNOWN_REFS = new Set(['main']);
+
 type Route = (request: {
   req: IncomingMessage;
   res: ServerResponse;
@@ -71,9 +106,10 @@ const REPLY_HEADERS = {
  * workflow's run list (each run titled `deploy <greenlight_id>`, as the documented `run-name` makes it),
  * cancel, and Deployments with their statuses. Runs stay `in_progress` until the test finishes them.
  */
-export async function startFakeGitHub(options: { owner?: string; repo?: string } = {}): Promise<FakeGitHub> {
+export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
   const owner = options.owner ?? 'acme';
   const repo = options.repo ?? 'platform';
+  const workflowFiles = options.workflowFiles ?? { 'production-deployment.yml': FULL_WORKFLOW };
   const repoPath = `${BASE}/repos/${owner}/${repo}`;
   const runs: FakeRun[] = [];
   const requests: FakeRequest[] = [];
@@ -133,6 +169,7 @@ export async function startFakeGitHub(options: { owner?: string; repo?: string }
       ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
       ...(body ? { body } : {}),
     });
+    if (req.method === 'GET' && url.pathname === repoPath) return getRepository(res);
     if (!url.pathname.startsWith(`${repoPath}/`)) return notFound(res);
     const path = url.pathname.slice(repoPath.length);
     for (const [method, pattern, route] of routes) {
@@ -244,7 +281,66 @@ export async function startFakeGitHub(options: { owner?: string; repo?: string }
 
   const createStatus: Route = ({ res, body }) => send(res, 201, { id: nextStatusId++, state: body?.state });
 
+  const getRepository = (res: ServerResponse) =>
+    send(res, 200, {
+      id: 1296269,
+      name: repo,
+      full_name: `${owner}/${repo}`,
+      private: true,
+      default_branch: 'main',
+      permissions: { admin: false, maintain: false, push: options.canPush ?? true, triage: true, pull: true },
+    });
+
+  const getCommit: Route = ({ res, params }) => {
+    const ref = params[0] ?? '';
+    if (!KNOWN_REFS.has(ref) && !/^[0-9a-f]{40}$/.test(ref))
+      return send(res, 422, { message: `No commit found for SHA: ${ref}`, status: '422' });
+    const date = '2026-11-20T09:00:00Z';
+    send(res, 200, {
+      sha: /^[0-9a-f]{40}$/.test(ref) ? ref : 'acb5820ced9479c074f688cc328bf03f341a511d',
+      commit: { author: { date }, committer: { date }, message: 'Ship it' },
+    });
+  };
+
+  const getWorkflow: Route = ({ res, params }) => {
+    const file = params[0] ?? '';
+    if (workflowFiles[file] === undefined) return notFound(res);
+    send(res, 200, {
+      id: 161335,
+      name: file.replace(/\.ya?ml$/, ''),
+      path: `.github/workflows/${file}`,
+      state: 'active',
+    });
+  };
+
+  /** Files under .github/workflows at a known ref, as the contents API answers them: base64 in 60-char lines. */
+  const getContent: Route = ({ res, url, params }) => {
+    const ref = url.searchParams.get('ref') ?? 'main';
+    const path = params[0] ?? '';
+    const text = path.startsWith('.github/workflows/')
+      ? workflowFiles[path.slice('.github/workflows/'.length)]
+      : undefined;
+    if (!KNOWN_REFS.has(ref) && !/^[0-9a-f]{40}$/.test(ref))
+      return send(res, 404, { message: `No commit found for the ref ${ref}`, status: '404' });
+    if (text === undefined) return notFound(res);
+    const content = Buffer.from(text)
+      .toString('base64')
+      .replace(/(.{60})/g, '$1\n');
+    send(res, 200, {
+      type: 'file',
+      encoding: 'base64',
+      size: text.length,
+      name: path.split('/').at(-1),
+      path,
+      content,
+    });
+  };
+
   const routes: [string, RegExp, Route][] = [
+    ['GET', /^\/commits\/([^/]+)$/, getCommit],
+    ['GET', /^\/actions\/workflows\/([^/]+)$/, getWorkflow],
+    // Octokit sends the path's slashes percent-encoded, as GitHub accepts them.
+    ['GET', /^\/contents\/(.+)$/, getContent],
     ['POST', /^\/actions\/workflows\/([^/]+)\/dispatches$/, dispatch],
     ['GET', /^\/actions\/workflows\/([^/]+)\/runs$/, listRuns],
     ['GET', /^\/actions\/runs\/(\d+)$/, getRun],

@@ -9,6 +9,36 @@ export interface FakeSlack {
   close(): Promise<void>;
 }
 
+/** Every bot scope manifest.yml asks for. */
+const FAKE_SCOPES = [
+  'commands',
+  'chat:write',
+  'chat:write.public',
+  'channels:read',
+  'usergroups:read',
+  'channels:manage',
+];
+
+/** The public channels the fake workspace has. */
+const FAKE_CHANNELS = [
+  {
+    id: 'C0STATUS',
+    name: 'deployment-status',
+    is_channel: true,
+    is_private: false,
+    is_archived: false,
+    is_member: false,
+  },
+  {
+    id: 'C0INCIDENTS',
+    name: 'incidents',
+    is_channel: true,
+    is_private: false,
+    is_archived: false,
+    is_member: false,
+  },
+];
+
 /** A loopback Slack: every Web API method greenlight calls answers ok, and response_url posts are kept. */
 export async function startFakeSlack(): Promise<FakeSlack> {
   const received: FakeSlack['received'] = [];
@@ -17,6 +47,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     for await (const chunk of req) body += chunk;
     received.push({ path: req.url ?? '', body });
     res.setHeader('content-type', 'application/json');
+    // Slack names the token's scopes on every Web API answer; preflight reads them from auth.test's.
+    res.setHeader('x-oauth-scopes', FAKE_SCOPES.join(','));
     switch (req.url) {
       case '/api/auth.test':
         res.end(
@@ -34,6 +66,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       case '/api/chat.postMessage':
       case '/api/chat.update':
         res.end(JSON.stringify({ ok: true, channel: 'C0STATUS', ts: '1700000000.000100' }));
+        return;
+      case '/api/conversations.list':
+        res.end(
+          JSON.stringify({ ok: true, channels: FAKE_CHANNELS, response_metadata: { next_cursor: '' } }),
+        );
         return;
       case '/api/usergroups.list':
         res.end(JSON.stringify({ ok: true, usergroups: [] }));

@@ -22,9 +22,9 @@ export function writeConfigFile(config: Record<string, unknown>): string {
   return path;
 }
 
-/** Spawns `node --import tsx src/main.ts` with only `env` (and PATH) set. */
-export function spawnGreenlight(env: Record<string, string>): GreenlightProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/** Spawns `node --import tsx src/main.ts` (or another entry, such as `src/check.ts`) with only `env` (and PATH) set. */
+export function spawnGreenlight(env: Record<string, string>, entry = 'src/main.ts'): GreenlightProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

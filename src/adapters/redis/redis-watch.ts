@@ -44,7 +44,7 @@ export function watchRedis(url: string, options: RedisWatchOptions): RedisWatch 
     logger.warn(
       { event: 'redis.down', redis: where, reason },
       first
-        ? `Redis at ${where} is unreachable (${reason}); retrying, /readyz answers 503 until it answers`
+        ? `Redis at ${where} is unreachable (${reason}); retrying, /readyz answers 503 until it answers a PING`
         : `lost Redis at ${where} (${reason}); retrying, /readyz answers 503 until it is back`,
     );
   };

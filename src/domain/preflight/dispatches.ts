@@ -1,0 +1,114 @@
+import { CANARY_INPUT, type PlanConfig, planDeployment } from '../deploy/plan.js';
+import { planRollback, type RollbackPlanConfig } from '../deploy/rollback-plan.js';
+import { GREENLIGHT_INPUTS, workflowInputs } from '../deploy/workflow-inputs.js';
+
+/** One kind of `workflow_dispatch` greenlight makes, as far as the workflow's declared inputs are concerned. */
+export interface WorkflowDispatch {
+  workflow: string;
+  /** Who sends it, for sentences: "phase `validation`", "/rollback", "an automatic rollback". */
+  sender: string;
+  /** Where greenlight.yml sets this dispatch's own inputs: "the `inputs` of phase `validation`", "`rollback.inputs`". */
+  inputsAt: string;
+  /** The inputs greenlight.yml sets (the rest greenlight adds). */
+  configured: string[];
+  /** Inputs sent every time. */
+  always: string[];
+  /** Inputs sent only some of the time, with when. */
+  sometimes: { name: string; when: string }[];
+  /** The values an input can take that are known before any deployment (its own inputs, the environment names). */
+  values: Record<string, string[]>;
+}
+
+export type DispatchesConfig = PlanConfig &
+  RollbackPlanConfig & { github?: { workflow: string; ref: string } };
+
+const PLACEHOLDER_ID = 'preflight';
+
+/**
+ * Every dispatch greenlight can make under this config, with the inputs it sends: each phase (canary phases add
+ * `traffic_percentage`), `/rollback`, and the automatic rollback of an analysed rollout. Built from the same domain
+ * functions the deploy path uses (`planDeployment`, `planRollback`, `workflowInputs`), so it cannot drift from what
+ * is dispatched. A config the planner refuses yields no dispatches: the config loader reports that.
+ */
+export function workflowDispatches(config: DispatchesConfig): WorkflowDispatch[] {
+  const environments = Object.keys(config.environments);
+  const [env] = environments;
+  if (config.github === undefined || env === undefined) return [];
+  const dispatches: WorkflowDispatch[] = [];
+  const plan = planDeployment(config, { env, greenlightId: PLACEHOLDER_ID });
+  if (plan.ok) {
+    for (const phase of plan.plan.phases) {
+      if (phase.workflow === undefined) continue;
+      const own = Object.keys(phase.inputs).filter((name) => !isGreenlightInput(name));
+      dispatches.push({
+        workflow: phase.workflow,
+        sender: `${phase.canarySteps ? 'canary phase' : 'phase'} \`${phase.id}\``,
+        inputsAt: `the \`inputs\` of phase \`${phase.id}\``,
+        configured: own,
+        always: [...own, ...GREENLIGHT_INPUTS, ...(phase.canarySteps ? [CANARY_INPUT] : [])],
+        sometimes: [],
+        values: {
+          ...Object.fromEntries(own.map((name) => [name, [phase.inputs[name] ?? '']])),
+          environment: environments,
+        },
+      });
+    }
+  }
+  if (plan.ok && plan.plan.analysis !== undefined) {
+    const automatic = automaticRollback(config, environments);
+    if (automatic) dispatches.push(automatic);
+  }
+  const [service] = Object.keys(config.services);
+  if (service !== undefined) {
+    const rollback = planRollback(config, { service, env, version: 'v', greenlightId: PLACEHOLDER_ID });
+    const phase = rollback.ok ? rollback.plan.phases[0] : undefined;
+    if (phase?.workflow !== undefined) {
+      const own = Object.keys(config.rollback?.inputs ?? {});
+      dispatches.push({
+        workflow: phase.workflow,
+        sender: '/rollback',
+        inputsAt: '`rollback.inputs`',
+        configured: own,
+        always: Object.keys(phase.inputs),
+        sometimes: [],
+        values: {
+          ...Object.fromEntries(own.map((name) => [name, [phase.inputs[name] ?? '']])),
+          environment: environments,
+          service: Object.keys(config.services),
+        },
+      });
+    }
+  }
+  return dispatches;
+}
+
+/**
+ * The rollback an analysed rollout dispatches when a threshold trips (or Roll back is pressed): `rollback.inputs`,
+ * greenlight's own, and `rollback_version` when an earlier successful deployment is on record. Mirrors the
+ * orchestrator's `dispatchRollback`; the one place to re-point once workflow inputs are built once in the domain.
+ */
+function automaticRollback(config: DispatchesConfig, environments: string[]): WorkflowDispatch | undefined {
+  const workflow = config.rollback?.workflow ?? config.github?.workflow;
+  if (workflow === undefined) return undefined;
+  const own = config.rollback?.inputs ?? {};
+  const built = workflowInputs(own, { environment: '', ref: '', greenlightId: PLACEHOLDER_ID });
+  if (!built.ok) return undefined;
+  return {
+    workflow,
+    sender: 'an automatic rollback',
+    inputsAt: '`rollback.inputs`',
+    configured: Object.keys(own),
+    always: Object.keys(built.inputs),
+    sometimes: [
+      { name: 'rollback_version', when: 'only when an earlier successful deployment is on record' },
+    ],
+    values: {
+      ...Object.fromEntries(Object.keys(own).map((name) => [name, [built.inputs[name] ?? '']])),
+      environment: environments,
+    },
+  };
+}
+
+function isGreenlightInput(name: string): boolean {
+  return (GREENLIGHT_INPUTS as readonly string[]).includes(name);
+}

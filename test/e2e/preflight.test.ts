@@ -1,0 +1,125 @@
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type FakeGitHub, FULL_WORKFLOW, startFakeGitHub } from '../helpers/fake-github-server.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack-server.js';
+import {
+  type GreenlightProcess,
+  spawnGreenlight,
+  startedPort,
+  writeConfigFile,
+} from '../helpers/greenlight-process.js';
+import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../helpers/slack.js';
+
+/** The workflow skeleton the README used to show: five inputs, so every /rollback failed with a 422. */
+const OLD_SKELETON = `name: production-deployment
+run-name: "deploy \${{ inputs.deployment_phase }} \${{ inputs.greenlight_id }}"
+on:
+  workflow_dispatch:
+    inputs:
+      deployment_phase: { required: true, type: string }
+      environment: { required: true, type: string }
+      ref: { required: true, type: string }
+      greenlight_id: { required: true, type: string }
+      traffic_percentage: { required: false, type: string }
+`;
+
+const MISSING_SERVICE =
+  '✗ workflow `production-deployment.yml` does not declare input `service`, which /rollback sends: add `service: { required: false, type: string }` under `on.workflow_dispatch.inputs`';
+const MISSING_ROLLBACK_VERSION =
+  'workflow `production-deployment.yml` does not declare input `rollback_version`, which an automatic rollback and /rollback send';
+
+describe('a misdeclared workflow is caught before anything is dispatched', () => {
+  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  const runs: GreenlightProcess[] = [];
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail')
+      for (const run of runs) process.stderr.write(`--- process ---\n${run.output()}\n`);
+    runs.splice(0);
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function setUp(
+    workflow: string,
+  ): Promise<{ github: FakeGitHub; slack: FakeSlack; env: Record<string, string> }> {
+    const github = await startFakeGitHub({ workflowFiles: { 'production-deployment.yml': workflow } });
+    const slack = await startFakeSlack();
+    const prefix = uniquePrefix('preflight');
+    const configPath = writeConfigFile({
+      slack: { statusChannel: '#deployment-status' },
+      github: { owner: 'acme', repo: 'platform', workflow: 'production-deployment.yml', ref: 'main' },
+      redis: { keyPrefix: `${prefix}greenlight:` },
+      environments: { production: { approvals: 1, approvers: ['U0CAROL'] } },
+      services: { api: {} },
+      pipeline: [
+        { id: 'validation', title: 'Validation', inputs: { deployment_phase: 'validation' } },
+        {
+          id: 'traffic_switch',
+          title: 'Traffic switch',
+          inputs: { deployment_phase: 'traffic_switch' },
+          canary: { steps: [10, 100], hold: '1m' },
+        },
+      ],
+      rollback: { inputs: { deployment_phase: 'rollback' } },
+      flags: { prefix: `${prefix}feature:`, channel: `${prefix}flags` },
+    });
+    cleanups.push(github.close, slack.close, () =>
+      rmSync(dirname(configPath), { recursive: true, force: true }),
+    );
+    const env = {
+      SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
+      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+      GITHUB_TOKEN: 'ghp_preflighttoken00000000000000000000',
+      SLACK_API_URL: `${slack.url}/api/`,
+      GITHUB_API_URL: github.apiUrl,
+      REDIS_URL: testRedisUrl(),
+      GREENLIGHT_CONFIG: configPath,
+      PORT: '0',
+    };
+    return { github, slack, env };
+  }
+
+  function run(env: Record<string, string>, entry?: string): GreenlightProcess {
+    const started = spawnGreenlight(env, entry);
+    runs.push(started);
+    cleanups.push(() => started.kill());
+    return started;
+  }
+
+  it('npm run check: one ✗ per missing input and exit 1; with every input declared, all ✓ and exit 0', async () => {
+    const wrong = await setUp(OLD_SKELETON);
+    const check = run(wrong.env, 'src/check.ts');
+    expect(await check.exit).toBe(1);
+    expect(check.output()).toContain(MISSING_SERVICE);
+    expect(check.output()).toContain(MISSING_ROLLBACK_VERSION);
+    expect(check.output()).toMatch(/2 problems: fix them and run npm run check again\./);
+    expect(wrong.github.requests.filter((request) => request.method !== 'GET')).toEqual([]);
+
+    const right = await setUp(FULL_WORKFLOW);
+    const again = run(right.env, 'src/check.ts');
+    expect(await again.exit).toBe(0);
+    expect(again.output()).not.toContain('✗');
+    expect(again.output()).toMatch(/All \d+ checks passed\./);
+  });
+
+  it('at start: a warning in the log within seconds, the start not held up, and no dispatch', async () => {
+    const { github, env } = await setUp(OLD_SKELETON);
+    const greenlight = run(env);
+    const port = await startedPort(greenlight);
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    await vi.waitFor(() => expect(greenlight.output()).toContain('"event":"preflight.failed"'), {
+      timeout: 10_000,
+    });
+    const warnings = greenlight
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"event":"preflight.failed"'));
+    expect(warnings.join('\n')).toContain(MISSING_SERVICE.replace('✗ ', 'preflight: '));
+    expect(warnings.join('\n')).toContain(MISSING_ROLLBACK_VERSION);
+    expect(warnings.every((line) => line.includes('"level":40'))).toBe(true);
+    expect(github.requestsTo('POST', /dispatches$/)).toEqual([]);
+    greenlight.child.kill('SIGTERM');
+    expect(await greenlight.exit).toBe(0);
+  });
+});
