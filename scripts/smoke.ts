@@ -1,0 +1,250 @@
+/**
+ * The artefact smoke test (`npm run smoke`, the last step of `npm test`): what the Docker image runs, proven
+ * without a Docker engine. It copies what the Dockerfile's last stage copies into a fresh directory, installs
+ * production dependencies only (`npm ci --omit=dev`, as the image's prod-deps stage does, from npm's cache when it
+ * can), starts `node dist/src/main.js` there against a private Redis and loopback Slack and GitHub, and checks
+ * what an operator would: /healthz, /readyz, the image's HEALTHCHECK command, a signed `/flag status` acked and
+ * answered through response_url, the start-up preflight, `npm run check`, and SIGTERM exiting 0. Needs `npm run
+ * build` first. Prints a checklist and exits 1 on any failure.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { FULL_WORKFLOW, startFakeGitHub } from '../test/helpers/fake-github-server.js';
+import { startFakeSlack } from '../test/helpers/fake-slack-server.js';
+import { freePort } from '../test/helpers/net.js';
+import { startPrivateRedis } from '../test/helpers/private-redis.js';
+import { slashCommand, TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../test/helpers/slack.js';
+
+const root = resolve(import.meta.dirname, '..');
+const GITHUB_TOKEN = 'ghp_smoketesttoken0000000000000000000000';
+const started = Date.now();
+const results: { ok: boolean; text: string }[] = [];
+const cleanups: (() => unknown)[] = [];
+
+function record(ok: boolean, text: string): void {
+  results.push({ ok, text });
+  process.stdout.write(`  ${ok ? '✓' : '✗'} ${text} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+  if (!ok) throw new SmokeFailure(text);
+}
+
+class SmokeFailure extends Error {}
+
+/** The last stage of the Dockerfile: its COPY lines and its HEALTHCHECK command. */
+function finalStage(): { copies: string[][]; healthcheck: string } {
+  const lines = readFileSync(join(root, 'Dockerfile'), 'utf8').split('\n');
+  const lastFrom = lines.findLastIndex((line) => /^FROM\s/i.test(line));
+  const stage = lines.slice(lastFrom);
+  const copies = stage
+    .filter((line) => /^COPY\s/i.test(line))
+    .map((line) => line.trim().split(/\s+/).slice(1));
+  const healthcheck = stage.find((line) => /^HEALTHCHECK\s/i.test(line))?.replace(/^.*?\sCMD\s+/, '') ?? '';
+  return { copies, healthcheck };
+}
+
+/** Mirrors the image's /app: the files the last stage copies, and node_modules from a production-only install. */
+function assembleApp(dir: string): void {
+  const { copies } = finalStage();
+  for (const copy of copies) {
+    const from = copy.find((part) => part.startsWith('--from='))?.slice('--from='.length);
+    const paths = copy.filter((part) => !part.startsWith('--'));
+    const sources = paths.slice(0, -1);
+    if (from === 'build' && sources.length === 1 && sources[0] === '/app/dist') {
+      if (!existsSync(join(root, 'dist/src/main.js')))
+        throw new SmokeFailure('no dist/: run npm run build first');
+      cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true });
+    } else if (from === 'prod-deps' && sources.length === 1 && sources[0] === '/app/node_modules') {
+      // As the prod-deps stage: its own directory, of which only node_modules reaches the image.
+      const deps = mkdtempSync(join(tmpdir(), 'greenlight-prod-deps-'));
+      for (const file of ['package.json', 'package-lock.json']) cpSync(join(root, file), join(deps, file));
+      const install = ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
+      execFileSync('npm', install, { cwd: deps, stdio: ['ignore', 'ignore', 'inherit'] });
+      renameSync(join(deps, 'node_modules'), join(dir, 'node_modules'));
+      rmSync(deps, { recursive: true, force: true });
+    } else if (from === undefined) {
+      for (const source of sources) cpSync(join(root, source), join(dir, source), { recursive: true });
+    } else {
+      throw new SmokeFailure(
+        `the Dockerfile copies something this smoke test does not mirror: COPY ${copy.join(' ')}`,
+      );
+    }
+  }
+  if (!existsSync(join(dir, 'dist/src/main.js')) || !existsSync(join(dir, 'node_modules')))
+    throw new SmokeFailure(
+      "the Dockerfile's last stage no longer copies dist and node_modules as this test expects",
+    );
+}
+
+/** Set once the bot exits: nothing it was expected to do will happen any more. */
+let botExit: number | null | undefined;
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (botExit !== undefined) throw new SmokeFailure(`the bot exited (${botExit}) before ${what}`);
+    if (Date.now() > deadline) throw new SmokeFailure(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }) {
+  return new Promise<{ code: number | null; output: string }>((done) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('exit', (code) => done({ code, output }));
+  });
+}
+
+async function smoke(): Promise<void> {
+  process.stdout.write('greenlight smoke test: the built artefact, as the Docker image runs it\n');
+  const app = mkdtempSync(join(tmpdir(), 'greenlight-artefact-'));
+  cleanups.push(() => rmSync(app, { recursive: true, force: true }));
+  assembleApp(app);
+  const devOnly = ['tsx', 'vitest', 'typescript', 'nock'].filter((name) =>
+    existsSync(join(app, 'node_modules', name)),
+  );
+  record(
+    devOnly.length === 0,
+    devOnly.length === 0
+      ? 'the Dockerfile’s files, with production dependencies only (npm ci --omit=dev)'
+      : `development dependencies in the production install: ${devOnly.join(', ')}`,
+  );
+
+  const redis = await startPrivateRedis();
+  const slack = await startFakeSlack();
+  const github = await startFakeGitHub({ workflowFiles: { 'production-deployment.yml': FULL_WORKFLOW } });
+  cleanups.push(redis.stop, slack.close, github.close);
+  // greenlight.yml where the image mounts it: the working directory, found without GREENLIGHT_CONFIG.
+  writeFileSync(
+    join(app, 'greenlight.yml'),
+    JSON.stringify({
+      slack: { statusChannel: '#deployment-status', incidentChannel: '#incidents' },
+      github: { owner: 'acme', repo: 'platform', workflow: 'production-deployment.yml', ref: 'main' },
+      environments: { production: { approvals: 1, approvers: ['U0CAROL'] } },
+      services: { api: {} },
+      pipeline: [
+        { id: 'validation', title: 'Validation', inputs: { deployment_phase: 'validation' } },
+        {
+          id: 'traffic',
+          title: 'Traffic',
+          inputs: { deployment_phase: 'traffic' },
+          canary: { steps: [10, 100] },
+        },
+      ],
+      rollback: { inputs: { deployment_phase: 'rollback' } },
+      flags: { known: ['scan_creation'] },
+    }),
+  );
+  const port = await freePort();
+  const env = {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'production',
+    PORT: String(port),
+    SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
+    SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+    GITHUB_TOKEN,
+    SLACK_API_URL: `${slack.url}/api/`,
+    GITHUB_API_URL: github.apiUrl,
+    REDIS_URL: redis.url,
+  };
+  const bot: ChildProcess = spawn(process.execPath, ['dist/src/main.js'], {
+    cwd: app,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let logs = '';
+  bot.stdout?.on('data', (chunk: Buffer) => {
+    logs += chunk.toString();
+  });
+  bot.stderr?.on('data', (chunk: Buffer) => {
+    logs += chunk.toString();
+  });
+  const exited = new Promise<number | null>((done) =>
+    bot.once('exit', (code) => {
+      botExit = code;
+      done(code);
+    }),
+  );
+  cleanups.push(() => bot.exitCode === null && bot.kill('SIGKILL'));
+  cleanups.push(() => {
+    if (results.some((result) => !result.ok))
+      process.stderr.write(`--- node dist/src/main.js ---\n${logs}\n`);
+  });
+  const url = `http://127.0.0.1:${port}`;
+
+  await waitFor('/healthz', async () => ((await fetch(`${url}/healthz`)).status === 200 ? true : undefined));
+  record(true, 'node dist/src/main.js listens: /healthz 200');
+  const ready = await waitFor('/readyz 200', async () => {
+    const response = await fetch(`${url}/readyz`);
+    return response.status === 200 ? response.json() : undefined;
+  });
+  record(true, `/readyz 200 ${JSON.stringify(ready)}`);
+
+  const { healthcheck } = finalStage();
+  const health = await run('sh', ['-c', healthcheck], { cwd: app, env });
+  record(health.code === 0, `the image's HEALTHCHECK command exits ${health.code}`);
+
+  const command = slashCommand('/flag', 'status scan_creation', {
+    userId: 'U0CAROL',
+    responsePath: '/response/smoke',
+    responseHost: slack.url,
+  });
+  const askedAt = Date.now();
+  const ack = await fetch(`${url}/slack/events`, {
+    method: 'POST',
+    headers: command.headers,
+    body: command.body,
+  });
+  record(ack.status === 200 && Date.now() - askedAt < 3_000, `a signed /flag status is acked: ${ack.status}`);
+  const answer = await waitFor('the response_url answer', async () =>
+    slack.received.find((request) => request.path === '/response/smoke'),
+  );
+  record(answer.body.includes('scan_creation'), 'and answered through response_url');
+
+  await waitFor('the start-up preflight', async () =>
+    /"event":"preflight\.(passed|failed)"/.test(logs) ? true : undefined,
+  );
+  record(
+    !logs.includes('"event":"preflight.failed"'),
+    'the start-up checks pass against the loopback Slack and GitHub',
+  );
+  const check = await run(process.execPath, ['dist/src/check.js'], { cwd: app, env });
+  record(check.code === 0 && /All \d+ checks passed/.test(check.output), `npm run check exits ${check.code}`);
+
+  const stoppedAt = Date.now();
+  bot.kill('SIGTERM');
+  const code = await exited;
+  record(
+    code === 0 && Date.now() - stoppedAt < 10_000,
+    `SIGTERM: exit ${code} in ${Date.now() - stoppedAt} ms`,
+  );
+  const leaked = [TEST_BOT_TOKEN, TEST_SIGNING_SECRET, GITHUB_TOKEN].filter((secret) =>
+    logs.includes(secret),
+  );
+  record(leaked.length === 0, leaked.length === 0 ? 'no secret in the logs' : 'a secret is in the logs');
+  record(
+    github.requests.every((request) => request.method === 'GET'),
+    'nothing was dispatched or written to GitHub',
+  );
+}
+
+try {
+  await smoke();
+  process.stdout.write(`smoke test passed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  results.push({ ok: false, text: message });
+  process.stderr.write(`smoke test failed: ${message}\n`);
+  process.exitCode = 1;
+} finally {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+}
