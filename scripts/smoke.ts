@@ -7,10 +7,12 @@
  * answered through response_url, the start-up preflight, `npm run check`, and SIGTERM exiting 0. Needs `npm run
  * build` first. Prints a checklist and exits 1 on any failure.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { spawnNode } from '../test/helpers/child-process.js';
+import { CANARY_PIPELINE } from '../test/helpers/config.js';
 import { FULL_WORKFLOW, startFakeGitHub } from '../test/helpers/fake-github-server.js';
 import { startFakeSlack } from '../test/helpers/fake-slack-server.js';
 import { freePort } from '../test/helpers/net.js';
@@ -90,20 +92,6 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
-function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }) {
-  return new Promise<{ code: number | null; output: string }>((done) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (code) => done({ code, output }));
-  });
-}
-
 async function smoke(): Promise<void> {
   process.stdout.write('greenlight smoke test: the built artefact, as the Docker image runs it\n');
   const app = mkdtempSync(join(tmpdir(), 'greenlight-artefact-'));
@@ -131,15 +119,7 @@ async function smoke(): Promise<void> {
       github: { owner: 'acme', repo: 'platform', workflow: 'production-deployment.yml', ref: 'main' },
       environments: { production: { approvals: 1, approvers: ['U0CAROL'] } },
       services: { api: {} },
-      pipeline: [
-        { id: 'validation', title: 'Validation', inputs: { deployment_phase: 'validation' } },
-        {
-          id: 'traffic',
-          title: 'Traffic',
-          inputs: { deployment_phase: 'traffic' },
-          canary: { steps: [10, 100] },
-        },
-      ],
+      pipeline: CANARY_PIPELINE,
       rollback: { inputs: { deployment_phase: 'rollback' } },
       flags: { known: ['scan_creation'] },
     }),
@@ -156,28 +136,14 @@ async function smoke(): Promise<void> {
     GITHUB_API_URL: github.apiUrl,
     REDIS_URL: redis.url,
   };
-  const bot: ChildProcess = spawn(process.execPath, ['dist/src/main.js'], {
-    cwd: app,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const bot = spawnNode(['dist/src/main.js'], app, env);
+  void bot.exit.then((code) => {
+    botExit = code;
   });
-  let logs = '';
-  bot.stdout?.on('data', (chunk: Buffer) => {
-    logs += chunk.toString();
-  });
-  bot.stderr?.on('data', (chunk: Buffer) => {
-    logs += chunk.toString();
-  });
-  const exited = new Promise<number | null>((done) =>
-    bot.once('exit', (code) => {
-      botExit = code;
-      done(code);
-    }),
-  );
-  cleanups.push(() => bot.exitCode === null && bot.kill('SIGKILL'));
+  cleanups.push(bot.kill);
   cleanups.push(() => {
     if (results.some((result) => !result.ok))
-      process.stderr.write(`--- node dist/src/main.js ---\n${logs}\n`);
+      process.stderr.write(`--- node dist/src/main.js ---\n${bot.output()}\n`);
   });
   const url = `http://127.0.0.1:${port}`;
 
@@ -190,8 +156,8 @@ async function smoke(): Promise<void> {
   record(true, `/readyz 200 ${JSON.stringify(ready)}`);
 
   const { healthcheck } = finalStage();
-  const health = await run('sh', ['-c', healthcheck], { cwd: app, env });
-  record(health.code === 0, `the image's HEALTHCHECK command exits ${health.code}`);
+  const health = spawnSync('sh', ['-c', healthcheck], { cwd: app, env, timeout: 5_000 });
+  record(health.status === 0, `the image's HEALTHCHECK command exits ${health.status}`);
 
   const command = slashCommand('/flag', 'status scan_creation', {
     userId: 'U0CAROL',
@@ -211,24 +177,25 @@ async function smoke(): Promise<void> {
   record(answer.body.includes('scan_creation'), 'and answered through response_url');
 
   await waitFor('the start-up preflight', async () =>
-    /"event":"preflight\.(passed|failed)"/.test(logs) ? true : undefined,
+    /"event":"preflight\.(passed|failed)"/.test(bot.output()) ? true : undefined,
   );
   record(
-    !logs.includes('"event":"preflight.failed"'),
+    !bot.output().includes('"event":"preflight.failed"'),
     'the start-up checks pass against the loopback Slack and GitHub',
   );
-  const check = await run(process.execPath, ['dist/src/check.js'], { cwd: app, env });
-  record(check.code === 0 && /All \d+ checks passed/.test(check.output), `npm run check exits ${check.code}`);
+  const check = spawnNode(['dist/src/check.js'], app, env);
+  const checked = await check.exit;
+  record(checked === 0 && /All \d+ checks passed/.test(check.output()), `npm run check exits ${checked}`);
 
   const stoppedAt = Date.now();
-  bot.kill('SIGTERM');
-  const code = await exited;
+  bot.child.kill('SIGTERM');
+  const code = await bot.exit;
   record(
     code === 0 && Date.now() - stoppedAt < 10_000,
     `SIGTERM: exit ${code} in ${Date.now() - stoppedAt} ms`,
   );
   const leaked = [TEST_BOT_TOKEN, TEST_SIGNING_SECRET, GITHUB_TOKEN].filter((secret) =>
-    logs.includes(secret),
+    bot.output().includes(secret),
   );
   record(leaked.length === 0, leaked.length === 0 ? 'no secret in the logs' : 'a secret is in the logs');
   record(

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CANARY_PIPELINE } from '../helpers/config.js';
 import { type FakeGitHub, FULL_WORKFLOW, startFakeGitHub } from '../helpers/fake-github-server.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack-server.js';
 import {
@@ -12,18 +13,8 @@ import {
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../helpers/slack.js';
 
-/** The workflow skeleton the README used to show: five inputs, so every /rollback failed with a 422. */
-const OLD_SKELETON = `name: production-deployment
-run-name: "deploy \${{ inputs.deployment_phase }} \${{ inputs.greenlight_id }}"
-on:
-  workflow_dispatch:
-    inputs:
-      deployment_phase: { required: true, type: string }
-      environment: { required: true, type: string }
-      ref: { required: true, type: string }
-      greenlight_id: { required: true, type: string }
-      traffic_percentage: { required: false, type: string }
-`;
+/** The workflow skeleton the README used to show: without `service` and `rollback_version`, every /rollback failed. */
+const OLD_SKELETON = FULL_WORKFLOW.replace(/ {6}(service|rollback_version):.*\n/g, '');
 
 const MISSING_SERVICE =
   '✗ workflow `production-deployment.yml` does not declare input `service`, which /rollback sends: add `service: { required: false, type: string }` under `on.workflow_dispatch.inputs`';
@@ -52,15 +43,7 @@ describe('a misdeclared workflow is caught before anything is dispatched', () =>
       redis: { keyPrefix: `${prefix}greenlight:` },
       environments: { production: { approvals: 1, approvers: ['U0CAROL'] } },
       services: { api: {} },
-      pipeline: [
-        { id: 'validation', title: 'Validation', inputs: { deployment_phase: 'validation' } },
-        {
-          id: 'traffic_switch',
-          title: 'Traffic switch',
-          inputs: { deployment_phase: 'traffic_switch' },
-          canary: { steps: [10, 100], hold: '1m' },
-        },
-      ],
+      pipeline: CANARY_PIPELINE,
       rollback: { inputs: { deployment_phase: 'rollback' } },
       flags: { prefix: `${prefix}feature:`, channel: `${prefix}flags` },
     });

@@ -43,3 +43,17 @@ export function testConfig(
     usedExample: false,
   };
 }
+
+/**
+ * A pipeline that makes every kind of dispatch: a plain phase and a canary phase on one workflow, and (with a
+ * service and `rollback.inputs`) /rollback and automatic rollbacks.
+ */
+export const CANARY_PIPELINE = [
+  { id: 'validation', title: 'Validation', inputs: { deployment_phase: 'validation' } },
+  {
+    id: 'traffic_switch',
+    title: 'Traffic switch',
+    inputs: { deployment_phase: 'traffic_switch' },
+    canary: { steps: [10, 100] },
+  },
+];

@@ -1,19 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { vi } from 'vitest';
+import { type RunningProcess, spawnNode } from './child-process.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
-export interface GreenlightProcess {
-  child: ChildProcess;
-  /** Everything it wrote to stdout and stderr so far (pino JSON lines). */
-  output(): string;
-  exit: Promise<number | null>;
-  /** SIGKILL: no shutdown hook runs, BullMQ locks and the dispatch lock stay behind, as after a crash. */
-  kill(): Promise<void>;
-}
+/** A greenlight process; `kill()` is a SIGKILL: BullMQ locks and the dispatch lock stay behind, as after a crash. */
+export type GreenlightProcess = RunningProcess;
 
 /** Writes a greenlight.yml (JSON is YAML) to a fresh temporary directory and returns its path. */
 export function writeConfigFile(config: Record<string, unknown>): string {
@@ -24,27 +18,7 @@ export function writeConfigFile(config: Record<string, unknown>): string {
 
 /** Spawns `node --import tsx src/main.ts` (or another entry, such as `src/check.ts`) with only `env` (and PATH) set. */
 export function spawnGreenlight(env: Record<string, string>, entry = 'src/main.ts'): GreenlightProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exit = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  return {
-    child,
-    output: () => output,
-    exit,
-    async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exit;
-    },
-  };
+  return spawnNode(['--import', 'tsx', entry], root, env);
 }
 
 /** The HTTP port from the `greenlight.started` log line, once it is written. */

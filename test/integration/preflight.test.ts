@@ -6,6 +6,7 @@ import { slackSetupProbe } from '../../src/adapters/slack/setup-probe.js';
 import { fileSchema } from '../../src/config/file-schema.js';
 import { formatChecklist } from '../../src/services/preflight/checklist.js';
 import { runPreflight } from '../../src/services/preflight/preflight.js';
+import { CANARY_PIPELINE } from '../helpers/config.js';
 import { GHE_API, githubApi, OWNER, REPO, testGitHubClient } from '../helpers/github.js';
 import { SLACK_API, TEST_BOT_TOKEN } from '../helpers/slack.js';
 
@@ -17,15 +18,7 @@ const config = fileSchema.parse({
     production: { approvals: 2, approvers: ['@release-managers', 'U0CAROL'] },
   },
   services: { api: {} },
-  pipeline: [
-    { id: 'validation', title: 'Validation', inputs: { deployment_phase: 'validation' } },
-    {
-      id: 'traffic',
-      title: 'Traffic',
-      inputs: { deployment_phase: 'traffic' },
-      canary: { steps: [10, 100] },
-    },
-  ],
+  pipeline: CANARY_PIPELINE,
   rollback: { workflow: 'rollback.yml', inputs: { deployment_phase: 'rollback' } },
 });
 
@@ -237,7 +230,7 @@ GitHub
   ✓ repository acme/platform exists
   ✓ GITHUB_TOKEN may dispatch workflows (write access to acme/platform)
   ✓ github.ref main is acb5820
-  ✓ workflow \`deploy.yml\` accepts every input greenlight sends it (phase \`validation\`, canary phase \`traffic\`)
+  ✓ workflow \`deploy.yml\` accepts every input greenlight sends it (phase \`validation\`, canary phase \`traffic_switch\`)
   ✓ workflow \`rollback.yml\` accepts every input greenlight sends it (an automatic rollback, /rollback)
 
 All 10 checks passed.
