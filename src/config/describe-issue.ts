@@ -43,14 +43,23 @@ export function describeIssue(issue: z.core.$ZodIssue, schema: z.core.$ZodType):
         },
       ];
     }
+    case 'invalid_union': {
+      const expected = [
+        ...new Set(
+          issue.errors.flat().flatMap((e) => (e.code === 'invalid_type' ? [article(e.expected)] : [])),
+        ),
+      ];
+      if (expected.length === 0) break;
+      const list =
+        expected.length === 1 ? expected[0] : `${expected.slice(0, -1).join(', ')} or ${expected.at(-1)}`;
+      return [{ path, message: `expected ${list}, got ${show(input)}` }];
+    }
     case 'custom':
       // greenlight's own rules word their sentences themselves, echoing what they need.
       return [{ path, message: issue.message }];
-    default: {
-      const echo = isScalar(input) && !issue.message.includes(show(input)) ? ` (got ${show(input)})` : '';
-      return [{ path, message: `${issue.message}${echo}` }];
-    }
   }
+  const echo = isScalar(input) && !issue.message.includes(show(input)) ? ` (got ${show(input)})` : '';
+  return [{ path, message: `${issue.message}${echo}` }];
 }
 
 function isScalar(value: unknown): boolean {

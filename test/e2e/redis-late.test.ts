@@ -1,7 +1,12 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import { startGreenlight } from '../../src/runtime.js';
+import { captureResponses, isolateNetwork, post } from '../helpers/bot.js';
+import { testConfig } from '../helpers/config.js';
 import { startFakeGitHub } from '../helpers/fake-github-server.js';
 import { startFakeSlack } from '../helpers/fake-slack-server.js';
 import {
@@ -10,8 +15,9 @@ import {
   startedPort,
   writeConfigFile,
 } from '../helpers/greenlight-process.js';
-import { freePort } from '../helpers/net.js';
+import { freePort, startRedisProxy } from '../helpers/net.js';
 import { startPrivateRedis } from '../helpers/private-redis.js';
+import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { slashCommand, TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../helpers/slack.js';
 
 /** The pino lines with this event name. */
@@ -118,4 +124,51 @@ describe('a greenlight started before its Redis', () => {
     expect(events(greenlight, 'redis.down')).toHaveLength(1);
     expect(events(greenlight, 'redis.error')).toEqual([]);
   }, 45_000);
+});
+
+describe('a greenlight whose Redis goes away and comes back', () => {
+  beforeAll(() => isolateNetwork());
+  afterAll(() => nock.cleanAll());
+
+  it('says so once each way, and serves again once Redis is back', async () => {
+    const proxy = await startRedisProxy(testRedisUrl());
+    const lines: string[] = [];
+    const logger = createLogger('info', {
+      write: (line: string) => {
+        lines.push(line);
+      },
+    });
+    const responses = captureResponses();
+    const bot = await startGreenlight(testConfig(proxy.url, uniquePrefix('outage')), {
+      logger,
+      botIdentity: { botId: 'B0BOT', botUserId: 'U0BOT' },
+    });
+    const url = `http://127.0.0.1:${bot.port}`;
+    const event = (name: string) => lines.filter((line) => line.includes(`"event":"${name}"`));
+    try {
+      await proxy.down();
+      await vi.waitFor(async () => expect((await fetch(`${url}/readyz`)).status).toBe(503), {
+        timeout: 5_000,
+      });
+      // Every connection, queue and worker retries meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect(event('redis.down')).toHaveLength(1);
+      expect(event('redis.down')[0]).toContain('lost Redis');
+      expect(event('redis.error')).toEqual([]);
+
+      await proxy.up();
+      await vi.waitFor(async () => expect((await fetch(`${url}/readyz`)).status).toBe(200), {
+        timeout: 8_000,
+        interval: 200,
+      });
+      expect(event('redis.up')).toHaveLength(1);
+      const ack = await post(url, slashCommand('/flag', 'status email_automation'));
+      expect(ack.status).toBe(200);
+      expect(JSON.stringify((await responses.next()).body)).toContain('email_automation');
+      expect(event('redis.down')).toHaveLength(1);
+    } finally {
+      await bot.stop();
+      await proxy.close();
+    }
+  }, 30_000);
 });

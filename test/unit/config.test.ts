@@ -253,6 +253,11 @@ ${extra}`;
       problem: 'deploy.gateTimeout: a duration needs a unit, like "30s" or "30m" (got 30)',
     },
     {
+      case: 'a value of none of the accepted types',
+      yaml: base('    approvers: [U0123ABCD]', 'deploy: { gateTimeout: true }'),
+      problem: 'deploy.gateTimeout: expected a string or a number, got true',
+    },
+    {
       case: 'more approvals than the user IDs listed',
       yaml: base('    approvers: [U0123ABCD]\n    approvals: 3'),
       problem:

@@ -11,8 +11,6 @@ export interface RedisWatch {
   onError(role: string): (error: Error) => void;
   /** Watches this connection's state: its loss and its return are the two lines told. */
   follow(connection: Redis): void;
-  /** `up` once the followed connection answered, `down` after it failed, `unknown` before either. */
-  state(): 'unknown' | 'up' | 'down';
   close(): void;
 }
 
@@ -20,7 +18,6 @@ export interface RedisWatchOptions {
   logger: Logger;
   /** Counts every error, whether logged or not (greenlight_redis_errors_total). */
   countError: () => void;
-  now?: () => number;
 }
 
 /**
@@ -30,7 +27,6 @@ export interface RedisWatchOptions {
  */
 export function watchRedis(url: string, options: RedisWatchOptions): RedisWatch {
   const { logger, countError } = options;
-  const now = options.now ?? Date.now;
   const where = redisAddress(url);
   let state: 'unknown' | 'up' | 'down' = 'unknown';
   let downSince = 0;
@@ -40,7 +36,7 @@ export function watchRedis(url: string, options: RedisWatchOptions): RedisWatch 
     if (state === 'down') return;
     const first = state === 'unknown';
     state = 'down';
-    downSince = now();
+    downSince = Date.now();
     logger.warn(
       { event: 'redis.down', redis: where, reason },
       first
@@ -50,7 +46,7 @@ export function watchRedis(url: string, options: RedisWatchOptions): RedisWatch 
   };
   const cameUp = () => {
     if (state === 'down') {
-      const seconds = Math.round((now() - downSince) / 1000);
+      const seconds = Math.round((Date.now() - downSince) / 1000);
       logger.info(
         { event: 'redis.up', redis: where, downSeconds: seconds },
         `Redis is back after ${seconds}s`,
@@ -76,7 +72,6 @@ export function watchRedis(url: string, options: RedisWatchOptions): RedisWatch 
       connection.on('error', onConnectionError);
       connection.on('close', onClose);
     },
-    state: () => state,
     close() {
       followed?.off('ready', cameUp);
       followed?.off('error', onConnectionError);
@@ -86,7 +81,7 @@ export function watchRedis(url: string, options: RedisWatchOptions): RedisWatch 
 }
 
 /** `host:port/db` without credentials: safe to log. */
-export function redisAddress(url: string): string {
+function redisAddress(url: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.hostname}:${parsed.port || '6379'}${parsed.pathname && parsed.pathname !== '/' ? parsed.pathname : ''}`;
