@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { type Document, isMap, isNode, isScalar, LineCounter, parseDocument, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { type ConfigProblem, describeIssue } from './config/describe-issue.js';
@@ -43,7 +43,11 @@ export function loadConfig(
     configPath = resolve(cwd, EXAMPLE_CONFIG);
     usedExample = true;
   }
-  const file = readConfigFile(configPath);
+  // Problems name the file as the operator knows it (greenlight.yml, or what GREENLIGHT_CONFIG says).
+  const file = readConfigFile(
+    configPath,
+    relative(cwd, configPath).startsWith('..') ? configPath : relative(cwd, configPath),
+  );
   if (!file.ok) problems.push(...file.problems);
 
   if (problems.length > 0 || !envResult.success || !file.ok) return { ok: false, problems };
@@ -53,6 +57,7 @@ export function loadConfig(
 /** Reads and validates one config file; exported for tests and for checking a file before deploying it. */
 export function readConfigFile(
   path: string,
+  shownAs: string = path,
 ): { ok: true; value: FileConfig } | { ok: false; problems: string[] } {
   let text: string;
   try {
@@ -68,7 +73,8 @@ export function readConfigFile(
   }
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true, lineCounter });
-  if (document.errors.length > 0) return { ok: false, problems: describeYamlErrors(path, document.errors) };
+  if (document.errors.length > 0)
+    return { ok: false, problems: describeYamlErrors(shownAs, document.errors) };
   const parsed = fileSchema.safeParse(document.toJS(), { reportInput: true });
   if (!parsed.success) {
     const located = parsed.error.issues
@@ -79,7 +85,7 @@ export function readConfigFile(
       ok: false,
       problems: located.map(
         ({ problem, line }) =>
-          `${path}${line ? `:${line}` : ''}: ${yamlPath(problem.path)}: ${problem.message}`,
+          `${shownAs}${line ? `:${line}` : ''}: ${yamlPath(problem.path)}: ${problem.message}`,
       ),
     };
   }
