@@ -52,7 +52,6 @@ describe('a greenlight started before its Redis', () => {
     });
     cleanups.push(() => rmSync(dirname(configPath), { recursive: true, force: true }));
 
-    const spawnedAt = Date.now();
     run = spawnGreenlight({
       SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
       SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
@@ -65,10 +64,9 @@ describe('a greenlight started before its Redis', () => {
     });
     const greenlight = run;
     cleanups.push(() => greenlight.kill());
+    // Listening at all is the point: start-up used to wait for Redis forever.
     const port = await startedPort(greenlight);
     const url = `http://127.0.0.1:${port}`;
-    // tsx compiles the sources first; what matters is that start-up never waits for Redis (it used to forever).
-    expect(Date.now() - spawnedAt).toBeLessThan(10_000);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const notReady = await fetch(`${url}/readyz`);
     expect(notReady.status).toBe(503);
