@@ -91,16 +91,16 @@ describe('a misdeclared workflow is caught before anything is dispatched', () =>
     const greenlight = run(env);
     const port = await startedPort(greenlight);
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
-    await vi.waitFor(() => expect(greenlight.output()).toContain('"event":"preflight.failed"'), {
-      timeout: 10_000,
-    });
-    const warnings = greenlight
-      .output()
-      .split('\n')
-      .filter((line) => line.includes('"event":"preflight.failed"'));
-    expect(warnings.join('\n')).toContain(MISSING_SERVICE.replace('✗ ', 'preflight: '));
-    expect(warnings.join('\n')).toContain(MISSING_ROLLBACK_VERSION);
-    expect(warnings.every((line) => line.includes('"level":40'))).toBe(true);
+    // Both lines, not just the first: the log arrives through a pipe, a chunk at a time.
+    const warnings = () =>
+      greenlight
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"event":"preflight.failed"'));
+    await vi.waitFor(() => expect(warnings()).toHaveLength(2), { timeout: 10_000 });
+    expect(warnings().join('\n')).toContain(MISSING_SERVICE.replace('✗ ', 'preflight: '));
+    expect(warnings().join('\n')).toContain(MISSING_ROLLBACK_VERSION);
+    expect(warnings().every((line) => line.includes('"level":40'))).toBe(true);
     expect(github.requestsTo('POST', /dispatches$/)).toEqual([]);
     greenlight.child.kill('SIGTERM');
     expect(await greenlight.exit).toBe(0);

@@ -62,7 +62,7 @@ export function watchRedis(url: string, options: RedisWatchOptions): RedisWatch 
   return {
     onError: (role) => (error) => {
       countError();
-      if (asCodedError(error) instanceof RedisUnavailableError) return;
+      if (isConnectionError(error)) return;
       logger.warn({ event: 'redis.error', role, err: error }, 'redis error');
     },
     follow(connection) {
@@ -88,6 +88,16 @@ function redisAddress(url: string): string {
   } catch {
     return 'REDIS_URL';
   }
+}
+
+/**
+ * A failure to reach Redis rather than an answer from it: a socket error (ECONNREFUSED, EPIPE, ECONNRESET…, which
+ * carry a system error code) or one of the connection failures ioredis and BullMQ report in words.
+ */
+function isConnectionError(error: Error): boolean {
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  if (syscall !== undefined || (typeof code === 'string' && /^E[A-Z]+$/.test(code))) return true;
+  return asCodedError(error) instanceof RedisUnavailableError;
 }
 
 function reasonOf(error: Error): string {
