@@ -1,4 +1,4 @@
-import type { FlagChangeNotice, FlagView } from '../src/services/flag-service.js';
+import type { FlagChangeNotice, FlagView } from '../src/domain/flags/flag-state.js';
 import {
   context,
   escapeText,

@@ -8,9 +8,9 @@ import type { RedisKeys } from '../adapters/redis/keys.js';
 import { slackIncidentCard } from '../adapters/slack/incident-card.js';
 import { slackIncidentChannels } from '../adapters/slack/incident-channels.js';
 import type { Config } from '../config.js';
+import type { FlagChangeNotice } from '../domain/flags/flag-state.js';
+import { incidentRecordSchema } from '../domain/incidents/incident-record.js';
 import { actorOf } from '../domain/incidents/incident-rules.js';
-import type { FlagChangeNotice } from '../services/flag-service.js';
-import { incidentRecordSchema } from '../services/incident-record.js';
 import { IncidentService } from '../services/incident-service.js';
 
 export interface IncidentComposition {

@@ -1,11 +1,17 @@
 import type { Logger } from 'pino';
 import type { FlagRevertJob, FlagRevertScheduler } from '../adapters/queue/flag-revert-queue.js';
 import type { AuditLog } from '../adapters/redis/audit-log.js';
-import type { FlagStore, StoredFlag } from '../adapters/redis/flag-store.js';
+import type { FlagStore } from '../adapters/redis/flag-store.js';
 import type { FlagsConfig } from '../config.js';
 import { closeMatches } from '../domain/close-matches.js';
 import { decideFlagChange, type FlagChangeRefusal } from '../domain/flags/decide-flag-change.js';
-import { type FlagChangeSource, revertValueOf, toStoredValue } from '../domain/flags/flag-state.js';
+import {
+  type FlagChangeNotice,
+  type FlagView,
+  revertValueOf,
+  type StoredFlag,
+  toStoredValue,
+} from '../domain/flags/flag-state.js';
 import type { Permissions } from './permissions.js';
 
 export interface Actor {
@@ -24,18 +30,6 @@ export interface FlagChangeRequest {
   create: boolean;
 }
 
-/** What the status channel is told about a flip. */
-export interface FlagChangeNotice {
-  name: string;
-  enabled: boolean;
-  old: string | null;
-  by: string;
-  reason: string;
-  at: string;
-  until?: string;
-  source: FlagChangeSource;
-}
-
 export interface FlagAnnouncer {
   announce(notice: FlagChangeNotice): Promise<void>;
 }
@@ -48,11 +42,6 @@ export type FlagChangeOutcome =
       announceError?: string;
     }
   | FlagChangeRefusal;
-
-export interface FlagView extends StoredFlag {
-  isProtected: boolean;
-  isKnown: boolean;
-}
 
 export type FlagStatusOutcome =
   | { ok: true; flag: FlagView }

@@ -5,6 +5,7 @@ import type { DocumentStore } from '../adapters/redis/document-store.js';
 import { formatDuration } from '../domain/duration.js';
 import { incidentChannelName } from '../domain/incidents/channel-name.js';
 import type { IncidentState, Severity } from '../domain/incidents/incident.js';
+import type { IncidentRecord, PagingState } from '../domain/incidents/incident-record.js';
 import {
   addNote,
   declareIncident,
@@ -18,7 +19,6 @@ import {
   updateIncident,
 } from '../domain/incidents/incident-rules.js';
 import { pagerSeverityOf, type SeverityPolicy, severityLabel } from '../domain/incidents/severity-policy.js';
-import type { IncidentRecord, PagingState } from './incident-record.js';
 
 /** The card in the incident channel (views/incident-views.ts renders it). */
 export interface IncidentCard {

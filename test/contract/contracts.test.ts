@@ -68,9 +68,11 @@ describe('contracts', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('keeps views pure: builders import no adapters and do no I/O', () => {
+  it('keeps views pure: builders import no adapters or services and do no I/O', () => {
     const offenders = sourceFiles('views').filter((file) =>
-      /from '(ioredis|bullmq|undici|pino|node:)|adapters\//.test(readFileSync(join(root, file), 'utf8')),
+      /from '(ioredis|bullmq|undici|pino|node:)|(adapters|services)\//.test(
+        readFileSync(join(root, file), 'utf8'),
+      ),
     );
     expect(offenders.map((file) => relative(root, join(root, file)))).toEqual([]);
   });

@@ -4,6 +4,7 @@ import {
   type FlagChangeRecord,
   type FlagChangeSource,
   readsAsEnabled,
+  type StoredFlag,
   type StoredFlagValue,
 } from '../../domain/flags/flag-state.js';
 import { AUDIT_MAX_LENGTH } from './audit-log.js';
@@ -24,12 +25,6 @@ export interface FlagWrite {
 }
 
 export type FlagWriteResult = { status: 'written'; old: string | null } | { status: 'superseded' };
-
-export interface StoredFlag {
-  name: string;
-  raw: string | null;
-  lastChange?: FlagChangeRecord;
-}
 
 export interface FlagStore {
   write(change: FlagWrite): Promise<FlagWriteResult>;

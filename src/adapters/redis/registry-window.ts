@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { type DeployRecord, deployRecordSchema } from '../../domain/deploy/deploy-record.js';
 import type { DeploymentState } from '../../domain/deploy/deployment-state.js';
 import type { DoraIncident } from '../../domain/deploy/dora.js';
-import { type DeployRecord, deployRecordSchema } from '../../services/deploy/deploy-record.js';
 import { redisDocumentStore } from './document-store.js';
 import type { RedisKeys } from './keys.js';
 

@@ -7,14 +7,15 @@ import type { DocumentStore } from '../../adapters/redis/document-store.js';
 import type { EnvironmentLanes, EnvironmentLock } from '../../adapters/redis/environment-lanes.js';
 import type { FileConfig } from '../../config.js';
 import { closeMatches } from '../../domain/close-matches.js';
+import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
 import { createDeployment, type DeploymentState, isFinished } from '../../domain/deploy/deployment-state.js';
+import type { DeployStatsResult } from '../../domain/deploy/dora.js';
 import { type DeploymentPlan, planDeployment } from '../../domain/deploy/plan.js';
 import { planRollback } from '../../domain/deploy/rollback-plan.js';
 import { checkDeployWindow } from '../../domain/policy/deploy-window.js';
 import type { Permissions } from '../permissions.js';
-import type { DeployRecord } from './deploy-record.js';
 import type { DeployRegistry } from './deploy-registry.js';
-import type { DeployStats, DeployStatsResult } from './deploy-stats.js';
+import type { DeployStats } from './deploy-stats.js';
 import type { DeployAnnouncer, DeploymentRecords } from './deployment-records.js';
 
 export interface DeployRequest {

@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
 import type { DeployJobs } from '../../adapters/queue/deploy-queue.js';
 import type { DocumentStore, Versioned } from '../../adapters/redis/document-store.js';
+import { type DeployRecord, unpostedEntries } from '../../domain/deploy/deploy-record.js';
 import {
   applyDeploymentEvent,
   type DeploymentEvent,
   type DeploymentState,
   type TransitionResult,
 } from '../../domain/deploy/deployment-state.js';
-import { type DeployRecord, unpostedEntries } from './deploy-record.js';
 
 /** What the status channel shows; failures here are logged, never fail a deployment. */
 export interface DeployAnnouncer {

@@ -11,6 +11,7 @@ import { type DeployJob, type DeployJobs, RetryLater } from '../../adapters/queu
 import type { DispatchGuard } from '../../adapters/redis/dispatch-guard.js';
 import type { EnvironmentLanes } from '../../adapters/redis/environment-lanes.js';
 import { readingSummary } from '../../domain/analysis/decide.js';
+import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
 import {
   applyDeploymentEvent,
   type DeploymentState,
@@ -22,7 +23,6 @@ import {
 import { CANARY_INPUT } from '../../domain/deploy/plan.js';
 import { workflowInputs } from '../../domain/deploy/workflow-inputs.js';
 import type { Analyst } from './analyst.js';
-import type { DeployRecord } from './deploy-record.js';
 import type { DeployRegistry } from './deploy-registry.js';
 import type { DeploymentRecords } from './deployment-records.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { DeployStatsResult } from '../../../src/domain/deploy/dora.js';
 import { DAY_MS, type DoraReport } from '../../../src/domain/deploy/dora.js';
-import type { DeployStatsResult } from '../../../src/services/deploy/deploy-stats.js';
 import { deployStatsReply, FAILURES_SHOWN, spanText } from '../../../views/deploy/stats.js';
 
 const TO = Date.UTC(2026, 2, 31);

@@ -2,6 +2,7 @@ import type { ModalView } from '@slack/types';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { IncidentEntry, IncidentState, Severity } from '../../../src/domain/incidents/incident.js';
+import type { IncidentRecord } from '../../../src/domain/incidents/incident-record.js';
 import {
   declareIncident,
   resolveIncident,
@@ -11,7 +12,6 @@ import {
   DEFAULT_SEVERITY_POLICY,
   type SeverityPolicy,
 } from '../../../src/domain/incidents/severity-policy.js';
-import type { IncidentRecord } from '../../../src/services/incident-record.js';
 import type { SlackMessage } from '../../../views/format.js';
 import {
   INCIDENT_ACTIONS_BLOCK,

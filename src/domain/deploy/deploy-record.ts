@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { DeploymentState, TimelineEntry } from '../../domain/deploy/deployment-state.js';
-import type { DeploymentPlan } from '../../domain/deploy/plan.js';
+import type { DeploymentState, TimelineEntry } from './deployment-state.js';
+import type { DeploymentPlan } from './plan.js';
 
 /** Everything greenlight keeps about one deployment, in one versioned document (replaced by compare-and-set). */
 export interface DeployRecord {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { IncidentState } from '../domain/incidents/incident.js';
+import type { IncidentState } from './incident.js';
 
 /** What PagerDuty was last told about an incident, and whether it listened. */
 export interface PagingState {
