@@ -3,7 +3,6 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { undiciHealthProber } from '../adapters/analysis/health-probes.js';
-import type { MetricSource } from '../adapters/analysis/metric-source.js';
 import { prometheusSource } from '../adapters/analysis/prometheus-source.js';
 import { redisCountersSource } from '../adapters/analysis/redis-counters-source.js';
 import { createGitHubClient } from '../adapters/github/client.js';
@@ -11,13 +10,14 @@ import { githubCommits } from '../adapters/github/commits.js';
 import { githubDeployments } from '../adapters/github/deployments.js';
 import { githubWorkflowRuns, type WorkflowRunsOptions } from '../adapters/github/workflow-runs.js';
 import { deployQueue, deployWorker } from '../adapters/queue/deploy-queue.js';
-import type { AuditLog } from '../adapters/redis/audit-log.js';
 import { redisCommitTimeCache } from '../adapters/redis/commit-time-cache.js';
-import { redisDispatchGuard } from '../adapters/redis/dispatch-guard.js';
+import { redisDispatchLease } from '../adapters/redis/dispatch-lease.js';
+import { redisDispatchLedger } from '../adapters/redis/dispatch-ledger.js';
 import { redisDocumentStore } from '../adapters/redis/document-store.js';
 import { redisEnvironmentLanes } from '../adapters/redis/environment-lanes.js';
 import type { RedisKeys } from '../adapters/redis/keys.js';
 import { redisRegistryWindow } from '../adapters/redis/registry-window.js';
+import { redisRollbackClaims } from '../adapters/redis/rollback-claims.js';
 import { slackDeployAnnouncer } from '../adapters/slack/deploy-announcer.js';
 import type { AnalysisConfig } from '../config/file-schema.js';
 import type { Config } from '../config.js';
@@ -28,8 +28,9 @@ import { deployRegistry } from '../services/deploy/deploy-registry.js';
 import { DeployService } from '../services/deploy/deploy-service.js';
 import { DeployStats } from '../services/deploy/deploy-stats.js';
 import { DeploymentRecords } from '../services/deploy/deployment-records.js';
-import { DeployOrchestrator, type RollbackIncidents } from '../services/deploy/orchestrator.js';
-import type { Permissions } from '../services/permissions.js';
+import { DeployOrchestrator } from '../services/deploy/orchestrator.js';
+import type { MetricSource, RollbackIncidents } from '../services/deploy/ports.js';
+import type { AuditLog, Permissions } from '../services/ports.js';
 
 export interface DeployParts {
   service: DeployService;
@@ -72,7 +73,8 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     ...(parts.github?.spaceWrites === undefined ? {} : { spaceWrites: parts.github.spaceWrites }),
   });
   const runs = githubWorkflowRuns(octokit, parts.github?.runs ?? {});
-  const guard = redisDispatchGuard(redis, keys);
+  const ledger = redisDispatchLedger(redis, keys);
+  const rollbackClaims = redisRollbackClaims(redis, keys);
   const records = redisDocumentStore(redis, keys.deployment, deployRecordSchema);
   const lanes = redisEnvironmentLanes(redis, keys);
   const jobs = deployQueue(queueRedis, keys.queuePrefix(), parts.onQueueError);
@@ -101,7 +103,9 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     lanes,
     runs,
     githubDeployments: githubDeployments(octokit),
-    guard,
+    lease: redisDispatchLease(redis, keys),
+    ledger,
+    rollbackClaims,
     jobs,
     analyst,
     registry,
@@ -145,7 +149,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     announcer,
     permissions: parts.permissions,
     runs,
-    guard,
+    guard: rollbackClaims,
     registry,
     stats,
     audit: parts.audit,
@@ -167,7 +171,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     service,
     orchestrator,
     async runCompleted(runId, conclusion) {
-      const id = await guard.ownerOfRun(runId);
+      const id = await ledger.ownerOfRun(runId);
       if (id) await orchestrator.completeRun(id, runId, conclusion);
     },
     async close() {

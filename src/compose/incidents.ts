@@ -2,7 +2,6 @@ import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { pagerDutyEvents } from '../adapters/pagerduty/events-api.js';
-import type { AuditLog } from '../adapters/redis/audit-log.js';
 import { redisDocumentStore } from '../adapters/redis/document-store.js';
 import type { RedisKeys } from '../adapters/redis/keys.js';
 import { slackIncidentCard } from '../adapters/slack/incident-card.js';
@@ -12,6 +11,7 @@ import type { FlagChangeNotice } from '../domain/flags/flag-state.js';
 import { incidentRecordSchema } from '../domain/incidents/incident-record.js';
 import { actorOf } from '../domain/incidents/incident-rules.js';
 import { IncidentService } from '../services/incident-service.js';
+import type { AuditLog } from '../services/ports.js';
 
 export interface IncidentComposition {
   config: Config;

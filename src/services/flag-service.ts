@@ -1,7 +1,4 @@
 import type { Logger } from 'pino';
-import type { FlagRevertJob, FlagRevertScheduler } from '../adapters/queue/flag-revert-queue.js';
-import type { AuditLog } from '../adapters/redis/audit-log.js';
-import type { FlagStore } from '../adapters/redis/flag-store.js';
 import type { FlagsConfig } from '../config.js';
 import { closeMatches } from '../domain/close-matches.js';
 import { decideFlagChange, type FlagChangeRefusal } from '../domain/flags/decide-flag-change.js';
@@ -12,7 +9,14 @@ import {
   type StoredFlag,
   toStoredValue,
 } from '../domain/flags/flag-state.js';
-import type { Permissions } from './permissions.js';
+import type {
+  AuditLog,
+  FlagAnnouncer,
+  FlagRevertJob,
+  FlagRevertScheduler,
+  FlagStore,
+  Permissions,
+} from './ports.js';
 
 export interface Actor {
   id: string;
@@ -28,10 +32,6 @@ export interface FlagChangeRequest {
   forText?: string;
   reason: string;
   create: boolean;
-}
-
-export interface FlagAnnouncer {
-  announce(notice: FlagChangeNotice): Promise<void>;
 }
 
 export type FlagChangeOutcome =

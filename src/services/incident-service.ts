@@ -1,7 +1,4 @@
 import type { Logger } from 'pino';
-import type { PagerEvent, PagerResult } from '../adapters/pagerduty/events-api.js';
-import type { AuditLog } from '../adapters/redis/audit-log.js';
-import type { DocumentStore } from '../adapters/redis/document-store.js';
 import { formatDuration } from '../domain/duration.js';
 import { incidentChannelName } from '../domain/incidents/channel-name.js';
 import type { IncidentState, Severity } from '../domain/incidents/incident.js';
@@ -19,20 +16,15 @@ import {
   updateIncident,
 } from '../domain/incidents/incident-rules.js';
 import { pagerSeverityOf, type SeverityPolicy, severityLabel } from '../domain/incidents/severity-policy.js';
-
-/** The card in the incident channel (views/incident-views.ts renders it). */
-export interface IncidentCard {
-  post(record: IncidentRecord): Promise<{ channel: string; ts: string }>;
-  update(record: IncidentRecord, where: { channel: string; ts: string }): Promise<void>;
-}
-
-export type SlackResult<T = object> = ({ ok: true } & T) | { ok: false; error: string };
-
-/** An incident's own channel; results, not exceptions, so a failure can be shown on the card. */
-export interface IncidentChannels {
-  create(name: string): Promise<SlackResult<{ id: string; name: string }>>;
-  invite(channel: string, user: string): Promise<SlackResult>;
-}
+import type {
+  AuditLog,
+  DocumentStore,
+  IncidentCard,
+  IncidentChannels,
+  PagerEvent,
+  PagerResult,
+  SlackResult,
+} from './ports.js';
 
 export interface IncidentSettings {
   policy: SeverityPolicy;

@@ -1,13 +1,6 @@
-import type { UserGroupDirectory } from '../adapters/slack/user-groups.js';
 import type { EnvironmentConfig } from '../config.js';
 import { isListed, needsGroupLookup } from '../domain/policy/principals.js';
-
-export type Role = 'approvers' | 'deployers';
-
-export interface Permissions {
-  /** Whether the user holds the role in the environment; an unknown environment grants nothing. */
-  has(userId: string, role: Role, environment: string): Promise<boolean>;
-}
+import type { Permissions, UserGroupDirectory } from './ports.js';
 
 export function permissions(
   environments: Readonly<Record<string, EnvironmentConfig>>,

@@ -1,11 +1,21 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SLASH_COMMANDS } from '../../commands/index.js';
 import * as ids from '../../views/ids.js';
 
 const root = resolve(import.meta.dirname, '../..');
+
+/** What a file imports: packages by name, relative imports as repo-relative `.ts` paths. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(join(root, file), 'utf8');
+  return [...text.matchAll(/\bfrom '([^']+)'/g)].map(([, specifier = '']) =>
+    specifier.startsWith('.')
+      ? relative(root, resolve(root, dirname(file), specifier)).replace(/\.js$/, '.ts')
+      : specifier,
+  );
+}
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(join(root, dir)).flatMap((entry) => {
@@ -59,21 +69,39 @@ describe('contracts', () => {
     expect(readers).toEqual(['src/config.ts']);
   });
 
-  it('keeps src/domain free of I/O: no Slack, GitHub, Redis, HTTP, logging or Node I/O imports', () => {
-    const forbidden =
-      /from '(@slack\/|@octokit\/|ioredis|bullmq|undici|pino|prom-client|node:(fs|net|http|https|child_process))/;
-    const offenders = sourceFiles('src/domain').filter((file) =>
-      forbidden.test(readFileSync(join(root, file), 'utf8')),
+  it('keeps src/domain free of I/O: it imports only domain/ and zod', () => {
+    const offenders = sourceFiles('src/domain').flatMap((file) =>
+      importsOf(file)
+        .filter((target) => target !== 'zod' && !target.startsWith('src/domain/'))
+        .map((target) => `${file} → ${target}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('points ports inward: services import no adapters, commands or views', () => {
+    const offenders = sourceFiles('src/services').flatMap((file) =>
+      importsOf(file)
+        .filter((target) => /^(src\/adapters|src\/compose|commands|views)\//.test(target))
+        .map((target) => `${file} → ${target}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('lets adapters import of services only the ports they implement (the ports.ts files)', () => {
+    const offenders = sourceFiles('src/adapters').flatMap((file) =>
+      importsOf(file)
+        .filter((target) => target.startsWith('src/services/') && !target.endsWith('/ports.ts'))
+        .map((target) => `${file} → ${target}`),
     );
     expect(offenders).toEqual([]);
   });
 
   it('keeps views pure: builders import no adapters or services and do no I/O', () => {
-    const offenders = sourceFiles('views').filter((file) =>
-      /from '(ioredis|bullmq|undici|pino|node:)|(adapters|services)\//.test(
-        readFileSync(join(root, file), 'utf8'),
-      ),
+    const offenders = sourceFiles('views').flatMap((file) =>
+      importsOf(file)
+        .filter((target) => /^(ioredis|bullmq|undici|pino|node:)|^src\/(adapters|services)\//.test(target))
+        .map((target) => `${file} → ${target}`),
     );
-    expect(offenders.map((file) => relative(root, join(root, file)))).toEqual([]);
+    expect(offenders).toEqual([]);
   });
 });

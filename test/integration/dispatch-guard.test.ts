@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { redisDispatchGuard } from '../../src/adapters/redis/dispatch-guard.js';
+import { redisDispatchLease } from '../../src/adapters/redis/dispatch-lease.js';
 import { redisKeys } from '../../src/adapters/redis/keys.js';
 import { deleteKeys, testRedis, uniquePrefix } from '../helpers/redis.js';
 
@@ -20,7 +20,7 @@ describe('dispatch guard lock', () => {
     redis.disconnect();
   });
   const guard = (connection: Redis = redis) =>
-    redisDispatchGuard(connection, redisKeys(prefix, `${prefix}feature:`), { leaseMs: LEASE_MS });
+    redisDispatchLease(connection, redisKeys(prefix, `${prefix}feature:`), { leaseMs: LEASE_MS });
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   it('stays with a live holder past its lease, and is free again once released', async () => {

@@ -1,7 +1,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { SourceMetrics } from '../../domain/analysis/reading.js';
-import type { MetricSource } from './metric-source.js';
+import type { MetricSource } from '../../services/deploy/ports.js';
 import { isStaleConnection, networkProblem } from './network-problem.js';
 
 export interface PrometheusSourceOptions {

@@ -1,26 +1,8 @@
 import { z } from 'zod';
+import type { Pager } from '../../services/ports.js';
 import { networkProblem } from '../analysis/network-problem.js';
 
 export const DEFAULT_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
-
-/** What greenlight asks PagerDuty to do; the routing key and `source` are added here. */
-export type PagerEvent =
-  | {
-      action: 'trigger';
-      dedupKey: string;
-      summary: string;
-      severity: 'critical' | 'error' | 'warning';
-      details: Record<string, string>;
-      links?: { href: string; text: string }[];
-    }
-  | { action: 'resolve'; dedupKey: string };
-
-export type PagerResult = { ok: true } | { ok: false; error: string };
-
-/** Pages people. Never rejects: a refusal, a rate limit or an unreachable PagerDuty is a result with a sentence. */
-export interface Pager {
-  send(event: PagerEvent): Promise<PagerResult>;
-}
 
 export interface PagerDutyOptions {
   /** PAGERDUTY_ROUTING_KEY: a secret, never logged or put into a result. */

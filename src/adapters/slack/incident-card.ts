@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { type IncidentCardContext, incidentCard } from '../../../views/incident-views.js';
 import type { IncidentRecord } from '../../domain/incidents/incident-record.js';
-import type { IncidentCard } from '../../services/incident-service.js';
+import type { IncidentCard } from '../../services/ports.js';
 
 /** The incident's one message in the incident channel, posted once and then replaced from the record. */
 export function slackIncidentCard(

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { IncidentChannels } from '../../services/incident-service.js';
+import type { IncidentChannels } from '../../services/ports.js';
 import { slackErrorOf } from './incident-card.js';
 
 /** Creates an incident's own public channel and invites people to it (scope `channels:manage`). */

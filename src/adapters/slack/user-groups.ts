@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import { SlackApiError } from '../../errors.js';
+import type { UserGroup, UserGroupDirectory } from '../../services/ports.js';
 
 const userGroupsResponse = z.object({
   ok: z.literal(true),
@@ -8,16 +9,6 @@ const userGroupsResponse = z.object({
     z.object({ id: z.string(), handle: z.string(), users: z.array(z.string()).optional().default([]) }),
   ),
 });
-
-export interface UserGroup {
-  id: string;
-  handle: string;
-  users: readonly string[];
-}
-
-export interface UserGroupDirectory {
-  groups(): Promise<readonly UserGroup[]>;
-}
 
 /**
  * Slack user groups with their members, from one `usergroups.list` call, cached briefly: group membership

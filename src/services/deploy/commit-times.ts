@@ -1,7 +1,6 @@
-import type { Commits } from '../../adapters/github/commits.js';
-import type { CachedCommit, CommitTimeCache } from '../../adapters/redis/commit-time-cache.js';
 import type { DeploymentState } from '../../domain/deploy/deployment-state.js';
 import type { CommitTimeGap } from '../../domain/deploy/dora.js';
+import type { CachedCommit, Commits, CommitTimeCache } from './ports.js';
 
 export interface CommitTimesDeps {
   commits: Pick<Commits, 'commitTime'>;

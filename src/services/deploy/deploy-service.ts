@@ -1,10 +1,4 @@
 import type { Logger } from 'pino';
-import type { WorkflowRuns } from '../../adapters/github/workflow-runs.js';
-import type { DeployJobs } from '../../adapters/queue/deploy-queue.js';
-import type { AuditLog } from '../../adapters/redis/audit-log.js';
-import type { DispatchGuard } from '../../adapters/redis/dispatch-guard.js';
-import type { DocumentStore } from '../../adapters/redis/document-store.js';
-import type { EnvironmentLanes, EnvironmentLock } from '../../adapters/redis/environment-lanes.js';
 import type { FileConfig } from '../../config.js';
 import { closeMatches } from '../../domain/close-matches.js';
 import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
@@ -13,10 +7,18 @@ import type { DeployStatsResult } from '../../domain/deploy/dora.js';
 import { type DeploymentPlan, planDeployment } from '../../domain/deploy/plan.js';
 import { planRollback } from '../../domain/deploy/rollback-plan.js';
 import { checkDeployWindow } from '../../domain/policy/deploy-window.js';
-import type { Permissions } from '../permissions.js';
+import type { AuditLog, DocumentStore, Permissions } from '../ports.js';
 import type { DeployRegistry } from './deploy-registry.js';
 import type { DeployStats } from './deploy-stats.js';
-import type { DeployAnnouncer, DeploymentRecords } from './deployment-records.js';
+import type { DeploymentRecords } from './deployment-records.js';
+import type {
+  DeployAnnouncer,
+  DeployJobs,
+  EnvironmentLanes,
+  EnvironmentLock,
+  RollbackClaims,
+  WorkflowRuns,
+} from './ports.js';
 
 export interface DeployRequest {
   user: string;
@@ -65,7 +67,7 @@ export interface DeployServiceDeps {
   announcer: DeployAnnouncer;
   permissions: Permissions;
   runs: Pick<WorkflowRuns, 'cancelRun'>;
-  guard: Pick<DispatchGuard, 'claimRollback' | 'rollbackHolder'>;
+  guard: Pick<RollbackClaims, 'claimRollback' | 'rollbackHolder'>;
   registry: Pick<DeployRegistry, 'recent'>;
   /** `/deploy stats`: the DORA figures from the registries. */
   stats?: Pick<DeployStats, 'compute'>;

@@ -1,4 +1,3 @@
-import type { RegistryWindow } from '../../adapters/redis/registry-window.js';
 import type { DeploymentState } from '../../domain/deploy/deployment-state.js';
 import {
   type CommitTimeGap,
@@ -8,6 +7,7 @@ import {
   isRollbackRecord,
 } from '../../domain/deploy/dora.js';
 import type { CommitTimes } from './commit-times.js';
+import type { RegistryWindow } from './ports.js';
 
 export interface DeployStatsDeps {
   registry: RegistryWindow;

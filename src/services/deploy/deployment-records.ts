@@ -1,6 +1,4 @@
 import type { Logger } from 'pino';
-import type { DeployJobs } from '../../adapters/queue/deploy-queue.js';
-import type { DocumentStore, Versioned } from '../../adapters/redis/document-store.js';
 import { type DeployRecord, unpostedEntries } from '../../domain/deploy/deploy-record.js';
 import {
   applyDeploymentEvent,
@@ -8,13 +6,8 @@ import {
   type DeploymentState,
   type TransitionResult,
 } from '../../domain/deploy/deployment-state.js';
-
-/** What the status channel shows; failures here are logged, never fail a deployment. */
-export interface DeployAnnouncer {
-  post(record: DeployRecord): Promise<{ channel: string; ts: string }>;
-  update(record: DeployRecord): Promise<void>;
-  reply(record: DeployRecord, entries: DeployRecord['state']['timeline']): Promise<void>;
-}
+import type { DocumentStore, Versioned } from '../ports.js';
+import type { DeployAnnouncer, DeployJobs } from './ports.js';
 
 export type ApplyResult = TransitionResult | { ok: false; reason: 'not-found'; message: string };
 

@@ -1,15 +1,4 @@
 import type { Logger } from 'pino';
-import type { Deployments } from '../../adapters/github/deployments.js';
-import { isTransientGitHubError } from '../../adapters/github/github-errors.js';
-import {
-  type DispatchRequest,
-  type DispatchResult,
-  runOutcome,
-  type WorkflowRuns,
-} from '../../adapters/github/workflow-runs.js';
-import { type DeployJob, type DeployJobs, RetryLater } from '../../adapters/queue/deploy-queue.js';
-import type { DispatchGuard } from '../../adapters/redis/dispatch-guard.js';
-import type { EnvironmentLanes } from '../../adapters/redis/environment-lanes.js';
 import { readingSummary } from '../../domain/analysis/decide.js';
 import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
 import {
@@ -25,19 +14,22 @@ import { workflowInputs } from '../../domain/deploy/workflow-inputs.js';
 import type { Analyst } from './analyst.js';
 import type { DeployRegistry } from './deploy-registry.js';
 import type { DeploymentRecords } from './deployment-records.js';
+import type {
+  DeployJob,
+  DeployJobs,
+  DispatchLease,
+  DispatchLedger,
+  DispatchRequest,
+  DispatchResult,
+  EnvironmentLanes,
+  GitHubDeployments,
+  RollbackClaims,
+  RollbackIncidents,
+  WorkflowRuns,
+} from './ports.js';
 
-/** The incident registry, for the incident every rollback of a rollout declares (see IncidentService). */
-export interface RollbackIncidents {
-  declareFromRollback(request: {
-    env: string;
-    deploymentId: string;
-    reason: string;
-    readings?: string;
-    rollbackRunUrl?: string;
-    version?: string;
-    by?: string;
-  }): Promise<unknown>;
-}
+/** Work in progress elsewhere: the job fails and BullMQ tries it again later. */
+export class RetryLater extends Error {}
 
 export interface OrchestratorSettings {
   owner: string;
@@ -56,8 +48,10 @@ export interface OrchestratorDeps {
   records: DeploymentRecords;
   lanes: EnvironmentLanes;
   runs: WorkflowRuns;
-  githubDeployments: Deployments;
-  guard: DispatchGuard;
+  githubDeployments: GitHubDeployments;
+  lease: DispatchLease;
+  ledger: DispatchLedger;
+  rollbackClaims: RollbackClaims;
   jobs: DeployJobs;
   analyst: Analyst;
   registry: Pick<DeployRegistry, 'lastSucceeded'>;
@@ -155,7 +149,7 @@ export class DeployOrchestrator {
   /** One process at a time finishes a deployment; the sweeper must not repeat GitHub writes still in flight. */
   private async finalizeOnce(id: string): Promise<void> {
     // The same lock as creating the GitHub Deployment: its final status must follow its creation, never precede it.
-    const release = await this.deps.guard.acquire(
+    const release = await this.deps.lease.acquire(
       `${id}-github-deployment`,
       this.deps.settings.dispatchLockMs,
     );
@@ -223,7 +217,7 @@ export class DeployOrchestrator {
 
   /** One process at a time dispatches a given run; another asking meanwhile retries later. */
   private async underLease(correlationId: string, work: () => Promise<void>): Promise<void> {
-    const release = await this.deps.guard.acquire(correlationId, this.deps.settings.dispatchLockMs);
+    const release = await this.deps.lease.acquire(correlationId, this.deps.settings.dispatchLockMs);
     if (!release) throw new RetryLater(`dispatch of ${correlationId} is in progress elsewhere`);
     try {
       await work();
@@ -234,13 +228,13 @@ export class DeployOrchestrator {
 
   /** Dispatches once: when an earlier attempt may have sent it already, the run it started is looked for first. */
   private async dispatchOrFind(id: string, request: DispatchRequest): Promise<DispatchResult> {
-    const { guard, runs } = this.deps;
-    const sentBefore = await guard.markAttempt(request.correlationId);
+    const { ledger, runs } = this.deps;
+    const sentBefore = await ledger.markAttempt(request.correlationId);
     const found = sentBefore ? await runs.findRun(request) : undefined;
     const result: DispatchResult = found
       ? { ok: true, runId: found.id, htmlUrl: found.htmlUrl, via: 'correlation' }
       : await runs.dispatch(request);
-    if (result.ok) await guard.rememberRun(result.runId, id);
+    if (result.ok) await ledger.rememberRun(result.runId, id);
     return result;
   }
 
@@ -258,23 +252,20 @@ export class DeployOrchestrator {
 
   /** One conditional request: an unchanged run costs a 304, which GitHub does not count against the rate limit. */
   private async poll(id: string, runId: number): Promise<void> {
-    const { runs, settings, guard, now } = this.deps;
-    let snapshot: Awaited<ReturnType<WorkflowRuns['getRun']>>;
-    try {
-      snapshot = await runs.getRun(
-        { owner: settings.owner, repo: settings.repo, runId },
-        await guard.etagOf(runId),
-      );
-    } catch (error) {
-      if (!isTransientGitHubError(error)) throw error;
+    const { runs, settings, ledger, now } = this.deps;
+    const polled = await runs.poll(
+      { owner: settings.owner, repo: settings.repo, runId },
+      await ledger.etagOf(runId),
+    );
+    if (polled.status === 'unavailable') {
       this.deps.logger.warn(
-        { event: 'deploy.poll_transient', deploymentId: id, err: error },
+        { event: 'deploy.poll_transient', deploymentId: id, err: polled.cause },
         'GitHub hiccup; next sweep',
       );
       return;
     }
-    if (snapshot.status === 'not_modified') return;
-    if (snapshot.status === 'not_found') {
+    if (polled.status === 'unchanged') return;
+    if (polled.status === 'gone') {
       await this.deps.records.apply(id, (state) =>
         state.rollback?.runId === runId
           ? { type: 'rollbackCompleted', runId, conclusion: 'disappeared on GitHub', at: now() }
@@ -282,9 +273,9 @@ export class DeployOrchestrator {
       );
       return;
     }
-    if (snapshot.etag) await guard.saveEtag(runId, snapshot.etag);
-    if (runOutcome(snapshot.run) === 'running') return;
-    await this.completeRun(id, runId, snapshot.run.conclusion ?? 'failure');
+    if (polled.etag) await ledger.saveEtag(runId, polled.etag);
+    if (polled.status === 'running') return;
+    await this.completeRun(id, runId, polled.conclusion);
   }
 
   /** From polling or a webhook: whichever comes first wins, the other is refused as stale. */
@@ -327,7 +318,7 @@ export class DeployOrchestrator {
 
   /** The phase's bot-side health checks, by one process at a time; the record keeps the first results written. */
   private async probeOnce(id: string, record: DeployRecord, phase: PhaseState): Promise<void> {
-    const release = await this.deps.guard.acquire(
+    const release = await this.deps.lease.acquire(
       `${id}-probe-${phase.id}`,
       this.deps.settings.dispatchLockMs,
     );
@@ -448,8 +439,8 @@ export class DeployOrchestrator {
 
   /** Once per deployment, under the same kind of lock as a dispatch; 'elsewhere' when another process is at it. */
   private async createGitHubDeployment(id: string, record: DeployRecord): Promise<'done' | 'elsewhere'> {
-    const { guard, settings } = this.deps;
-    const release = await guard.acquire(`${id}-github-deployment`, settings.dispatchLockMs);
+    const { lease, settings } = this.deps;
+    const release = await lease.acquire(`${id}-github-deployment`, settings.dispatchLockMs);
     if (!release) return 'elsewhere';
     try {
       const fresh = await this.deps.records.get(id);
@@ -463,8 +454,8 @@ export class DeployOrchestrator {
   }
 
   private async createGitHubDeploymentNow(id: string, record: DeployRecord): Promise<void> {
-    const { githubDeployments, settings, guard } = this.deps;
-    if (await guard.markAttempt(`${id}-github-deployment`)) {
+    const { githubDeployments, settings, ledger } = this.deps;
+    if (await ledger.markAttempt(`${id}-github-deployment`)) {
       // An earlier attempt may have created it and died before recording it.
       const found = await githubDeployments
         .findDeployment({
@@ -533,7 +524,7 @@ export class DeployOrchestrator {
     }
     if (state.rollback) await this.declareIncidentOnce(id);
     if (state.rollbackOf) {
-      await this.deps.guard.releaseRollback(state.env, state.rollbackOf.service, id);
+      await this.deps.rollbackClaims.releaseRollback(state.env, state.rollbackOf.service, id);
       if (settings.lockAfterRollback && state.status !== 'cancelled') {
         await lanes.lock(state.env, {
           by: 'greenlight',

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type HealthProber, undiciHealthProber } from '../../../src/adapters/analysis/health-probes.js';
+import { undiciHealthProber } from '../../../src/adapters/analysis/health-probes.js';
 import type { HealthCheck } from '../../../src/domain/analysis/reading.js';
+import type { HealthProber } from '../../../src/services/deploy/ports.js';
 import { freePort } from '../../helpers/net.js';
 import { type LoopbackServer, loopbackServer } from './loopback-server.js';
 

@@ -1,10 +1,10 @@
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MetricSource } from '../../../src/adapters/analysis/metric-source.js';
 import {
   type PrometheusSourceOptions,
   prometheusSource,
 } from '../../../src/adapters/analysis/prometheus-source.js';
+import type { MetricSource } from '../../../src/services/deploy/ports.js';
 import { freePort } from '../../helpers/net.js';
 import { type LoopbackServer, loopbackServer } from './loopback-server.js';
 

@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { MetricSource } from '../../../src/adapters/analysis/metric-source.js';
 import {
   type RedisCountersOptions,
   redisCountersSource,
 } from '../../../src/adapters/analysis/redis-counters-source.js';
 import type { SourceCursor } from '../../../src/domain/analysis/reading.js';
+import type { MetricSource } from '../../../src/services/deploy/ports.js';
 import { startRedisProxy } from '../../helpers/net.js';
 import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '../../helpers/redis.js';
 

@@ -2,12 +2,12 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isTransientGitHubError } from '../../../src/adapters/github/github-errors.js';
 import {
-  type DispatchRequest,
   githubWorkflowRuns,
   runOutcome,
   type WorkflowRunsOptions,
 } from '../../../src/adapters/github/workflow-runs.js';
 import { workflowInputs } from '../../../src/domain/deploy/workflow-inputs.js';
+import type { DispatchRequest } from '../../../src/services/deploy/ports.js';
 import {
   GHE_API,
   GITHUB_API,
