@@ -1,10 +1,7 @@
 import type { AnalysisThresholds } from '../analysis/decide.js';
 import type { SourceName } from '../analysis/reading.js';
 import { closeMatches } from '../close-matches.js';
-import { type WorkflowInputsResult, workflowInputs } from './workflow-inputs.js';
-
-/** Added per canary step with the step's percentage, so it counts towards a canary phase's inputs. */
-export const CANARY_INPUT = 'traffic_percentage';
+import { CANARY_INPUT, type WorkflowInputsResult, workflowInputs } from './workflow-inputs.js';
 
 /** One `pipeline` entry of greenlight.yml, durations already in milliseconds (the config schema's output). */
 export interface PipelinePhaseConfig {
@@ -68,7 +65,10 @@ export interface PlannedPhase {
   title: string;
   /** Absent for a monitoring-only phase (`monitor` with neither `workflow` nor `inputs`): greenlight watches, GitHub runs nothing. */
   workflow?: string;
-  /** Exactly what workflow_dispatch receives, every value a string (plus `traffic_percentage` per canary step). */
+  /**
+   * The phase's inputs with `environment`, `ref` and the deployment's `greenlight_id`, every value a string;
+   * `phaseDispatch` (workflow-inputs.ts) turns them into each dispatch's exact inputs.
+   */
   inputs: Record<string, string>;
   /** Wait for the environment's approvals before this phase. */
   gate?: 'approval';

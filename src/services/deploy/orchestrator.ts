@@ -9,8 +9,12 @@ import {
   needsBaseline,
   type PhaseState,
 } from '../../domain/deploy/deployment-state.js';
-import { CANARY_INPUT } from '../../domain/deploy/plan.js';
-import { workflowInputs } from '../../domain/deploy/workflow-inputs.js';
+import {
+  phaseDispatch,
+  type RollbackWorkflow,
+  rollbackDispatch,
+  type WorkflowDispatch,
+} from '../../domain/deploy/workflow-inputs.js';
 import type { Analyst } from './analyst.js';
 import type { DeployRegistry } from './deploy-registry.js';
 import type { DeploymentRecords } from './deployment-records.js';
@@ -41,7 +45,7 @@ export interface OrchestratorSettings {
   /** `/rollback` locks the environment when it ends (`rollback.lockEnvironment`). */
   lockAfterRollback: boolean;
   /** greenlight.yml's `rollback`, with the workflow and the ref to dispatch it at resolved. */
-  rollback: { workflow: string; ref: string; inputs: Readonly<Record<string, string | number | boolean>> };
+  rollback: RollbackWorkflow;
 }
 
 export interface OrchestratorDeps {
@@ -172,27 +176,14 @@ export class DeployOrchestrator {
   /** Exactly one dispatch per phase step: a lock while dispatching, and a mark that makes any retry look before it leaps. */
   private async dispatch(id: string, record: DeployRecord, phase: PhaseState): Promise<void> {
     const { runs, settings, now } = this.deps;
-    const correlationId = `${id}-${phase.id}-${phase.step}`;
-    await this.underLease(correlationId, async () => {
+    await this.underLease(`${id}-${phase.id}-${phase.step}`, async () => {
       const fresh = await this.deps.records.get(id);
       const current = fresh?.value.state.phases.find((candidate) => candidate.id === phase.id);
       if (!fresh || current?.status !== 'dispatching' || current.step !== phase.step) return;
       const planned = record.plan.phases.find((candidate) => candidate.id === phase.id);
-      if (!planned?.workflow) throw new Error(`phase ${phase.id} of ${id} has nothing to dispatch`);
-      const percentage = phase.canarySteps?.[phase.step];
-      const request = {
-        owner: settings.owner,
-        repo: settings.repo,
-        workflow: planned.workflow,
-        ref: planned.dispatchRef ?? record.state.ref,
-        inputs: {
-          ...planned.inputs,
-          greenlight_id: correlationId,
-          ...(percentage === undefined ? {} : { [CANARY_INPUT]: String(percentage) }),
-        },
-        correlationId,
-        dispatchedAfter: new Date(record.state.requestedAt),
-      };
+      const dispatch = planned && phaseDispatch(record.plan, planned, phase.step);
+      if (!dispatch) throw new Error(`phase ${phase.id} of ${id} has nothing to dispatch`);
+      const request = this.request(dispatch, record.state.requestedAt);
       const result = await this.dispatchOrFind(id, request);
       if (!result.ok) {
         await this.deps.records.apply(id, () => ({
@@ -213,6 +204,12 @@ export class DeployOrchestrator {
         await runs.cancelRun({ owner: settings.owner, repo: settings.repo, runId: result.runId });
       }
     });
+  }
+
+  private request(dispatch: WorkflowDispatch, after: number): DispatchRequest {
+    const { owner, repo } = this.deps.settings;
+    const { workflow, ref, inputs, correlationId } = dispatch;
+    return { owner, repo, workflow, ref, inputs, correlationId, dispatchedAfter: new Date(after) };
   }
 
   /** One process at a time dispatches a given run; another asking meanwhile retries later. */
@@ -351,34 +348,27 @@ export class DeployOrchestrator {
    */
   private async dispatchRollback(id: string, record: DeployRecord): Promise<void> {
     const { settings, now, registry } = this.deps;
-    const correlationId = `${id}-rollback`;
-    await this.underLease(correlationId, async () => {
+    await this.underLease(`${id}-rollback`, async () => {
       const fresh = await this.deps.records.get(id);
       const state = fresh?.value.state;
       if (state?.status !== 'rolling_back' || state.rollback?.runId !== undefined) return;
       const previous = await registry.lastSucceeded(state.env, id).catch(() => undefined);
       const version = previous?.ref;
-      const inputs = workflowInputs(
-        { ...settings.rollback.inputs, ...(version === undefined ? {} : { rollback_version: version }) },
-        { environment: state.env, ref: state.ref, greenlightId: correlationId },
-      );
-      if (!inputs.ok) {
+      const built = rollbackDispatch(settings.rollback, {
+        id,
+        env: state.env,
+        ref: state.ref,
+        ...(version === undefined ? {} : { version }),
+      });
+      if (!built.ok) {
         await this.deps.records.apply(id, () => ({
           type: 'rollbackFailed',
-          reason: inputs.message,
+          reason: built.message,
           at: now(),
         }));
         return;
       }
-      const request = {
-        owner: settings.owner,
-        repo: settings.repo,
-        workflow: settings.rollback.workflow,
-        ref: settings.rollback.ref,
-        inputs: inputs.inputs,
-        correlationId,
-        dispatchedAfter: new Date(state.rollback?.requestedAt ?? record.state.requestedAt),
-      };
+      const request = this.request(built.dispatch, state.rollback?.requestedAt ?? record.state.requestedAt);
       const result = await this.dispatchOrFind(id, request);
       if (!result.ok) {
         await this.deps.records.apply(id, () => ({

@@ -466,7 +466,7 @@ describe('ephemeral replies', () => {
       '*4. Traffic switch* `traffic_switch` · 🐤 canary 5 → 25 → 100 %, no holds · ✋ approval before 100 %',
     ]);
     expect(phases[1]).toContain(
-      '```workflow: production-deployment.yml\ndeployment_phase: database_migration\nbackup: true\nenvironment: production\nref: main\ngreenlight_id: gl_42```',
+      '```workflow: production-deployment.yml\ndeployment_phase: database_migration\nbackup: true\nenvironment: production\nref: main\ngreenlight_id: gl_42-database_migration-0```',
     );
     expect(phases[3]).toContain('traffic_percentage: 5 | 25 | 100```');
     expect(message.text).toBe('Dry run: 4 phases to deploy main to production; nothing was dispatched');
@@ -475,6 +475,14 @@ describe('ephemeral replies', () => {
     const staging = deployPlanReply(planFor('staging'));
     expect(shown(staging)).toContain('🟢 No approvals needed');
     expect(shown(staging)).not.toContain('✋ approval');
+  });
+
+  it('dry run: a canary phase shows each step’s greenlight_id and traffic_percentage, as each dispatch sends them', () => {
+    const message = deployPlanReply(planFor('production', config, ['api']));
+    const canary = texts(message).find((line) => line.startsWith('*4. '));
+    expect(canary).toContain(
+      '```workflow: production-deployment.yml\ndeployment_phase: traffic_switch\nenvironment: production\nref: main\ngreenlight_id: gl_42-traffic_switch-0 | gl_42-traffic_switch-1 | gl_42-traffic_switch-2\ntraffic_percentage: 5 | 25 | 100```',
+    );
   });
 
   it('confirms an accepted deployment: id, approvals, queue place, how to cancel', () => {
