@@ -6,6 +6,7 @@ import {
   type DeploymentState,
   type TransitionResult,
 } from '../../domain/deploy/deployment-state.js';
+import { dispatchIsUrgent } from '../../domain/deploy/next-step.js';
 import type { DocumentStore, Versioned } from '../ports.js';
 import type { DeployAnnouncer, DeployJobs } from './ports.js';
 
@@ -100,10 +101,7 @@ export class DeploymentRecords {
     record: DeployRecord,
     entries: DeployRecord['state']['timeline'],
   ): Promise<void> {
-    const { state } = record;
-    const urgent =
-      (state.status === 'rolling_back' && state.rollback?.runId === undefined) ||
-      (state.rollbackOf !== undefined && state.phases.some((phase) => phase.status === 'dispatching'));
+    const urgent = dispatchIsUrgent(record.state);
     if (urgent) await this.deps.jobs.advance(id, `v${version}`);
     await this.announce(id, version, record, entries);
     if (!urgent) await this.deps.jobs.advance(id, `v${version}`);
