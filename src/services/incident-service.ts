@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { formatDuration } from '../domain/duration.js';
 import { incidentChannelName } from '../domain/incidents/channel-name.js';
-import type { IncidentState, Severity } from '../domain/incidents/incident.js';
+import type { IncidentState, RollbackIncidentRequest, Severity } from '../domain/incidents/incident.js';
 import type { IncidentRecord, PagingState } from '../domain/incidents/incident-record.js';
 import {
   addNote,
@@ -60,24 +60,6 @@ export interface DeclareRequest {
   title: string;
   env?: string;
   deploymentId?: string;
-}
-
-/** What an automatic (or manual) rollback knows when it turns into an incident. */
-export interface RollbackIncidentRequest {
-  env: string;
-  deploymentId: string;
-  /** Why it rolled back, one line: `error rate 7.2 % above 5 %`. */
-  reason: string;
-  /** The readings behind the decision, as text. */
-  readings?: string;
-  /** The rollback workflow run. */
-  rollbackRunUrl?: string;
-  /** The version rolled back to. */
-  version?: string;
-  /** A user id for a rollback someone asked for; `greenlight` (the default) for an automatic one. */
-  by?: string;
-  /** SEV2 unless the caller knows better. */
-  severity?: Severity;
 }
 
 export type IncidentOutcome =

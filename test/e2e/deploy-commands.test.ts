@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -43,6 +45,22 @@ type Doc = {
   };
   meta: { finalized?: boolean; githubDeploymentId?: number };
 };
+
+/** What a dry run's phase sections list: per dispatch, the workflow and its inputs in the order shown. */
+function shownDispatches(text: string): { workflow: string; inputs: Record<string, string> }[] {
+  return [...text.matchAll(/```([^`]*)```/g)].flatMap(([, block = '']) => {
+    const [first = '', ...lines] = block.split('\n');
+    const columns = lines.map((line) => {
+      const [name = '', values = ''] = line.split(/: (.*)/s);
+      return { name, values: values.split(' | ') };
+    });
+    const steps = Math.max(...columns.map((column) => column.values.length));
+    return Array.from({ length: steps }, (_, step) => ({
+      workflow: first.replace(/^workflow: /, ''),
+      inputs: Object.fromEntries(columns.map(({ name, values }) => [name, values[step] ?? values[0] ?? ''])),
+    }));
+  });
+}
 
 const WEEK = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -240,6 +258,59 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     expect(slack.calls.filter((call) => call.method.startsWith('chat.'))).toEqual([]);
     expect(await deploymentsIn('production')).toEqual([]);
     expect(await redis.scard(`${prefix}greenlight:unfinished-deploys`)).toBe(0);
+  });
+
+  it('--dry-run lists every dispatch’s inputs as the deployment then sends them, a canary step by step', async () => {
+    const github = fakeGitHub();
+    // The canary's holds end on a passing reading: the service's health check answers here.
+    const health = createServer((_request, response) => response.end('ok'));
+    await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve));
+    const bot = await startDeployBot(
+      testRedisUrl(),
+      prefix,
+      {},
+      {
+        pipeline: [
+          {
+            id: 'validation',
+            title: 'Validation',
+            inputs: { deployment_phase: 'validation', dry_run: false },
+          },
+          {
+            id: 'traffic_switch',
+            title: 'Traffic switch',
+            inputs: { deployment_phase: 'traffic_switch', replicas: 3 },
+            services: ['api'],
+            canary: { steps: [5, 25, 100], hold: '100ms' },
+          },
+        ],
+        services: {
+          api: {
+            health: [{ url: `http://127.0.0.1:${(health.address() as AddressInfo).port}/`, expect: 200 }],
+          },
+        },
+        analysis: { interval: '100ms' },
+      },
+    );
+    bots.push(bot);
+    url = `http://127.0.0.1:${bot.port}`;
+
+    const dryRun = await answer('staging v2.3.1 --dry-run');
+    const dryId = /greenlight_id: (\S+)-validation-0/.exec(dryRun)?.[1] ?? 'none';
+    const { id } = await requestDeployment('staging v2.3.1');
+    await waitForStatus(id, 'succeeded');
+    await new Promise((resolve) => health.close(resolve));
+
+    const sent = github.dispatches.map((dispatch) => ({
+      workflow: dispatch.workflow,
+      inputs: JSON.parse(JSON.stringify(dispatch.body.inputs).replaceAll(id, dryId)),
+    }));
+    expect(sent.map((dispatch) => dispatch.inputs.traffic_percentage)).toEqual([undefined, '5', '25', '100']);
+    // The same inputs with the same values in the same order, but for the deployment's id.
+    expect(shownDispatches(dryRun).map((dispatch) => JSON.stringify(dispatch))).toEqual(
+      sent.map((dispatch) => JSON.stringify(dispatch)),
+    );
+    expect(github.dispatches.every((dispatch) => dispatch.body.ref === 'v2.3.1')).toBe(true);
   });
 
   it('refuses Approve from a non-approver privately, and /deploy from someone not among the deployers', async () => {

@@ -2,6 +2,7 @@ import type { HealthCheck, ProbeResult, SourceCursor, SourceMetrics } from '../.
 import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
 import type { DeploymentState } from '../../domain/deploy/deployment-state.js';
 import type { DoraIncident } from '../../domain/deploy/dora.js';
+import type { RollbackIncidentRequest } from '../../domain/incidents/incident.js';
 
 /*
  * The ports the deploy services need, in their terms: adapters implement them (GitHub, Redis, BullMQ, Slack,
@@ -316,13 +317,5 @@ export interface RegistryWindow {
 
 /** The incident registry, for the incident every rollback of a rollout declares (see IncidentService). */
 export interface RollbackIncidents {
-  declareFromRollback(request: {
-    env: string;
-    deploymentId: string;
-    reason: string;
-    readings?: string;
-    rollbackRunUrl?: string;
-    version?: string;
-    by?: string;
-  }): Promise<unknown>;
+  declareFromRollback(request: RollbackIncidentRequest): Promise<unknown>;
 }

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { ProbeResult, Reading } from '../../../src/domain/analysis/reading.js';
 import type { DeployRecord } from '../../../src/domain/deploy/deploy-record.js';
 import {
-  applyDeploymentEvent,
   createDeployment,
   type DeploymentEvent,
   type DeploymentState,
@@ -20,6 +19,7 @@ import {
 } from '../../../src/domain/deploy/next-step.js';
 import { type DeploymentPlan, type PlanConfig, planDeployment } from '../../../src/domain/deploy/plan.js';
 import { planRollback } from '../../../src/domain/deploy/rollback-plan.js';
+import { applyAll } from '../../helpers/deployment-events.js';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 const S = 1_000;
@@ -46,14 +46,6 @@ const config: PlanConfig = {
       canary: { steps: [5, 25, 100], hold: 60 * S },
     },
   ],
-  analysis: {
-    source: 'prometheus',
-    interval: 10 * S,
-    noDataToPause: 3,
-    errorRate: { warn: 0.01, rollback: 0.05 },
-    p95: { rollbackAtRatioToBaseline: 2 },
-    healthFailuresToRollback: 3,
-  },
 };
 
 function planFor(env: string): DeploymentPlan {
@@ -75,14 +67,6 @@ function rollbackPlan(): DeploymentPlan {
   return planned.plan;
 }
 
-function run(state: DeploymentState, ...events: DeploymentEvent[]): DeploymentState {
-  return events.reduce((current, event) => {
-    const result = applyDeploymentEvent(current, event);
-    if (!result.ok) throw new Error(`${event.type} refused: ${result.message}`);
-    return result.state;
-  }, state);
-}
-
 function record(
   plan: DeploymentPlan,
   events: DeploymentEvent[],
@@ -93,7 +77,7 @@ function record(
     { plan, requestedBy: 'U0ALICE', ...(rollbackOf ? { rollbackOf } : {}) },
     T0,
   );
-  return { state: run(created, ...events), plan, meta: { repliesPosted: 0, ...meta } };
+  return { state: applyAll(created, ...events), plan, meta: { repliesPosted: 0, ...meta } };
 }
 
 const start: DeploymentEvent = { type: 'start', at: T0 + S };
@@ -286,7 +270,7 @@ describe('nextSteps', () => {
   });
 
   it('numbers the next reading after the last one taken', () => {
-    const analysed = run(record(planFor('staging'), holding).state, {
+    const analysed = applyAll(record(planFor('staging'), holding).state, {
       type: 'analysed',
       tick: 1,
       reading: reading(T0 + 17 * S),
@@ -327,7 +311,7 @@ describe('dispatchIsUrgent', () => {
 });
 
 describe('runEnded', () => {
-  const rolling = run(record(planFor('staging'), [start, dispatched(1), rollback(T0 + 3 * S)]).state, {
+  const rolling = applyAll(record(planFor('staging'), [start, dispatched(1), rollback(T0 + 3 * S)]).state, {
     type: 'rollbackDispatched',
     runId: 9,
     url: 'https://github.com/x',
@@ -370,6 +354,7 @@ describe('failedVerification and needsGitHubDeploymentFirst', () => {
 
 describe('finalization', () => {
   const at = new Date(T0 + 60 * S).toISOString();
+  const lock = (reason: string) => ({ by: 'greenlight', reason, at });
   const finished = (events: DeploymentEvent[], rollbackOf?: DeploymentState['rollbackOf']) =>
     record(rollbackOf ? rollbackPlan() : planFor('staging'), events, {}, rollbackOf).state;
   const failed = finished([start, dispatched(1), completed(1, T0 + 3 * S, 'failure')]);
@@ -407,13 +392,7 @@ describe('finalization', () => {
       {
         githubStatus: { state: 'failure', description: 'greenlight: failed' },
         declareIncident: false,
-        locks: [
-          {
-            by: 'greenlight',
-            reason: 'deployment gl_7 failed; unlock with /deploy unlock staging once it is understood',
-            at,
-          },
-        ],
+        locks: [lock('deployment gl_7 failed; unlock with /deploy unlock staging once it is understood')],
       },
     ],
     [
@@ -437,12 +416,7 @@ describe('finalization', () => {
         },
         declareIncident: true,
         locks: [
-          {
-            by: 'greenlight',
-            reason:
-              'deployment gl_7 was rolled back; unlock with /deploy unlock staging once it is understood',
-            at,
-          },
+          lock('deployment gl_7 was rolled back; unlock with /deploy unlock staging once it is understood'),
         ],
       },
     ],
@@ -455,12 +429,7 @@ describe('finalization', () => {
         declareIncident: false,
         releaseRollbackClaim: { env: 'staging', service: 'api' },
         locks: [
-          {
-            by: 'greenlight',
-            reason:
-              'api was rolled back to v1 (gl_8); unlock with /deploy unlock staging once it is understood',
-            at,
-          },
+          lock('api was rolled back to v1 (gl_8); unlock with /deploy unlock staging once it is understood'),
         ],
       },
     ],
@@ -480,11 +449,11 @@ describe('finalization', () => {
   });
 
   it('keeps the GitHub status description within GitHub’s 140 characters', () => {
-    const long = run(record(planFor('staging'), [start, dispatched(1)]).state, {
+    const long = applyAll(record(planFor('staging'), [start, dispatched(1)]).state, {
       ...rollback(T0 + 3 * S),
       reason: 'x'.repeat(300),
     } as DeploymentEvent);
-    const ended = run(long, { type: 'rollbackFailed', reason: 'refused', at: T0 + 4 * S });
+    const ended = applyAll(long, { type: 'rollbackFailed', reason: 'refused', at: T0 + 4 * S });
     const { githubStatus, locks } = finalization(ended, SETTINGS, T0);
     const { description } = githubStatus;
     expect(description).toHaveLength(140);

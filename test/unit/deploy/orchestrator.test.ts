@@ -144,36 +144,37 @@ describe('the orchestrator over in-memory ports', () => {
     expect(e.failures).toEqual([]);
   });
 
-  it('a dispatch in flight when the process died: the run GitHub started is found, not dispatched again', async () => {
+  it.each([
+    [
+      'a dispatch in flight when the process died: the run GitHub started is found, not dispatched again',
+      (runs: FakeWorkflowRuns) => {
+        runs.failAfterStart = new Error('process killed while GitHub answered');
+      },
+    ],
+    [
+      'GitHub down during a dispatch: the retry looks for a run, finds none, and sends the dispatch once',
+      (runs: FakeWorkflowRuns) => {
+        runs.failBeforeStart = new Error('GitHub answered 502 three times');
+      },
+    ],
+  ])('%s', async (_, breakFirstAttempt) => {
     const e = engine();
-    e.runs.failAfterStart = new Error('process killed while GitHub answered');
+    breakFirstAttempt(e.runs);
     await e.request();
     await e.drain();
     expect(e.failures).toHaveLength(1);
     expect((await e.record()).state.phases[0]?.status).toBe('dispatching');
 
     e.runs.failAfterStart = undefined;
+    e.runs.failBeforeStart = undefined;
     await e.sweep();
 
     const { state } = await e.record();
     expect(state.status).toBe('succeeded');
     expect(e.runs.dispatchesOf('gl_1-validation-0')).toHaveLength(1);
+    expect(correlations(e.runs)).toEqual(['gl_1-validation-0', 'gl_1-rollout-0']);
     expect(state.phases[0]?.runs.map((run) => run.runId)).toEqual([e.runs.runs[0]?.id]);
     expect(e.ledger.owners.get(e.runs.runs[0]?.id ?? 0)).toBe(ID);
-  });
-
-  it('GitHub down during a dispatch: the job fails whole, and the retry looks for a run before it sends one', async () => {
-    const e = engine();
-    e.runs.failBeforeStart = new Error('GitHub answered 502 three times');
-    await e.request();
-    await e.drain();
-    expect(e.failures).toHaveLength(1);
-    expect(e.runs.dispatched).toEqual([]);
-
-    e.runs.failBeforeStart = undefined;
-    await e.sweep();
-    expect(correlations(e.runs)).toEqual(['gl_1-validation-0', 'gl_1-rollout-0']);
-    expect((await e.record()).state.status).toBe('succeeded');
   });
 
   it('a lease held by another process: the job retries later and dispatches nothing meanwhile', async () => {
