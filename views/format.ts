@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import { clip } from '../src/domain/text.js';
 
 /** Escapes the three characters Slack's mrkdwn treats as control characters. */
 export function escapeText(text: string): string {
@@ -29,7 +30,7 @@ export function mention(userId: string): string {
 
 /** Slack rejects a section text over 3,000 characters; cut with a visible marker instead of failing. */
 export function fitSection(text: string, max = 3_000): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return clip(text, max);
 }
 
 export interface SlackMessage {

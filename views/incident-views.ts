@@ -11,9 +11,9 @@ import {
   type SeverityRule,
   severityLabel,
 } from '../src/domain/incidents/severity-policy.js';
+import { clip } from '../src/domain/text.js';
 import type { IncidentRecord } from '../src/services/incident-record.js';
 import {
-  clip,
   fallback,
   formatDuration,
   inlineText,

@@ -1,6 +1,7 @@
 import { type GitRef, parseRef } from '../../src/domain/deploy/git-ref.js';
 import { parseDuration } from '../../src/domain/duration.js';
-import { MAX_REASON_LENGTH, type ParseResult, unescapeSlack } from '../flag/parse-flag-args.js';
+import { shown } from '../../src/domain/text.js';
+import { asksForHelp, MAX_REASON_LENGTH, type ParseResult, refusalsWith, wordsOf } from '../args.js';
 import { DEPLOY_USAGE } from './deploy-usage.js';
 
 export type DeployCommand =
@@ -50,13 +51,9 @@ const DEPLOYMENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
  * checked for shape; a ref in the result has passed `parseRef`, so it is safe to send to GitHub.
  */
 export function parseDeployArgs(text: string): ParseResult<DeployCommand> {
-  const words = unescapeSlack(text).trim().split(/\s+/).filter(Boolean);
-  const [verb, ...rest] = words;
-  const sub = verb?.toLowerCase();
-  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
-    return { ok: true, value: { kind: 'help' } };
-  }
-  switch (sub) {
+  const [verb, ...rest] = wordsOf(text);
+  if (asksForHelp(verb)) return { ok: true, value: { kind: 'help' } };
+  switch (verb?.toLowerCase()) {
     case 'status':
       return parseStatus(rest);
     case 'history':
@@ -278,12 +275,4 @@ function readEnv(word: string): ParseResult<string> {
   return { ok: true, value: env };
 }
 
-function fail<T>(error: string): ParseResult<T> {
-  return { ok: false, error, usage: DEPLOY_USAGE };
-}
-
-/** Echoes user text inside backticks: short, and without a backtick that would end the quoting. */
-function shown(text: string): string {
-  const visible = text.replace(/`/g, "'");
-  return visible.length > 40 ? `${visible.slice(0, 40)}…` : visible;
-}
+const fail = refusalsWith(DEPLOY_USAGE);

@@ -1,5 +1,7 @@
 import { parseDuration } from '../../src/domain/duration.js';
 import { isValidFlagName } from '../../src/domain/flags/flag-name.js';
+import { shown } from '../../src/domain/text.js';
+import { asksForHelp, MAX_REASON_LENGTH, type ParseResult, refusalsWith, wordsOf } from '../args.js';
 import { FLAG_USAGE } from './flag-usage.js';
 
 export type FlagCommand =
@@ -16,21 +18,14 @@ export type FlagCommand =
   | { kind: 'list' }
   | { kind: 'help' };
 
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string; usage: string };
-
-export const MAX_REASON_LENGTH = 500;
-
 /**
  * Turns the text after `/flag` into a command, or into one sentence saying what is wrong plus the usage.
  * Pure and total: any string yields a result, never an exception.
  */
 export function parseFlagArgs(text: string): ParseResult<FlagCommand> {
-  const words = unescapeSlack(text).trim().split(/\s+/).filter(Boolean);
-  const [verb, ...rest] = words;
+  const [verb, ...rest] = wordsOf(text);
+  if (asksForHelp(verb)) return { ok: true, value: { kind: 'help' } };
   const sub = verb?.toLowerCase();
-  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
-    return { ok: true, value: { kind: 'help' } };
-  }
   if (sub === 'list') {
     return rest.length === 0
       ? { ok: true, value: { kind: 'list' } }
@@ -45,7 +40,7 @@ export function parseFlagArgs(text: string): ParseResult<FlagCommand> {
   if (sub === 'disable' || sub === 'enable' || sub === 'off' || sub === 'on') {
     return parseSet(sub === 'enable' || sub === 'on', rest);
   }
-  return fail(`Unknown subcommand \`${truncate(verb ?? '', 40)}\`.`);
+  return fail(`Unknown subcommand \`${shown(verb ?? '')}\`.`);
 }
 
 function parseSet(enabled: boolean, words: string[]): ParseResult<FlagCommand> {
@@ -70,7 +65,7 @@ function parseSet(enabled: boolean, words: string[]): ParseResult<FlagCommand> {
       forMs = parsed.ms;
       forText = value.toLowerCase();
     } else if (word.startsWith('--') && word.length > 2) {
-      return fail(`Unknown option \`${truncate(word, 40)}\`.`);
+      return fail(`Unknown option \`${shown(word)}\`.`);
     } else {
       reason.push(word);
     }
@@ -93,19 +88,8 @@ function parseSet(enabled: boolean, words: string[]): ParseResult<FlagCommand> {
 
 function badName(name: string): ParseResult<FlagCommand> {
   return fail(
-    `\`${truncate(name, 64)}\` is not a flag name: use letters, digits, "_", "-" or "." (at most 64 characters).`,
+    `\`${shown(name, 64)}\` is not a flag name: use letters, digits, "_", "-" or "." (at most 64 characters).`,
   );
 }
 
-function fail(error: string): ParseResult<FlagCommand> {
-  return { ok: false, error, usage: FLAG_USAGE };
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-
-/** Slack escapes &, < and > in command text; store what the user typed. */
-export function unescapeSlack(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
+const fail = refusalsWith(FLAG_USAGE);

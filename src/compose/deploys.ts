@@ -33,7 +33,6 @@ import type { Permissions } from '../services/permissions.js';
 
 export interface DeployParts {
   service: DeployService;
-  orchestrator: DeployOrchestrator;
   /** For webhooks: moves the run's deployment on, if the run is one of ours. */
   runCompleted(runId: number, conclusion: string): Promise<void>;
   close(): Promise<void>;
@@ -165,7 +164,6 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
   await jobs.startSweeping(file.deploy.pollInterval);
   return {
     service,
-    orchestrator,
     async runCompleted(runId, conclusion) {
       const id = await guard.ownerOfRun(runId);
       if (id) await orchestrator.completeRun(id, runId, conclusion);

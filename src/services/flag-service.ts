@@ -3,9 +3,10 @@ import type { FlagRevertJob, FlagRevertScheduler } from '../adapters/queue/flag-
 import type { AuditLog } from '../adapters/redis/audit-log.js';
 import type { FlagStore, StoredFlag } from '../adapters/redis/flag-store.js';
 import type { FlagsConfig } from '../config.js';
-import { closeMatches } from '../domain/close-matches.js';
+import { closeMatches, didYouMean } from '../domain/close-matches.js';
 import { decideFlagChange, type FlagChangeRefusal } from '../domain/flags/decide-flag-change.js';
 import { type FlagChangeSource, revertValueOf, toStoredValue } from '../domain/flags/flag-state.js';
+import { slackErrorOf } from '../errors.js';
 import type { Permissions } from './permissions.js';
 
 export interface Actor {
@@ -204,9 +205,7 @@ export class FlagService {
         ...configured,
         ...(await this.deps.store.scanNames(MAX_LISTED_KEYS)),
       ]);
-      const hint =
-        suggestions.length > 0 ? ` Did you mean ${suggestions.map((s) => `\`${s}\``).join(', ')}?` : '';
-      return { ok: false, message: `There is no flag \`${name}\`.${hint}`, suggestions };
+      return { ok: false, message: `There is no flag \`${name}\`.${didYouMean(suggestions)}`, suggestions };
     }
     return { ok: true, flag: this.view(flag) };
   }
@@ -235,12 +234,11 @@ export class FlagService {
       await this.deps.announcer.announce(notice);
       return undefined;
     } catch (error) {
-      const detail = (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
       this.deps.logger.warn(
         { event: 'flag.announce_failed', flag: notice.name, err: error },
         'announcement failed',
       );
-      return detail;
+      return slackErrorOf(error);
     }
   }
 

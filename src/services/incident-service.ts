@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { PagerEvent, PagerResult } from '../adapters/pagerduty/events-api.js';
 import type { AuditLog } from '../adapters/redis/audit-log.js';
 import type { DocumentStore } from '../adapters/redis/document-store.js';
+import { noSuchName } from '../domain/close-matches.js';
 import { formatDuration } from '../domain/duration.js';
 import { incidentChannelName } from '../domain/incidents/channel-name.js';
 import type { IncidentState, Severity } from '../domain/incidents/incident.js';
@@ -18,6 +19,8 @@ import {
   updateIncident,
 } from '../domain/incidents/incident-rules.js';
 import { pagerSeverityOf, type SeverityPolicy, severityLabel } from '../domain/incidents/severity-policy.js';
+import { clip } from '../domain/text.js';
+import { slackErrorOf } from '../errors.js';
 import type { IncidentRecord, PagingState } from './incident-record.js';
 
 /** The card in the incident channel (views/incident-views.ts renders it). */
@@ -138,10 +141,7 @@ export class IncidentService {
       return refuse(`The title is too long (at most ${MAX_TITLE} characters).`, 'title-too-long');
     const env = request.env ?? settings.defaultEnv;
     if (request.env !== undefined && !settings.environments.includes(request.env)) {
-      return refuse(
-        `There is no environment \`${request.env}\` in greenlight.yml (known: ${settings.environments.join(', ') || 'none'}).`,
-        'unknown-env',
-      );
+      return refuse(noSuchName('environment', request.env, settings.environments), 'unknown-env');
     }
     return this.start({
       by: request.by,
@@ -165,7 +165,7 @@ export class IncidentService {
     const by = request.by ?? 'greenlight';
     const reason = request.reason.replace(/\s+/g, ' ').trim() || 'rollback';
     const kind = by === 'greenlight' ? 'Automatic rollback' : 'Rollback';
-    const title = clipText(`${kind} of ${request.env}: ${reason}`, MAX_TITLE);
+    const title = clip(`${kind} of ${request.env}: ${reason}`, MAX_TITLE);
     return this.start(
       {
         by,
@@ -176,8 +176,8 @@ export class IncidentService {
         detail: `${kind.toLowerCase()} of deployment ${request.deploymentId}`,
       },
       {
-        reason: clipText(reason, 300),
-        ...(request.readings ? { readings: clipText(request.readings, 500) } : {}),
+        reason: clip(reason, 300),
+        ...(request.readings ? { readings: clip(request.readings, 500) } : {}),
         ...(request.rollbackRunUrl ? { runUrl: request.rollbackRunUrl } : {}),
         ...(request.version ? { version: request.version } : {}),
       },
@@ -240,7 +240,7 @@ export class IncidentService {
    */
   async appendToOpen(entry: { by: string; text: string; at?: number }): Promise<string[]> {
     const at = entry.at ?? this.deps.now();
-    const text = clipText(entry.text.replace(/\s+/g, ' ').trim(), MAX_NOTE);
+    const text = clip(entry.text.replace(/\s+/g, ' ').trim(), MAX_NOTE);
     const reached: string[] = [];
     for (const state of await this.open()) {
       const outcome = await this.transition(
@@ -424,7 +424,7 @@ export class IncidentService {
       const where = await this.deps.card.post(current.value);
       await this.setMeta(id, { message: where });
     } catch (error) {
-      const detail = slackError(error);
+      const detail = slackErrorOf(error);
       this.deps.logger.warn(
         { event: 'incident.card_failed', incident: id, err: error },
         'incident card not posted',
@@ -456,7 +456,7 @@ export class IncidentService {
           { event: 'incident.card_update_failed', incident: id, err: error },
           'card not updated',
         );
-        return slackError(error);
+        return slackErrorOf(error);
       }
       const after = await this.deps.records.get(id);
       if (after?.version === current.version) return undefined;
@@ -578,13 +578,4 @@ function warningsOf(record: IncidentRecord, pagerMissing: boolean): string[] {
 
 function pagingWarning(paging: PagingState): string {
   return `paging failed: ${paging.action === 'resolve' ? 'could not resolve the PagerDuty incident: ' : ''}${paging.error ?? 'unknown error'}`;
-}
-
-function slackError(error: unknown): string {
-  return (error as { data?: { error?: string } }).data?.error ?? (error as Error).message ?? String(error);
-}
-
-function clipText(text: string, max: number): string {
-  const points = Array.from(text);
-  return points.length <= max ? text : `${points.slice(0, max - 1).join('')}…`;
 }

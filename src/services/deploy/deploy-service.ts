@@ -6,7 +6,7 @@ import type { DispatchGuard } from '../../adapters/redis/dispatch-guard.js';
 import type { DocumentStore } from '../../adapters/redis/document-store.js';
 import type { EnvironmentLanes, EnvironmentLock } from '../../adapters/redis/environment-lanes.js';
 import type { FileConfig } from '../../config.js';
-import { closeMatches } from '../../domain/close-matches.js';
+import { noSuchName } from '../../domain/close-matches.js';
 import { createDeployment, type DeploymentState, isFinished } from '../../domain/deploy/deployment-state.js';
 import { type DeploymentPlan, planDeployment } from '../../domain/deploy/plan.js';
 import { planRollback } from '../../domain/deploy/rollback-plan.js';
@@ -82,14 +82,7 @@ export class DeployService {
   async request(request: DeployRequest): Promise<DeployRequestOutcome> {
     const { config, permissions, lanes, now } = this.deps;
     const environment = config.environments[request.env];
-    if (!environment) {
-      const known = Object.keys(config.environments);
-      const close = closeMatches(request.env, known);
-      return {
-        ok: false,
-        message: `There is no environment \`${request.env}\`.${close.length ? ` Did you mean \`${close[0]}\`?` : ''} Known: ${known.map((env) => `\`${env}\``).join(', ')}.`,
-      };
-    }
+    if (!environment) return { ok: false, message: this.noEnvironment(request.env) };
     if (
       environment.deployers.length > 0 &&
       !(await permissions.has(request.user, 'deployers', request.env))
@@ -266,21 +259,9 @@ export class DeployService {
    */
   async previewRollback(request: RollbackRequest): Promise<RollbackPreviewOutcome> {
     const { config } = this.deps;
-    if (!config.environments[request.env]) {
-      const known = Object.keys(config.environments);
-      return {
-        ok: false,
-        message: `There is no environment \`${request.env}\`. Known: ${known.map((env) => `\`${env}\``).join(', ')}.`,
-      };
-    }
-    if (!config.services[request.service]) {
-      const known = Object.keys(config.services);
-      const close = closeMatches(request.service, known);
-      return {
-        ok: false,
-        message: `There is no service \`${request.service}\`.${close.length ? ` Did you mean \`${close[0]}\`?` : ''} Known: ${known.map((name) => `\`${name}\``).join(', ') || 'none'}.`,
-      };
-    }
+    if (!config.environments[request.env]) return { ok: false, message: this.noEnvironment(request.env) };
+    if (!config.services[request.service])
+      return { ok: false, message: noSuchName('service', request.service, Object.keys(config.services)) };
     if (!(await this.mayHold(request.env, request.user))) {
       await this.audit('rollback.refused', request.user, {
         env: request.env,
@@ -439,21 +420,14 @@ export class DeployService {
     env: string | undefined,
     windowMs: number,
   ): Promise<{ ok: true; stats: DeployStatsResult } | { ok: false; message: string }> {
-    if (env !== undefined && !this.deps.config.environments[env]) {
-      const known = Object.keys(this.deps.config.environments);
-      const close = closeMatches(env, known);
-      return {
-        ok: false,
-        message: `There is no environment \`${env}\`.${close.length ? ` Did you mean \`${close[0]}\`?` : ''} Known: ${known.map((name) => `\`${name}\``).join(', ')}.`,
-      };
-    }
+    if (env !== undefined && !this.deps.config.environments[env])
+      return { ok: false, message: this.noEnvironment(env) };
     if (!this.deps.stats) return { ok: false, message: '`/deploy stats` is not set up in this process.' };
     return { ok: true, stats: await this.deps.stats.compute(env, windowMs) };
   }
 
   async lock(env: string, user: string, reason: string, forMs?: number): Promise<Outcome> {
-    if (!this.deps.config.environments[env])
-      return { ok: false, message: `There is no environment \`${env}\`.` };
+    if (!this.deps.config.environments[env]) return { ok: false, message: this.noEnvironment(env) };
     if (!(await this.mayHold(env, user))) {
       return { ok: false, message: `Only deployers and approvers of ${env} may lock it.` };
     }
@@ -472,8 +446,7 @@ export class DeployService {
   }
 
   async unlock(env: string, user: string): Promise<Outcome> {
-    if (!this.deps.config.environments[env])
-      return { ok: false, message: `There is no environment \`${env}\`.` };
+    if (!this.deps.config.environments[env]) return { ok: false, message: this.noEnvironment(env) };
     if (!(await this.mayHold(env, user))) {
       return { ok: false, message: `Only deployers and approvers of ${env} may unlock it.` };
     }
@@ -549,6 +522,10 @@ export class DeployService {
   /** The channel of the deployment's timeline message, for private answers there. */
   async channelOf(id: string): Promise<string | undefined> {
     return (await this.deps.records.get(id))?.value.meta.message?.channel;
+  }
+
+  private noEnvironment(env: string): string {
+    return noSuchName('environment', env, Object.keys(this.deps.config.environments));
   }
 
   private async postTimeline(id: string, record: DeployRecord): Promise<void> {
