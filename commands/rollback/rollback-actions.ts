@@ -4,13 +4,14 @@ import { z } from 'zod';
 import type { DeployService } from '../../src/services/deploy/deploy-service.js';
 import type { IncidentService } from '../../src/services/incident-service.js';
 import { ROLLBACK_REASON_MIN, rollbackStartedReply } from '../../views/deploy-views.js';
-import { problemReply } from '../../views/flag-views.js';
+import { problemReply } from '../../views/format.js';
 import {
   ROLLBACK_CONFIRM_MODAL,
   ROLLBACK_DECLARE_INCIDENT,
   ROLLBACK_REASON_BLOCK,
   ROLLBACK_REASON_INPUT,
 } from '../../views/ids.js';
+import { buttonClickSchema, clickedValue, inputOf, viewSubmissionSchema } from '../payloads.js';
 
 export interface RollbackActionDeps {
   deploys: DeployService;
@@ -18,22 +19,7 @@ export interface RollbackActionDeps {
   client: Pick<WebClient, 'chat'>;
 }
 
-const declareClick = z.object({
-  user: z.object({ id: z.string() }),
-  actions: z.array(z.object({ value: z.string().min(1) })).min(1),
-});
-
 const target = z.object({ service: z.string().min(1), env: z.string().min(1), version: z.string().min(1) });
-
-const submission = z.object({
-  user: z.object({ id: z.string() }),
-  view: z.object({
-    private_metadata: z.string().min(1),
-    state: z.object({
-      values: z.record(z.string(), z.record(z.string(), z.object({ value: z.string().nullish() }))),
-    }),
-  }),
-});
 
 /**
  * The confirmation's submit: a missing reason keeps the modal open with the error under the field; otherwise the
@@ -42,9 +28,8 @@ const submission = z.object({
  */
 export function registerRollbackActions(app: App, deps: RollbackActionDeps): void {
   app.view(ROLLBACK_CONFIRM_MODAL, async ({ ack, body }) => {
-    const payload = submission.parse(body);
-    const reason =
-      payload.view.state.values[ROLLBACK_REASON_BLOCK]?.[ROLLBACK_REASON_INPUT]?.value?.trim() ?? '';
+    const payload = viewSubmissionSchema.parse(body);
+    const reason = inputOf(payload, ROLLBACK_REASON_BLOCK, ROLLBACK_REASON_INPUT);
     if (reason.length < ROLLBACK_REASON_MIN) {
       await ack({
         response_action: 'errors',
@@ -71,9 +56,9 @@ export function registerRollbackActions(app: App, deps: RollbackActionDeps): voi
   // The incident a /rollback belongs to, linked to it; a second click finds the one already declared.
   app.action(ROLLBACK_DECLARE_INCIDENT, async ({ ack, body }) => {
     await ack();
-    const click = declareClick.parse(body);
+    const click = buttonClickSchema.parse(body);
     const user = click.user.id;
-    const state = await deps.deploys.state(click.actions[0]?.value ?? '');
+    const state = await deps.deploys.state(clickedValue(click));
     const answer = async (text: string) => deps.client.chat.postMessage({ channel: user, text });
     if (!state?.rollbackOf) return void (await answer('That rollback is no longer on record.'));
     if (!(await deps.deploys.claimIncident(state.id))) {
