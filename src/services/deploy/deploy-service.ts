@@ -7,11 +7,23 @@ import type { DocumentStore } from '../../adapters/redis/document-store.js';
 import type { EnvironmentLanes, EnvironmentLock } from '../../adapters/redis/environment-lanes.js';
 import type { FileConfig } from '../../config.js';
 import { noSuchName } from '../../domain/close-matches.js';
-import { createDeployment, type DeploymentState, isFinished } from '../../domain/deploy/deployment-state.js';
+import {
+  createDeployment,
+  type DeploymentEvent,
+  type DeploymentState,
+  isFinished,
+  type TransitionResult,
+} from '../../domain/deploy/deployment-state.js';
 import { type DeploymentPlan, planDeployment } from '../../domain/deploy/plan.js';
 import { planRollback } from '../../domain/deploy/rollback-plan.js';
+import {
+  type AccessAction,
+  type AccessDecision,
+  type AccessFacts,
+  decideAccess,
+} from '../../domain/policy/access.js';
 import { checkDeployWindow } from '../../domain/policy/deploy-window.js';
-import type { Permissions } from '../permissions.js';
+import { accessFacts, type Permissions } from '../permissions.js';
 import type { DeployRecord } from './deploy-record.js';
 import type { DeployRegistry } from './deploy-registry.js';
 import type { DeployStats, DeployStatsResult } from './deploy-stats.js';
@@ -80,18 +92,13 @@ export class DeployService {
   constructor(private readonly deps: DeployServiceDeps) {}
 
   async request(request: DeployRequest): Promise<DeployRequestOutcome> {
-    const { config, permissions, lanes, now } = this.deps;
+    const { config, lanes, now } = this.deps;
     const environment = config.environments[request.env];
     if (!environment) return { ok: false, message: this.noEnvironment(request.env) };
-    if (
-      environment.deployers.length > 0 &&
-      !(await permissions.has(request.user, 'deployers', request.env))
-    ) {
-      await this.audit('deploy.refused', request.user, { env: request.env, refusal: 'not-deployer' });
-      return {
-        ok: false,
-        message: `You are not among the deployers of ${request.env}; ask one of them, or an owner of greenlight.yml.`,
-      };
+    const deploying = decideAccess('deploy', await this.accessFacts('deploy', request.user, request.env));
+    if (!deploying.ok) {
+      await this.audit('deploy.refused', request.user, { env: request.env, refusal: deploying.reason });
+      return deploying;
     }
     const id = this.deps.newId();
     const planned = planDeployment(config, {
@@ -106,12 +113,9 @@ export class DeployService {
     const window = checkDeployWindow(environment.window, now());
     if (!window.inside) {
       if (!request.override) return { ok: false, message: window.message };
-      if (!(await permissions.has(request.user, 'approvers', request.env))) {
-        return {
-          ok: false,
-          message: `${window.wait} Only an approver of ${request.env} may override the window.`,
-        };
-      }
+      const facts = await this.accessFacts('override-window', request.user, request.env);
+      const overriding = decideAccess('override-window', facts);
+      if (!overriding.ok) return { ok: false, message: `${window.wait} ${overriding.message}` };
     }
     const lock = await lanes.lockOf(request.env);
     if (lock) {
@@ -162,41 +166,43 @@ export class DeployService {
   }
 
   async approve(id: string, user: string): Promise<Outcome> {
-    const record = await this.deps.records.get(id);
-    if (!record) return { ok: false, message: `There is no deployment \`${id}\`.` };
-    const isApprover = await this.deps.permissions.has(user, 'approvers', record.value.state.env);
-    const result = await this.deps.records.apply(id, () => ({
-      type: 'approve',
+    const result = await this.act(
+      id,
       user,
-      isApprover,
-      at: this.deps.now(),
-    }));
-    await this.audit(result.ok ? 'deploy.approved' : 'deploy.approve_refused', user, {
-      deploymentId: id,
-      ...(result.ok ? {} : { refusal: result.reason }),
-    });
-    return result.ok ? { ok: true, message: 'Approved.' } : { ok: false, message: result.message };
+      'approve',
+      (access, at) => ({ type: 'approve', user, access, at }),
+      {
+        done: 'deploy.approved',
+        refused: 'deploy.approve_refused',
+      },
+    );
+    return result.ok ? { ok: true, message: 'Approved.' } : result;
   }
 
-  /** Abort (a gate's button, with a reason) or cancel (`/deploy cancel`): stops the running workflow run too. */
-  async stop(id: string, user: string, reason: string | undefined, forRollback = false): Promise<Outcome> {
-    const record = await this.deps.records.get(id);
-    if (!record) return { ok: false, message: `There is no deployment \`${id}\`.` };
-    const { state } = record.value;
-    // A rollback's confirmed by someone allowed to roll back; that is enough to stop what it undoes.
-    const isApprover = forRollback || (await this.deps.permissions.has(user, 'approvers', state.env));
-    const result = await this.deps.records.apply(id, () =>
-      reason === undefined
-        ? { type: 'cancel', user, isApprover, at: this.deps.now() }
-        : { type: 'abort', user, isApprover, reason, at: this.deps.now() },
+  /**
+   * Abort (a gate's button, with a reason) or cancel (`/deploy cancel`): stops the running workflow run too.
+   * `granted`: a rollback confirmed by someone allowed to roll back, which is enough to stop what it undoes.
+   */
+  async stop(
+    id: string,
+    user: string,
+    reason: string | undefined,
+    granted?: AccessDecision,
+  ): Promise<Outcome> {
+    const result = await this.act(
+      id,
+      user,
+      reason === undefined ? 'cancel' : 'abort',
+      (access, at) => {
+        const decided = granted ?? access;
+        return reason === undefined
+          ? { type: 'cancel', user, access: decided, at }
+          : { type: 'abort', user, access: decided, reason, at };
+      },
+      { done: 'deploy.stopped', refused: 'deploy.stop_refused', fields: { reason: reason ?? '' } },
     );
-    await this.audit(result.ok ? 'deploy.stopped' : 'deploy.stop_refused', user, {
-      deploymentId: id,
-      reason: reason ?? '',
-      ...(result.ok ? {} : { refusal: result.reason }),
-    });
-    if (!result.ok) return { ok: false, message: result.message };
-    const run = state.phases
+    if (!result.ok) return result;
+    const run = result.state.phases
       .flatMap((phase) => phase.runs)
       .find((candidate) => candidate.conclusion === undefined);
     if (run) await this.deps.runs.cancelRun({ ...this.deps.repo, runId: run.runId });
@@ -206,51 +212,58 @@ export class DeployService {
     };
   }
 
-  /**
-   * Promote, Pause and Resume on the timeline. Who may: the environment's deployers and approvers (anyone, when it
-   * lists no deployers), as for locks.
-   */
+  /** Promote, Pause and Resume on the timeline. */
   async steer(id: string, user: string, action: 'promote' | 'pause' | 'resume'): Promise<Outcome> {
-    const record = await this.deps.records.get(id);
-    if (!record) return { ok: false, message: `There is no deployment \`${id}\`.` };
-    const allowed = await this.mayHold(record.value.state.env, user);
-    const result = await this.deps.records.apply(id, () => ({
-      type: action,
-      user,
-      allowed,
-      at: this.deps.now(),
-    }));
-    await this.audit(result.ok ? `deploy.${action}d` : `deploy.${action}_refused`, user, {
-      deploymentId: id,
-      ...(result.ok ? {} : { refusal: result.reason }),
+    const result = await this.act(id, user, action, (access, at) => ({ type: action, user, access, at }), {
+      done: `deploy.${action}d`,
+      refused: `deploy.${action}_refused`,
     });
     const done = {
       promote: 'Promoted: the remaining canary steps go out without holds.',
       pause: 'Paused.',
       resume: 'Resumed.',
     };
-    return result.ok ? { ok: true, message: done[action] } : { ok: false, message: result.message };
+    return result.ok ? { ok: true, message: done[action] } : result;
   }
 
   /** Roll back now (the timeline's button): the rollback workflow is dispatched by the job this write starts. */
   async rollback(id: string, user: string): Promise<Outcome> {
-    const record = await this.deps.records.get(id);
-    if (!record) return { ok: false, message: `There is no deployment \`${id}\`.` };
-    const allowed = await this.mayHold(record.value.state.env, user);
-    const result = await this.deps.records.apply(id, () => ({
-      type: 'rollback',
+    const reason = `rolled back by hand by <@${user}>`;
+    const result = await this.act(
+      id,
       user,
-      allowed,
-      reason: `rolled back by hand by <@${user}>`,
-      at: this.deps.now(),
-    }));
-    await this.audit(result.ok ? 'deploy.rollback_requested' : 'deploy.rollback_refused', user, {
-      deploymentId: id,
-      ...(result.ok ? {} : { refusal: result.reason }),
-    });
+      'roll-back',
+      (access, at) => ({ type: 'rollback', user, access, reason, at }),
+      { done: 'deploy.rollback_requested', refused: 'deploy.rollback_refused' },
+    );
     return result.ok
       ? { ok: true, message: 'Rolling back: the rollback workflow is being dispatched.' }
-      : { ok: false, message: result.message };
+      : result;
+  }
+
+  /**
+   * A person's transition of a deployment: who they are in its environment looked up, access decided against the
+   * newest state (who requested it), the event applied by compare-and-set, and the outcome audited.
+   */
+  private async act(
+    id: string,
+    user: string,
+    action: AccessAction,
+    event: (access: AccessDecision, at: number) => DeploymentEvent,
+    audited: { done: string; refused: string; fields?: Record<string, string> },
+  ): Promise<TransitionResult | { ok: false; message: string }> {
+    const env = (await this.deps.records.state(id))?.env;
+    if (env === undefined) return { ok: false, message: `There is no deployment \`${id}\`.` };
+    const facts = await this.accessFacts(action, user, env);
+    const result = await this.deps.records.apply(id, (state) =>
+      event(decideAccess(action, { ...facts, requestedBy: state.requestedBy }), this.deps.now()),
+    );
+    await this.audit(result.ok ? audited.done : audited.refused, user, {
+      deploymentId: id,
+      ...audited.fields,
+      ...(result.ok ? {} : { refusal: result.reason }),
+    });
+    return result;
   }
 
   /**
@@ -262,13 +275,14 @@ export class DeployService {
     if (!config.environments[request.env]) return { ok: false, message: this.noEnvironment(request.env) };
     if (!config.services[request.service])
       return { ok: false, message: noSuchName('service', request.service, Object.keys(config.services)) };
-    if (!(await this.mayHold(request.env, request.user))) {
+    const access = decideAccess('rollback', await this.accessFacts('rollback', request.user, request.env));
+    if (!access.ok) {
       await this.audit('rollback.refused', request.user, {
         env: request.env,
         service: request.service,
-        refusal: 'not-allowed',
+        refusal: access.reason,
       });
-      return { ok: false, message: `Only deployers and approvers of ${request.env} may roll back there.` };
+      return access;
     }
     const registry = await this.deps.registry.recent(request.env);
     // Either a /rollback (claimed in Redis) or a rollout rolling itself back.
@@ -388,7 +402,7 @@ export class DeployService {
 
   /** The deployment a rollback undoes must not go on deploying underneath it. */
   private async stopFor(active: string, user: string, rollbackId: string): Promise<string | undefined> {
-    const result = await this.stop(active, user, `superseded by rollback ${rollbackId}`, true);
+    const result = await this.stop(active, user, `superseded by rollback ${rollbackId}`, { ok: true });
     return result.ok ? active : undefined;
   }
 
@@ -406,13 +420,8 @@ export class DeployService {
     return named.length === 0 || named.includes(service);
   }
 
-  /** Deployers and approvers may lock and unlock (anyone, when the environment lists no deployers). */
-  private async mayHold(env: string, user: string): Promise<boolean> {
-    const environment = this.deps.config.environments[env];
-    if (!environment) return false;
-    if (environment.deployers.length === 0) return true;
-    const { permissions } = this.deps;
-    return (await permissions.has(user, 'deployers', env)) || (await permissions.has(user, 'approvers', env));
+  private accessFacts(action: AccessAction, user: string, env: string): Promise<AccessFacts> {
+    return accessFacts(this.deps.permissions, this.deps.config.environments, { action, user, env });
   }
 
   /** `/deploy stats [env] [30d]`: DORA figures over [now − windowMs, now), every environment when none is named. */
@@ -428,9 +437,8 @@ export class DeployService {
 
   async lock(env: string, user: string, reason: string, forMs?: number): Promise<Outcome> {
     if (!this.deps.config.environments[env]) return { ok: false, message: this.noEnvironment(env) };
-    if (!(await this.mayHold(env, user))) {
-      return { ok: false, message: `Only deployers and approvers of ${env} may lock it.` };
-    }
+    const access = decideAccess('lock', await this.accessFacts('lock', user, env));
+    if (!access.ok) return access;
     const at = this.deps.now();
     const lock: EnvironmentLock = {
       by: user,
@@ -447,9 +455,8 @@ export class DeployService {
 
   async unlock(env: string, user: string): Promise<Outcome> {
     if (!this.deps.config.environments[env]) return { ok: false, message: this.noEnvironment(env) };
-    if (!(await this.mayHold(env, user))) {
-      return { ok: false, message: `Only deployers and approvers of ${env} may unlock it.` };
-    }
+    const access = decideAccess('unlock', await this.accessFacts('unlock', user, env));
+    if (!access.ok) return access;
     const previous = await this.deps.lanes.unlock(env);
     await this.audit('env.unlocked', user, { env });
     return previous
