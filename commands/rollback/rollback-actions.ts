@@ -1,8 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
-import type { DeployService } from '../../src/services/deploy/deploy-service.js';
-import type { IncidentService } from '../../src/services/incident-service.js';
+import type { RollbackService } from '../../src/services/deploy/rollback-service.js';
 import { ROLLBACK_REASON_MIN, rollbackStartedReply } from '../../views/deploy-views.js';
 import { problemReply } from '../../views/format.js';
 import {
@@ -14,8 +13,7 @@ import {
 import { buttonClickSchema, clickedValue, inputOf, viewSubmissionSchema } from '../payloads.js';
 
 export interface RollbackActionDeps {
-  deploys: DeployService;
-  incidents: Pick<IncidentService, 'declareFromRollback' | 'recent'>;
+  rollbacks: Pick<RollbackService, 'startRollback' | 'declareIncident'>;
   client: Pick<WebClient, 'chat'>;
 }
 
@@ -40,7 +38,7 @@ export function registerRollbackActions(app: App, deps: RollbackActionDeps): voi
     const chosen = target.parse(JSON.parse(payload.view.private_metadata));
     await ack();
     const user = payload.user.id;
-    const outcome = await deps.deploys.startRollback({
+    const outcome = await deps.rollbacks.startRollback({
       user,
       service: chosen.service,
       env: chosen.env,
@@ -58,30 +56,7 @@ export function registerRollbackActions(app: App, deps: RollbackActionDeps): voi
     await ack();
     const click = buttonClickSchema.parse(body);
     const user = click.user.id;
-    const state = await deps.deploys.state(clickedValue(click));
-    const answer = async (text: string) => deps.client.chat.postMessage({ channel: user, text });
-    if (!state?.rollbackOf) return void (await answer('That rollback is no longer on record.'));
-    if (!(await deps.deploys.claimIncident(state.id))) {
-      const existing = (await deps.incidents.recent(500)).find(
-        (incident) => incident.deploymentId === state.id,
-      );
-      return void (await answer(
-        existing
-          ? `Already declared: ${existing.id} (${existing.severity.toUpperCase()}), linked to ${state.id}.`
-          : `An incident for ${state.id} is being declared right now.`,
-      ));
-    }
-    const outcome = await deps.incidents.declareFromRollback({
-      env: state.env,
-      deploymentId: state.id,
-      reason: `${state.rollbackOf.service} rolled back to ${state.ref}: ${state.rollbackOf.reason}`,
-      version: state.ref,
-      by: user,
-    });
-    await answer(
-      outcome.ok
-        ? `${outcome.existing ? 'Already declared' : 'Declared'}: ${outcome.incident.id} (${outcome.incident.severity.toUpperCase()}), linked to ${state.id}. Update it with /incident update ${outcome.incident.id} <text>.`
-        : outcome.message,
-    );
+    const outcome = await deps.rollbacks.declareIncident(clickedValue(click), user);
+    await deps.client.chat.postMessage({ channel: user, text: outcome.message });
   });
 }

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Reply } from '../../src/adapters/slack/response-url.js';
-import type { DeployService } from '../../src/services/deploy/deploy-service.js';
+import type { RollbackService } from '../../src/services/deploy/rollback-service.js';
 import { rollbackModal } from '../../views/deploy-views.js';
 import { problemReply } from '../../views/format.js';
 import { slashCommand } from '../slash-command.js';
@@ -9,7 +9,7 @@ import { ROLLBACK_USAGE } from './rollback-usage.js';
 
 export interface RollbackCommandDeps {
   /** Absent when greenlight.yml has no `github` section. */
-  deploys: DeployService | undefined;
+  rollbacks: RollbackService | undefined;
   reply: Reply;
   client: Pick<WebClient, 'views'>;
   environments: readonly string[];
@@ -30,9 +30,9 @@ export function rollbackCommand(deps: RollbackCommandDeps) {
     usage: ROLLBACK_USAGE,
     reply: deps.reply,
     async run(action, { input, reply }) {
-      const { deploys, workflow } = deps;
-      if (!deploys || !workflow) return reply(problemReply(NOT_CONFIGURED));
-      const outcome = await deploys.previewRollback({
+      const { rollbacks, workflow } = deps;
+      if (!rollbacks || !workflow) return reply(problemReply(NOT_CONFIGURED));
+      const outcome = await rollbacks.previewRollback({
         user: input.user_id,
         service: action.service,
         env: action.env,

@@ -27,12 +27,15 @@ import { deployRecordSchema } from '../services/deploy/deploy-record.js';
 import { deployRegistry } from '../services/deploy/deploy-registry.js';
 import { DeployService } from '../services/deploy/deploy-service.js';
 import { DeployStats } from '../services/deploy/deploy-stats.js';
+import { DeploymentIncidents, type IncidentRegistry } from '../services/deploy/deployment-incidents.js';
 import { DeploymentRecords } from '../services/deploy/deployment-records.js';
-import { DeployOrchestrator, type RollbackIncidents } from '../services/deploy/orchestrator.js';
+import { DeployOrchestrator } from '../services/deploy/orchestrator.js';
+import { RollbackService } from '../services/deploy/rollback-service.js';
 import type { Permissions } from '../services/permissions.js';
 
 export interface DeployParts {
   service: DeployService;
+  rollbacks: RollbackService;
   /** For webhooks: moves the run's deployment on, if the run is one of ours. */
   runCompleted(runId: number, conclusion: string): Promise<void>;
   close(): Promise<void>;
@@ -50,8 +53,8 @@ export interface DeployComposition {
   newId: () => string;
   logger: Logger;
   onQueueError: (error: Error) => void;
-  /** Every automatic rollback declares an incident here. */
-  incidents: RollbackIncidents;
+  /** Every rollback declares its incident here. */
+  incidents: IncidentRegistry;
   /** Tests shorten GitHub's waits (retry delays, looking for a dispatched run). */
   github?: { retryAfterBaseValue?: number; spaceWrites?: boolean; runs?: WorkflowRunsOptions };
 }
@@ -91,9 +94,14 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
   const registry = deployRegistry(records, keys.deploymentsOf);
   const deploymentRecords = new DeploymentRecords({
     store: records,
+    index: keys.deploymentsOf,
     jobs,
     announcer,
     logger: logger.child({ component: 'deploy' }),
+  });
+  const deploymentIncidents = new DeploymentIncidents({
+    records: deploymentRecords,
+    incidents: parts.incidents,
   });
   const orchestrator = new DeployOrchestrator({
     records: deploymentRecords,
@@ -104,7 +112,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     jobs,
     analyst,
     registry,
-    incidents: parts.incidents,
+    incidents: deploymentIncidents,
     settings: {
       ...repo,
       gateTimeoutMs: file.deploy.gateTimeout,
@@ -141,17 +149,27 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     index: keys.deploymentsOf,
     lanes,
     jobs,
-    announcer,
     permissions: parts.permissions,
     runs,
-    guard,
-    registry,
     stats,
     audit: parts.audit,
     repo,
     now: parts.now,
     newId: parts.newId,
-    logger: logger.child({ component: 'deploy' }),
+  });
+  const rollbacks = new RollbackService({
+    config: file,
+    records: deploymentRecords,
+    lanes,
+    jobs,
+    permissions: parts.permissions,
+    guard,
+    registry,
+    deploys: service,
+    incidents: deploymentIncidents,
+    audit: parts.audit,
+    now: parts.now,
+    newId: parts.newId,
   });
   const worker: Worker = deployWorker(queueRedis, keys.queuePrefix(), (job) => orchestrator.handle(job));
   worker.on('error', parts.onQueueError);
@@ -164,6 +182,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
   await jobs.startSweeping(file.deploy.pollInterval);
   return {
     service,
+    rollbacks,
     async runCompleted(runId, conclusion) {
       const id = await guard.ownerOfRun(runId);
       if (id) await orchestrator.completeRun(id, runId, conclusion);

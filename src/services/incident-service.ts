@@ -29,6 +29,12 @@ export interface IncidentCard {
   update(record: IncidentRecord, where: { channel: string; ts: string }): Promise<void>;
 }
 
+/** The registry's index of incidents by the deployment they were declared for. */
+export interface IncidentLinks {
+  link(deploymentId: string, incidentId: string): Promise<void>;
+  incidentOf(deploymentId: string): Promise<string | undefined>;
+}
+
 export type SlackResult<T = object> = ({ ok: true } & T) | { ok: false; error: string };
 
 /** An incident's own channel; results, not exceptions, so a failure can be shown on the card. */
@@ -52,6 +58,8 @@ export interface IncidentServiceDeps {
   records: DocumentStore<IncidentRecord>;
   /** The index sorted set (incident ids by declare time). */
   index: string;
+  /** The index by deployment. */
+  links: IncidentLinks;
   /** The next short id, `inc-<n>` (INCR in Redis: unique across replicas). */
   nextId: () => Promise<string>;
   card: IncidentCard;
@@ -109,7 +117,7 @@ type Mutation = { ok: true; record: IncidentRecord } | IncidentRefusal | { ok: f
 
 const CAS_ATTEMPTS = 30;
 const CHANNEL_NAME_ATTEMPTS = 5;
-/** How far back `open()` and `declareFromRollback` look in the index. */
+/** How far back `open()` looks in the index. */
 const SCAN_LIMIT = 500;
 
 /**
@@ -158,9 +166,7 @@ export class IncidentService {
    * not declare twice.
    */
   async declareFromRollback(request: RollbackIncidentRequest): Promise<IncidentOutcome> {
-    const existing = (await this.recent(SCAN_LIMIT)).find(
-      (state) => state.deploymentId === request.deploymentId,
-    );
+    const existing = await this.forDeployment(request.deploymentId);
     if (existing) return { ok: true, incident: existing, warnings: [], existing: true };
     const by = request.by ?? 'greenlight';
     const reason = request.reason.replace(/\s+/g, ' ').trim() || 'rollback';
@@ -264,6 +270,12 @@ export class IncidentService {
     return (await this.deps.records.get(id))?.value.meta.message?.channel;
   }
 
+  /** The incident declared for a deployment, if any. */
+  async forDeployment(deploymentId: string): Promise<IncidentState | undefined> {
+    const id = await this.deps.links.incidentOf(deploymentId);
+    return id === undefined ? undefined : this.get(id);
+  }
+
   /** Open incidents, most recently declared first. */
   async open(): Promise<IncidentState[]> {
     return (await this.recent(SCAN_LIMIT)).filter((state) => state.status === 'open');
@@ -287,6 +299,7 @@ export class IncidentService {
     const record: IncidentRecord = { state, meta: rollback ? { rollback } : {} };
     const written = await records.replace(id, 0, record, { key: index, score: at });
     if (!written.ok) throw new Error(`incident ${id} already exists: the id sequence is behind the index`);
+    if (state.deploymentId !== undefined) await this.deps.links.link(state.deploymentId, id);
     const logger = this.deps.logger.child({ incident: id, user: facts.by });
     logger.info(
       { event: 'incident.declared', severity: state.severity, env: state.env },

@@ -1,8 +1,6 @@
-import type { Logger } from 'pino';
 import type { WorkflowRuns } from '../../adapters/github/workflow-runs.js';
 import type { DeployJobs } from '../../adapters/queue/deploy-queue.js';
 import type { AuditLog } from '../../adapters/redis/audit-log.js';
-import type { DispatchGuard } from '../../adapters/redis/dispatch-guard.js';
 import type { DocumentStore } from '../../adapters/redis/document-store.js';
 import type { EnvironmentLanes, EnvironmentLock } from '../../adapters/redis/environment-lanes.js';
 import type { FileConfig } from '../../config.js';
@@ -15,7 +13,6 @@ import {
   type TransitionResult,
 } from '../../domain/deploy/deployment-state.js';
 import { type DeploymentPlan, planDeployment } from '../../domain/deploy/plan.js';
-import { planRollback } from '../../domain/deploy/rollback-plan.js';
 import {
   type AccessAction,
   type AccessDecision,
@@ -25,9 +22,8 @@ import {
 import { checkDeployWindow } from '../../domain/policy/deploy-window.js';
 import { accessFacts, type Permissions } from '../permissions.js';
 import type { DeployRecord } from './deploy-record.js';
-import type { DeployRegistry } from './deploy-registry.js';
 import type { DeployStats, DeployStatsResult } from './deploy-stats.js';
-import type { DeployAnnouncer, DeploymentRecords } from './deployment-records.js';
+import type { DeploymentRecords } from './deployment-records.js';
 
 export interface DeployRequest {
   user: string;
@@ -45,46 +41,22 @@ export type DeployRequestOutcome =
 
 export type Outcome = { ok: true; message: string } | { ok: false; message: string };
 
-export interface RollbackRequest {
-  user: string;
-  service: string;
-  env: string;
-  /** `--to`: must be a version the registry saw succeed in this environment. */
-  to?: string;
-}
-
-/** What the confirmation shows: what is live now and the version the rollback goes back to. */
-export interface RollbackPreview {
-  service: string;
-  env: string;
-  live?: DeploymentState;
-  target: { version: string; deployment?: DeploymentState };
-}
-
-export type RollbackPreviewOutcome =
-  | { ok: true; preview: RollbackPreview }
-  | { ok: false; message: string; running?: DeploymentState };
-
 export interface DeployServiceDeps {
-  config: Pick<FileConfig, 'github' | 'environments' | 'services' | 'pipeline' | 'rollback'>;
+  config: Pick<FileConfig, 'github' | 'environments' | 'services' | 'pipeline'>;
   records: DeploymentRecords;
-  /** Creating a record and listing an environment's index, which DeploymentRecords does not do. */
+  /** Listing an environment's index (`/deploy history`, `/deploy status`), which DeploymentRecords does not do. */
   store: DocumentStore<DeployRecord>;
   index: (env: string) => string;
   lanes: EnvironmentLanes;
   jobs: DeployJobs;
-  announcer: DeployAnnouncer;
   permissions: Permissions;
   runs: Pick<WorkflowRuns, 'cancelRun'>;
-  guard: Pick<DispatchGuard, 'claimRollback' | 'rollbackHolder'>;
-  registry: Pick<DeployRegistry, 'recent'>;
   /** `/deploy stats`: the DORA figures from the registries. */
   stats?: Pick<DeployStats, 'compute'>;
   audit: AuditLog;
   repo: { owner: string; repo: string };
   now: () => number;
   newId: () => string;
-  logger: Logger;
 }
 
 /** The `/deploy` use cases: checks in the order a user wants to hear them, then one durable record and a job. */
@@ -134,23 +106,14 @@ export class DeployService {
       },
       now(),
     );
-    const record: DeployRecord = {
-      state,
-      plan: planned.plan,
-      meta: { repliesPosted: state.timeline.length },
-    };
-    const created = await this.deps.store.replace(id, 0, record, {
-      key: this.deps.index(request.env),
-      score: now(),
-    });
-    if (!created.ok) throw new Error(`deployment id ${id} already exists`);
+    const record = await this.deps.records.create(state, planned.plan);
     await lanes.track(id);
     await this.audit('deploy.requested', request.user, {
       env: request.env,
       deploymentId: id,
       ref: state.ref,
     });
-    await this.postTimeline(id, record);
+    await this.deps.records.postTimeline(record);
     await this.deps.jobs.advance(id, 'v1');
     const queue = await lanes.queue(request.env);
     const position = queue.waiting.indexOf(id);
@@ -181,7 +144,8 @@ export class DeployService {
 
   /**
    * Abort (a gate's button, with a reason) or cancel (`/deploy cancel`): stops the running workflow run too.
-   * `granted`: a rollback confirmed by someone allowed to roll back, which is enough to stop what it undoes.
+   * `granted`: a rollback confirmed by someone allowed to roll back (see RollbackService), which is enough to stop
+   * what it undoes.
    */
   async stop(
     id: string,
@@ -264,160 +228,6 @@ export class DeployService {
       ...(result.ok ? {} : { refusal: result.reason }),
     });
     return result;
-  }
-
-  /**
-   * `/rollback`, before the confirmation: who may, whether one is already under way, what is live and what it goes
-   * back to (the newest good version before the live one, or `--to` if the registry saw it succeed here).
-   */
-  async previewRollback(request: RollbackRequest): Promise<RollbackPreviewOutcome> {
-    const { config } = this.deps;
-    if (!config.environments[request.env]) return { ok: false, message: this.noEnvironment(request.env) };
-    if (!config.services[request.service])
-      return { ok: false, message: noSuchName('service', request.service, Object.keys(config.services)) };
-    const access = decideAccess('rollback', await this.accessFacts('rollback', request.user, request.env));
-    if (!access.ok) {
-      await this.audit('rollback.refused', request.user, {
-        env: request.env,
-        service: request.service,
-        refusal: access.reason,
-      });
-      return access;
-    }
-    const registry = await this.deps.registry.recent(request.env);
-    // Either a /rollback (claimed in Redis) or a rollout rolling itself back.
-    const running =
-      (await this.runningRollback(request.env, request.service)) ??
-      registry.find((state) => state.status === 'rolling_back' && this.touches(state, request.service));
-    if (running) {
-      return {
-        ok: false,
-        running,
-        message: `A rollback of \`${request.service}\` in ${request.env} is already under way: \`${running.id}\` to \`${running.ref}\`, by <@${running.requestedBy}>. Follow it on its timeline.`,
-      };
-    }
-    const good = registry.filter(
-      (state) => state.status === 'succeeded' && this.touches(state, request.service),
-    );
-    const live = good[0];
-    if (request.to !== undefined) {
-      const deployment = good.find((state) => state.ref === request.to);
-      if (!deployment) {
-        const versions = [...new Set(good.map((state) => state.ref))].slice(0, 5);
-        return {
-          ok: false,
-          message: `\`${request.to}\` never deployed successfully to ${request.env}, so greenlight will not roll back to it. ${versions.length ? `Good versions on record: ${versions.map((v) => `\`${v}\``).join(', ')}.` : 'No good version is on record yet.'}`,
-        };
-      }
-      return {
-        ok: true,
-        preview: {
-          service: request.service,
-          env: request.env,
-          ...(live ? { live } : {}),
-          target: { version: deployment.ref, deployment },
-        },
-      };
-    }
-    const previous = good.find((state) => state.ref !== live?.ref);
-    if (!previous) {
-      return {
-        ok: false,
-        message: `No earlier good version of \`${request.service}\` in ${request.env} is on record${live ? ` (live: \`${live.ref}\`)` : ''}; name one with \`--to <version>\`.`,
-      };
-    }
-    return {
-      ok: true,
-      preview: {
-        service: request.service,
-        env: request.env,
-        ...(live ? { live } : {}),
-        target: { version: previous.ref, deployment: previous },
-      },
-    };
-  }
-
-  /**
-   * `/rollback`, confirmed: one rollback per service (a claim in Redis), the deployment it undoes stopped, and a
-   * one-phase deployment of the earlier version started at once, skipping the queue, gates and holds.
-   */
-  async startRollback(
-    request: RollbackRequest & { reason: string },
-  ): Promise<{ ok: true; state: DeploymentState; stopped?: string } | { ok: false; message: string }> {
-    const { config, now } = this.deps;
-    const preview = await this.previewRollback(request);
-    if (!preview.ok) return preview;
-    const { target, live } = preview.preview;
-    const id = this.deps.newId();
-    const holder = await this.deps.guard.claimRollback(request.env, request.service, id);
-    if (holder)
-      return {
-        ok: false,
-        message: `A rollback of \`${request.service}\` in ${request.env} is already under way: \`${holder}\`.`,
-      };
-    const planned = planRollback(config, {
-      service: request.service,
-      env: request.env,
-      version: target.version,
-      greenlightId: id,
-    });
-    if (!planned.ok) return planned;
-    const state = createDeployment(
-      {
-        plan: planned.plan,
-        requestedBy: request.user,
-        rollbackOf: {
-          service: request.service,
-          reason: request.reason,
-          ...(live ? { from: live.ref, fromId: live.id } : {}),
-        },
-      },
-      now(),
-    );
-    const record: DeployRecord = {
-      state,
-      plan: planned.plan,
-      meta: { repliesPosted: state.timeline.length },
-    };
-    const created = await this.deps.store.replace(id, 0, record, {
-      key: this.deps.index(request.env),
-      score: now(),
-    });
-    if (!created.ok) throw new Error(`deployment id ${id} already exists`);
-    await this.deps.lanes.track(id);
-    // Queued before anything a person reads is sent: the dispatch never waits for Slack.
-    await this.deps.jobs.advance(id, 'v1');
-    const active = (await this.deps.lanes.queue(request.env)).active;
-    const stopped = active && active !== id ? await this.stopFor(active, request.user, id) : undefined;
-    await this.audit('rollback.requested', request.user, {
-      env: request.env,
-      service: request.service,
-      deploymentId: id,
-      version: target.version,
-      reason: request.reason,
-    });
-    await this.postTimeline(id, record);
-    return { ok: true, state, ...(stopped ? { stopped } : {}) };
-  }
-
-  /** The deployment a rollback undoes must not go on deploying underneath it. */
-  private async stopFor(active: string, user: string, rollbackId: string): Promise<string | undefined> {
-    const result = await this.stop(active, user, `superseded by rollback ${rollbackId}`, { ok: true });
-    return result.ok ? active : undefined;
-  }
-
-  private async runningRollback(env: string, service: string): Promise<DeploymentState | undefined> {
-    const holder = await this.deps.guard.rollbackHolder(env, service);
-    if (!holder) return undefined;
-    const state = (await this.deps.records.get(holder))?.value.state;
-    return state && !isFinished(state.status) ? state : undefined;
-  }
-
-  private touches(state: DeploymentState, service: string): boolean {
-    if (state.rollbackOf) return state.rollbackOf.service === service;
-    const phases = state.phases.map((phase) => this.deps.config.pipeline.find((p) => p.id === phase.id));
-    const named = phases.flatMap((phase) => phase?.services ?? []);
-    return named.length === 0 || named.includes(service);
   }
 
   private accessFacts(action: AccessAction, user: string, env: string): Promise<AccessFacts> {
@@ -521,11 +331,6 @@ export class DeployService {
     return (await this.deps.records.get(id))?.value.state;
   }
 
-  /** Whether this caller is the one to declare the deployment's incident (see the orchestrator's claim). */
-  async claimIncident(id: string): Promise<boolean> {
-    return (await this.deps.records.claimIncident(id)) !== undefined;
-  }
-
   /** The channel of the deployment's timeline message, for private answers there. */
   async channelOf(id: string): Promise<string | undefined> {
     return (await this.deps.records.get(id))?.value.meta.message?.channel;
@@ -533,18 +338,6 @@ export class DeployService {
 
   private noEnvironment(env: string): string {
     return noSuchName('environment', env, Object.keys(this.deps.config.environments));
-  }
-
-  private async postTimeline(id: string, record: DeployRecord): Promise<void> {
-    try {
-      const message = await this.deps.announcer.post(record);
-      await this.deps.records.setMessage(id, message);
-    } catch (error) {
-      this.deps.logger.warn(
-        { event: 'deploy.timeline_post_failed', deploymentId: id, err: error },
-        'no timeline message',
-      );
-    }
   }
 
   private async audit(action: string, by: string, fields: Record<string, string>): Promise<void> {

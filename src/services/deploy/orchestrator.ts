@@ -10,7 +10,6 @@ import {
 import { type DeployJob, type DeployJobs, RetryLater } from '../../adapters/queue/deploy-queue.js';
 import type { DispatchGuard } from '../../adapters/redis/dispatch-guard.js';
 import type { EnvironmentLanes } from '../../adapters/redis/environment-lanes.js';
-import { readingSummary } from '../../domain/analysis/decide.js';
 import {
   applyDeploymentEvent,
   type DeploymentState,
@@ -24,20 +23,8 @@ import { workflowInputs } from '../../domain/deploy/workflow-inputs.js';
 import type { Analyst } from './analyst.js';
 import type { DeployRecord } from './deploy-record.js';
 import type { DeployRegistry } from './deploy-registry.js';
+import { type DeploymentIncidents, rolledBackRollout } from './deployment-incidents.js';
 import type { DeploymentRecords } from './deployment-records.js';
-
-/** The incident registry, for the incident every rollback of a rollout declares (see IncidentService). */
-export interface RollbackIncidents {
-  declareFromRollback(request: {
-    env: string;
-    deploymentId: string;
-    reason: string;
-    readings?: string;
-    rollbackRunUrl?: string;
-    version?: string;
-    by?: string;
-  }): Promise<unknown>;
-}
 
 export interface OrchestratorSettings {
   owner: string;
@@ -61,7 +48,8 @@ export interface OrchestratorDeps {
   jobs: DeployJobs;
   analyst: Analyst;
   registry: Pick<DeployRegistry, 'lastSucceeded'>;
-  incidents: RollbackIncidents;
+  /** The incident every rollback of a rollout declares. */
+  incidents: Pick<DeploymentIncidents, 'declareForDeployment'>;
   settings: OrchestratorSettings;
   now: () => number;
   logger: Logger;
@@ -420,24 +408,10 @@ export class DeployOrchestrator {
     }
   }
 
-  /**
-   * A rollback declares an incident, linked to the deployment, with the reason and the readings: once, claimed in
-   * the record first so two replicas never both declare (the registry also finds one already declared for it).
-   */
+  /** A rollback declares an incident, linked to the deployment, with the reason and the readings, once. */
   private async declareIncidentOnce(id: string): Promise<void> {
-    const claimed = await this.deps.records.claimIncident(id);
-    const rollback = claimed?.state.rollback;
-    if (!claimed || !rollback) return;
     await this.deps.incidents
-      .declareFromRollback({
-        env: claimed.state.env,
-        deploymentId: id,
-        reason: rollback.reason,
-        ...(rollback.decision ? { readings: readingSummary(rollback.decision) } : {}),
-        ...(rollback.url ? { rollbackRunUrl: rollback.url } : {}),
-        ...(rollback.version ? { version: rollback.version } : {}),
-        ...(rollback.by ? { by: rollback.by } : {}),
-      })
+      .declareForDeployment(id, rolledBackRollout)
       .catch((error: unknown) =>
         this.deps.logger.warn(
           { event: 'deploy.incident_declare_failed', deploymentId: id, err: error },
