@@ -13,10 +13,10 @@ export interface SlashCommand<C extends { kind: string }> {
   usage: string;
   /** Answers through the command's response_url. */
   reply: Reply;
-  /** The work after the ack; `reply` answers the user privately. */
+  /** The work after the ack, for `user`; `reply` answers them privately. */
   run(
     command: Exclude<C, Help>,
-    context: { input: SlashCommandInput; reply(message: SlackMessage): Promise<void> },
+    context: { user: string; input: SlashCommandInput; reply(message: SlackMessage): Promise<void> },
   ): Promise<void>;
 }
 
@@ -41,6 +41,7 @@ export function slashCommand<C extends { kind: string }>(command: SlashCommand<C
     const responseUrl = input.response_url;
     if (!responseUrl) throw new Error('slash command without response_url');
     await command.run(parsed.value as Exclude<C, Help>, {
+      user: input.user_id,
       input,
       reply: (message) => command.reply(responseUrl, message),
     });

@@ -27,8 +27,7 @@ export function deployCommand(deps: DeployCommandDeps) {
     parse: parseDeployArgs,
     usage: DEPLOY_USAGE,
     reply: deps.reply,
-    async run(action, { input, reply }) {
-      const user = input.user_id;
+    async run(action, { user, reply }) {
       const deploys = deps.deploys;
       if (!deploys) return reply(problemReply(NOT_CONFIGURED));
       const answer = (outcome: { ok: boolean; message: string }) =>

@@ -1,7 +1,14 @@
 import { type GitRef, parseRef } from '../../src/domain/deploy/git-ref.js';
 import { parseDuration } from '../../src/domain/duration.js';
 import { shown } from '../../src/domain/text.js';
-import { asksForHelp, MAX_REASON_LENGTH, type ParseResult, refusalsWith, wordsOf } from '../args.js';
+import {
+  asksForHelp,
+  MAX_REASON_LENGTH,
+  type ParseResult,
+  readReasonWords,
+  refusalsWith,
+  wordsOf,
+} from '../args.js';
 import { DEPLOY_USAGE } from './deploy-usage.js';
 
 export type DeployCommand =
@@ -141,42 +148,13 @@ function parseLock(words: string[]): ParseResult<DeployCommand> {
   }
   const env = readEnv(envWord);
   if (!env.ok) return env;
-  let forMs: number | undefined;
-  let forText: string | undefined;
-  const reason: string[] = [];
-  for (let i = 0; i < rest.length; i += 1) {
-    const word = rest[i] ?? '';
-    if (word === '--for' || word.startsWith('--for=')) {
-      if (forMs !== undefined) return fail('`--for` is given twice.');
-      const value = word === '--for' ? rest[++i] : word.slice('--for='.length);
-      if (!value) return fail('`--for` needs a duration, e.g. `--for 2h`.');
-      // Parse what was typed, but echo it through `shown` so a long or backticked value stays readable.
-      const parsed = parseDuration(value);
-      if (!parsed.ok) {
-        const echoed = parseDuration(shown(value));
-        return fail(`${echoed.ok ? parsed.reason : echoed.reason}.`);
-      }
-      forMs = parsed.ms;
-      forText = value.toLowerCase();
-    } else if (word.startsWith('--') && word.length > 2) {
-      return fail(`Unknown option \`${shown(word)}\`.`);
-    } else {
-      reason.push(word);
-    }
-  }
-  const reasonText = reason.join(' ');
-  if (reasonText === '') return fail(`Say why: \`/deploy lock ${env.value} <reason…>\`.`);
-  if (reasonText.length > MAX_REASON_LENGTH) {
-    return fail(`The reason is too long (at most ${MAX_REASON_LENGTH} characters).`);
-  }
+  const read = readReasonWords(rest, { forExample: '2h' });
+  if (!read.ok) return fail(read.error);
+  const { reason, forMs, forText } = read.value;
+  if (reason === '') return fail(`Say why: \`/deploy lock ${env.value} <reason…>\`.`);
   return {
     ok: true,
-    value: {
-      kind: 'lock',
-      env: env.value,
-      reason: reasonText,
-      ...(forMs === undefined ? {} : { forMs, forText }),
-    },
+    value: { kind: 'lock', env: env.value, reason, ...(forMs === undefined ? {} : { forMs, forText }) },
   };
 }
 

@@ -17,7 +17,7 @@ export function flagCommand(deps: FlagCommandDeps) {
     parse: parseFlagArgs,
     usage: FLAG_USAGE,
     reply: deps.reply,
-    async run(action, { input, reply }) {
+    async run(action, { user, input, reply }) {
       switch (action.kind) {
         case 'list':
           return reply(flagListReply(await deps.flags.list()));
@@ -27,7 +27,7 @@ export function flagCommand(deps: FlagCommandDeps) {
         }
         case 'set': {
           const outcome = await deps.flags.change({
-            actor: { id: input.user_id, name: input.user_name },
+            actor: { id: user, name: input.user_name },
             name: action.name,
             enabled: action.enabled,
             reason: action.reason,

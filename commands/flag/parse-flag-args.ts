@@ -1,19 +1,12 @@
-import { parseDuration } from '../../src/domain/duration.js';
 import { isValidFlagName } from '../../src/domain/flags/flag-name.js';
 import { shown } from '../../src/domain/text.js';
-import { asksForHelp, MAX_REASON_LENGTH, type ParseResult, refusalsWith, wordsOf } from '../args.js';
+import type { FlagChangeRequest } from '../../src/services/flag-service.js';
+import { asksForHelp, type ParseResult, readReasonWords, refusalsWith, wordsOf } from '../args.js';
 import { FLAG_USAGE } from './flag-usage.js';
 
 export type FlagCommand =
-  | {
-      kind: 'set';
-      name: string;
-      enabled: boolean;
-      forMs?: number;
-      forText?: string;
-      reason: string;
-      create: boolean;
-    }
+  /** A flip: the service's request, but for who asks. */
+  | ({ kind: 'set' } & Omit<FlagChangeRequest, 'actor'>)
   | { kind: 'status'; name: string }
   | { kind: 'list' }
   | { kind: 'help' };
@@ -48,39 +41,17 @@ function parseSet(enabled: boolean, words: string[]): ParseResult<FlagCommand> {
   const [name, ...rest] = words;
   if (name === undefined || name.startsWith('--')) return fail(`Which flag? \`/flag ${verb} <name>\`.`);
   if (!isValidFlagName(name)) return badName(name);
-  let forMs: number | undefined;
-  let forText: string | undefined;
-  let create = false;
-  const reason: string[] = [];
-  for (let i = 0; i < rest.length; i += 1) {
-    const word = rest[i] ?? '';
-    if (word === '--create') {
-      create = true;
-    } else if (word === '--for' || word.startsWith('--for=')) {
-      if (forMs !== undefined) return fail('`--for` is given twice.');
-      const value = word === '--for' ? rest[++i] : word.slice('--for='.length);
-      if (!value) return fail('`--for` needs a duration, e.g. `--for 30m`.');
-      const parsed = parseDuration(value);
-      if (!parsed.ok) return fail(`${parsed.reason}.`);
-      forMs = parsed.ms;
-      forText = value.toLowerCase();
-    } else if (word.startsWith('--') && word.length > 2) {
-      return fail(`Unknown option \`${shown(word)}\`.`);
-    } else {
-      reason.push(word);
-    }
-  }
-  const reasonText = reason.join(' ');
-  if (reasonText.length > MAX_REASON_LENGTH)
-    return fail(`The reason is too long (at most ${MAX_REASON_LENGTH} characters).`);
+  const read = readReasonWords(rest, { flags: ['--create'], forExample: '30m' });
+  if (!read.ok) return fail(read.error);
+  const { reason, forMs, forText, flags } = read.value;
   return {
     ok: true,
     value: {
       kind: 'set',
       name,
       enabled,
-      reason: reasonText,
-      create,
+      reason,
+      create: flags.has('--create'),
       ...(forMs === undefined ? {} : { forMs, forText }),
     },
   };

@@ -29,8 +29,7 @@ export function incidentCommand(deps: IncidentCommandDeps) {
     parse: parseIncidentArgs,
     usage: INCIDENT_USAGE,
     reply: deps.reply,
-    async run(action, { input, reply }) {
-      const user = input.user_id;
+    async run(action, { user, reply }) {
       switch (action.kind) {
         case 'declare': {
           const outcome = await incidents.declare({

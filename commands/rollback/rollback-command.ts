@@ -29,11 +29,11 @@ export function rollbackCommand(deps: RollbackCommandDeps) {
     parse: (text) => parseRollbackArgs(text, deps.environments),
     usage: ROLLBACK_USAGE,
     reply: deps.reply,
-    async run(action, { input, reply }) {
+    async run(action, { user, input, reply }) {
       const { rollbacks, workflow } = deps;
       if (!rollbacks || !workflow) return reply(problemReply(NOT_CONFIGURED));
       const outcome = await rollbacks.previewRollback({
-        user: input.user_id,
+        user,
         service: action.service,
         env: action.env,
         ...(action.to ? { to: action.to } : {}),

@@ -16,6 +16,7 @@ import {
   type PlanConfig,
   planDeployment,
 } from '../../../src/domain/deploy/plan.js';
+import type { AccessAction } from '../../../src/domain/policy/access.js';
 import { accessFor } from '../../helpers/access.js';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
@@ -158,6 +159,8 @@ const NO_DATA: Partial<Reading> = {
 /** Access as the services decide it, about U0ALICE's deployment to staging (or to production). */
 const ALICES = { env: 'staging', requestedBy: 'U0ALICE' };
 const ALICES_PRODUCTION = { env: 'production', requestedBy: 'U0ALICE' };
+/** U0BOB holds both roles in staging. */
+const bobMay = (action: AccessAction) => accessFor(action, 'U0BOB', ['deployers', 'approvers'], ALICES);
 const steer = (
   type: 'promote' | 'pause' | 'resume',
   at: number,
@@ -500,7 +503,7 @@ describe('automatic rollback', () => {
       refused(rolling, {
         type: 'abort',
         user: 'U0BOB',
-        access: accessFor('abort', 'U0BOB', ['approvers'], ALICES),
+        access: bobMay('abort'),
         reason: 'x',
         at: T0 + 140 * S,
       }),
@@ -538,7 +541,7 @@ describe('automatic rollback', () => {
       refused(sent, {
         type: 'rollback',
         user: 'U0BOB',
-        access: accessFor('roll-back', 'U0BOB', ['deployers'], ALICES),
+        access: bobMay('roll-back'),
         reason: 'again',
         at: T0 + 136 * S,
       }),
@@ -723,7 +726,7 @@ describe('promote', () => {
     const rolledBack = run(holding, {
       type: 'rollback',
       user: 'U0BOB',
-      access: accessFor('roll-back', 'U0BOB', ['deployers'], ALICES),
+      access: bobMay('roll-back'),
       reason: 'x',
       at: T0 + 125 * S,
     });
