@@ -12,8 +12,8 @@ import {
   type SeverityRule,
   severityLabel,
 } from '../src/domain/incidents/severity-policy.js';
+import { clip } from '../src/domain/text.js';
 import {
-  clip,
   fallback,
   formatDuration,
   inlineText,

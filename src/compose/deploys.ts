@@ -27,13 +27,16 @@ import { resolveCommitTimes } from '../services/deploy/commit-times.js';
 import { deployRegistry } from '../services/deploy/deploy-registry.js';
 import { DeployService } from '../services/deploy/deploy-service.js';
 import { DeployStats } from '../services/deploy/deploy-stats.js';
+import { DeploymentIncidents, type IncidentRegistry } from '../services/deploy/deployment-incidents.js';
 import { DeploymentRecords } from '../services/deploy/deployment-records.js';
 import { DeployOrchestrator } from '../services/deploy/orchestrator.js';
-import type { MetricSource, RollbackIncidents } from '../services/deploy/ports.js';
+import type { MetricSource } from '../services/deploy/ports.js';
+import { RollbackService } from '../services/deploy/rollback-service.js';
 import type { AuditLog, Permissions } from '../services/ports.js';
 
 export interface DeployParts {
   service: DeployService;
+  rollbacks: RollbackService;
   /** For webhooks: moves the run's deployment on, if the run is one of ours. */
   runCompleted(runId: number, conclusion: string): Promise<void>;
   close(): Promise<void>;
@@ -51,8 +54,8 @@ export interface DeployComposition {
   newId: () => string;
   logger: Logger;
   onQueueError: (error: Error) => void;
-  /** Every automatic rollback declares an incident here. */
-  incidents: RollbackIncidents;
+  /** Every rollback declares its incident here. */
+  incidents: IncidentRegistry;
   /** Tests shorten GitHub's waits (retry delays, looking for a dispatched run). */
   github?: { retryAfterBaseValue?: number; spaceWrites?: boolean; runs?: WorkflowRunsOptions };
 }
@@ -93,9 +96,14 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
   const registry = deployRegistry(records, keys.deploymentsOf);
   const deploymentRecords = new DeploymentRecords({
     store: records,
+    index: keys.deploymentsOf,
     jobs,
     announcer,
     logger: logger.child({ component: 'deploy' }),
+  });
+  const deploymentIncidents = new DeploymentIncidents({
+    records: deploymentRecords,
+    incidents: parts.incidents,
   });
   const orchestrator = new DeployOrchestrator({
     records: deploymentRecords,
@@ -108,7 +116,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     jobs,
     analyst,
     registry,
-    incidents: parts.incidents,
+    incidents: deploymentIncidents,
     settings: {
       ...repo,
       gateTimeoutMs: file.deploy.gateTimeout,
@@ -145,17 +153,27 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     index: keys.deploymentsOf,
     lanes,
     jobs,
-    announcer,
     permissions: parts.permissions,
     runs,
-    guard: rollbackClaims,
-    registry,
     stats,
     audit: parts.audit,
     repo,
     now: parts.now,
     newId: parts.newId,
-    logger: logger.child({ component: 'deploy' }),
+  });
+  const rollbacks = new RollbackService({
+    config: file,
+    records: deploymentRecords,
+    lanes,
+    jobs,
+    permissions: parts.permissions,
+    guard: rollbackClaims,
+    registry,
+    deploys: service,
+    incidents: deploymentIncidents,
+    audit: parts.audit,
+    now: parts.now,
+    newId: parts.newId,
   });
   const worker: Worker = deployWorker(queueRedis, keys.queuePrefix(), (job) => orchestrator.handle(job));
   worker.on('error', parts.onQueueError);
@@ -168,6 +186,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
   await jobs.startSweeping(file.deploy.pollInterval);
   return {
     service,
+    rollbacks,
     async runCompleted(runId, conclusion) {
       const id = await ledger.ownerOfRun(runId);
       if (id) await orchestrator.completeRun(id, runId, conclusion);

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { pagerDutyEvents } from '../adapters/pagerduty/events-api.js';
 import { redisDocumentStore } from '../adapters/redis/document-store.js';
+import { redisIncidentLinks } from '../adapters/redis/incident-links.js';
 import type { RedisKeys } from '../adapters/redis/keys.js';
 import { slackIncidentCard } from '../adapters/slack/incident-card.js';
 import { slackIncidentChannels } from '../adapters/slack/incident-channels.js';
@@ -38,6 +39,7 @@ export function composeIncidents(parts: IncidentComposition): IncidentService {
   return new IncidentService({
     records: redisDocumentStore(redis, keys.incident, incidentRecordSchema),
     index: keys.incidents(),
+    links: redisIncidentLinks(redis, keys),
     nextId: async () => `inc-${await redis.incr(keys.incidentSeq())}`,
     card: slackIncidentCard(web, file.slack.incidentChannel ?? file.slack.statusChannel, {
       policy: settings.severities,

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { FlagsConfig } from '../config.js';
-import { closeMatches } from '../domain/close-matches.js';
+import { closeMatches, didYouMean } from '../domain/close-matches.js';
 import { decideFlagChange, type FlagChangeRefusal } from '../domain/flags/decide-flag-change.js';
 import {
   type FlagChangeNotice,
@@ -9,6 +9,7 @@ import {
   type StoredFlag,
   toStoredValue,
 } from '../domain/flags/flag-state.js';
+import { slackErrorOf } from '../errors.js';
 import type {
   AuditLog,
   FlagAnnouncer,
@@ -193,9 +194,7 @@ export class FlagService {
         ...configured,
         ...(await this.deps.store.scanNames(MAX_LISTED_KEYS)),
       ]);
-      const hint =
-        suggestions.length > 0 ? ` Did you mean ${suggestions.map((s) => `\`${s}\``).join(', ')}?` : '';
-      return { ok: false, message: `There is no flag \`${name}\`.${hint}`, suggestions };
+      return { ok: false, message: `There is no flag \`${name}\`.${didYouMean(suggestions)}`, suggestions };
     }
     return { ok: true, flag: this.view(flag) };
   }
@@ -224,12 +223,11 @@ export class FlagService {
       await this.deps.announcer.announce(notice);
       return undefined;
     } catch (error) {
-      const detail = (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
       this.deps.logger.warn(
         { event: 'flag.announce_failed', flag: notice.name, err: error },
         'announcement failed',
       );
-      return detail;
+      return slackErrorOf(error);
     }
   }
 

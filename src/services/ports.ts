@@ -5,6 +5,7 @@ import type {
   StoredFlagValue,
 } from '../domain/flags/flag-state.js';
 import type { IncidentRecord } from '../domain/incidents/incident-record.js';
+import type { Role } from '../domain/policy/access.js';
 
 /*
  * The ports the services in this folder need, in their terms; adapters implement them (Redis, Slack, BullMQ,
@@ -61,8 +62,6 @@ export interface AuditEntry {
 export interface AuditLog {
   record(entry: AuditEntry): Promise<void>;
 }
-
-export type Role = 'approvers' | 'deployers';
 
 export interface Permissions {
   /** Whether the user holds the role in the environment; an unknown environment grants nothing. */
@@ -131,6 +130,12 @@ export interface FlagAnnouncer {
 export interface IncidentCard {
   post(record: IncidentRecord): Promise<{ channel: string; ts: string }>;
   update(record: IncidentRecord, where: { channel: string; ts: string }): Promise<void>;
+}
+
+/** The registry's index of incidents by the deployment they were declared for. */
+export interface IncidentLinks {
+  link(deploymentId: string, incidentId: string): Promise<void>;
+  incidentOf(deploymentId: string): Promise<string | undefined>;
 }
 
 export type SlackResult<T = object> = ({ ok: true } & T) | { ok: false; error: string };

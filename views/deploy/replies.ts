@@ -1,9 +1,9 @@
 import type { DeploymentState } from '../../src/domain/deploy/deployment-state.js';
 import type { DeploymentPlan, PlannedPhase } from '../../src/domain/deploy/plan.js';
 import { phaseDispatches } from '../../src/domain/deploy/workflow-inputs.js';
+import { clip } from '../../src/domain/text.js';
 import { context, escapeText, type SlackBlock, type SlackMessage, section, slackTime } from '../format.js';
 import {
-  clip,
   fallback,
   formatDuration,
   formatPercent,

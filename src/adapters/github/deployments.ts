@@ -1,5 +1,6 @@
 import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
+import { clip } from '../../domain/text.js';
 import type { CreateDeploymentResult, GitHubDeployments } from '../../services/deploy/ports.js';
 import {
   GitHubUnexpectedResponseError,
@@ -30,10 +31,6 @@ const listed = z.array(
 
 const created = z.object({ id: z.number().int().positive(), sha: z.string().optional() });
 const merged = z.object({ message: z.string().optional() });
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
 
 /**
  * GitHub Deployments and their statuses. The deployment is created with `auto_merge: false` and
@@ -98,9 +95,7 @@ export function githubDeployments(octokit: DeploymentsOctokit): GitHubDeployment
           state,
           ...(details.logUrl ? { log_url: details.logUrl } : {}),
           ...(details.environmentUrl ? { environment_url: details.environmentUrl } : {}),
-          ...(details.description
-            ? { description: truncate(details.description, MAX_STATUS_DESCRIPTION) }
-            : {}),
+          ...(details.description ? { description: clip(details.description, MAX_STATUS_DESCRIPTION) } : {}),
         });
         data = response.data;
       } catch (error) {

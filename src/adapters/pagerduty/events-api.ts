@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clip } from '../../domain/text.js';
 import type { Pager } from '../../services/ports.js';
 import { networkProblem } from '../analysis/network-problem.js';
 
@@ -38,7 +39,7 @@ export function pagerDutyEvents(options: PagerDutyOptions): Pager {
               event_action: 'trigger',
               dedup_key: event.dedupKey,
               payload: {
-                summary: clipSummary(event.summary),
+                summary: clip(event.summary, MAX_SUMMARY),
                 source: 'greenlight',
                 severity: event.severity,
                 custom_details: event.details,
@@ -79,11 +80,6 @@ export function pagerDutyEvents(options: PagerDutyOptions): Pager {
       };
     },
   };
-}
-
-function clipSummary(summary: string): string {
-  const points = Array.from(summary);
-  return points.length <= MAX_SUMMARY ? summary : `${points.slice(0, MAX_SUMMARY - 1).join('')}…`;
 }
 
 function safeJson(text: string): unknown {

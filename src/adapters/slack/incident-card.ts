@@ -33,8 +33,3 @@ export function slackIncidentCard(
     },
   };
 }
-
-/** The error code Slack's Web API gave (`channel_not_found`), or the message of anything else. */
-export function slackErrorOf(error: unknown): string {
-  return (error as { data?: { error?: string } }).data?.error ?? (error as Error).message ?? String(error);
-}

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
-import { SlackApiError } from '../../errors.js';
+import { SlackApiError, slackErrorOf } from '../../errors.js';
 import type { UserGroup, UserGroupDirectory } from '../../services/ports.js';
 
 const userGroupsResponse = z.object({
@@ -26,8 +26,7 @@ export function slackUserGroups(
     try {
       response = await client.usergroups.list({ include_users: true, include_disabled: false });
     } catch (error) {
-      const detail = (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
-      throw new SlackApiError('usergroups.list', detail, error);
+      throw new SlackApiError('usergroups.list', slackErrorOf(error), error);
     }
     const parsed = userGroupsResponse.safeParse(response);
     if (!parsed.success) throw new SlackApiError('usergroups.list', 'unexpected response', parsed.error);

@@ -1,4 +1,3 @@
-import { readingSummary } from '../../domain/analysis/decide.js';
 import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
 import { applyDeploymentEvent, type DeploymentState } from '../../domain/deploy/deployment-state.js';
 import {
@@ -6,6 +5,7 @@ import {
   githubDeploymentOf,
   needsGitHubDeploymentFirst,
 } from '../../domain/deploy/next-step.js';
+import { rolledBackRollout } from './deployment-incidents.js';
 import type { OrchestratorDeps } from './orchestrator.js';
 
 /**
@@ -41,23 +41,12 @@ export class Finalizer {
   }
 
   /**
-   * A rollback declares an incident, linked to the deployment, with the reason and the readings: once, claimed in
-   * the record first so two replicas never both declare (the registry also finds one already declared for it).
+   * A rollback declares an incident, linked to the deployment, with the reason and the readings: once, whoever asks
+   * (two replicas, a retried job, the confirmation's button), through the deployment's incident claim.
    */
   async declareIncident(id: string): Promise<void> {
-    const claimed = await this.deps.records.claimIncident(id);
-    const rollback = claimed?.state.rollback;
-    if (!claimed || !rollback) return;
     await this.deps.incidents
-      .declareFromRollback({
-        env: claimed.state.env,
-        deploymentId: id,
-        reason: rollback.reason,
-        ...(rollback.decision ? { readings: readingSummary(rollback.decision) } : {}),
-        ...(rollback.url ? { rollbackRunUrl: rollback.url } : {}),
-        ...(rollback.version ? { version: rollback.version } : {}),
-        ...(rollback.by ? { by: rollback.by } : {}),
-      })
+      .declareForDeployment(id, rolledBackRollout)
       .catch((error: unknown) =>
         this.deps.logger.warn(
           { event: 'deploy.incident_declare_failed', deploymentId: id, err: error },

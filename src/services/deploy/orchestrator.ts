@@ -13,6 +13,7 @@ import {
 import type { RollbackWorkflow } from '../../domain/deploy/workflow-inputs.js';
 import type { Analyst } from './analyst.js';
 import type { DeployRegistry } from './deploy-registry.js';
+import type { DeploymentIncidents } from './deployment-incidents.js';
 import type { DeploymentRecords } from './deployment-records.js';
 import { Dispatcher } from './dispatcher.js';
 import { Finalizer } from './finalizer.js';
@@ -24,7 +25,6 @@ import type {
   EnvironmentLanes,
   GitHubDeployments,
   RollbackClaims,
-  RollbackIncidents,
   WorkflowRuns,
 } from './ports.js';
 
@@ -48,7 +48,8 @@ export interface OrchestratorDeps {
   jobs: DeployJobs;
   analyst: Pick<Analyst, 'read' | 'probe'>;
   registry: Pick<DeployRegistry, 'lastSucceeded'>;
-  incidents: RollbackIncidents;
+  /** The incident every rollback of a rollout declares. */
+  incidents: Pick<DeploymentIncidents, 'declareForDeployment'>;
   settings: OrchestratorSettings;
   now: () => number;
   logger: Logger;

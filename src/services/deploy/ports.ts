@@ -2,7 +2,6 @@ import type { HealthCheck, ProbeResult, SourceCursor, SourceMetrics } from '../.
 import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
 import type { DeploymentState } from '../../domain/deploy/deployment-state.js';
 import type { DoraIncident } from '../../domain/deploy/dora.js';
-import type { RollbackIncidentRequest } from '../../domain/incidents/incident.js';
 
 /*
  * The ports the deploy services need, in their terms: adapters implement them (GitHub, Redis, BullMQ, Slack,
@@ -313,9 +312,4 @@ export interface RegistryWindow {
   deployments(env: string, from: number, to: number, limit: number): Promise<WindowRead<DeploymentState>>;
   /** Incidents declared in [from, to). */
   incidents(from: number, to: number, limit: number): Promise<WindowRead<DoraIncident>>;
-}
-
-/** The incident registry, for the incident every rollback of a rollout declares (see IncidentService). */
-export interface RollbackIncidents {
-  declareFromRollback(request: RollbackIncidentRequest): Promise<unknown>;
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_REASON_LENGTH, parseFlagArgs } from '../../../commands/flag/parse-flag-args.js';
+import { MAX_REASON_LENGTH } from '../../../commands/args.js';
+import { parseFlagArgs } from '../../../commands/flag/parse-flag-args.js';
 
 describe('parseFlagArgs', () => {
   it.each([

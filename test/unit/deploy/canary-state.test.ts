@@ -16,6 +16,8 @@ import {
   type PlanConfig,
   planDeployment,
 } from '../../../src/domain/deploy/plan.js';
+import type { AccessAction } from '../../../src/domain/policy/access.js';
+import { accessFor } from '../../helpers/access.js';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 const S = 1_000;
@@ -154,12 +156,22 @@ const NO_DATA: Partial<Reading> = {
   noData: 'Prometheus did not answer',
 };
 
+/** Access as the services decide it, about U0ALICE's deployment to staging (or to production). */
+const ALICES = { env: 'staging', requestedBy: 'U0ALICE' };
+const ALICES_PRODUCTION = { env: 'production', requestedBy: 'U0ALICE' };
+/** U0BOB holds both roles in staging. */
+const bobMay = (action: AccessAction) => accessFor(action, 'U0BOB', ['deployers', 'approvers'], ALICES);
 const steer = (
   type: 'promote' | 'pause' | 'resume',
   at: number,
   allowed = true,
   user = 'U0CAROL',
-): DeploymentEvent => ({ type, user, allowed, at });
+): DeploymentEvent => ({
+  type,
+  user,
+  access: accessFor(type, user, allowed ? ['deployers'] : [], ALICES),
+  at,
+});
 
 const phase = (state: DeploymentState, id: string): PhaseState => {
   const found = state.phases.find((candidate) => candidate.id === id);
@@ -488,7 +500,13 @@ describe('automatic rollback', () => {
     expect(refused(rolling, completed(2, T0 + 140 * S)).reason).toBe('unexpected');
     expect(refused(rolling, steer('promote', T0 + 140 * S)).reason).toBe('finished');
     expect(
-      refused(rolling, { type: 'abort', user: 'U0BOB', isApprover: true, reason: 'x', at: T0 + 140 * S }),
+      refused(rolling, {
+        type: 'abort',
+        user: 'U0BOB',
+        access: bobMay('abort'),
+        reason: 'x',
+        at: T0 + 140 * S,
+      }),
     ).toMatchObject({
       reason: 'finished',
       message: 'This deployment is being rolled back; there is nothing to abort.',
@@ -520,7 +538,13 @@ describe('automatic rollback', () => {
       message: 'That does not apply to this deployment: no rollback is being dispatched.',
     });
     expect(
-      refused(sent, { type: 'rollback', user: 'U0BOB', allowed: true, reason: 'again', at: T0 + 136 * S }),
+      refused(sent, {
+        type: 'rollback',
+        user: 'U0BOB',
+        access: bobMay('roll-back'),
+        reason: 'again',
+        at: T0 + 136 * S,
+      }),
     ).toEqual({ ok: false, reason: 'finished', message: 'This deployment is already being rolled back.' });
     expect(
       refused(sent, { type: 'rollbackCompleted', runId: 901, conclusion: 'success', at: T0 + 137 * S })
@@ -578,7 +602,12 @@ describe('automatic rollback', () => {
     const prod = planOf([BACKEND, TRAFFIC], 'production');
     const atGate = run(
       createDeployment({ plan: prod, requestedBy: 'U0ALICE' }, T0),
-      { type: 'approve', user: 'U0BOB', isApprover: true, at: T0 },
+      {
+        type: 'approve',
+        user: 'U0BOB',
+        access: accessFor('approve', 'U0BOB', ['approvers'], ALICES_PRODUCTION),
+        at: T0,
+      },
       { type: 'start', at: T0 },
       dispatched(1, T0 + S),
       completed(1, T0 + 2 * S),
@@ -602,7 +631,7 @@ describe('manual rollback', () => {
   const manual = (allowed: boolean, at = T0 + 125 * S): DeploymentEvent => ({
     type: 'rollback',
     user: 'U0BOB',
-    allowed,
+    access: accessFor('roll-back', 'U0BOB', allowed ? ['deployers'] : [], ALICES),
     reason: 'customers report 502s',
     at,
   });
@@ -697,7 +726,7 @@ describe('promote', () => {
     const rolledBack = run(holding, {
       type: 'rollback',
       user: 'U0BOB',
-      allowed: true,
+      access: bobMay('roll-back'),
       reason: 'x',
       at: T0 + 125 * S,
     });
@@ -715,7 +744,12 @@ describe('promote', () => {
     const prod = planOf([BACKEND, TRAFFIC], 'production');
     const promoted = run(
       createDeployment({ plan: prod, requestedBy: 'U0ALICE' }, T0),
-      { type: 'approve', user: 'U0BOB', isApprover: true, at: T0 },
+      {
+        type: 'approve',
+        user: 'U0BOB',
+        access: accessFor('approve', 'U0BOB', ['approvers'], ALICES_PRODUCTION),
+        at: T0,
+      },
       { type: 'start', at: T0 },
       dispatched(1, T0 + S),
       completed(1, T0 + 2 * S),
@@ -739,7 +773,12 @@ describe('promote', () => {
     });
     const through = run(
       atGate,
-      { type: 'approve', user: 'U0CAROL', isApprover: true, at: T0 + 9 * S },
+      {
+        type: 'approve',
+        user: 'U0CAROL',
+        access: accessFor('approve', 'U0CAROL', ['approvers'], ALICES_PRODUCTION),
+        at: T0 + 9 * S,
+      },
       dispatched(4, T0 + 10 * S),
       completed(4, T0 + 11 * S),
     );
@@ -908,7 +947,15 @@ describe('isAnalysing', () => {
       return state;
     };
     let state = see('start gate', createDeployment({ plan: prod, requestedBy: 'U0ALICE' }, T0));
-    state = see('queued', run(state, { type: 'approve', user: 'U0BOB', isApprover: true, at: T0 }));
+    state = see(
+      'queued',
+      run(state, {
+        type: 'approve',
+        user: 'U0BOB',
+        access: accessFor('approve', 'U0BOB', ['approvers'], ALICES_PRODUCTION),
+        at: T0,
+      }),
+    );
     state = see('backend dispatching', run(state, { type: 'start', at: T0 }));
     state = see('backend running', run(state, dispatched(1, T0 + S)));
     state = see('canary before baseline', run(state, completed(1, T0 + 2 * S)));
@@ -926,7 +973,12 @@ describe('isAnalysing', () => {
       'last step running',
       run(
         state,
-        { type: 'approve', user: 'U0CAROL', isApprover: true, at: T0 + 80 * S },
+        {
+          type: 'approve',
+          user: 'U0CAROL',
+          access: accessFor('approve', 'U0CAROL', ['approvers'], ALICES_PRODUCTION),
+          at: T0 + 80 * S,
+        },
         dispatched(4, T0 + 81 * S),
       ),
     );

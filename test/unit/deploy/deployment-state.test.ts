@@ -6,6 +6,7 @@ import {
   type DeploymentState,
 } from '../../../src/domain/deploy/deployment-state.js';
 import type { DeploymentPlan, PlannedPhase } from '../../../src/domain/deploy/plan.js';
+import { accessFor } from '../../helpers/access.js';
 
 const T0 = Date.parse('2026-03-02T02:00:00Z');
 const inputs = { environment: 'production', ref: 'main', greenlight_id: 'gl_1' };
@@ -50,10 +51,12 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Access as the services decide it, about a deployment U_ALICE requested in production. */
+const ALICES = { env: 'production', requestedBy: 'U_ALICE' };
 const approve = (user: string, at = T0 + 1, isApprover = true): DeploymentEvent => ({
   type: 'approve',
   user,
-  isApprover,
+  access: accessFor('approve', user, isApprover ? ['approvers'] : [], ALICES),
   at,
 });
 const dispatched = (runId: number, at = T0 + 10): DeploymentEvent => ({
@@ -126,7 +129,12 @@ describe('approvals', () => {
     ],
     [
       'a finished deployment',
-      run(waiting, { type: 'cancel', user: 'U_ALICE', isApprover: false, at: T0 + 5 }),
+      run(waiting, {
+        type: 'cancel',
+        user: 'U_ALICE',
+        access: accessFor('cancel', 'U_ALICE', [], ALICES),
+        at: T0 + 5,
+      }),
       approve('U_BOB'),
       'finished',
       'This deployment is finished (cancelled); there is nothing to approve.',
@@ -136,7 +144,12 @@ describe('approvals', () => {
   });
 
   it('checks that the deployment is open before who is approving', () => {
-    const done = run(waiting, { type: 'cancel', user: 'U_ALICE', isApprover: false, at: T0 + 5 });
+    const done = run(waiting, {
+      type: 'cancel',
+      user: 'U_ALICE',
+      access: accessFor('cancel', 'U_ALICE', [], ALICES),
+      at: T0 + 5,
+    });
     expect(applyDeploymentEvent(done, approve('U_ALICE'))).toMatchObject({ reason: 'finished' });
   });
 
@@ -240,7 +253,7 @@ describe('a deployment from start to finish', () => {
     const late = applyDeploymentEvent(failed, {
       type: 'rollback',
       user: 'U_BOB',
-      allowed: true,
+      access: accessFor('roll-back', 'U_BOB', ['deployers'], ALICES),
       reason: 'too late',
       at: T0 + 60,
     });
@@ -304,7 +317,7 @@ describe('stopping a deployment', () => {
     const aborted = run(running, {
       type: 'abort',
       user: 'U_BOB',
-      isApprover: true,
+      access: accessFor('abort', 'U_BOB', ['approvers'], ALICES),
       reason: 'p95 doubled',
       at: T0 + 50,
     });
@@ -319,22 +332,32 @@ describe('stopping a deployment', () => {
   });
 
   it('lets the requester cancel their own deployment', () => {
-    expect(run(running, { type: 'cancel', user: 'U_ALICE', isApprover: false, at: T0 + 50 }).status).toBe(
-      'cancelled',
-    );
+    expect(
+      run(running, {
+        type: 'cancel',
+        user: 'U_ALICE',
+        access: accessFor('cancel', 'U_ALICE', [], ALICES),
+        at: T0 + 50,
+      }).status,
+    ).toBe('cancelled');
   });
 
   it.each<[string, DeploymentState, DeploymentEvent, string]>([
     [
       'anyone else',
       running,
-      { type: 'abort', user: 'U_EVE', isApprover: false, reason: 'x', at: T0 },
+      { type: 'abort', user: 'U_EVE', access: accessFor('abort', 'U_EVE', [], ALICES), reason: 'x', at: T0 },
       'not-approver',
     ],
     [
       'a finished deployment',
       run(running, completed(1), dispatched(2), completed(2)),
-      { type: 'cancel', user: 'U_ALICE', isApprover: true, at: T0 },
+      {
+        type: 'cancel',
+        user: 'U_ALICE',
+        access: accessFor('cancel', 'U_ALICE', ['approvers'], ALICES),
+        at: T0,
+      },
       'finished',
     ],
   ])('refuses a stop from %s', (_, state, event, reason) => {

@@ -118,7 +118,7 @@ const baseline = (at: number): DeploymentEvent => ({
 const rollback = (at: number): DeploymentEvent => ({
   type: 'rollback',
   user: 'U0CAROL',
-  allowed: true,
+  access: { ok: true },
   reason: 'rolled back by hand by <@U0CAROL>',
   at,
 });
@@ -341,13 +341,16 @@ describe('failedVerification and needsGitHubDeploymentFirst', () => {
     const stopped = [
       start,
       dispatched(1),
-      { type: 'cancel', user: 'U0CAROL', isApprover: true, at: T0 + 3 * S } as const,
+      { type: 'cancel', user: 'U0CAROL', access: { ok: true }, at: T0 + 3 * S } as const,
     ];
     expect(needsGitHubDeploymentFirst(record(planFor('staging'), stopped))).toBe(true);
     expect(needsGitHubDeploymentFirst(record(planFor('staging'), stopped, { githubDeploymentId: 77 }))).toBe(
       false,
     );
-    const before = [start, { type: 'cancel', user: 'U0CAROL', isApprover: true, at: T0 + 3 * S } as const];
+    const before = [
+      start,
+      { type: 'cancel', user: 'U0CAROL', access: { ok: true }, at: T0 + 3 * S } as const,
+    ];
     expect(needsGitHubDeploymentFirst(record(planFor('staging'), before))).toBe(false);
   });
 });
@@ -376,7 +379,7 @@ describe('finalization', () => {
         dispatched(1),
         completed(1),
         probed('validation'),
-        { type: 'cancel', user: 'U0CAROL', isApprover: true, at: T0 + 5 * S },
+        { type: 'cancel', user: 'U0CAROL', access: { ok: true }, at: T0 + 5 * S },
       ]),
       SETTINGS,
       {

@@ -4,6 +4,7 @@ import { createDeployment, type DeploymentState } from '../../../src/domain/depl
 import { type PlanConfig, planDeployment } from '../../../src/domain/deploy/plan.js';
 import { createLogger } from '../../../src/logger.js';
 import { Analyst } from '../../../src/services/deploy/analyst.js';
+import { DeploymentIncidents } from '../../../src/services/deploy/deployment-incidents.js';
 import { DeploymentRecords } from '../../../src/services/deploy/deployment-records.js';
 import { RetryLater } from '../../../src/services/deploy/dispatcher.js';
 import { DeployOrchestrator } from '../../../src/services/deploy/orchestrator.js';
@@ -45,7 +46,13 @@ function engine() {
   const logger = createLogger('silent');
   let clock = T0;
   const now = () => (clock += 1_000);
-  const records = new DeploymentRecords({ store, jobs, announcer: new FakeAnnouncer(), logger });
+  const records = new DeploymentRecords({
+    store,
+    index: (env) => `deploys:${env}`,
+    jobs,
+    announcer: new FakeAnnouncer(),
+    logger,
+  });
   const lastGood: { ref?: string } = {};
   const orchestrator = new DeployOrchestrator({
     records,
@@ -60,9 +67,16 @@ function engine() {
     registry: {
       lastSucceeded: async () => (lastGood.ref ? ({ ref: lastGood.ref } as DeploymentState) : undefined),
     },
-    incidents: {
-      declareFromRollback: async (request) => incidents.push(request),
-    },
+    incidents: new DeploymentIncidents({
+      records,
+      incidents: {
+        declareFromRollback: async (request) => {
+          incidents.push(request);
+          return { ok: false, message: 'not kept by this test' };
+        },
+        forDeployment: async () => undefined,
+      },
+    }),
     settings: {
       owner: 'acme',
       repo: 'platform',
@@ -282,7 +296,12 @@ describe('the orchestrator over in-memory ports', () => {
     const e = engine();
     e.runs.duringDispatch = async () => {
       e.runs.duringDispatch = undefined;
-      await e.records.apply(ID, () => ({ type: 'cancel', user: 'U0CAROL', isApprover: true, at: T0 + 500 }));
+      await e.records.apply(ID, () => ({
+        type: 'cancel',
+        user: 'U0CAROL',
+        access: { ok: true },
+        at: T0 + 500,
+      }));
     };
     await e.request();
     await e.drain();
@@ -347,7 +366,7 @@ describe('the orchestrator over in-memory ports', () => {
     await e.records.apply(ID, () => ({
       type: 'rollback',
       user: 'U0CAROL',
-      allowed: true,
+      access: { ok: true },
       reason: 'rolled back by hand by <@U0CAROL>',
       at: T0 + 30_000,
     }));

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MAX_REASON_LENGTH } from '../../../commands/args.js';
 import { parseDeployArgs } from '../../../commands/deploy/parse-deploy-args.js';
-import { MAX_REASON_LENGTH } from '../../../commands/flag/parse-flag-args.js';
 
 const main = { kind: 'name', value: 'main' } as const;
 

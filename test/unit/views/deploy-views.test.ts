@@ -41,9 +41,9 @@ import {
   DEPLOY_RESUME,
   DEPLOY_ROLLBACK,
   gateBlockId,
-  gateSeqOf,
   ROLLOUT_BLOCK,
 } from '../../../views/ids.js';
+import { accessFor } from '../../helpers/access.js';
 import {
   actions,
   expectNoStrayMarkup as noStrayMarkup,
@@ -116,7 +116,7 @@ function run(state: DeploymentState, ...events: DeploymentEvent[]): DeploymentSt
 const approve = (user: string, at: number): DeploymentEvent => ({
   type: 'approve',
   user,
-  isApprover: true,
+  access: accessFor('approve', user, ['approvers'], { env: 'production', requestedBy: 'U0ALICE' }),
   at,
 });
 const dispatched = (runId: number, at: number): DeploymentEvent => ({
@@ -209,7 +209,6 @@ describe('deployTimeline', () => {
     const gated = run(started, dispatched(123, T0 + 4 * S), completed(123, T0 + 60 * S));
     const beforeMigration = deployTimeline(gated, { now: T0 + 61 * S });
     expect(actions(beforeMigration).map((block) => block.block_id)).toEqual([gateBlockId(2), ROLLOUT_BLOCK]);
-    expect(gateSeqOf(actions(beforeMigration)[0]?.block_id)).toBe(2);
     expect(shown(beforeMigration)).toContain(
       '✋ *Approval needed before Database migration* · 0/2 approvals',
     );
@@ -218,7 +217,7 @@ describe('deployTimeline', () => {
     const aborted = run(gated, {
       type: 'abort',
       user: 'U0BOB',
-      isApprover: true,
+      access: accessFor('abort', 'U0BOB', ['approvers'], gated),
       reason: 'wrong ref',
       at: T0 + 90 * S,
     });
@@ -322,10 +321,11 @@ describe('deployTimeline', () => {
 
   it('escapes what users typed so an override or reason cannot ping @channel or inject links', () => {
     const evil = '<!channel> see <http://evil|here> & <@U0BOB>';
-    const state = run(deployment('production', evil), {
+    const requested = deployment('production', evil);
+    const state = run(requested, {
       type: 'abort',
       user: 'U0ALICE',
-      isApprover: false,
+      access: accessFor('abort', 'U0ALICE', [], requested),
       reason: evil,
       at: T0 + S,
     });
@@ -570,7 +570,7 @@ describe('formatting helpers', () => {
     expect(canaryBar(100)).toBe('▓▓▓▓▓▓▓▓▓▓ 100%');
   });
 
-  it('names each button action in ACTION_IDS and reads the gate back from the block id', () => {
+  it('names each button action in ACTION_IDS', () => {
     expect(ACTION_IDS).toEqual(
       expect.arrayContaining([
         DEPLOY_APPROVE,
@@ -581,9 +581,6 @@ describe('formatting helpers', () => {
         DEPLOY_ROLLBACK,
       ]),
     );
-    expect(gateSeqOf(gateBlockId(7))).toBe(7);
-    expect(gateSeqOf('something_else')).toBeUndefined();
-    expect(gateSeqOf(undefined)).toBeUndefined();
   });
 });
 
@@ -667,8 +664,15 @@ const USERS = ['U0ALICE', 'U0BOB', 'U0CAROL', 'U0DAN', 'W0ERIN', 'greenlight'];
 
 function toEvent(state: DeploymentState, cmd: Command, at: number, runId: number): DeploymentEvent {
   switch (cmd.kind) {
-    case 'approve':
-      return { type: 'approve', user: USERS[cmd.user] ?? 'U0BOB', isApprover: cmd.isApprover, at };
+    case 'approve': {
+      const user = USERS[cmd.user] ?? 'U0BOB';
+      return {
+        type: 'approve',
+        user,
+        access: accessFor('approve', user, cmd.isApprover ? ['approvers'] : [], state),
+        at,
+      };
+    }
     case 'start':
       return { type: 'start', at };
     case 'dispatch':
@@ -695,11 +699,22 @@ function toEvent(state: DeploymentState, cmd: Command, at: number, runId: number
           ? { type: 'rollbackDispatched', runId, url: runUrl(runId), version: 'v<!here>', at }
           : { type: 'rollbackCompleted', runId: state.rollback.runId, conclusion: 'success', at };
       }
-      return { type: 'rollback', user: 'U0BOB', allowed: true, reason: 'by hand <!channel>', at };
+      return {
+        type: 'rollback',
+        user: 'U0BOB',
+        access: accessFor('roll-back', 'U0BOB', ['deployers'], state),
+        reason: 'by hand <!channel>',
+        at,
+      };
     case 'pause':
     case 'resume':
     case 'promote':
-      return { type: cmd.kind, user: 'U0CAROL', allowed: true, at };
+      return {
+        type: cmd.kind,
+        user: 'U0CAROL',
+        access: accessFor(cmd.kind, 'U0CAROL', ['deployers'], state),
+        at,
+      };
     case 'analyse': {
       const probes = [
         {
@@ -718,8 +733,16 @@ function toEvent(state: DeploymentState, cmd: Command, at: number, runId: number
       }
       return { type: 'analysed', tick: (state.analysis?.ticks ?? 0) + 1, reading, cursor, at };
     }
-    case 'abort':
-      return { type: 'abort', user: USERS[cmd.user] ?? 'U0BOB', isApprover: true, reason: cmd.text, at };
+    case 'abort': {
+      const user = USERS[cmd.user] ?? 'U0BOB';
+      return {
+        type: 'abort',
+        user,
+        access: accessFor('abort', user, ['approvers'], state),
+        reason: cmd.text,
+        at,
+      };
+    }
     case 'fail':
       return { type: 'fail', reason: cmd.text, by: USERS[cmd.user] ?? 'greenlight', at };
   }
