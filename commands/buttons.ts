@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
-import type { Reply } from '../src/adapters/slack/response-url.js';
 import { problemReply } from '../views/format.js';
 import { buttonClickSchema, clickedValue } from './payloads.js';
+import type { Reply } from './ports.js';
 
 /** What a button's use case answers: done, or a refusal in one sentence. */
 export type ButtonOutcome = { ok: true } | { ok: false; message: string };

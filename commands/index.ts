@@ -1,6 +1,5 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import type { Reply } from '../src/adapters/slack/response-url.js';
 import type { DeployService } from '../src/services/deploy/deploy-service.js';
 import type { RollbackService } from '../src/services/deploy/rollback-service.js';
 import type { FlagService } from '../src/services/flag-service.js';
@@ -10,6 +9,7 @@ import { deployCommand } from './deploy/deploy-command.js';
 import { flagCommand } from './flag/flag-command.js';
 import { registerIncidentActions } from './incident/incident-actions.js';
 import { incidentCommand } from './incident/incident-command.js';
+import type { Reply } from './ports.js';
 import { registerRollbackActions } from './rollback/rollback-actions.js';
 import { rollbackCommand } from './rollback/rollback-command.js';
 

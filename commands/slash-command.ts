@@ -1,8 +1,8 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import type { Reply } from '../src/adapters/slack/response-url.js';
 import { problemReply, type SlackMessage, usageReply } from '../views/format.js';
 import type { ParseResult } from './args.js';
 import { type SlashCommandInput, slashCommandSchema } from './payloads.js';
+import type { Reply } from './ports.js';
 
 type Help = { kind: 'help' };
 

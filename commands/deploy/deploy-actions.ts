@@ -1,6 +1,5 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import type { Reply } from '../../src/adapters/slack/response-url.js';
 import type { DeployService } from '../../src/services/deploy/deploy-service.js';
 import { abortModal } from '../../views/deploy-views.js';
 import {
@@ -16,6 +15,7 @@ import {
 } from '../../views/ids.js';
 import { buttonsAnsweringWith } from '../buttons.js';
 import { buttonClickSchema, clickedValue, inputOf, viewSubmissionSchema } from '../payloads.js';
+import type { Reply } from '../ports.js';
 
 export interface DeployActionDeps {
   deploys: DeployService;

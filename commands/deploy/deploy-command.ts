@@ -1,4 +1,3 @@
-import type { Reply } from '../../src/adapters/slack/response-url.js';
 import type { DeployService } from '../../src/services/deploy/deploy-service.js';
 import {
   deployAcceptedReply,
@@ -9,6 +8,7 @@ import {
   envLockedReply,
 } from '../../views/deploy-views.js';
 import { noticeReply, problemReply } from '../../views/format.js';
+import type { Reply } from '../ports.js';
 import { slashCommand } from '../slash-command.js';
 import { DEPLOY_USAGE } from './deploy-usage.js';
 import { parseDeployArgs } from './parse-deploy-args.js';

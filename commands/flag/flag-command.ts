@@ -1,7 +1,7 @@
-import type { Reply } from '../../src/adapters/slack/response-url.js';
 import type { FlagService } from '../../src/services/flag-service.js';
 import { flagChangedReply, flagListReply, flagStatusReply } from '../../views/flag-views.js';
 import { problemReply } from '../../views/format.js';
+import type { Reply } from '../ports.js';
 import { slashCommand } from '../slash-command.js';
 import { FLAG_USAGE } from './flag-usage.js';
 import { parseFlagArgs } from './parse-flag-args.js';

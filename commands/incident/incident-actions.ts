@@ -1,7 +1,6 @@
 import type { AllMiddlewareArgs, App, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { ModalView } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
-import type { Reply } from '../../src/adapters/slack/response-url.js';
 import type { IncidentState } from '../../src/domain/incidents/incident.js';
 import type { IncidentOutcome, IncidentService } from '../../src/services/incident-service.js';
 import { problemReply } from '../../views/format.js';
@@ -19,6 +18,7 @@ import {
 import { escalateValueOf, resolveModal, updateModal } from '../../views/incident-views.js';
 import { buttonsAnsweringWith } from '../buttons.js';
 import { buttonClickSchema, clickedValue, inputOf, viewSubmissionSchema } from '../payloads.js';
+import type { Reply } from '../ports.js';
 
 export interface IncidentActionDeps {
   incidents: IncidentService;

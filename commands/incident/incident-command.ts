@@ -1,4 +1,3 @@
-import type { Reply } from '../../src/adapters/slack/response-url.js';
 import type { IncidentOutcome, IncidentService } from '../../src/services/incident-service.js';
 import { formatDuration } from '../../views/deploy/deploy-text.js';
 import { problemReply, type SlackMessage } from '../../views/format.js';
@@ -7,6 +6,7 @@ import {
   incidentDeclaredReply,
   incidentListReply,
 } from '../../views/incident-views.js';
+import type { Reply } from '../ports.js';
 import { slashCommand } from '../slash-command.js';
 import { INCIDENT_USAGE } from './incident-usage.js';
 import { parseIncidentArgs } from './parse-incident-args.js';

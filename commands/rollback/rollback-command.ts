@@ -1,8 +1,8 @@
 import type { WebClient } from '@slack/web-api';
-import type { Reply } from '../../src/adapters/slack/response-url.js';
 import type { RollbackService } from '../../src/services/deploy/rollback-service.js';
 import { rollbackModal } from '../../views/deploy-views.js';
 import { problemReply } from '../../views/format.js';
+import type { Reply } from '../ports.js';
 import { slashCommand } from '../slash-command.js';
 import { parseRollbackArgs } from './parse-rollback-args.js';
 import { ROLLBACK_USAGE } from './rollback-usage.js';

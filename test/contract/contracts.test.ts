@@ -87,10 +87,19 @@ describe('contracts', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('lets adapters import of services only the ports they implement (the ports.ts files)', () => {
+  it('lets adapters import of services and commands only the ports they implement (the ports.ts files)', () => {
     const offenders = sourceFiles('src/adapters').flatMap((file) =>
       importsOf(file)
-        .filter((target) => target.startsWith('src/services/') && !target.endsWith('/ports.ts'))
+        .filter((target) => /^(src\/services|commands)\//.test(target) && !target.endsWith('/ports.ts'))
+        .map((target) => `${file} → ${target}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('keeps commands off the adapters: listeners reach the network through services and ports', () => {
+    const offenders = sourceFiles('commands').flatMap((file) =>
+      importsOf(file)
+        .filter((target) => target.startsWith('src/adapters/'))
         .map((target) => `${file} → ${target}`),
     );
     expect(offenders).toEqual([]);
