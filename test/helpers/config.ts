@@ -1,7 +1,10 @@
 import type { FileConfig } from '../../src/config/file-schema.js';
 import { fileSchema } from '../../src/config/file-schema.js';
 import type { Config } from '../../src/config.js';
-import { SLACK_API, TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from './slack.js';
+import { TEST_BOT_TOKEN, TEST_GITHUB_TOKEN, TEST_SIGNING_SECRET } from './credentials.js';
+import { SLACK_API } from './slack.js';
+
+export { TEST_BOT_TOKEN, TEST_GITHUB_TOKEN, TEST_SIGNING_SECRET };
 
 /**
  * A complete config for tests: the example's shape with every key under `prefix`, so parallel tests never share
@@ -33,7 +36,7 @@ export function testConfig(
       SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
       SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
       SLACK_API_URL: `${SLACK_API}/api/`,
-      GITHUB_TOKEN: 'ghp_testtoken000000000000000000000000',
+      GITHUB_TOKEN: TEST_GITHUB_TOKEN,
       REDIS_URL: redisUrl,
       PORT: 0,
       LOG_LEVEL: 'silent',

@@ -5,8 +5,9 @@ import {
   type GitHubClientOptions,
 } from '../../src/adapters/github/client.js';
 
-/** Shaped like a classic personal access token, so a leak into a log line would be recognisable. */
-export const TEST_GITHUB_TOKEN = `ghp_${'T0k3n'.repeat(7)}x`;
+import { TEST_GITHUB_TOKEN } from './credentials.js';
+
+export { TEST_GITHUB_TOKEN };
 /** Enterprise Server puts the REST API under a path; every URL must keep it. */
 export const GHE_API = 'https://ghe.example.com/api/v3';
 export const GITHUB_API = 'https://api.github.com';

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 
-export const TEST_SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
-export const TEST_BOT_TOKEN = 'xoxb-test-0000-bot-token';
+import { TEST_SIGNING_SECRET } from './credentials.js';
+
+export { TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from './credentials.js';
 export const SLACK_API = 'http://slack.test';
 export const RESPONSE_HOST = 'https://hooks.slack.test';
 
