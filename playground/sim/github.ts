@@ -128,7 +128,7 @@ export interface GitHubSim {
   runs(repo?: string): Run[];
   run(id: number): Run | undefined;
   deployments(repo?: string): Deployment[];
-  /** Every deployment status set, in order, with its deployment's id. */
+  /** Every deployment status a request set, in order, with its deployment's id (not GitHub's own `auto_inactive`). */
   statuses(repo?: string): { deploymentId: number; state: string; description: string; logUrl: string }[];
   setLifecycle(lifecycle: RunLifecycle): void;
   /** Moves queued runs to in_progress. Each control returns how many runs changed. */
@@ -514,7 +514,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     statuses: (repo) =>
       sim
         .deployments(repo)
-        .flatMap((deployment) => deployment.statuses)
+        .flatMap((deployment) => deployment.statuses.filter((status) => !status.automatic))
         .sort((a, b) => a.id - b.id)
         .map(({ deploymentId, state, description, logUrl }) => ({
           deploymentId,

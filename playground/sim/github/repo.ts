@@ -93,6 +93,8 @@ export interface DeploymentStatus {
   logUrl: string;
   environmentUrl: string;
   createdAt: number;
+  /** Set by GitHub itself (`auto_inactive`), not by a request. */
+  automatic?: boolean;
 }
 
 export interface Deployment {

@@ -685,6 +685,7 @@ const createDeploymentStatus: Route = {
           deploymentId: earlier.id,
           state: 'inactive',
           description: '',
+          automatic: true,
         });
       }
     return json(201, statusView(context, deployment, status));
