@@ -1,33 +1,30 @@
 import { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SlackSim } from '../../playground/sim/slack.js';
 import { redisAuditLog } from '../../src/adapters/redis/audit-log.js';
 import { redisKeys } from '../../src/adapters/redis/keys.js';
 import { composeIncidents, flagFlipEntry } from '../../src/compose/incidents.js';
 import { createLogger } from '../../src/logger.js';
 import type { IncidentService } from '../../src/services/incident-service.js';
-import { type Capture, fakeSlackApi, isolateNetwork, type SlackCall } from '../helpers/bot.js';
-import { testConfig } from '../helpers/config.js';
+import { TEST_BOT_TOKEN, testConfig } from '../helpers/config.js';
+import { startTestSlack } from '../helpers/e2e.js';
 import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import { SLACK_API, TEST_BOT_TOKEN } from '../helpers/slack.js';
 
 const T0 = Date.parse('2026-03-02T10:02:00Z');
 const M = 60_000;
 
-describe('IncidentService (real Redis, Slack faked at the edge)', () => {
+describe('IncidentService (real Redis, the Slack simulator at the edge)', () => {
   let prefix: string;
   let redis: Redis;
-  let slack: Capture<SlackCall>;
+  let slack: SlackSim;
   let incidents: IncidentService;
   let clock: number;
 
-  beforeAll(() => isolateNetwork());
-  afterAll(() => nock.enableNetConnect());
-  beforeEach(() => {
+  beforeEach(async () => {
     prefix = uniquePrefix('incsvc');
     redis = testRedis();
-    slack = fakeSlackApi();
+    slack = await startTestSlack();
     clock = T0;
     const config = testConfig(testRedisUrl(), prefix, { incidents: { page: [] } });
     const keys = redisKeys(config.file.redis.keyPrefix, config.file.flags.prefix);
@@ -35,7 +32,7 @@ describe('IncidentService (real Redis, Slack faked at the edge)', () => {
       config,
       redis,
       keys,
-      web: new WebClient(TEST_BOT_TOKEN, { slackApiUrl: `${SLACK_API}/api/`, retryConfig: { retries: 0 } }),
+      web: new WebClient(TEST_BOT_TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }),
       audit: redisAuditLog(redis, keys),
       now: () => clock,
       logger: createLogger('silent'),
@@ -44,7 +41,7 @@ describe('IncidentService (real Redis, Slack faked at the edge)', () => {
   afterEach(async () => {
     await deleteKeys(redis, prefix);
     redis.disconnect();
-    nock.cleanAll();
+    await slack.close();
   });
 
   const lastCard = () =>
@@ -124,8 +121,8 @@ describe('IncidentService (real Redis, Slack faked at the edge)', () => {
   });
 
   it('keeps the incident when the card cannot be posted, and says so', async () => {
-    nock.cleanAll();
-    slack = fakeSlackApi({ 'chat.postMessage': () => ({ ok: false, error: 'channel_not_found' }) });
+    // #incidents was archived and deleted since the config was written.
+    slack.workspace.channels.delete('C0INCIDENTS');
     const outcome = await incidents.declare({ by: 'U0ALICE', severity: 'sev3', title: 'lonely' });
     expect(outcome).toMatchObject({ ok: true, warnings: ['card not posted: channel_not_found'] });
     expect((await incidents.get('inc-1'))?.status).toBe('open');
