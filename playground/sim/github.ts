@@ -100,6 +100,10 @@ export interface GitHubRequest {
   /** It carried `If-None-Match`. */
   conditional: boolean;
   params: string[];
+  /** The run it started (a dispatch) or named (`…/actions/runs/{id}…`). */
+  runId?: number;
+  /** The JSON answered (none for 204, 304 or a held answer's status alone). */
+  response?: unknown;
 }
 
 /** Which requests a fault applies to; all of them when empty. */
@@ -211,6 +215,8 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
   const rateLimit = options.rateLimit ?? 5_000;
   const resetAt = Math.floor(Date.now() / 1_000) + 3_600;
   let lifecycle: RunLifecycle = options.lifecycle ?? { mode: 'manual' };
+  /** The run the request being handled started, if any. */
+  let created: number | undefined;
   let nextId = 30_433_000;
   const newId = () => {
     nextId += 1;
@@ -317,6 +323,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
         startedAt: now,
       };
       repo.runs.push(run);
+      created = run.id;
       notifyRun(run, 'requested');
       if (run.status === 'in_progress') notifyRun(run, 'in_progress');
       schedule(run, now);
@@ -417,6 +424,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
         ...answer.headers,
       };
       record.status = answer.status;
+      if (answer.body !== undefined && answer.status !== 304) record.response = answer.body;
       requests.push(record);
       waiters.notify();
       return answer;
@@ -469,7 +477,10 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
       repo,
       actor,
     };
+    created = undefined;
     const answer = route.handle(request, context);
+    const named = /\/actions\/runs\/(\d+)/.exec(record.path)?.[1];
+    if (created !== undefined || named !== undefined) record.runId = created ?? Number(named);
     if (method === 'GET' && answer.status === 200 && answer.body !== undefined) {
       const etag = `W/"${createHash('sha256').update(JSON.stringify(answer.body)).digest('hex').slice(0, 40)}"`;
       answer.headers = { ...answer.headers, etag };

@@ -110,6 +110,12 @@ export interface ResponsePost {
   status: number;
 }
 
+/** A request built but not sent yet, with the trigger_id Slack gave it. */
+export interface BuiltRequest {
+  request: SignedRequest;
+  triggerId: string;
+}
+
 /** What the bot answered a request Slack sent it. */
 export interface Delivery {
   status: number;
@@ -209,8 +215,19 @@ export interface SlackSim {
   commandRequest(
     command: string,
     text: string,
-    options: { user: string; channel?: string; secret?: string; timestampSec?: number },
-  ): { request: SignedRequest; responseUrl: string; triggerId: string };
+    options: { user: string; channel?: string; secret?: string; timestampSec?: number; tag?: string },
+  ): BuiltRequest & { responseUrl: string };
+  /** Builds (without sending) a click on a button the bot rendered, as `click` sends it. */
+  clickRequest(spec: ClickSpec & { tag?: string }): BuiltRequest & { responseUrl: string | undefined };
+  /** Builds (without sending) the submission of the user's open modal, as `submit` sends it. */
+  submitRequest(spec: SubmitSpec): BuiltRequest & { view: View };
+  /**
+   * A base for response_urls issued in bulk (a load generator appends `/<anything>` to it); replies to them are
+   * counted under `tag`.
+   */
+  responseUrlBase(tag: string): string;
+  /** Replies to response_urls under `tag` (see `responseUrlBase` and the `tag` of `commandRequest`). */
+  tagged(tag: string): { count: number; last?: ResponsePost };
   /** Clicks a button the bot rendered (throws when there is no such button). */
   click(spec: ClickSpec): Promise<ClickResult>;
   /** Submits the user's open modal with the values typed in. */
@@ -279,6 +296,7 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
   const waiters = new Waiters();
   const failures: Failure[] = [];
   const latencies: { latency: Latency; method: string | undefined }[] = [];
+  const tagged = new Map<string, { count: number; last?: ResponsePost }>();
   let limiter: RateLimiter | undefined;
   let requestUrl = options.requestUrl;
   let origin = '';
@@ -421,6 +439,12 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
     const done = (answer: Answer) => {
       post.status = answer.status;
       responses.push(post);
+      if (target.tag !== undefined) {
+        const counted = tagged.get(target.tag) ?? { count: 0 };
+        counted.count += 1;
+        counted.last = post;
+        tagged.set(target.tag, counted);
+      }
       waiters.notify();
       return answer;
     };
@@ -504,7 +528,15 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
     const path = new URL(req.url ?? '/', 'http://sim').pathname;
     const method = /^\/api\/([\w.]+)$/.exec(path)?.[1];
     if (method && (req.method === 'POST' || req.method === 'GET')) return webApi(req, raw, at, method);
-    const target = workspace.responseTargets.get(path);
+    let target = workspace.responseTargets.get(path);
+    const tag = /^\/tagged\/([^/]+)\/[^/]+$/.exec(path)?.[1];
+    // A tagged response_url made by a load generator: registered on first use.
+    if (!target && tag !== undefined)
+      target = workspace.issueResponseUrl(
+        origin,
+        { user: '', channel: 'C0OPS', kind: 'command', tag: decodeURIComponent(tag) },
+        `${origin}${path}`,
+      );
     if (target && req.method === 'POST') return responseUrl(req, raw, at, target);
     return { status: 404, body: 'not found', headers: { 'content-type': 'text/plain' } };
   };
@@ -546,12 +578,21 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
 
   const channelName = (id: string) => workspace.channels.get(id)?.name ?? id;
 
+  const taggedBase = (tag: string) => `${origin}/tagged/${encodeURIComponent(tag)}`;
+  const issueResponseUrl = (
+    target: Omit<ResponseTarget, 'id' | 'url' | 'createdAt' | 'uses'>,
+    tag?: string,
+  ) =>
+    tag === undefined
+      ? workspace.issueResponseUrl(origin, target)
+      : workspace.issueResponseUrl(origin, { ...target, tag }, `${taggedBase(tag)}/${workspace.newId('R')}`);
+
   const commandRequest: SlackSim['commandRequest'] = (
     command,
     text,
-    { user, channel = 'C0OPS', secret, timestampSec },
+    { user, channel = 'C0OPS', secret, timestampSec, tag },
   ) => {
-    const target = workspace.issueResponseUrl(origin, { user, channel, kind: 'command' });
+    const target = issueResponseUrl({ user, channel, kind: 'command' }, tag);
     const triggerId = workspace.issueTrigger(user);
     const request = signedSlashCommand(
       {
@@ -694,36 +735,53 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
     };
   };
 
-  const click = async (spec: ClickSpec): Promise<ClickResult> => {
+  const clickRequest = (
+    spec: ClickSpec & { tag?: string },
+  ): BuiltRequest & { responseUrl: string | undefined } => {
     const found = findButton(spec);
     if (!found)
       throw new Error(
         `no button ${spec.actionId}${spec.value === undefined ? '' : ` with value ${spec.value}`} that ${spec.user} can see`,
       );
-    const clickOn = async (): Promise<ClickResult> => {
+    const build = () => {
       const triggerId = workspace.issueTrigger(spec.user);
       const place = found.place;
       const target = found.view
         ? undefined
-        : workspace.issueResponseUrl(origin, {
-            user: spec.user,
-            channel: found.channel ?? '',
-            kind: 'action',
-            message:
-              'ephemeralTs' in place
-                ? { ts: place.ephemeralTs, ephemeral: true }
-                : { ts: 'ts' in place ? place.ts : '', ephemeral: false },
-          });
-      const delivery = await send(
-        signedInteraction(clickPayload(spec, found, triggerId, target), signingSecret),
-      );
+        : issueResponseUrl(
+            {
+              user: spec.user,
+              channel: found.channel ?? '',
+              kind: 'action',
+              message:
+                'ephemeralTs' in place
+                  ? { ts: place.ephemeralTs, ephemeral: true }
+                  : { ts: 'ts' in place ? place.ts : '', ephemeral: false },
+            },
+            spec.tag,
+          );
       return {
-        ...delivery,
+        request: signedInteraction(clickPayload(spec, found, triggerId, target), signingSecret),
         triggerId,
         responseUrl: target?.url,
+      };
+    };
+    return build();
+  };
+
+  const click = async (spec: ClickSpec): Promise<ClickResult> => {
+    // Found once: a second click is on the message as the user saw it then.
+    const found = findButton(spec);
+    const clickOn = async (): Promise<ClickResult> => {
+      const built = clickRequest({ ...spec, ...(found ? { in: found.place, stale: true } : {}) });
+      const delivery = await send(built.request);
+      return {
+        ...delivery,
+        triggerId: built.triggerId,
+        responseUrl: built.responseUrl,
         reply: (timeoutMs = 5_000) => {
-          if (!target) throw new Error('a click in a view has no response_url');
-          return firstReply(target.url, timeoutMs);
+          if (!built.responseUrl) throw new Error('a click in a view has no response_url');
+          return firstReply(built.responseUrl, timeoutMs);
         },
         again: clickOn,
       };
@@ -731,7 +789,7 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
     return clickOn();
   };
 
-  const submit = async (spec: SubmitSpec): Promise<SubmitResult> => {
+  const submitRequest = (spec: SubmitSpec): BuiltRequest & { view: View } => {
     const modals = [...workspace.views.values()].filter(
       (view) =>
         view.type === 'modal' &&
@@ -774,7 +832,12 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
       is_enterprise_install: false,
       enterprise: null,
     };
-    const delivery = await send(signedInteraction(payload, signingSecret));
+    return { request: signedInteraction(payload, signingSecret), triggerId: payload.trigger_id, view };
+  };
+
+  const submit = async (spec: SubmitSpec): Promise<SubmitResult> => {
+    const { request, view } = submitRequest(spec);
+    const delivery = await send(request);
     const action = delivery.json?.response_action;
     if (delivery.status === 200 && action !== 'errors') {
       if (action === 'update' && delivery.json?.view)
@@ -875,6 +938,10 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
       };
     },
     commandRequest,
+    clickRequest,
+    submitRequest,
+    responseUrlBase: taggedBase,
+    tagged: (tag) => tagged.get(tag) ?? { count: 0 },
     click,
     submit,
     event,

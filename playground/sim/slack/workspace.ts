@@ -110,6 +110,8 @@ export interface ResponseTarget {
   uses: number;
   /** The last message this response_url posted, for replace_original on a command's reply. */
   last?: { ts: string; ephemeral: boolean };
+  /** Issued in bulk under a tag (see `SlackSim.responseUrlBase`). */
+  tag?: string;
 }
 
 export interface Trigger {
@@ -250,15 +252,25 @@ export class Workspace {
     return id;
   }
 
+  /**
+   * A response_url: under `${origin}/commands|actions/<team>/<id>/<secret>` as Slack makes them, or at `url` (a
+   * tagged one, issued in bulk).
+   */
   issueResponseUrl(
     origin: string,
     target: Omit<ResponseTarget, 'id' | 'url' | 'createdAt' | 'uses'>,
+    url?: string,
   ): ResponseTarget {
     const id = this.newId('R');
     const path = target.kind === 'command' ? 'commands' : 'actions';
-    const url = `${origin}/${path}/${this.team.id}/${id}/${randomBytes(12).toString('hex')}`;
-    const stored: ResponseTarget = { ...target, id, url, createdAt: Date.now(), uses: 0 };
-    this.responseTargets.set(new URL(url).pathname, stored);
+    const stored: ResponseTarget = {
+      ...target,
+      id,
+      url: url ?? `${origin}/${path}/${this.team.id}/${id}/${randomBytes(12).toString('hex')}`,
+      createdAt: Date.now(),
+      uses: 0,
+    };
+    this.responseTargets.set(new URL(stored.url).pathname, stored);
     return stored;
   }
 
