@@ -170,6 +170,14 @@ export interface GitHubSim {
 
 const REQUIRES_AUTH = 'Requires authentication';
 
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 function routeMatches(match: RequestMatch, request: GitHubRequest): boolean {
   return (
     (match.route === undefined || match.route === request.route) &&
@@ -397,7 +405,8 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     let repoName: string | undefined;
     if (path !== undefined) {
       const repoMatch = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
-      const rest = repoMatch ? (repoMatch[3] ?? '') : path;
+      // GitHub reads `heads%2Fmain` as `heads/main`, as clients encode a ref's slashes.
+      const rest = safeDecode(repoMatch ? (repoMatch[3] ?? '') : path);
       if (repoMatch) {
         repoName = `${repoMatch[1]}/${repoMatch[2]}`;
         repo = repos.get(repoName);
@@ -409,7 +418,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
         if (!found) continue;
         route = candidate;
         record.route = candidate.name;
-        record.params = found.slice(1).map((param) => (param === undefined ? '' : decodeURIComponent(param)));
+        record.params = found.slice(1).map((param) => param ?? '');
         break;
       }
     }

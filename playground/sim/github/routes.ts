@@ -402,7 +402,7 @@ const getCommit: Route = {
   permission: ['contents', 'read'],
   handle({ repo, params }, context) {
     if (!repo) return notFound();
-    const ref = decodeURIComponent(params[0] as string);
+    const ref = params[0] as string;
     const resolved = repo.resolveCommitish(ref);
     const commit = resolved && repo.commits.get(resolved.sha);
     if (!commit) return invalid(`No commit found for SHA: ${ref}`, 'rest/commits/commits#get-a-commit');
@@ -417,7 +417,7 @@ const combinedStatus: Route = {
   scope: 'repo',
   permission: ['statuses', 'read'],
   handle({ repo, params }, context) {
-    const resolved = repo?.resolveCommitish(decodeURIComponent(params[0] as string));
+    const resolved = repo?.resolveCommitish(params[0] as string);
     if (!repo || !resolved) return notFound();
     const statuses = repo.latestStatuses(resolved.sha);
     const states = statuses.map((status) => status.state);
@@ -454,7 +454,7 @@ const checkRuns: Route = {
   scope: 'repo',
   permission: ['checks', 'read'],
   handle({ repo, params, query }, context) {
-    const resolved = repo?.resolveCommitish(decodeURIComponent(params[0] as string));
+    const resolved = repo?.resolveCommitish(params[0] as string);
     if (!repo || !resolved) return notFound();
     const name = query.get('check_name');
     const status = query.get('status');
@@ -487,7 +487,7 @@ const getBranch: Route = {
   scope: 'repo',
   permission: ['contents', 'read'],
   handle({ repo, params }, context) {
-    const name = decodeURIComponent(params[0] as string);
+    const name = params[0] as string;
     const sha = repo?.branches.get(name);
     const commit = sha ? repo?.commits.get(sha) : undefined;
     if (!repo || !commit) return problem(404, 'Branch not found', 'rest/branches/branches#get-a-branch');
