@@ -2,6 +2,8 @@ import { Redis } from 'ioredis';
 import { Client } from 'undici';
 import type { GitHubSim } from '../../playground/sim/github.js';
 import type { SignedRequest, SlackSim } from '../../playground/sim/slack.js';
+import type { RedisKeys } from '../../src/adapters/redis/keys.js';
+import { testKeys } from '../../test/helpers/config.js';
 import {
   DEPLOY_APPROVE,
   ROLLBACK_CONFIRM_MODAL,
@@ -54,7 +56,7 @@ export class DeployDriver {
     readonly app: AppProcess,
     private readonly client: Client,
     private readonly redis: Redis,
-    private readonly keys: string,
+    private readonly keys: RedisKeys,
     private readonly slack: SlackSim,
     private readonly github: GitHubSim,
     private readonly tag: string,
@@ -90,7 +92,7 @@ export class DeployDriver {
       app,
       client,
       redis,
-      `${options.keyPrefix}greenlight:`,
+      testKeys(options.keyPrefix),
       options.slack,
       options.github,
       `deploy-${options.keyPrefix.replace(/\W/g, '')}`,
@@ -109,7 +111,7 @@ export class DeployDriver {
     // A version deployed by the bench is a tag GitHub knows.
     const repo = this.github.repo();
     if (ref !== undefined && !repo.resolveRef(ref)) repo.setTag(ref, ref);
-    const index = `${this.keys}deploys:${env}`;
+    const index = this.keys.deploymentsOf(env);
     const before = await this.redis.zcard(index);
     await this.slashCommand('/deploy', ref === undefined ? env : `${env} ${ref}`, this.tag);
     return this.until(
@@ -165,7 +167,7 @@ export class DeployDriver {
 
   /** The environment's lock reason, if it is locked. */
   async lockReason(env: string): Promise<string | undefined> {
-    return (await this.redis.hget(`${this.keys}env:${env}:lock`, 'reason')) ?? undefined;
+    return (await this.redis.hget(this.keys.envLock(env), 'reason')) ?? undefined;
   }
 
   /** Resolves with the deployment's record once `done` holds for it (polling Redis every 2 ms). */
@@ -200,15 +202,14 @@ export class DeployDriver {
   /** Resolves once the deployment is finished and finalized (no longer tracked by the sweeper). */
   async finalized(id: string, timeoutMs = 10_000): Promise<void> {
     await this.until(
-      async () =>
-        (await this.redis.sismember(`${this.keys}unfinished-deploys`, id)) === 0 ? true : undefined,
+      async () => ((await this.redis.sismember(this.keys.activeDeployments(), id)) === 0 ? true : undefined),
       timeoutMs,
       `deployment ${id} was never finalized`,
     );
   }
 
   async deployment(id: string): Promise<StoredDeployment | undefined> {
-    const doc = await this.redis.hget(`${this.keys}deploy:${id}`, 'doc');
+    const doc = await this.redis.hget(this.keys.deployment(id), 'doc');
     return doc ? (JSON.parse(doc) as StoredDeployment) : undefined;
   }
 

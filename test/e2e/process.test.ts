@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SlackSim } from '../../playground/sim/slack.js';
+import { testKeys } from '../helpers/config.js';
 import { TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../helpers/credentials.js';
 import { startTestSlack } from '../helpers/e2e.js';
 import { spawnGreenlight } from '../helpers/greenlight-process.js';
-import { testKeys } from '../helpers/records.js';
 import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 const GITHUB_TOKEN = 'ghp_processtesttoken0000000000000000000';

@@ -1,3 +1,4 @@
+import { type RedisKeys, redisKeys } from '../../src/adapters/redis/keys.js';
 import type { FileConfig } from '../../src/config/file-schema.js';
 import { fileSchema } from '../../src/config/file-schema.js';
 import type { Config } from '../../src/config.js';
@@ -45,4 +46,9 @@ export function testConfig(
     configPath: 'test',
     usedExample: false,
   };
+}
+
+/** The keys of a bot configured by `testConfig(…, prefix)`. */
+export function testKeys(prefix: string): RedisKeys {
+  return redisKeys(`${prefix}greenlight:`, `${prefix}feature:`);
 }

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { expect, vi } from 'vitest';
-import { type RedisKeys, redisKeys } from '../../src/adapters/redis/keys.js';
 import type { DeploymentState } from '../../src/domain/deploy/deployment-state.js';
 import type { IncidentState } from '../../src/domain/incidents/incident.js';
+import { testKeys } from './config.js';
 
 /** A deployment document as a test reads it from Redis. */
 export interface StoredDeployment {
@@ -21,11 +21,6 @@ export interface StoredIncident {
     channel?: { id: string; name: string };
     paging?: unknown;
   };
-}
-
-/** The keys of a bot configured by `testConfig(…, prefix)`. */
-export function testKeys(prefix: string): RedisKeys {
-  return redisKeys(`${prefix}greenlight:`, `${prefix}feature:`);
 }
 
 /** What greenlight keeps in Redis, read the way a test needs it: every key through `redisKeys()`. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { redisFlagStore } from '../../src/adapters/redis/flag-store.js';
-import { redisKeys } from '../../src/adapters/redis/keys.js';
+import { type RedisKeys, redisKeys } from '../../src/adapters/redis/keys.js';
 import type { FlagChangeEvent } from '../../src/client/flag-client.js';
 import { createFlagClient, type FlagClient, type FlagClientOptions } from '../../src/client/flag-client.js';
 import { freePort, startRedisProxy } from '../helpers/net.js';
@@ -14,6 +14,8 @@ const FAST = { interval: 10, timeout: 1_500 };
 interface Fixture {
   base: string;
   flagPrefix: string;
+  /** greenlight's keys for this test: the flag keys the client reads among them. */
+  keys: RedisKeys;
   channel: string;
   name: string;
   redis: Redis;
@@ -30,11 +32,13 @@ beforeEach(() => {
   const flagPrefix = `${base}feature:`;
   const channel = `${base}flags`;
   const redis = testRedis();
-  const store = redisFlagStore(redis, redisKeys(`${base}gl:`, flagPrefix), channel);
+  const keys = redisKeys(`${base}gl:`, flagPrefix);
+  const store = redisFlagStore(redis, keys, channel);
   const cleanups: (() => Promise<unknown>)[] = [];
   f = {
     base,
     flagPrefix,
+    keys,
     channel,
     name: `${base}client`,
     redis,
@@ -72,14 +76,7 @@ afterEach(async () => {
 
 describe('createFlagClient', () => {
   it('reads only "true" as on; "false", other strings and a missing key are off', async () => {
-    await f.redis.mset(
-      `${f.flagPrefix}on`,
-      'true',
-      `${f.flagPrefix}off`,
-      'false',
-      `${f.flagPrefix}odd`,
-      'yes',
-    );
+    await f.redis.mset(f.keys.flag('on'), 'true', f.keys.flag('off'), 'false', f.keys.flag('odd'), 'yes');
     const flags = f.client({ defaults: { missing: true } });
     await flags.ready();
 
@@ -148,7 +145,7 @@ describe('createFlagClient', () => {
   it('shares one GET between concurrent reads of the same uncached flag', async () => {
     const app = testRedis();
     f.cleanups.push(() => app.quit());
-    await f.redis.set(`${f.flagPrefix}shared`, 'true');
+    await f.redis.set(f.keys.flag('shared'), 'true');
     const gets = vi.spyOn(app, 'get');
     const flags = f.client({ redis: app, url: undefined });
     await flags.ready();
@@ -162,7 +159,7 @@ describe('createFlagClient', () => {
   it('clears the cache when the subscriber drops, and reads again after it resubscribes', async () => {
     const flags = f.client();
     await flags.ready();
-    await f.redis.set(`${f.flagPrefix}x`, 'true');
+    await f.redis.set(f.keys.flag('x'), 'true');
     expect(await flags.isEnabled('x')).toBe(true);
     const before = await subscriberId(f.redis, `${f.name}:subscriber`);
     expect(before).toBeDefined();
@@ -170,7 +167,7 @@ describe('createFlagClient', () => {
     await f.redis.call('CLIENT', 'KILL', 'ID', String(before));
     await vi.waitFor(() => expect(flags.peek('x')).toBeUndefined(), FAST);
     // A change while it was away, with no event it could have seen.
-    await f.redis.set(`${f.flagPrefix}x`, 'false');
+    await f.redis.set(f.keys.flag('x'), 'false');
 
     await vi.waitFor(async () => {
       expect(await flags.isEnabled('x')).toBe(false);
@@ -209,7 +206,7 @@ describe('createFlagClient', () => {
   it('counts a GET slower than timeoutMs as Redis being down', async () => {
     const proxy = await startRedisProxy(testRedisUrl());
     f.cleanups.push(() => proxy.close());
-    await f.redis.set(`${f.flagPrefix}slow`, 'false');
+    await f.redis.set(f.keys.flag('slow'), 'false');
     const flags = f.client({ url: proxy.url, defaults: { slow: true }, timeoutMs: 100, onError: () => {} });
     await flags.ready();
 
@@ -230,7 +227,7 @@ describe('createFlagClient', () => {
   it('answers the last value it saw while Redis is down, and follows events again once it is back', async () => {
     const proxy = await startRedisProxy(testRedisUrl());
     f.cleanups.push(() => proxy.close());
-    await f.redis.set(`${f.flagPrefix}x`, 'true');
+    await f.redis.set(f.keys.flag('x'), 'true');
     const flags = f.client({ url: proxy.url, defaults: { x: false }, onError: () => {} });
     await flags.ready();
     expect(await flags.isEnabled('x')).toBe(true);
@@ -258,7 +255,7 @@ describe('createFlagClient', () => {
     expect(await refreshing.isEnabled('x')).toBe(false);
     expect(await still.isEnabled('x')).toBe(false);
 
-    await f.redis.set(`${f.flagPrefix}x`, 'true');
+    await f.redis.set(f.keys.flag('x'), 'true');
 
     await vi.waitFor(() => expect(refreshing.peek('x')).toBe(true), FAST);
     expect(seen).toEqual([expect.objectContaining({ flag: 'x', enabled: true, by: 'redis' })]);

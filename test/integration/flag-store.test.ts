@@ -25,7 +25,8 @@ describe('redisFlagStore', () => {
     subscriber.disconnect();
   });
 
-  const store = () => redisFlagStore(redis, redisKeys(`${prefix}gl:`, `${prefix}feature:`), `${prefix}flags`);
+  const keys = () => redisKeys(`${prefix}gl:`, `${prefix}feature:`);
+  const store = () => redisFlagStore(redis, keys(), `${prefix}flags`);
   const write = (changeId: string, value: 'true' | 'false', expectedChangeId?: string) =>
     store().write({
       name: 'scan_creation',
@@ -40,9 +41,9 @@ describe('redisFlagStore', () => {
 
   it('writes the exact strings apps read and returns the old value', async () => {
     expect(await write('c1', 'false')).toEqual({ status: 'written', old: null });
-    expect(await redis.get(`${prefix}feature:scan_creation`)).toBe('false');
+    expect(await redis.get(keys().flag('scan_creation'))).toBe('false');
     expect(await write('c2', 'true')).toEqual({ status: 'written', old: 'false' });
-    expect(await redis.get(`${prefix}feature:scan_creation`)).toBe('true');
+    expect(await redis.get(keys().flag('scan_creation'))).toBe('true');
   });
 
   it('refuses a conditional write once a newer change exists, touching nothing and publishing nothing', async () => {
@@ -51,7 +52,7 @@ describe('redisFlagStore', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     const published = messages.length;
     expect(await write('c3', 'true', 'c1')).toEqual({ status: 'superseded' });
-    expect(await redis.get(`${prefix}feature:scan_creation`)).toBe('false');
+    expect(await redis.get(keys().flag('scan_creation'))).toBe('false');
     expect(await redis.xlen(`${prefix}gl:audit`)).toBe(2);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(messages).toHaveLength(published);
@@ -60,7 +61,7 @@ describe('redisFlagStore', () => {
 
   it('lists flag keys by prefix, and reads values with their last change', async () => {
     await write('c1', 'false');
-    await redis.set(`${prefix}feature:other`, 'true');
+    await redis.set(keys().flag('other'), 'true');
     await redis.set(`${prefix}unrelated`, 'x');
     expect((await store().scanNames(100)).sort()).toEqual(['other', 'scan_creation']);
     const [scan, other] = await store().readMany(['scan_creation', 'other']);

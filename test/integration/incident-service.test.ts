@@ -7,7 +7,7 @@ import { redisKeys } from '../../src/adapters/redis/keys.js';
 import { composeIncidents, flagFlipEntry } from '../../src/compose/incidents.js';
 import { createLogger } from '../../src/logger.js';
 import type { IncidentService } from '../../src/services/incident-service.js';
-import { TEST_BOT_TOKEN, testConfig } from '../helpers/config.js';
+import { TEST_BOT_TOKEN, testConfig, testKeys } from '../helpers/config.js';
 import { startTestSlack } from '../helpers/e2e.js';
 import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
@@ -81,7 +81,7 @@ describe('IncidentService (real Redis, the Slack simulator at the edge)', () => 
 
     const again = await incidents.declareFromRollback(request);
     expect(again).toMatchObject({ ok: true, existing: true, incident: { id: 'inc-1' } });
-    expect(await redis.zcard(`${prefix}greenlight:incidents`)).toBe(1);
+    expect(await redis.zcard(testKeys(prefix).incidents())).toBe(1);
   });
 
   it('lands every one of many concurrent updates (compare-and-set), and appends notes to open incidents only', async () => {

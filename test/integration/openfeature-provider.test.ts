@@ -44,9 +44,12 @@ afterEach(async () => {
   await redis.quit();
 });
 
+/** greenlight's keys for this test, the flag keys the provider reads among them. */
+const keys = () => redisKeys(`${base}gl:`, `${base}feature:`);
+
 /** A change made the way greenlight makes it: SET and PUBLISH in one Lua transaction. */
 async function write(flag: string, enabled: boolean): Promise<void> {
-  const store = redisFlagStore(redis, redisKeys(`${base}gl:`, `${base}feature:`), `${base}flags`);
+  const store = redisFlagStore(redis, keys(), `${base}flags`);
   await store.write({
     name: flag,
     value: enabled ? 'true' : 'false',
@@ -60,7 +63,7 @@ async function write(flag: string, enabled: boolean): Promise<void> {
 
 describe('GreenlightFlagProvider', () => {
   it('resolves a flag from Redis as STATIC, then from the cache as CACHED', async () => {
-    await redis.set(`${base}feature:on`, 'true');
+    await redis.set(keys().flag('on'), 'true');
     await OpenFeature.setProviderAndWait(domain, new GreenlightFlagProvider(options));
     const client = OpenFeature.getClient(domain);
 
@@ -101,7 +104,7 @@ describe('GreenlightFlagProvider', () => {
   });
 
   it('answers string, number and object evaluations with the default and TYPE_MISMATCH', async () => {
-    await redis.set(`${base}feature:on`, 'true');
+    await redis.set(keys().flag('on'), 'true');
     const provider = new GreenlightFlagProvider(options);
     await OpenFeature.setProviderAndWait(domain, provider);
     const client = OpenFeature.getClient(domain);
@@ -142,7 +145,7 @@ describe('GreenlightFlagProvider', () => {
 
   it('emits Ready once Redis becomes reachable after a failed initialize', async () => {
     const port = await freePort();
-    await redis.set(`${base}feature:late`, 'true');
+    await redis.set(keys().flag('late'), 'true');
     const provider = new GreenlightFlagProvider(
       { ...options, url: `redis://127.0.0.1:${port}` },
       { initTimeoutMs: 50 },
