@@ -55,42 +55,23 @@ export const LIMITS = {
   markdownBlockText: 12_000,
 } as const;
 
+/** Blocks every surface takes; messages take a few more. */
+const VIEW_BLOCKS = [
+  'section',
+  'header',
+  'divider',
+  'context',
+  'actions',
+  'image',
+  'rich_text',
+  'input',
+  'video',
+];
+
 const BLOCKS_BY_SURFACE: Record<Surface, ReadonlySet<string>> = {
-  message: new Set([
-    'section',
-    'header',
-    'divider',
-    'context',
-    'actions',
-    'image',
-    'rich_text',
-    'input',
-    'markdown',
-    'video',
-    'file',
-  ]),
-  modal: new Set([
-    'section',
-    'header',
-    'divider',
-    'context',
-    'actions',
-    'image',
-    'rich_text',
-    'input',
-    'video',
-  ]),
-  home: new Set([
-    'section',
-    'header',
-    'divider',
-    'context',
-    'actions',
-    'image',
-    'rich_text',
-    'input',
-    'video',
-  ]),
+  message: new Set([...VIEW_BLOCKS, 'markdown', 'file']),
+  modal: new Set(VIEW_BLOCKS),
+  home: new Set(VIEW_BLOCKS),
 };
 
 const INTERACTIVE = new Set([

@@ -20,11 +20,9 @@ import { greenlightWorkflow, runTitle } from './github/workflow-file.js';
 import {
   type Answer,
   type CountedFault,
-  drawLatency,
+  Latencies,
   type Latency,
   recordedHeaders,
-  type SimServer,
-  sleep,
   startSimServer,
   takeFault,
   Waiters,
@@ -210,7 +208,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
   const waiters = new Waiters();
   const routes: Route[] = [...ROUTES];
   const timers = new Map<number, NodeJS.Timeout[]>();
-  const latencies: { latency: Latency; match: RequestMatch }[] = [];
+  const latencies = new Latencies<GitHubRequest>();
   const errors: ErrorFault[] = [];
   const holds: HoldFault[] = [];
   /** Holds that stay until changed: one per route (`delayDispatches`, `delayDeployments`). */
@@ -439,8 +437,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
       return answer;
     };
 
-    for (const { latency, match } of latencies)
-      if (routeMatches(match, record)) await sleep(drawLatency(latency));
+    await latencies.wait(record);
 
     const auth = grantOf(req);
     if (auth === 'missing') return finish({ status: 401, body: errorJson(401, REQUIRES_AUTH) });
@@ -500,7 +497,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     return finish(answer, token);
   };
 
-  const server: SimServer = await startSimServer(handle, options.port ?? 0);
+  const server = await startSimServer(handle, options.port ?? 0);
   site.api = `${server.origin}${basePath}`;
   site.web = server.origin;
 
@@ -564,7 +561,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     },
     faults: {
       latency(latency, match = {}) {
-        latencies.push({ latency, match });
+        latencies.add(latency, (request) => routeMatches(match, request));
       },
       serverErrors({ times = Number.POSITIVE_INFINITY, status = 502, ...match } = {}) {
         errors.push({
@@ -602,7 +599,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
         holds.push({ remaining: times, ms, matches: (request) => routeMatches(match, request) });
       },
       clear() {
-        latencies.length = 0;
+        latencies.clear();
         errors.length = 0;
         holds.length = 0;
       },

@@ -162,11 +162,26 @@ export function takeFault<T, F extends CountedFault<T>>(faults: F[], request: T)
 /** A fixed latency or one drawn uniformly from a range, in milliseconds. */
 export type Latency = number | { minMs: number; maxMs: number };
 
-export function drawLatency(latency: Latency | undefined): number {
-  if (latency === undefined) return 0;
-  if (typeof latency === 'number') return latency;
-  return latency.minMs + Math.random() * (latency.maxMs - latency.minMs);
-}
+/** Latencies added to the requests they match, each drawn anew per request. */
+export class Latencies<T> {
+  private readonly entries: { latency: Latency; matches: (request: T) => boolean }[] = [];
 
-export const sleep = (ms: number) =>
-  ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+  add(latency: Latency, matches: (request: T) => boolean): void {
+    this.entries.push({ latency, matches });
+  }
+
+  clear(): void {
+    this.entries.length = 0;
+  }
+
+  async wait(request: T): Promise<void> {
+    for (const { latency, matches } of this.entries) {
+      if (!matches(request)) continue;
+      const ms =
+        typeof latency === 'number'
+          ? latency
+          : latency.minMs + Math.random() * (latency.maxMs - latency.minMs);
+      if (ms > 0) await new Promise<void>((resolve) => setTimeout(resolve, ms));
+    }
+  }
+}

@@ -4,12 +4,10 @@ import { LIMITS, slackErrorMessages, validateMessageBlocks } from './block-kit.j
 import {
   type Answer,
   type CountedFault,
-  drawLatency,
+  Latencies,
   type Latency,
   parseBody,
   recordedHeaders,
-  type SimServer,
-  sleep,
   startSimServer,
   takeFault,
   Waiters,
@@ -295,7 +293,7 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
   const responses: ResponsePost[] = [];
   const waiters = new Waiters();
   const failures: Failure[] = [];
-  const latencies: { latency: Latency; method: string | undefined }[] = [];
+  const latencies = new Latencies<string>();
   const tagged = new Map<string, { count: number; last?: ResponsePost }>();
   let limiter: RateLimiter | undefined;
   let requestUrl = options.requestUrl;
@@ -305,11 +303,6 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
     limiter = limits === false ? undefined : new RateLimiter(limits === true ? {} : limits);
   };
   setRateLimits(options.rateLimits ?? false);
-
-  const delay = async (method: string) => {
-    for (const entry of latencies)
-      if (entry.method === undefined || entry.method === method) await sleep(drawLatency(entry.latency));
-  };
 
   const answer = (
     status: number,
@@ -359,7 +352,7 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
         ...headers,
       });
     };
-    await delay(method);
+    await latencies.wait(method);
     if (token === 'none') return done(200, { ok: false, error: 'not_authed' });
     if (token === 'invalid') return done(200, { ok: false, error: 'invalid_auth' });
     const handler = METHODS[method];
@@ -448,7 +441,7 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
       waiters.notify();
       return answer;
     };
-    await delay('response_url');
+    await latencies.wait('response_url');
     const failure = takeFault(failures, 'response_url');
     if (failure) return done(text(failure.status === 200 ? 500 : failure.status, failure.error));
     if (Date.now() - target.createdAt > 30 * 60_000) return done(text(404, 'expired_url'));
@@ -541,7 +534,7 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
     return { status: 404, body: 'not found', headers: { 'content-type': 'text/plain' } };
   };
 
-  const server: SimServer = await startSimServer(handle, options.port ?? 0);
+  const server = await startSimServer(handle, options.port ?? 0);
   origin = server.origin;
 
   const send = async (request: SignedRequest): Promise<Delivery> => {
@@ -915,12 +908,12 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
       });
     },
     latency(latency, method) {
-      latencies.push({ latency, method });
+      latencies.add(latency, (called) => method === undefined || called === method);
     },
     setRateLimits,
     clearFaults() {
       failures.length = 0;
-      latencies.length = 0;
+      latencies.clear();
       limiter?.reset();
     },
     connectBot(url) {

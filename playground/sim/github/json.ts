@@ -4,6 +4,8 @@
  * sends. `Site` says where the API and the web pages live, so every URL in an answer points back at the simulator.
  */
 
+import type { Deployment, DeploymentStatus, Run } from './repo.js';
+
 export interface Site {
   /** REST base, `http://127.0.0.1:<port>/api/v3` (Enterprise Server's layout). */
   api: string;
@@ -100,23 +102,18 @@ export function commitJson(
   };
 }
 
-export interface RunView {
-  id: number;
-  runNumber: number;
-  name: string;
-  displayTitle: string;
-  path: string;
-  workflowId: number;
-  headBranch: string | null;
-  headSha: string;
-  event: string;
+/** A run as the JSON shows it: the stored run, its times as GitHub prints them. */
+export type RunView = Pick<
+  Run,
+  'id' | 'runNumber' | 'name' | 'displayTitle' | 'path' | 'workflowId' | 'headBranch' | 'headSha' | 'actor'
+> & {
   status: string;
   conclusion: string | null;
+  event: string;
   createdAt: string;
   updatedAt: string;
   runStartedAt: string;
-  actor: Actor;
-}
+};
 
 /** A workflow run as `GET /repos/{owner}/{repo}/actions/runs/{run_id}` returns it (schema `workflow-run`). */
 export function workflowRunJson(
@@ -191,21 +188,14 @@ export function workflowJson(
   };
 }
 
-export interface DeploymentView {
-  id: number;
-  sha: string;
-  ref: string;
-  task: string;
-  payload: unknown;
-  environment: string;
+export type DeploymentView = Omit<
+  Deployment,
+  'repo' | 'createdAt' | 'statuses' | 'autoMerge' | 'requiredContexts'
+> & {
   originalEnvironment: string;
-  description: string | null;
   createdAt: string;
   updatedAt: string;
-  transientEnvironment: boolean;
-  productionEnvironment: boolean;
-  creator: Actor;
-}
+};
 
 /** A deployment as `POST /repos/{owner}/{repo}/deployments` returns it with 201 (schema `deployment`). */
 export function deploymentJson(
@@ -235,17 +225,10 @@ export function deploymentJson(
   };
 }
 
-export interface DeploymentStatusView {
-  id: number;
-  deploymentId: number;
-  state: string;
-  description: string;
-  environment: string;
-  logUrl: string;
-  environmentUrl: string;
+export type DeploymentStatusView = Omit<DeploymentStatus, 'createdAt' | 'automatic'> & {
   createdAt: string;
   creator: Actor;
-}
+};
 
 /** A deployment status as `POST …/deployments/{id}/statuses` returns it (schema `deployment-status`). */
 export function deploymentStatusJson(

@@ -121,6 +121,20 @@ function listRuns(runs: Run[], query: URLSearchParams): Run[] {
     .sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
 }
 
+/** A page of a repository's runs (those `keep` keeps), filtered as the query asks, newest first. */
+function runList(
+  context: RouteContext,
+  repo: SimRepo,
+  query: URLSearchParams,
+  keep = (_run: Run) => true,
+): Answer {
+  const runs = listRuns(repo.runs.filter(keep), query);
+  return json(200, {
+    total_count: runs.length,
+    workflow_runs: page(runs, query).map((run) => runJson(context, repo, run)),
+  });
+}
+
 export function runJson(context: RouteContext, repo: SimRepo, run: Run): Record<string, unknown> {
   return workflowRunJson(context.site, repoJson(context, repo), repo.fullName, {
     ...run,
@@ -234,14 +248,7 @@ const runsOfWorkflow: Route = {
   handle({ query, params, repo }, context) {
     const workflow = repo?.workflow(params[0] as string);
     if (!repo || !workflow) return notFound();
-    const runs = listRuns(
-      repo.runs.filter((run) => run.workflowId === workflow.id),
-      query,
-    );
-    return json(200, {
-      total_count: runs.length,
-      workflow_runs: page(runs, query).map((run) => runJson(context, repo, run)),
-    });
+    return runList(context, repo, query, (run) => run.workflowId === workflow.id);
   },
 };
 
@@ -253,11 +260,7 @@ const runsOfRepo: Route = {
   permission: ['actions', 'read'],
   handle({ query, repo }, context) {
     if (!repo) return notFound();
-    const runs = listRuns(repo.runs, query);
-    return json(200, {
-      total_count: runs.length,
-      workflow_runs: page(runs, query).map((run) => runJson(context, repo, run)),
-    });
+    return runList(context, repo, query);
   },
 };
 

@@ -212,6 +212,26 @@ function useTrigger(
   return { ok: true, user: trigger.user };
 }
 
+/** A modal on the user's screen: a new stack, or pushed on top of `below`. */
+function openModal(workspace: Workspace, user: string, view: Record<string, unknown>, below?: View): Result {
+  const id = workspace.newId('V');
+  const stored: View = {
+    id,
+    type: 'modal',
+    user,
+    view,
+    hash: newHash(),
+    rootViewId: below?.rootViewId ?? id,
+    previousViewId: below?.id ?? null,
+    ...(typeof view.external_id === 'string' ? { externalId: view.external_id } : {}),
+    open: true,
+    stackIndex: below ? below.stackIndex + 1 : 0,
+    openedAt: Date.now(),
+  };
+  workspace.views.set(id, stored);
+  return { ok: true, view: viewJson(workspace, stored) };
+}
+
 const CHANNEL_NAME = /^[a-z0-9_-]+$/;
 
 export const METHODS: Record<string, Method> = {
@@ -321,22 +341,7 @@ export const METHODS: Record<string, Method> = {
     const { workspace } = context;
     for (const open of workspace.views.values())
       if (open.type === 'modal' && open.user === trigger.user) open.open = false;
-    const id = workspace.newId('V');
-    const stored: View = {
-      id,
-      type: 'modal',
-      user: trigger.user,
-      view: view.view,
-      hash: newHash(),
-      rootViewId: id,
-      previousViewId: null,
-      ...(typeof view.view.external_id === 'string' ? { externalId: view.view.external_id } : {}),
-      open: true,
-      stackIndex: 0,
-      openedAt: Date.now(),
-    };
-    workspace.views.set(id, stored);
-    return { ok: true, view: viewJson(workspace, stored) };
+    return openModal(workspace, trigger.user, view.view);
   },
 
   'views.push'(args, context) {
@@ -348,21 +353,7 @@ export const METHODS: Record<string, Method> = {
     const top = workspace.topModal(trigger.user);
     if (!top) return fail('not_found');
     if (top.stackIndex >= 2) return fail('push_limit_reached');
-    const id = workspace.newId('V');
-    const stored: View = {
-      id,
-      type: 'modal',
-      user: trigger.user,
-      view: view.view,
-      hash: newHash(),
-      rootViewId: top.rootViewId,
-      previousViewId: top.id,
-      open: true,
-      stackIndex: top.stackIndex + 1,
-      openedAt: Date.now(),
-    };
-    workspace.views.set(id, stored);
-    return { ok: true, view: viewJson(workspace, stored) };
+    return openModal(workspace, trigger.user, view.view, top);
   },
 
   'views.update'(args, { workspace }) {
