@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { githubCommits } from '../../../../src/adapters/github/commits.js';
 import { GitHubUnexpectedResponseError } from '../../../../src/adapters/github/github-errors.js';
 import {
+  commitJson,
   GHE_API,
   GITHUB_API,
   githubApi,
@@ -11,13 +12,10 @@ import {
   REPO,
   testGitHubClient,
 } from '../../../helpers/github.js';
-import { commitJson } from '../../../helpers/github-commits.js';
 
 const SHA = 'acb5820ced9479c074f688cc328bf03f341a511d';
 const COMMITS = `/repos/${OWNER}/${REPO}/commits`;
-const GHE_WEB = 'https://ghe.example.com';
-const commit = (options: Parameters<typeof commitJson>[3]) =>
-  commitJson(GHE_API, GHE_WEB, `${OWNER}/${REPO}`, options);
+const commit = commitJson;
 const commits = (baseUrl = GHE_API) => githubCommits(testGitHubClient({ baseUrl }));
 const request = (ref: string) => ({ owner: OWNER, repo: REPO, ref });
 

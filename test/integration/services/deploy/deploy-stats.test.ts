@@ -8,6 +8,7 @@ import { redisRegistryWindow } from '../../../../src/adapters/redis/registry-win
 import type { DeploymentState } from '../../../../src/domain/deploy/deployment-state.js';
 import { resolveCommitTimes } from '../../../../src/services/deploy/commit-times.js';
 import {
+  commitJson,
   GHE_API,
   githubApi,
   githubErrorJson,
@@ -15,7 +16,6 @@ import {
   REPO,
   testGitHubClient,
 } from '../../../helpers/github.js';
-import { commitJson } from '../../../helpers/github-commits.js';
 import { deleteKeys, testRedis, uniquePrefix } from '../../../helpers/redis.js';
 
 const SHA_A = 'a'.repeat(40);
@@ -159,8 +159,7 @@ describe('/deploy stats reads', () => {
       logger,
       ...more,
     });
-    const reply = (sha: string, committedAt: string) =>
-      commitJson(GHE_API, 'https://ghe.example.com', `${OWNER}/${REPO}`, { sha, committedAt });
+    const reply = (sha: string, committedAt: string) => commitJson({ sha, committedAt });
 
     it('asks GitHub once per commit, then answers from the cache (by SHA, or ref@deployment)', async () => {
       const deployments = [
