@@ -266,13 +266,15 @@ function buttonsOf(blocks: unknown[] | undefined): { element: Element; blockId: 
   return found;
 }
 
-/** Slack gives every block a block_id when the app did not. */
+let blockIds = 0;
+
+/** Slack gives every block a block_id when the app did not (a short one of its own making). */
 function withBlockIds(blocks: unknown[] | undefined): unknown[] | undefined {
-  return blocks?.map((block) =>
-    block !== null && typeof block === 'object' && !('block_id' in block)
-      ? { ...block, block_id: randomBytes(3).toString('base64url') }
-      : block,
-  );
+  return blocks?.map((block) => {
+    if (block === null || typeof block !== 'object' || 'block_id' in block) return block;
+    blockIds += 1;
+    return { ...block, block_id: blockIds.toString(36).padStart(4, '0') };
+  });
 }
 
 /**

@@ -193,10 +193,10 @@ export class Workspace {
     return channel;
   }
 
-  /** A new id Slack-style: prefix and 10 upper-case characters. */
+  /** A new id Slack-style: the prefix and upper-case letters and digits, unique in this workspace. */
   newId(prefix: string): string {
     this.sequence += 1;
-    return `${prefix}0${this.sequence.toString(36).toUpperCase().padStart(4, '0')}${randomBytes(3).toString('hex').toUpperCase()}`;
+    return `${prefix}${this.sequence.toString(36).toUpperCase().padStart(9, '0')}`;
   }
 
   /** Message timestamps as Slack makes them: seconds with six digits, unique and increasing. */
