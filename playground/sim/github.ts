@@ -30,7 +30,7 @@ import {
 
 export type { CommitSpec, Deployment, DeploymentStatus, RepoSpec, Run } from './github/repo.js';
 export { shaOf } from './github/repo.js';
-export type { Access, Permission, RunDetails } from './github/routes.js';
+export type { Access, Permission, Route, RouteContext, RouteRequest, RunDetails } from './github/routes.js';
 export type { WebhookDelivery, WebhookTarget } from './github/webhooks.js';
 export { webhookRequest } from './github/webhooks.js';
 export {
