@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach } from 'vitest';
+import { parse } from 'yaml';
 import { type GitHubSim, type GitHubSimOptions, startGitHubSim } from '../../playground/sim/github.js';
 import { type SlackSim, type SlackSimOptions, startSlackSim } from '../../playground/sim/slack.js';
 import type { RedisKeys } from '../../src/adapters/redis/keys.js';
@@ -15,9 +18,25 @@ export function startTestGitHub(options: GitHubSimOptions = {}): Promise<GitHubS
   return startGitHubSim({ tokens: { [TEST_GITHUB_TOKEN]: { login: 'greenlight-bot' } }, ...options });
 }
 
-/** The Slack simulator as tests use it: the test bot token and signing secret, Slack's limits off. */
+/** The bot scopes manifest.yml asks for: what the token of an app installed from it has. */
+export function manifestScopes(): string[] {
+  const manifest = parse(readFileSync(resolve(import.meta.dirname, '../../manifest.yml'), 'utf8')) as {
+    oauth_config: { scopes: { bot: string[] } };
+  };
+  return manifest.oauth_config.scopes.bot;
+}
+
+/**
+ * The Slack simulator as tests use it: the test bot token and signing secret, the manifest's scopes, Slack's rate
+ * limits off.
+ */
 export function startTestSlack(options: SlackSimOptions = {}): Promise<SlackSim> {
-  return startSlackSim({ botToken: TEST_BOT_TOKEN, signingSecret: TEST_SIGNING_SECRET, ...options });
+  return startSlackSim({
+    botToken: TEST_BOT_TOKEN,
+    signingSecret: TEST_SIGNING_SECRET,
+    scopes: manifestScopes(),
+    ...options,
+  });
 }
 
 /** The bot's environment pointed at the simulators. */

@@ -35,7 +35,14 @@ export function userJson(site: Site, actor: Actor): Record<string, unknown> {
 
 export function repositoryJson(
   site: Site,
-  repo: { id: number; owner: string; name: string; defaultBranch: string; private: boolean },
+  repo: {
+    id: number;
+    owner: string;
+    name: string;
+    defaultBranch: string;
+    private: boolean;
+    permissions?: Record<string, boolean>;
+  },
 ): Record<string, unknown> {
   const api = `${site.api}/repos/${repo.owner}/${repo.name}`;
   return {
@@ -53,7 +60,7 @@ export function repositoryJson(
     visibility: repo.private ? 'private' : 'public',
     archived: false,
     disabled: false,
-    permissions: { admin: false, maintain: false, push: true, triage: true, pull: true },
+    permissions: repo.permissions ?? { admin: false, maintain: false, push: true, triage: true, pull: true },
     deployments_url: `${api}/deployments`,
     statuses_url: `${api}/statuses/{sha}`,
   };

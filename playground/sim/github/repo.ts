@@ -28,6 +28,8 @@ export interface RepoSpec {
   /** Any other file, for the contents API: path → text. */
   files?: Record<string, string>;
   private?: boolean;
+  /** What the repository JSON says the authenticated user may do (`permissions`); default: push, not admin. */
+  permissions?: Partial<Record<'admin' | 'maintain' | 'push' | 'triage' | 'pull', boolean>>;
 }
 
 export type CommitState = 'error' | 'failure' | 'pending' | 'success';
@@ -125,6 +127,7 @@ export class SimRepo {
   readonly name: string;
   readonly defaultBranch: string;
   readonly private: boolean;
+  readonly permissions: Record<'admin' | 'maintain' | 'push' | 'triage' | 'pull', boolean>;
   readonly branches = new Map<string, string>();
   readonly tags = new Map<string, string>();
   readonly commits = new Map<string, StoredCommit>();
@@ -148,6 +151,14 @@ export class SimRepo {
     this.name = name;
     this.defaultBranch = spec.defaultBranch ?? 'main';
     this.private = spec.private ?? true;
+    this.permissions = {
+      admin: false,
+      maintain: false,
+      push: true,
+      triage: true,
+      pull: true,
+      ...spec.permissions,
+    };
     for (const commit of spec.commits ?? []) this.addCommit(commit);
     const branches = spec.branches ?? { [this.defaultBranch]: this.defaultBranch };
     for (const [branch, sha] of Object.entries(branches)) this.setBranch(branch, sha);

@@ -432,7 +432,11 @@ describe('GitHub simulator', () => {
       await start({
         tokens: { [TOKEN]: { permissions: { actions: 'read', metadata: 'read' }, repos: ['acme/platform'] } },
         repos: [
-          { fullName: 'acme/platform', workflows: [greenlightWorkflow(WORKFLOW)] },
+          {
+            fullName: 'acme/platform',
+            workflows: [greenlightWorkflow(WORKFLOW)],
+            permissions: { push: false },
+          },
           { fullName: 'acme/secret' },
         ],
       });
@@ -440,6 +444,11 @@ describe('GitHub simulator', () => {
         refusal(403, 'Resource not accessible by personal access token'),
       );
       expect((await octokit.rest.actions.listRepoWorkflows({ owner: OWNER, repo: REPO })).status).toBe(200);
+      // The repository says what the user behind the token may do there.
+      expect((await octokit.rest.repos.get({ owner: OWNER, repo: REPO })).data.permissions).toMatchObject({
+        push: false,
+        pull: true,
+      });
       await expect(octokit.rest.repos.get({ owner: OWNER, repo: 'secret' })).rejects.toMatchObject({
         status: 404,
       });
