@@ -738,30 +738,27 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
       throw new Error(
         `no button ${spec.actionId}${spec.value === undefined ? '' : ` with value ${spec.value}`} that ${spec.user} can see`,
       );
-    const build = () => {
-      const triggerId = workspace.issueTrigger(spec.user);
-      const place = found.place;
-      const target = found.view
-        ? undefined
-        : issueResponseUrl(
-            {
-              user: spec.user,
-              channel: found.channel ?? '',
-              kind: 'action',
-              message:
-                'ephemeralTs' in place
-                  ? { ts: place.ephemeralTs, ephemeral: true }
-                  : { ts: 'ts' in place ? place.ts : '', ephemeral: false },
-            },
-            spec.tag,
-          );
-      return {
-        request: signedInteraction(clickPayload(spec, found, triggerId, target), signingSecret),
-        triggerId,
-        responseUrl: target?.url,
-      };
+    const triggerId = workspace.issueTrigger(spec.user);
+    const place = found.place;
+    const target = found.view
+      ? undefined
+      : issueResponseUrl(
+          {
+            user: spec.user,
+            channel: found.channel ?? '',
+            kind: 'action',
+            message:
+              'ephemeralTs' in place
+                ? { ts: place.ephemeralTs, ephemeral: true }
+                : { ts: 'ts' in place ? place.ts : '', ephemeral: false },
+          },
+          spec.tag,
+        );
+    return {
+      request: signedInteraction(clickPayload(spec, found, triggerId, target), signingSecret),
+      triggerId,
+      responseUrl: target?.url,
     };
-    return build();
   };
 
   const click = async (spec: ClickSpec): Promise<ClickResult> => {
