@@ -113,4 +113,15 @@ describe('contracts', () => {
     );
     expect(offenders).toEqual([]);
   });
+
+  it('keeps the simulators apart: they import nothing of greenlight, and greenlight nothing of them', () => {
+    const ofGreenlight = sourceFiles('playground/sim').filter((file) =>
+      /from '(\.\.\/)+(src|commands|views)\//.test(readFileSync(join(root, file), 'utf8')),
+    );
+    expect(ofGreenlight).toEqual([]);
+    const ofSimulators = ['src', 'commands', 'views']
+      .flatMap(sourceFiles)
+      .filter((file) => readFileSync(join(root, file), 'utf8').includes('playground/'));
+    expect(ofSimulators).toEqual([]);
+  });
 });

@@ -1,6 +1,7 @@
 import type { ModalView } from '@slack/types';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { validateView } from '../../../playground/sim/block-kit.js';
 import {
   applyDeploymentEvent,
   createDeployment,
@@ -430,9 +431,7 @@ describe('abortModal', () => {
       submit: { type: 'plain_text', text: 'Abort' },
       close: { type: 'plain_text', text: 'Keep going' },
     });
-    for (const text of [modal.title, modal.submit, modal.close]) {
-      expect(text?.text.length).toBeLessThanOrEqual(24);
-    }
+    expect(validateView(modal, 'modal')).toEqual([]);
     expect(modal.blocks[1]).toMatchObject({
       type: 'input',
       block_id: ABORT_REASON_BLOCK,
