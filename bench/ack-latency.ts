@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
+import type { SlackSim } from '../playground/sim/slack.js';
 import { type AppProcess, startAppProcess } from './lib/app-process.js';
 import { forkScript } from './lib/child.js';
 import { sleep } from './lib/clock.js';
-import type { FakeSlack } from './lib/fake-slack.js';
 import type { LoadResult } from './lib/load.js';
 import { round, type Summary, summarize } from './lib/percentiles.js';
 import type { AppKind, LoadGeneratorMessage, LoadPlan } from './lib/protocol.js';
@@ -20,7 +20,7 @@ export interface AckLevel {
 export interface AckLatencyOptions {
   redisUrl: string;
   keyPrefix: string;
-  slack: FakeSlack;
+  slack: SlackSim;
   rounds: number;
   levels: AckLevel[];
   log: (line: string) => void;
@@ -122,7 +122,7 @@ export async function runAckLatency(options: AckLatencyOptions): Promise<AckLate
           command: '/flag',
           text: `status ${FLAG}`,
           userId: 'U0ALICE',
-          responseUrl: slack.responseUrl(kind),
+          responseUrl: slack.responseUrlBase(kind),
         },
       });
       const answer = await generator.next(
@@ -134,9 +134,11 @@ export async function runAckLatency(options: AckLatencyOptions): Promise<AckLate
       if (kind === 'greenlight') {
         greenlightAcked += answer.latencies.length;
         // Let greenlight finish the replies it owes before the next run, so its tail never lands in the baseline's.
-        const drained = await slack.waitForReplies('greenlight', greenlightAcked, 30_000);
+        const drained = await slack
+          .waitFor(() => (slack.tagged('greenlight').count >= greenlightAcked ? true : undefined), 30_000)
+          .catch(() => false);
         if (!drained)
-          log(`  warning: greenlight owes ${greenlightAcked - slack.replies('greenlight')} replies`);
+          log(`  warning: greenlight owes ${greenlightAcked - slack.tagged('greenlight').count} replies`);
       }
       const cpuMicros = (await server.cpuMicros()) - cpuBefore;
       const benchCpu = process.cpuUsage(benchCpuBefore);
@@ -230,10 +232,10 @@ export async function runAckLatency(options: AckLatencyOptions): Promise<AckLate
       levels,
       greenlightReplies: {
         expected: greenlightAcked,
-        received: slack.replies('greenlight'),
-        sample: slack.lastReply('greenlight') ?? '',
+        received: slack.tagged('greenlight').count,
+        sample: JSON.stringify(slack.tagged('greenlight').last?.body ?? ''),
       },
-      bareBoltReplies: slack.replies('bare-bolt'),
+      bareBoltReplies: slack.tagged('bare-bolt').count,
     };
   } finally {
     await generator.stop();

@@ -1,15 +1,16 @@
+import type { GitHubRequest, GitHubSim } from '../playground/sim/github.js';
+import type { SlackSim } from '../playground/sim/slack.js';
 import { sleep } from './lib/clock.js';
 import { DeployDriver } from './lib/deploy-driver.js';
-import type { FakeGitHub, GitHubRequest } from './lib/fake-github.js';
 import { BENCH_QUERIES, type FakeMetrics, type MetricQuery } from './lib/fake-metrics.js';
-import type { FakeSlack } from './lib/fake-slack.js';
+import { type Described, describer, ROUTES } from './lib/github-view.js';
 import { round, type Summary, summarize } from './lib/percentiles.js';
 
 export interface CanaryRollbackOptions {
   redisUrl: string;
   keyPrefix: string;
-  slack: FakeSlack;
-  github: FakeGitHub;
+  slack: SlackSim;
+  github: GitHubSim;
   metrics: FakeMetrics;
   /** Deployments measured, each in an environment of its own (`staging-<i>`, no approvals). */
   samples: number;
@@ -88,8 +89,11 @@ function seeded(seed: number): () => number {
   };
 }
 
-const isDispatchOf = (id: string, request: GitHubRequest) =>
-  request.kind === 'dispatch' && request.deploymentId === id;
+/** A workflow dispatch GitHub accepted for deployment `id`: its inputs. */
+const dispatchOf = (about: (request: GitHubRequest) => Described, id: string, request: GitHubRequest) =>
+  request.route === ROUTES.dispatch && request.status < 300 && about(request).deploymentId === id
+    ? (about(request).inputs ?? {})
+    : undefined;
 
 /**
  * Threshold breach → rollback dispatch: each sample is one canary deployment (steps 5, 25, 50, 100 %, Prometheus
@@ -100,7 +104,8 @@ const isDispatchOf = (id: string, request: GitHubRequest) =>
 export async function runCanaryRollback(options: CanaryRollbackOptions): Promise<CanaryRollbackResult> {
   const { github, metrics, log } = options;
   const envs = Array.from({ length: options.samples }, (_, index) => `staging-${index}`);
-  github.setRunScript({ queuedMs: 0, completeAfterMs: 0, conclusion: 'success' });
+  github.setLifecycle({ mode: 'auto', runMs: 0 });
+  const about = describer(github);
   const rollbackThreshold = 0.05;
   const driver = await DeployDriver.start({
     redisUrl: options.redisUrl,
@@ -145,13 +150,10 @@ export async function runCanaryRollback(options: CanaryRollbackOptions): Promise
   const measure = async (env: string): Promise<CanaryRollbackSample> => {
     const id = await driver.requestDeploy(env);
     const at25 = await github.waitFor(
-      () =>
-        github.requests.find(
-          (request) => isDispatchOf(id, request) && request.inputs?.traffic_percentage === '25',
-        ),
+      () => github.requests.find((request) => dispatchOf(about, id, request)?.traffic_percentage === '25'),
       options.intervalMs * 4,
+      `deployment ${id}'s 25 % step`,
     );
-    if (!at25) throw new Error(`deployment ${id} never dispatched its 25 % step`);
     // The reading that promoted the canary to 25 %; the next one starts an interval after it.
     const promoting = errorReadings(env).findLast((query) => query.at <= at25.at);
     if (!promoting) throw new Error(`no reading of ${env} before its 25 % step`);
@@ -165,13 +167,11 @@ export async function runCanaryRollback(options: CanaryRollbackOptions): Promise
       () =>
         github.requests.find(
           (request) =>
-            isDispatchOf(id, request) &&
-            request.inputs?.deployment_phase === 'rollback' &&
-            request.at >= breachAt,
+            dispatchOf(about, id, request)?.deployment_phase === 'rollback' && request.at >= breachAt,
         ),
       options.intervalMs * 4,
+      `the rollback of deployment ${id}`,
     );
-    if (!rollback) throw new Error(`deployment ${id} was never rolled back`);
     const readings = errorReadings(env);
     const bad = readings.find((query) => query.at >= breachAt);
     if (!bad || bad.value !== options.breachErrorRate) throw new Error(`no bad reading of ${env}`);
@@ -188,8 +188,8 @@ export async function runCanaryRollback(options: CanaryRollbackOptions): Promise
       readingLateMs: round(bad.at - previous.at - options.intervalMs),
       readingsToBadOne: readings.filter((query) => query.at > promoting.at && query.at <= bad.at).length,
       steps: github.requests
-        .filter((request) => isDispatchOf(id, request) && request.inputs?.traffic_percentage !== undefined)
-        .map((request) => request.inputs?.traffic_percentage ?? ''),
+        .map((request) => dispatchOf(about, id, request)?.traffic_percentage)
+        .filter((percentage): percentage is string => percentage !== undefined),
       status: doc?.state.status ?? 'missing',
       reason: doc?.state.rollback?.reason ?? '',
     };
@@ -215,14 +215,17 @@ export async function runCanaryRollback(options: CanaryRollbackOptions): Promise
 
   const ids = new Set(perSample.map((sample) => sample.deploymentId));
   const rollbacksOf = new Map<string, number>();
-  for (const request of github.requests)
+  for (const request of github.requests) {
+    const { deploymentId, inputs } = about(request);
     if (
-      request.kind === 'dispatch' &&
-      request.inputs?.deployment_phase === 'rollback' &&
-      request.deploymentId &&
-      ids.has(request.deploymentId)
+      request.route === ROUTES.dispatch &&
+      request.status < 300 &&
+      inputs?.deployment_phase === 'rollback' &&
+      deploymentId &&
+      ids.has(deploymentId)
     )
-      rollbacksOf.set(request.deploymentId, (rollbacksOf.get(request.deploymentId) ?? 0) + 1);
+      rollbacksOf.set(deploymentId, (rollbacksOf.get(deploymentId) ?? 0) + 1);
+  }
   const pick = (field: keyof CanaryRollbackSample) =>
     summarize(perSample.map((sample) => sample[field] as number));
   const result: CanaryRollbackResult = {

@@ -1,7 +1,8 @@
+import type { GitHubRequest, GitHubSim } from '../playground/sim/github.js';
+import type { SlackSim } from '../playground/sim/slack.js';
 import { sleep } from './lib/clock.js';
 import { DeployDriver } from './lib/deploy-driver.js';
-import type { FakeGitHub, GitHubRequest } from './lib/fake-github.js';
-import type { FakeSlack } from './lib/fake-slack.js';
+import { describer, lastWriteAt, ROUTES } from './lib/github-view.js';
 import { type Summary, summarize } from './lib/percentiles.js';
 
 /** One way of running greenlight's GitHub client for the Approve → dispatch measurement. */
@@ -18,8 +19,8 @@ export interface ApproveOptions {
   redisUrl: string;
   /** Each mode's greenlight gets `<keyPrefix><mode id>:`. */
   keyPrefix: string;
-  slack: FakeSlack;
-  github: FakeGitHub;
+  slack: SlackSim;
+  github: GitHubSim;
   modes: ApproveMode[];
   /** Pause after each sample is over, so samples never overlap. */
   spacingMs: number;
@@ -74,11 +75,8 @@ async function measureMode(options: ApproveOptions, mode: ApproveMode): Promise<
   // With spacing off the run finishes on greenlight's first look and each deployment ends before the next
   // starts. With spacing on the runs keep going: finishing them would put a deployment-status POST into the
   // write queue at a poll time the bench does not control, and delay the next sample's writes.
-  github.setRunScript(
-    mode.spaceWrites
-      ? { queuedMs: 0, completeAfterMs: Number.POSITIVE_INFINITY, conclusion: 'success' }
-      : { queuedMs: 0, completeAfterMs: 0, conclusion: 'success' },
-  );
+  github.setLifecycle(mode.spaceWrites ? { mode: 'manual' } : { mode: 'auto', runMs: 0 });
+  const about = describer(github);
   const driver = await DeployDriver.start({
     redisUrl: options.redisUrl,
     keyPrefix: `${options.keyPrefix}${mode.id}:`,
@@ -103,7 +101,7 @@ async function measureMode(options: ApproveOptions, mode: ApproveMode): Promise<
       await sleep(options.spacingMs);
       // The write queue must be idle, or the sample would time the previous sample's spacing.
       if (mode.spaceWrites) {
-        const idle = github.lastWriteAt() + 1_100 - performance.now();
+        const idle = lastWriteAt(github) + 1_100 - performance.now();
         if (idle > 0) await sleep(idle);
       }
       const click = driver.approveClick(id);
@@ -116,27 +114,31 @@ async function measureMode(options: ApproveOptions, mode: ApproveMode): Promise<
         () =>
           github.requests
             .slice(from)
-            .find((request) => request.kind === 'dispatch' && request.deploymentId === id),
+            .find((request) => request.route === ROUTES.dispatch && about(request).deploymentId === id),
         15_000,
+        `the dispatch of approved deployment ${id}`,
       );
-      if (!dispatch) throw new Error(`deployment ${id} was approved but never dispatched`);
       if (!mode.spaceWrites) await driver.finalized(id);
       if (index < mode.warmup) continue;
       const window = github.requests.slice(from);
       toDispatch.push(dispatch.at - sentAt);
       acks.push(ackedAt - sentAt);
       toDeployment.push(
-        firstAt(window, (r) => r.kind === 'create-deployment' && r.deploymentId === id) - sentAt,
+        firstAt(window, (r) => r.route === ROUTES.createDeployment && about(r).deploymentId === id) - sentAt,
       );
       toStatus.push(
         firstAt(
           window,
-          (r) => r.kind === 'deployment-status' && r.deploymentId === id && r.state === 'in_progress',
+          (r) =>
+            r.route === ROUTES.deploymentStatus &&
+            about(r).deploymentId === id &&
+            about(r).state === 'in_progress',
         ) - sentAt,
       );
       between.push(
         window.filter(
-          (request) => request.method !== 'GET' && request.deploymentId === id && request.at <= dispatch.at,
+          (request) =>
+            request.method !== 'GET' && about(request).deploymentId === id && request.at <= dispatch.at,
         ).length,
       );
     }
@@ -144,11 +146,13 @@ async function measureMode(options: ApproveOptions, mode: ApproveMode): Promise<
     await driver.stop();
   }
   const mine = new Set(ids);
-  const counts = (kind: GitHubRequest['kind']) => {
+  const counts = (route: string) => {
     const perDeployment = new Map<string, number>();
-    for (const request of github.requests)
-      if (request.kind === kind && request.deploymentId && mine.has(request.deploymentId))
-        perDeployment.set(request.deploymentId, (perDeployment.get(request.deploymentId) ?? 0) + 1);
+    for (const request of github.requests) {
+      const { deploymentId } = about(request);
+      if (request.route === route && request.status < 300 && deploymentId && mine.has(deploymentId))
+        perDeployment.set(deploymentId, (perDeployment.get(deploymentId) ?? 0) + 1);
+    }
     return [...perDeployment.values()].filter((count) => count > 1).length;
   };
   const result: ApproveModeResult = {
@@ -161,8 +165,8 @@ async function measureMode(options: ApproveOptions, mode: ApproveMode): Promise<
     toDeployment: summarize(toDeployment),
     toInProgressStatus: summarize(toStatus),
     writesUntilDispatch: Math.max(...between),
-    doubleDispatches: counts('dispatch'),
-    doubleDeployments: counts('create-deployment'),
+    doubleDispatches: counts(ROUTES.dispatch),
+    doubleDeployments: counts(ROUTES.createDeployment),
     refusals: driver.replies().approve,
   };
   log(

@@ -1,13 +1,14 @@
+import type { GitHubRequest, GitHubSim } from '../playground/sim/github.js';
+import type { SlackSim } from '../playground/sim/slack.js';
 import { DeployDriver } from './lib/deploy-driver.js';
-import type { FakeGitHub, GitHubRequest } from './lib/fake-github.js';
-import type { FakeSlack } from './lib/fake-slack.js';
+import { completionSeenAt, deploymentOf, dispatchedAt, ROUTES } from './lib/github-view.js';
 import { round, type Summary, summarize } from './lib/percentiles.js';
 
 export interface PollingOptions {
   redisUrl: string;
   keyPrefix: string;
-  slack: FakeSlack;
-  github: FakeGitHub;
+  slack: SlackSim;
+  github: GitHubSim;
   /** Deployments started together, one environment each, no approval. */
   deployments: number;
   /** `deploy.pollInterval`. */
@@ -61,7 +62,7 @@ export interface PollingResult {
 export async function runDeployPolling(options: PollingOptions): Promise<PollingResult> {
   const { github, log } = options;
   const envs = Array.from({ length: options.deployments }, (_, index) => `p${index}`);
-  github.setRunScript({ queuedMs: options.queuedMs, completeAfterMs: options.runMs, conclusion: 'success' });
+  github.setLifecycle({ mode: 'auto', queuedMs: options.queuedMs, runMs: options.runMs - options.queuedMs });
   const driver = await DeployDriver.start({
     redisUrl: options.redisUrl,
     keyPrefix: options.keyPrefix,
@@ -84,33 +85,35 @@ export async function runDeployPolling(options: PollingOptions): Promise<Polling
   }
   const requests = github.requests.slice(from);
   const mine = new Set(ids);
-  const runs = [...github.runs.values()].filter((run) => mine.has(run.deploymentId));
+  const runs = github.runs().filter((run) => mine.has(deploymentOf(run.inputs.greenlight_id) ?? ''));
   if (runs.length !== options.deployments)
     throw new Error(`expected ${options.deployments} runs, GitHub saw ${runs.length} dispatches`);
   const perRun: RunPolling[] = [];
   const inWindow: GitHubRequest[] = [];
   let pollsAfterCompletion = 0;
   for (const run of runs) {
-    const seen = run.completionSeenAt;
-    if (seen === undefined) throw new Error(`run ${run.id} finished without greenlight seeing it complete`);
-    const polls = requests.filter((request) => request.kind === 'get-run' && request.runId === run.id);
+    const seen = completionSeenAt(github, run.id);
+    const dispatched = dispatchedAt(github, run.id);
+    if (seen === undefined || dispatched === undefined)
+      throw new Error(`run ${run.id} finished without greenlight seeing it complete`);
+    const polls = requests.filter((request) => request.route === ROUTES.getRun && request.runId === run.id);
     const tracked = polls.filter((request) => request.at <= seen);
     pollsAfterCompletion += polls.length - tracked.length;
     inWindow.push(...tracked);
     perRun.push({
       runId: run.id,
-      trackedSeconds: round((seen - run.dispatchedAt) / 1_000),
+      trackedSeconds: round((seen - dispatched) / 1_000),
       polls: tracked.length,
       ok: tracked.filter((request) => request.status === 200).length,
       notModified: tracked.filter((request) => request.status === 304).length,
-      detectionLagMs: round(seen - (run.dispatchedAt + run.script.completeAfterMs)),
+      detectionLagMs: round(seen - (dispatched + options.runMs)),
     });
   }
   const trackedRunMinutes = perRun.reduce((sum, run) => sum + run.trackedSeconds, 0) / 60;
   const ok = inWindow.filter((request) => request.status === 200).length;
   const notModified = inWindow.filter((request) => request.status === 304).length;
   const requestsByKind: Record<string, number> = {};
-  for (const request of requests) requestsByKind[request.kind] = (requestsByKind[request.kind] ?? 0) + 1;
+  for (const request of requests) requestsByKind[request.route] = (requestsByKind[request.route] ?? 0) + 1;
   const result: PollingResult = {
     deployments: options.deployments,
     pollIntervalMs: options.pollIntervalMs,

@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Client } from 'undici';
+import type { SlackSim } from '../playground/sim/slack.js';
 import { startAppProcess } from './lib/app-process.js';
 import { forkScript } from './lib/child.js';
 import { sleep, wallNow } from './lib/clock.js';
-import type { FakeSlack } from './lib/fake-slack.js';
 import { round, type Summary, summarize } from './lib/percentiles.js';
 import type { WatcherMessage } from './lib/protocol.js';
 import { signedSlashRequest } from './lib/slash-request.js';
@@ -20,7 +20,7 @@ export interface PropagationOptions {
   channel: string;
   flag: string;
   userId: string;
-  slack: FakeSlack;
+  slack: SlackSim;
   samples: number;
   /** Unmeasured changes first, so greenlight's change path is JIT-compiled like in a long-running bot. */
   warmup: number;
@@ -94,14 +94,14 @@ export async function runFlagPropagation(options: PropagationOptions): Promise<P
       `propagation: watcher clock offset ${offset.offsetMs.toFixed(3)} ms (rtt ${offset.rttMs.toFixed(3)} ms)`,
     );
 
-    const announcementsBefore = slack.apiCalls('chat.postMessage');
-    let repliesExpected = slack.replies(TAG);
+    const announcementsBefore = slack.callsOf('chat.postMessage').length;
+    let repliesExpected = slack.tagged(TAG).count;
     const change = async (enabled: boolean) => {
       const request = signedSlashRequest({
         command: '/flag',
         text: enabled ? `enable ${flag}` : `disable ${flag} propagation bench`,
         userId: options.userId,
-        responseUrl: slack.responseUrl(TAG),
+        responseUrl: slack.responseUrlBase(TAG),
       });
       const seen = watcher.next(
         (m): m is Change => m.type === 'change' && m.flag === flag && m.enabled === enabled,
@@ -121,8 +121,11 @@ export async function runFlagPropagation(options: PropagationOptions): Promise<P
         throw new Error(`/flag ${enabled ? 'enable' : 'disable'} got HTTP ${response.statusCode}`);
       const event = await seen;
       repliesExpected += 1;
-      if (!(await slack.waitForReplies(TAG, repliesExpected, 10_000)))
-        throw new Error('greenlight never replied');
+      await slack.waitFor(
+        () => (slack.tagged(TAG).count >= repliesExpected ? true : undefined),
+        10_000,
+        'greenlight’s reply',
+      );
       return {
         propagationMs: event.at - sentAt,
         ackMs: ackedAt - sentAt,
@@ -160,9 +163,9 @@ export async function runFlagPropagation(options: PropagationOptions): Promise<P
       peekMismatches,
       clockOffsetMs: round(offset.offsetMs),
       clockOffsetRttMs: round(offset.rttMs),
-      announcements: slack.apiCalls('chat.postMessage') - announcementsBefore,
-      replies: slack.replies(TAG),
-      lastReply: slack.lastReply(TAG) ?? '',
+      announcements: slack.callsOf('chat.postMessage').length - announcementsBefore,
+      replies: slack.tagged(TAG).count,
+      lastReply: JSON.stringify(slack.tagged(TAG).last?.body ?? ''),
     };
   } finally {
     subscriber.disconnect();

@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Agent, request } from 'undici';
-import { type HealthTarget, undiciHealthProber } from '../src/adapters/analysis/health-probes.js';
+import { undiciHealthProber } from '../src/adapters/analysis/health-probes.js';
+import type { HealthTarget } from '../src/services/deploy/ports.js';
 import { forkScript } from './lib/child.js';
 import { round, type Summary, summarize } from './lib/percentiles.js';
 

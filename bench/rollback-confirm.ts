@@ -1,16 +1,17 @@
+import type { GitHubRequest, GitHubSim } from '../playground/sim/github.js';
+import type { SlackSim } from '../playground/sim/slack.js';
 import { ROLLBACK_CONFIRM_MODAL } from '../views/ids.js';
 import { sleep } from './lib/clock.js';
 import { DeployDriver, REQUESTER } from './lib/deploy-driver.js';
-import type { FakeGitHub, GitHubRequest } from './lib/fake-github.js';
 import type { FakeMetrics } from './lib/fake-metrics.js';
-import type { FakeSlack } from './lib/fake-slack.js';
+import { describer, ROUTES } from './lib/github-view.js';
 import { round, type Summary, summarize } from './lib/percentiles.js';
 
 export interface RollbackConfirmOptions {
   redisUrl: string;
   keyPrefix: string;
-  slack: FakeSlack;
-  github: FakeGitHub;
+  slack: SlackSim;
+  github: GitHubSim;
   /** Its `/health` is the service's health check, which verifies each rollback after its run. */
   metrics: FakeMetrics;
   /** Unmeasured rollbacks first. */
@@ -93,7 +94,8 @@ interface OpenedView {
  */
 export async function runRollbackConfirm(options: RollbackConfirmOptions): Promise<RollbackConfirmResult> {
   const { github, slack, metrics, log } = options;
-  github.setRunScript({ queuedMs: 0, completeAfterMs: 0, conclusion: 'success' });
+  github.setLifecycle({ mode: 'auto', runMs: 0 });
+  const about = describer(github);
   const driver = await DeployDriver.start({
     redisUrl: options.redisUrl,
     keyPrefix: options.keyPrefix,
@@ -141,11 +143,14 @@ export async function runRollbackConfirm(options: RollbackConfirmOptions): Promi
   };
 
   const unlock = async () => {
-    const before = slack.replies(`${tag}-unlock`);
+    const before = slack.tagged(`${tag}-unlock`).count;
     await driver.slashCommand('/deploy', `unlock ${ENV}`, `${tag}-unlock`);
-    if (!(await slack.waitForReplies(`${tag}-unlock`, before + 1, 5_000)))
-      throw new Error(`no reply to /deploy unlock ${ENV}`);
-    const reply = slack.lastReply(`${tag}-unlock`) ?? '';
+    const answered = await slack.waitFor(
+      () => (slack.tagged(`${tag}-unlock`).count > before ? slack.tagged(`${tag}-unlock`).last : undefined),
+      5_000,
+      `the reply to /deploy unlock ${ENV}`,
+    );
+    const reply = JSON.stringify(answered.body);
     if (!reply.includes('is unlocked')) throw new Error(`/deploy unlock ${ENV} said: ${reply}`);
   };
 
@@ -160,16 +165,20 @@ export async function runRollbackConfirm(options: RollbackConfirmOptions): Promi
       live = version;
       const reason = `checkout errors after ${version} (sample ${index})`;
 
-      const opens = slack.apiCalls('views.open');
+      const opens = slack.callsOf('views.open').length;
       const slashAt = performance.now();
       await driver.slashCommand('/rollback', `${SERVICE} ${ENV} ${reason}`, `${tag}-slash`);
-      if (!(await slack.waitForApiCalls('views.open', opens + 1, 5_000)))
-        throw new Error(
-          `/rollback opened no confirmation: ${slack.lastReply(`${tag}-slash`) ?? '(no reply either)'}`,
-        );
-      const opened = slack.apiCallsOf('views.open', opens)[0];
-      if (!opened) throw new Error('views.open vanished');
-      const view = JSON.parse(String(opened.args.view)) as OpenedView;
+      const opened = await slack
+        .waitFor(() => slack.callsOf('views.open')[opens], 5_000, 'the confirmation')
+        .catch(() => {
+          const said = slack.tagged(`${tag}-slash`).last;
+          throw new Error(
+            `/rollback opened no confirmation: ${said ? JSON.stringify(said.body) : '(no reply either)'}`,
+          );
+        });
+      if (opened.response?.ok !== true)
+        throw new Error(`views.open failed: ${JSON.stringify(opened.response)}`);
+      const view = opened.args.view as OpenedView;
       const metadata = view.private_metadata ?? '';
       const target = JSON.parse(metadata) as { service?: string; env?: string; version?: string };
       if (view.callback_id !== ROLLBACK_CONFIRM_MODAL || target.version !== previous || target.env !== ENV)
@@ -178,9 +187,9 @@ export async function runRollbackConfirm(options: RollbackConfirmOptions): Promi
         throw new Error(`the confirmation does not show ${version} as live`);
       await sleep(options.pauseMs);
 
-      const confirmation = driver.rollbackConfirmation(metadata, reason);
+      const confirmation = driver.rollbackConfirmation(reason);
       const from = github.requests.length;
-      const messagesFrom = slack.apiCalls('chat.postMessage');
+      const messagesFrom = slack.callsOf('chat.postMessage').length;
       const healthBefore = metrics.healthChecks();
       const sentAt = performance.now();
       const answer = await confirmation.send();
@@ -188,16 +197,16 @@ export async function runRollbackConfirm(options: RollbackConfirmOptions): Promi
       if (answer.status !== 200 || answer.body.includes('errors'))
         throw new Error(`the confirmation got HTTP ${answer.status} ${answer.body}`);
       const isRollbackDispatch = (request: GitHubRequest) =>
-        request.kind === 'dispatch' &&
-        request.inputs?.deployment_phase === 'rollback' &&
-        request.inputs?.environment === ENV;
+        request.route === ROUTES.dispatch &&
+        about(request).inputs?.deployment_phase === 'rollback' &&
+        about(request).inputs?.environment === ENV;
       const dispatch = await github.waitFor(
         () => github.requests.slice(from).find(isRollbackDispatch),
         10_000,
+        `the dispatch of the confirmed rollback of ${version}`,
       );
-      if (!dispatch?.deploymentId)
-        throw new Error(`rollback of ${version} was confirmed but never dispatched`);
-      const id = dispatch.deploymentId;
+      const id = about(dispatch).deploymentId;
+      if (!id) throw new Error(`rollback of ${version} was dispatched without a greenlight_id`);
       rollbackIds.push(id);
 
       // Let it finish (run completed, health verified, environment locked) before the next one.
@@ -205,7 +214,10 @@ export async function runRollbackConfirm(options: RollbackConfirmOptions): Promi
       const doc = await driver.deployment(id);
       const directMessage = await waitFor(
         () =>
-          slack.apiCallsOf('chat.postMessage', messagesFrom).find((call) => call.args.channel === REQUESTER),
+          slack
+            .callsOf('chat.postMessage')
+            .slice(messagesFrom)
+            .find((call) => call.args.channel === REQUESTER),
         5_000,
       );
       if (!directMessage) throw new Error(`no direct message about rollback ${id}`);
@@ -213,7 +225,7 @@ export async function runRollbackConfirm(options: RollbackConfirmOptions): Promi
       if (!text.includes('Rolling back')) refusalTexts.push(text);
       const lock = await driver.lockReason(ENV);
       if (!lock?.includes(`${SERVICE} was rolled back to ${previous}`)) notLocked += 1;
-      const { greenlight_id: _correlation, ...inputs } = dispatch.inputs ?? {};
+      const { greenlight_id: _correlation, ...inputs } = about(dispatch).inputs ?? {};
       if (
         inputs.service !== SERVICE ||
         inputs.rollback_version !== previous ||
@@ -231,7 +243,7 @@ export async function runRollbackConfirm(options: RollbackConfirmOptions): Promi
       healthChecks += metrics.healthChecks() - healthBefore;
       const deployment = github.requests
         .slice(from)
-        .find((request) => request.kind === 'create-deployment' && request.deploymentId === id);
+        .find((request) => request.route === ROUTES.createDeployment && about(request).deploymentId === id);
       perSample.push({
         rollbackId: id,
         from: version,
@@ -251,9 +263,11 @@ export async function runRollbackConfirm(options: RollbackConfirmOptions): Promi
 
   const mine = new Set(rollbackIds);
   const dispatches = new Map<string, number>();
-  for (const request of github.requests)
-    if (request.kind === 'dispatch' && request.deploymentId && mine.has(request.deploymentId))
-      dispatches.set(request.deploymentId, (dispatches.get(request.deploymentId) ?? 0) + 1);
+  for (const request of github.requests) {
+    const { deploymentId } = about(request);
+    if (request.route === ROUTES.dispatch && request.status < 300 && deploymentId && mine.has(deploymentId))
+      dispatches.set(deploymentId, (dispatches.get(deploymentId) ?? 0) + 1);
+  }
   const pick = (field: keyof RollbackConfirmSample) =>
     summarize(perSample.map((sample) => sample[field] as number));
   const result: RollbackConfirmResult = {

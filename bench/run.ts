@@ -8,17 +8,18 @@
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { testConfig } from '../test/helpers/config.js';
+import { startGitHubSim } from '../playground/sim/github.js';
+import { startSlackSim } from '../playground/sim/slack.js';
+import { TEST_BOT_TOKEN, TEST_GITHUB_TOKEN, testConfig } from '../test/helpers/config.js';
 import { startPrivateRedis } from '../test/helpers/private-redis.js';
 import { type AckLevel, runAckLatency } from './ack-latency.js';
 import { runCanaryRollback } from './canary-rollback.js';
 import { runApproveToDispatch } from './deploy-approve.js';
 import { runDeployPolling } from './deploy-polling.js';
 import { runFlagPropagation } from './flag-propagation.js';
-import { startFakeGitHub } from './lib/fake-github.js';
 import { startFakeMetrics } from './lib/fake-metrics.js';
-import { startFakeSlack } from './lib/fake-slack.js';
 import { type BenchResults, type Machine, TARGETS, writeResults } from './lib/report.js';
+import { BENCH_SIGNING_SECRET } from './lib/slash-request.js';
 import { runProbeOverhead } from './probe-overhead.js';
 import { runRollbackConfirm } from './rollback-confirm.js';
 
@@ -71,12 +72,14 @@ function machine(): Machine {
 async function main(): Promise<void> {
   const startedAt = performance.now();
   const redis = await startPrivateRedis();
-  const slack = await startFakeSlack();
-  const github = await startFakeGitHub();
+  const slack = await startSlackSim({ botToken: TEST_BOT_TOKEN, signingSecret: BENCH_SIGNING_SECRET });
+  const github = await startGitHubSim({ tokens: { [TEST_GITHUB_TOKEN]: { login: 'greenlight-bot' } } });
   const metrics = await startFakeMetrics();
   try {
     const flags = testConfig(redis.url, KEY_PREFIX).file.flags;
-    log(`private redis at ${redis.url}; fake Slack at ${slack.apiUrl}; fake GitHub at ${github.apiUrl}`);
+    log(
+      `private redis at ${redis.url}; Slack simulator at ${slack.apiUrl}; GitHub simulator at ${github.apiUrl}`,
+    );
     const ackLatency = await runAckLatency({
       redisUrl: redis.url,
       keyPrefix: KEY_PREFIX,

@@ -5,7 +5,7 @@
 import { createLogger } from '../src/logger.js';
 import { startGreenlight } from '../src/runtime.js';
 import { testConfig } from '../test/helpers/config.js';
-import { TEST_BOT_TOKEN } from '../test/helpers/slack.js';
+import { TEST_BOT_TOKEN } from '../test/helpers/credentials.js';
 import { startBareBolt } from './bare-bolt.js';
 import { sleep } from './lib/clock.js';
 import type { ServerMessage, ServerStart } from './lib/protocol.js';

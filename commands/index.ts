@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import type { Reply } from '../src/adapters/slack/response-url.js';
 import type { DeployService } from '../src/services/deploy/deploy-service.js';
+import type { RollbackService } from '../src/services/deploy/rollback-service.js';
 import type { FlagService } from '../src/services/flag-service.js';
 import type { IncidentService } from '../src/services/incident-service.js';
 import { registerDeployActions } from './deploy/deploy-actions.js';
@@ -9,6 +9,7 @@ import { deployCommand } from './deploy/deploy-command.js';
 import { flagCommand } from './flag/flag-command.js';
 import { registerIncidentActions } from './incident/incident-actions.js';
 import { incidentCommand } from './incident/incident-command.js';
+import type { Reply } from './ports.js';
 import { registerRollbackActions } from './rollback/rollback-actions.js';
 import { rollbackCommand } from './rollback/rollback-command.js';
 
@@ -16,6 +17,8 @@ export interface CommandDeps {
   flags: FlagService;
   /** Absent when greenlight.yml has no `github` section: /deploy then says how to set it up. */
   deploys: DeployService | undefined;
+  /** `/rollback` and its confirmation; absent without a `github` section, as `deploys` is. */
+  rollbacks: RollbackService | undefined;
   /** `/incident` and the incident card's buttons. */
   incidents: IncidentService;
   reply: Reply;
@@ -36,6 +39,5 @@ export function registerCommands(app: App, deps: CommandDeps): void {
   registerIncidentActions(app, deps);
   if (deps.deploys)
     registerDeployActions(app, { deploys: deps.deploys, reply: deps.reply, client: deps.client });
-  if (deps.deploys)
-    registerRollbackActions(app, { deploys: deps.deploys, incidents: deps.incidents, client: deps.client });
+  if (deps.rollbacks) registerRollbackActions(app, { rollbacks: deps.rollbacks, client: deps.client });
 }

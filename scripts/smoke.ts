@@ -2,7 +2,8 @@
  * The artefact smoke test (`npm run smoke`, the last step of `npm test`): what the Docker image runs, proven
  * without a Docker engine. It copies what the Dockerfile's last stage copies into a fresh directory, installs
  * production dependencies only (`npm ci --omit=dev`, as the image's prod-deps stage does, from npm's cache when it
- * can), starts `node dist/src/main.js` there against a private Redis and loopback Slack and GitHub, and checks
+ * can), starts `node dist/src/main.js` there against a private Redis and the simulated Slack and GitHub
+ * (`playground/sim`), and checks
  * what an operator would: /healthz, /readyz, the image's HEALTHCHECK command, a signed `/flag status` acked and
  * answered through response_url, the start-up preflight, `npm run check`, and SIGTERM exiting 0. Needs `npm run
  * build` first. Prints a checklist and exits 1 on any failure.
@@ -11,16 +12,15 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+// Helpers that need no test runner: this runs with tsx in the development checkout, outside vitest.
 import { spawnNode } from '../test/helpers/child-process.js';
 import { CANARY_PIPELINE } from '../test/helpers/config.js';
-import { FULL_WORKFLOW, startFakeGitHub } from '../test/helpers/fake-github-server.js';
-import { startFakeSlack } from '../test/helpers/fake-slack-server.js';
+import { TEST_BOT_TOKEN, TEST_GITHUB_TOKEN, TEST_SIGNING_SECRET } from '../test/helpers/credentials.js';
 import { freePort } from '../test/helpers/net.js';
 import { startPrivateRedis } from '../test/helpers/private-redis.js';
-import { slashCommand, TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../test/helpers/slack.js';
+import { startTestGitHub, startTestSlack } from '../test/helpers/simulators.js';
 
 const root = resolve(import.meta.dirname, '..');
-const GITHUB_TOKEN = 'ghp_smoketesttoken0000000000000000000000';
 const started = Date.now();
 const results: { ok: boolean; text: string }[] = [];
 const cleanups: (() => unknown)[] = [];
@@ -108,8 +108,9 @@ async function smoke(): Promise<void> {
   );
 
   const redis = await startPrivateRedis();
-  const slack = await startFakeSlack();
-  const github = await startFakeGitHub({ workflowFiles: { 'production-deployment.yml': FULL_WORKFLOW } });
+  // The simulated GitHub's default repository is acme/platform with greenlight's documented workflow.
+  const slack = await startTestSlack();
+  const github = await startTestGitHub();
   cleanups.push(redis.stop, slack.close, github.close);
   // greenlight.yml where the image mounts it: the working directory, found without GREENLIGHT_CONFIG.
   writeFileSync(
@@ -131,8 +132,8 @@ async function smoke(): Promise<void> {
     PORT: String(port),
     SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
     SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-    GITHUB_TOKEN,
-    SLACK_API_URL: `${slack.url}/api/`,
+    GITHUB_TOKEN: TEST_GITHUB_TOKEN,
+    SLACK_API_URL: slack.apiUrl,
     GITHUB_API_URL: github.apiUrl,
     REDIS_URL: redis.url,
   };
@@ -159,29 +160,22 @@ async function smoke(): Promise<void> {
   const health = spawnSync('sh', ['-c', healthcheck], { cwd: app, env, timeout: 5_000 });
   record(health.status === 0, `the image's HEALTHCHECK command exits ${health.status}`);
 
-  const command = slashCommand('/flag', 'status scan_creation', {
-    userId: 'U0CAROL',
-    responsePath: '/response/smoke',
-    responseHost: slack.url,
-  });
+  slack.connectBot(`${url}/slack/events`);
   const askedAt = Date.now();
-  const ack = await fetch(`${url}/slack/events`, {
-    method: 'POST',
-    headers: command.headers,
-    body: command.body,
-  });
-  record(ack.status === 200 && Date.now() - askedAt < 3_000, `a signed /flag status is acked: ${ack.status}`);
-  const answer = await waitFor('the response_url answer', async () =>
-    slack.received.find((request) => request.path === '/response/smoke'),
+  const command = await slack.command('/flag', 'status scan_creation', { user: 'U0CAROL' });
+  record(
+    command.status === 200 && Date.now() - askedAt < 3_000,
+    `a signed /flag status is acked: ${command.status}`,
   );
-  record(answer.body.includes('scan_creation'), 'and answered through response_url');
+  const answer = await waitFor('the response_url answer', async () => command.replies()[0]);
+  record(JSON.stringify(answer.body).includes('scan_creation'), 'and answered through response_url');
 
   await waitFor('the start-up preflight', async () =>
     /"event":"preflight\.(passed|failed)"/.test(bot.output()) ? true : undefined,
   );
   record(
     !bot.output().includes('"event":"preflight.failed"'),
-    'the start-up checks pass against the loopback Slack and GitHub',
+    'the start-up checks pass against the simulated Slack and GitHub',
   );
   const check = spawnNode(['dist/src/check.js'], app, env);
   const checked = await check.exit;
@@ -194,7 +188,7 @@ async function smoke(): Promise<void> {
     code === 0 && Date.now() - stoppedAt < 10_000,
     `SIGTERM: exit ${code} in ${Date.now() - stoppedAt} ms`,
   );
-  const leaked = [TEST_BOT_TOKEN, TEST_SIGNING_SECRET, GITHUB_TOKEN].filter((secret) =>
+  const leaked = [TEST_BOT_TOKEN, TEST_SIGNING_SECRET, TEST_GITHUB_TOKEN].filter((secret) =>
     bot.output().includes(secret),
   );
   record(leaked.length === 0, leaked.length === 0 ? 'no secret in the logs' : 'a secret is in the logs');

@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import { App, type CustomRoute, HTTPReceiver, type Receiver, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from 'pino';
+import type { Reply } from '../commands/ports.js';
 import type { Metrics } from './adapters/http/metrics.js';
 import { summarizeRequest } from './adapters/slack/request-summary.js';
-import type { Reply } from './adapters/slack/response-url.js';
 import type { Env } from './config.js';
 import { registerErrorSink } from './error-sink.js';
 import { boltLogger } from './logger.js';

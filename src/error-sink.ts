@@ -1,9 +1,9 @@
 import type { App } from '@slack/bolt';
 import type { ExtendedErrorHandlerArgs } from '@slack/bolt/dist/App.js';
 import type { Logger } from 'pino';
+import type { Reply } from '../commands/ports.js';
 import type { Metrics } from './adapters/http/metrics.js';
 import { summarizeRequest } from './adapters/slack/request-summary.js';
-import type { Reply } from './adapters/slack/response-url.js';
 import { asCodedError, ErrorCode } from './errors.js';
 
 /**

@@ -40,6 +40,11 @@ export class SlackApiError extends GreenlightError {
   }
 }
 
+/** The error code Slack's Web API gave (`channel_not_found`), or the message of anything else: a warning's detail. */
+export function slackErrorOf(error: unknown): string {
+  return (error as { data?: { error?: string } }).data?.error ?? (error as Error).message ?? String(error);
+}
+
 const REDIS_FAILURE =
   /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|MaxRetriesPerRequest|Reached the max retries|connect ETIMEDOUT|LOADING/;
 

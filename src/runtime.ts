@@ -178,6 +178,7 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
   registerCommands(slack.app, {
     flags,
     deploys: deploys?.service,
+    rollbacks: deploys?.rollbacks,
     incidents,
     reply,
     client: web,

@@ -1,4 +1,4 @@
-import type { FlagChangeNotice, FlagView } from '../src/services/flag-service.js';
+import type { FlagChangeNotice, FlagView } from '../src/domain/flags/flag-state.js';
 import {
   context,
   escapeText,
@@ -122,15 +122,4 @@ export function flagListReply(flags: readonly FlagView[]): SlackMessage {
   if (shown < flags.length)
     blocks.push(context(`…and ${flags.length - shown} more; use \`/flag status <name>\`.`));
   return { text: `${flags.length} feature flags`, blocks };
-}
-
-/** A refusal or an input problem: one sentence, then what to do. */
-export function problemReply(message: string, usage?: string): SlackMessage {
-  const blocks = [section(`:no_entry_sign: ${message}`)];
-  if (usage) blocks.push(context(usage));
-  return { text: message.replace(/[`*]/g, ''), blocks };
-}
-
-export function usageReply(usage: string): SlackMessage {
-  return { text: usage.split('\n')[0]?.replace(/\*/g, '') ?? 'Usage', blocks: [section(usage)] };
 }

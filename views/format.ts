@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import { clip } from '../src/domain/text.js';
 
 /** Escapes the three characters Slack's mrkdwn treats as control characters. */
 export function escapeText(text: string): string {
@@ -29,7 +30,7 @@ export function mention(userId: string): string {
 
 /** Slack rejects a section text over 3,000 characters; cut with a visible marker instead of failing. */
 export function fitSection(text: string, max = 3_000): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return clip(text, max);
 }
 
 export interface SlackMessage {
@@ -50,5 +51,22 @@ export const context = (...texts: string[]): SlackBlock => ({
 
 /** A short private answer: one line of text, no decoration. */
 export function noticeReply(text: string): SlackMessage {
-  return { text: text.replace(/[`*]/g, ''), blocks: [section(text)] };
+  return { text: plain(text), blocks: [section(text)] };
+}
+
+/** A refusal or an input problem: one sentence, then what to do. */
+export function problemReply(message: string, usage?: string): SlackMessage {
+  const blocks = [section(`:no_entry_sign: ${message}`)];
+  if (usage) blocks.push(context(usage));
+  return { text: plain(message), blocks };
+}
+
+/** A command's usage, as `help` answers it. */
+export function usageReply(usage: string): SlackMessage {
+  return { text: usage.split('\n')[0]?.replace(/\*/g, '') ?? 'Usage', blocks: [section(usage)] };
+}
+
+/** A reply's notification text: the mrkdwn without its code and bold marks. */
+function plain(text: string): string {
+  return text.replace(/[`*]/g, '');
 }

@@ -79,16 +79,9 @@ export const ROLLOUT_BLOCK = 'deploy_rollout';
 const GATE_BLOCK_PREFIX = 'deploy_gate:';
 
 /**
- * The `block_id` of the actions block under an open gate. It carries the gate's `seq`, so a listener can tell a
- * click on a button rendered for an earlier gate (a stale message) from a click meant for the gate open now.
+ * The `block_id` of the actions block under an open gate. It carries the gate's `seq`, so each gate's buttons are a
+ * new block of the message, never the block rendered for an earlier gate.
  */
 export function gateBlockId(gateSeq: number): string {
   return `${GATE_BLOCK_PREFIX}${gateSeq}`;
-}
-
-/** The gate `seq` a `gateBlockId` names; undefined for any other block id. */
-export function gateSeqOf(blockId: string | undefined): number | undefined {
-  if (!blockId?.startsWith(GATE_BLOCK_PREFIX)) return undefined;
-  const seq = blockId.slice(GATE_BLOCK_PREFIX.length);
-  return /^\d{1,9}$/.test(seq) ? Number(seq) : undefined;
 }

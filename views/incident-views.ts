@@ -4,6 +4,7 @@
  */
 import type { Button, ModalView } from '@slack/types';
 import type { IncidentState, Severity } from '../src/domain/incidents/incident.js';
+import type { IncidentRecord } from '../src/domain/incidents/incident-record.js';
 import { MAX_NOTE } from '../src/domain/incidents/incident-rules.js';
 import {
   escalationOf,
@@ -11,9 +12,8 @@ import {
   type SeverityRule,
   severityLabel,
 } from '../src/domain/incidents/severity-policy.js';
-import type { IncidentRecord } from '../src/services/incident-record.js';
+import { clip } from '../src/domain/text.js';
 import {
-  clip,
   fallback,
   formatDuration,
   inlineText,

@@ -1,5 +1,9 @@
 import { Redis } from 'ioredis';
 import { Client } from 'undici';
+import type { GitHubSim } from '../../playground/sim/github.js';
+import type { SignedRequest, SlackSim } from '../../playground/sim/slack.js';
+import type { RedisKeys } from '../../src/adapters/redis/keys.js';
+import { testKeys } from '../../test/helpers/config.js';
 import {
   DEPLOY_APPROVE,
   ROLLBACK_CONFIRM_MODAL,
@@ -8,9 +12,6 @@ import {
 } from '../../views/ids.js';
 import { type AppProcess, startAppProcess } from './app-process.js';
 import { sleep } from './clock.js';
-import type { FakeGitHub } from './fake-github.js';
-import type { FakeSlack } from './fake-slack.js';
-import { signedButtonClick, signedSlashRequest, signedViewSubmission } from './slash-request.js';
 
 export const REQUESTER = 'U0ALICE';
 export const APPROVER = 'U0CAROL';
@@ -19,8 +20,8 @@ export interface DeployAppOptions {
   redisUrl: string;
   /** Prefix of every key this greenlight uses (testConfig adds `greenlight:`); one per process. */
   keyPrefix: string;
-  slack: FakeSlack;
-  github: FakeGitHub;
+  slack: SlackSim;
+  github: GitHubSim;
   /** Environment name → approvals it needs (approver: U0CAROL; anyone may deploy). */
   environments: Record<string, number>;
   /** `deploy.pollInterval`, e.g. `5s`. */
@@ -55,8 +56,9 @@ export class DeployDriver {
     readonly app: AppProcess,
     private readonly client: Client,
     private readonly redis: Redis,
-    private readonly keys: string,
-    private readonly slack: FakeSlack,
+    private readonly keys: RedisKeys,
+    private readonly slack: SlackSim,
+    private readonly github: GitHubSim,
     private readonly tag: string,
   ) {}
 
@@ -90,8 +92,9 @@ export class DeployDriver {
       app,
       client,
       redis,
-      `${options.keyPrefix}greenlight:`,
+      testKeys(options.keyPrefix),
       options.slack,
+      options.github,
       `deploy-${options.keyPrefix.replace(/\W/g, '')}`,
     );
     // Open the one keep-alive connection before anything is timed.
@@ -105,7 +108,10 @@ export class DeployDriver {
    * newest of the environment's).
    */
   async requestDeploy(env: string, ref?: string): Promise<string> {
-    const index = `${this.keys}deploys:${env}`;
+    // A version deployed by the bench is a tag GitHub knows.
+    const repo = this.github.repo();
+    if (ref !== undefined && !repo.resolveRef(ref)) repo.setTag(ref, ref);
+    const index = this.keys.deploymentsOf(env);
     const before = await this.redis.zcard(index);
     await this.slashCommand('/deploy', ref === undefined ? env : `${env} ${ref}`, this.tag);
     return this.until(
@@ -118,15 +124,10 @@ export class DeployDriver {
 
   /**
    * Sends a signed slash command as the requester (U0ALICE) and checks its HTTP 200; greenlight's replies go to a
-   * `response_url` under `tag` on the fake Slack.
+   * `response_url` counted under `tag` by the Slack simulator.
    */
   async slashCommand(command: string, text: string, tag: string): Promise<void> {
-    const request = signedSlashRequest({
-      command,
-      text,
-      userId: REQUESTER,
-      responseUrl: this.slack.responseUrl(tag),
-    });
+    const { request } = this.slack.commandRequest(command, text, { user: REQUESTER, tag });
     const response = await this.client.request({
       path: '/slack/events',
       method: 'POST',
@@ -138,36 +139,35 @@ export class DeployDriver {
   }
 
   /**
-   * The requester's signed submit of `/rollback`'s confirmation (`view_submission`, `callback_id`
-   * rollback_confirm) with the modal's `private_metadata` and `reason` typed in, built before the clock starts.
+   * The requester's signed submit of the `/rollback` confirmation greenlight opened for them (`view_submission`,
+   * `callback_id` rollback_confirm) with `reason` typed in, built before the clock starts.
    */
-  rollbackConfirmation(
-    privateMetadata: string,
-    reason: string,
-  ): { send(): Promise<{ status: number; body: string }> } {
-    const submission = signedViewSubmission({
+  rollbackConfirmation(reason: string): { send(): Promise<{ status: number; body: string }> } {
+    const { request } = this.slack.submitRequest({
+      user: REQUESTER,
       callbackId: ROLLBACK_CONFIRM_MODAL,
-      title: 'Confirm rollback',
-      privateMetadata,
-      userId: REQUESTER,
-      input: { blockId: ROLLBACK_REASON_BLOCK, actionId: ROLLBACK_REASON_INPUT, value: reason },
+      values: { [ROLLBACK_REASON_BLOCK]: { [ROLLBACK_REASON_INPUT]: reason } },
     });
     return {
       send: async () => {
-        const response = await this.client.request({
-          path: '/slack/events',
-          method: 'POST',
-          headers: submission.headers,
-          body: submission.body,
-        });
+        const response = await this.post(request);
         return { status: response.statusCode, body: await response.body.text() };
       },
     };
   }
 
+  private post(request: SignedRequest) {
+    return this.client.request({
+      path: '/slack/events',
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+    });
+  }
+
   /** The environment's lock reason, if it is locked. */
   async lockReason(env: string): Promise<string | undefined> {
-    return (await this.redis.hget(`${this.keys}env:${env}:lock`, 'reason')) ?? undefined;
+    return (await this.redis.hget(this.keys.envLock(env), 'reason')) ?? undefined;
   }
 
   /** Resolves with the deployment's record once `done` holds for it (polling Redis every 2 ms). */
@@ -202,34 +202,28 @@ export class DeployDriver {
   /** Resolves once the deployment is finished and finalized (no longer tracked by the sweeper). */
   async finalized(id: string, timeoutMs = 10_000): Promise<void> {
     await this.until(
-      async () =>
-        (await this.redis.sismember(`${this.keys}unfinished-deploys`, id)) === 0 ? true : undefined,
+      async () => ((await this.redis.sismember(this.keys.activeDeployments(), id)) === 0 ? true : undefined),
       timeoutMs,
       `deployment ${id} was never finalized`,
     );
   }
 
   async deployment(id: string): Promise<StoredDeployment | undefined> {
-    const doc = await this.redis.hget(`${this.keys}deploy:${id}`, 'doc');
+    const doc = await this.redis.hget(this.keys.deployment(id), 'doc');
     return doc ? (JSON.parse(doc) as StoredDeployment) : undefined;
   }
 
-  /** A signed Approve click for deployment `id`, built before the clock starts. */
+  /** The approver's signed click on the Approve button of deployment `id`'s timeline, built before the clock starts. */
   approveClick(id: string): { send(): Promise<number> } {
-    const click = signedButtonClick({
+    const { request } = this.slack.clickRequest({
       actionId: DEPLOY_APPROVE,
       value: id,
-      userId: APPROVER,
-      responseUrl: this.slack.responseUrl(`${this.tag}-approve`),
+      user: APPROVER,
+      tag: `${this.tag}-approve`,
     });
     return {
       send: async () => {
-        const response = await this.client.request({
-          path: '/slack/events',
-          method: 'POST',
-          headers: click.headers,
-          body: click.body,
-        });
+        const response = await this.post(request);
         await response.body.dump();
         return response.statusCode;
       },
@@ -238,10 +232,11 @@ export class DeployDriver {
 
   /** Replies greenlight sent to `/deploy` response_urls, and to Approve clicks (those mean a refusal). */
   replies(): { deploy: number; approve: number; lastApprove: string | undefined } {
+    const approve = this.slack.tagged(`${this.tag}-approve`);
     return {
-      deploy: this.slack.replies(this.tag),
-      approve: this.slack.replies(`${this.tag}-approve`),
-      lastApprove: this.slack.lastReply(`${this.tag}-approve`),
+      deploy: this.slack.tagged(this.tag).count,
+      approve: approve.count,
+      lastApprove: approve.last ? JSON.stringify(approve.last.body) : undefined,
     };
   }
 

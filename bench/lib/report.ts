@@ -214,7 +214,7 @@ export function renderMarkdown(results: BenchResults): string {
     );
   }
   lines.push(
-    "CPU time per request (µs, user + system) of each app's process, including greenlight's work after the ack (Redis read, response_url reply), and of the bench process, which hosts the fake Slack that receives greenlight's replies on the same 2 cores:",
+    "CPU time per request (µs, user + system) of each app's process, including greenlight's work after the ack (Redis read, response_url reply), and of the bench process, which hosts the Slack simulator that receives greenlight's replies on the same 2 cores:",
     '',
     ...table(
       [
@@ -272,7 +272,7 @@ function renderApprove(approve: ApproveResult): string[] {
   return [
     '## (c) Approve click → workflow dispatch request',
     '',
-    "Milliseconds from the approver's signed Approve click (`block_actions`) leaving the bench to the fake GitHub receiving `POST /api/v3/repos/acme/platform/actions/workflows/production-deployment.yml/dispatches` for that deployment. One deployment at a time, each in its own environment (`approvals: 1`), one-phase pipeline. greenlight dispatches first, then creates the GitHub Deployment and sets its status to `in_progress`.",
+    "Milliseconds from the approver's signed Approve click (`block_actions`) leaving the bench to the GitHub simulator receiving `POST /api/v3/repos/acme/platform/actions/workflows/production-deployment.yml/dispatches` for that deployment. One deployment at a time, each in its own environment (`approvals: 1`), one-phase pipeline. greenlight dispatches first, then creates the GitHub Deployment and sets its status to `in_progress`.",
     '',
     ...table(
       [
@@ -316,7 +316,7 @@ function renderPolling(polling: PollingResult): string[] {
   return [
     '## (d) GitHub requests per tracked run-minute while polling',
     '',
-    `${polling.deployments} deployments started together, each dispatching one workflow run that is \`queued\` for ${polling.queuedMs / 1_000} s, then \`in_progress\`, and \`completed\` (success) ${polling.runMs / 1_000} s after its dispatch; \`deploy.pollInterval: ${polling.pollIntervalMs / 1_000}s\`. A run is tracked from its dispatch to the poll that first sees it completed. Polls are \`GET /repos/{owner}/{repo}/actions/runs/{run_id}\`, with \`If-None-Match\` once greenlight has an ETag; the fake GitHub answers 304 while the run is unchanged, and 304s do not count against GitHub's rate limit.`,
+    `${polling.deployments} deployments started together, each dispatching one workflow run that is \`queued\` for ${polling.queuedMs / 1_000} s, then \`in_progress\`, and \`completed\` (success) ${polling.runMs / 1_000} s after its dispatch; \`deploy.pollInterval: ${polling.pollIntervalMs / 1_000}s\`. A run is tracked from its dispatch to the poll that first sees it completed. Polls are \`GET /repos/{owner}/{repo}/actions/runs/{run_id}\`, with \`If-None-Match\` once greenlight has an ETag; the GitHub simulator answers 304 while the run is unchanged, and 304s do not count against GitHub's rate limit.`,
     '',
     ...table(
       ['', 'value'],
@@ -365,7 +365,7 @@ function renderCanaryRollback(canary: CanaryRollbackResult): string[] {
   return [
     '## (e) Canary threshold breach → rollback dispatch request',
     '',
-    `${canary.samples} canary deployments (steps 5, 25, 50, 100 %, \`hold: ${canary.hold}\`, Prometheus analysis every ${canary.intervalMs / 1_000} s, error-rate rollback threshold ${canary.rollbackThreshold * 100} %), ${canary.concurrency} at a time, each in an environment of its own (\`staging-<i>\`, no approvals). Once a deployment's 25 % step was dispatched, the fake app's error rate for its environment went to ${canary.breachErrorRate * 100} % at a uniformly random moment of the reading cycle (the breach). Milliseconds from the breach to the fake GitHub receiving the workflow dispatch with \`deployment_phase: rollback\`, split at the arrival of the first error-rate query after the breach (the reading that saw it).`,
+    `${canary.samples} canary deployments (steps 5, 25, 50, 100 %, \`hold: ${canary.hold}\`, Prometheus analysis every ${canary.intervalMs / 1_000} s, error-rate rollback threshold ${canary.rollbackThreshold * 100} %), ${canary.concurrency} at a time, each in an environment of its own (\`staging-<i>\`, no approvals). Once a deployment's 25 % step was dispatched, the fake app's error rate for its environment went to ${canary.breachErrorRate * 100} % at a uniformly random moment of the reading cycle (the breach). Milliseconds from the breach to the GitHub simulator receiving the workflow dispatch with \`deployment_phase: rollback\`, split at the arrival of the first error-rate query after the breach (the reading that saw it).`,
     '',
     ...table(
       ['', 'n', 'p50', 'p90', 'p99', 'max', 'mean'],
@@ -446,7 +446,7 @@ function renderRollbackConfirm(rollback: RollbackConfirmResult): string[] {
   return [
     '## (g) `/rollback` confirm → rollback workflow dispatch request',
     '',
-    `${rollback.samples} rollbacks (after ${rollback.warmup} unmeasured), one at a time, of service \`${rollback.service}\` (one health check) in environment \`${rollback.env}\` (no approvals), GitHub client as shipped. Before each, a new version is deployed and succeeds; then \`/rollback ${rollback.service} ${rollback.env} <reason>\` opens the confirmation (\`views.open\` on the fake Slack), and ${rollback.pauseMs} ms later the bench submits it as Slack does: a signed \`view_submission\` (\`callback_id: rollback_confirm\`) with the modal's \`private_metadata\` and the reason in the input's state. Milliseconds from that request leaving the bench to the fake GitHub receiving \`POST …/actions/workflows/production-deployment.yml/dispatches\` with \`deployment_phase: rollback\`. Each rollback then runs to its end (run completed, health verified, environment locked) and \`/deploy unlock\` opens the environment for the next sample.`,
+    `${rollback.samples} rollbacks (after ${rollback.warmup} unmeasured), one at a time, of service \`${rollback.service}\` (one health check) in environment \`${rollback.env}\` (no approvals), GitHub client as shipped. Before each, a new version is deployed and succeeds; then \`/rollback ${rollback.service} ${rollback.env} <reason>\` opens the confirmation (\`views.open\` on the Slack simulator), and ${rollback.pauseMs} ms later the bench submits it as Slack does: a signed \`view_submission\` (\`callback_id: rollback_confirm\`) with the modal's \`private_metadata\` and the reason in the input's state. Milliseconds from that request leaving the bench to the GitHub simulator receiving \`POST …/actions/workflows/production-deployment.yml/dispatches\` with \`deployment_phase: rollback\`. Each rollback then runs to its end (run completed, health verified, environment locked) and \`/deploy unlock\` opens the environment for the next sample.`,
     '',
     ...table(
       ['', 'n', 'p50', 'p90', 'p99', 'max', 'mean'],

@@ -1,6 +1,14 @@
 import { type GitRef, parseRef } from '../../src/domain/deploy/git-ref.js';
 import { parseDuration } from '../../src/domain/duration.js';
-import { MAX_REASON_LENGTH, type ParseResult, unescapeSlack } from '../flag/parse-flag-args.js';
+import { shown } from '../../src/domain/text.js';
+import {
+  asksForHelp,
+  MAX_REASON_LENGTH,
+  type ParseResult,
+  readReasonWords,
+  refusalsWith,
+  wordsOf,
+} from '../args.js';
 import { DEPLOY_USAGE } from './deploy-usage.js';
 
 export type DeployCommand =
@@ -50,13 +58,9 @@ const DEPLOYMENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
  * checked for shape; a ref in the result has passed `parseRef`, so it is safe to send to GitHub.
  */
 export function parseDeployArgs(text: string): ParseResult<DeployCommand> {
-  const words = unescapeSlack(text).trim().split(/\s+/).filter(Boolean);
-  const [verb, ...rest] = words;
-  const sub = verb?.toLowerCase();
-  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
-    return { ok: true, value: { kind: 'help' } };
-  }
-  switch (sub) {
+  const [verb, ...rest] = wordsOf(text);
+  if (asksForHelp(verb)) return { ok: true, value: { kind: 'help' } };
+  switch (verb?.toLowerCase()) {
     case 'status':
       return parseStatus(rest);
     case 'history':
@@ -144,42 +148,13 @@ function parseLock(words: string[]): ParseResult<DeployCommand> {
   }
   const env = readEnv(envWord);
   if (!env.ok) return env;
-  let forMs: number | undefined;
-  let forText: string | undefined;
-  const reason: string[] = [];
-  for (let i = 0; i < rest.length; i += 1) {
-    const word = rest[i] ?? '';
-    if (word === '--for' || word.startsWith('--for=')) {
-      if (forMs !== undefined) return fail('`--for` is given twice.');
-      const value = word === '--for' ? rest[++i] : word.slice('--for='.length);
-      if (!value) return fail('`--for` needs a duration, e.g. `--for 2h`.');
-      // Parse what was typed, but echo it through `shown` so a long or backticked value stays readable.
-      const parsed = parseDuration(value);
-      if (!parsed.ok) {
-        const echoed = parseDuration(shown(value));
-        return fail(`${echoed.ok ? parsed.reason : echoed.reason}.`);
-      }
-      forMs = parsed.ms;
-      forText = value.toLowerCase();
-    } else if (word.startsWith('--') && word.length > 2) {
-      return fail(`Unknown option \`${shown(word)}\`.`);
-    } else {
-      reason.push(word);
-    }
-  }
-  const reasonText = reason.join(' ');
-  if (reasonText === '') return fail(`Say why: \`/deploy lock ${env.value} <reason…>\`.`);
-  if (reasonText.length > MAX_REASON_LENGTH) {
-    return fail(`The reason is too long (at most ${MAX_REASON_LENGTH} characters).`);
-  }
+  const read = readReasonWords(rest, { forExample: '2h' });
+  if (!read.ok) return fail(read.error);
+  const { reason, forMs, forText } = read.value;
+  if (reason === '') return fail(`Say why: \`/deploy lock ${env.value} <reason…>\`.`);
   return {
     ok: true,
-    value: {
-      kind: 'lock',
-      env: env.value,
-      reason: reasonText,
-      ...(forMs === undefined ? {} : { forMs, forText }),
-    },
+    value: { kind: 'lock', env: env.value, reason, ...(forMs === undefined ? {} : { forMs, forText }) },
   };
 }
 
@@ -278,12 +253,4 @@ function readEnv(word: string): ParseResult<string> {
   return { ok: true, value: env };
 }
 
-function fail<T>(error: string): ParseResult<T> {
-  return { ok: false, error, usage: DEPLOY_USAGE };
-}
-
-/** Echoes user text inside backticks: short, and without a backtick that would end the quoting. */
-function shown(text: string): string {
-  const visible = text.replace(/`/g, "'");
-  return visible.length > 40 ? `${visible.slice(0, 40)}…` : visible;
-}
+const fail = refusalsWith(DEPLOY_USAGE);

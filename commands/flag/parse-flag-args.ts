@@ -1,36 +1,24 @@
-import { parseDuration } from '../../src/domain/duration.js';
 import { isValidFlagName } from '../../src/domain/flags/flag-name.js';
+import { shown } from '../../src/domain/text.js';
+import type { FlagChangeRequest } from '../../src/services/flag-service.js';
+import { asksForHelp, type ParseResult, readReasonWords, refusalsWith, wordsOf } from '../args.js';
 import { FLAG_USAGE } from './flag-usage.js';
 
 export type FlagCommand =
-  | {
-      kind: 'set';
-      name: string;
-      enabled: boolean;
-      forMs?: number;
-      forText?: string;
-      reason: string;
-      create: boolean;
-    }
+  /** A flip: the service's request, but for who asks. */
+  | ({ kind: 'set' } & Omit<FlagChangeRequest, 'actor'>)
   | { kind: 'status'; name: string }
   | { kind: 'list' }
   | { kind: 'help' };
-
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string; usage: string };
-
-export const MAX_REASON_LENGTH = 500;
 
 /**
  * Turns the text after `/flag` into a command, or into one sentence saying what is wrong plus the usage.
  * Pure and total: any string yields a result, never an exception.
  */
 export function parseFlagArgs(text: string): ParseResult<FlagCommand> {
-  const words = unescapeSlack(text).trim().split(/\s+/).filter(Boolean);
-  const [verb, ...rest] = words;
+  const [verb, ...rest] = wordsOf(text);
+  if (asksForHelp(verb)) return { ok: true, value: { kind: 'help' } };
   const sub = verb?.toLowerCase();
-  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
-    return { ok: true, value: { kind: 'help' } };
-  }
   if (sub === 'list') {
     return rest.length === 0
       ? { ok: true, value: { kind: 'list' } }
@@ -45,7 +33,7 @@ export function parseFlagArgs(text: string): ParseResult<FlagCommand> {
   if (sub === 'disable' || sub === 'enable' || sub === 'off' || sub === 'on') {
     return parseSet(sub === 'enable' || sub === 'on', rest);
   }
-  return fail(`Unknown subcommand \`${truncate(verb ?? '', 40)}\`.`);
+  return fail(`Unknown subcommand \`${shown(verb ?? '')}\`.`);
 }
 
 function parseSet(enabled: boolean, words: string[]): ParseResult<FlagCommand> {
@@ -53,39 +41,17 @@ function parseSet(enabled: boolean, words: string[]): ParseResult<FlagCommand> {
   const [name, ...rest] = words;
   if (name === undefined || name.startsWith('--')) return fail(`Which flag? \`/flag ${verb} <name>\`.`);
   if (!isValidFlagName(name)) return badName(name);
-  let forMs: number | undefined;
-  let forText: string | undefined;
-  let create = false;
-  const reason: string[] = [];
-  for (let i = 0; i < rest.length; i += 1) {
-    const word = rest[i] ?? '';
-    if (word === '--create') {
-      create = true;
-    } else if (word === '--for' || word.startsWith('--for=')) {
-      if (forMs !== undefined) return fail('`--for` is given twice.');
-      const value = word === '--for' ? rest[++i] : word.slice('--for='.length);
-      if (!value) return fail('`--for` needs a duration, e.g. `--for 30m`.');
-      const parsed = parseDuration(value);
-      if (!parsed.ok) return fail(`${parsed.reason}.`);
-      forMs = parsed.ms;
-      forText = value.toLowerCase();
-    } else if (word.startsWith('--') && word.length > 2) {
-      return fail(`Unknown option \`${truncate(word, 40)}\`.`);
-    } else {
-      reason.push(word);
-    }
-  }
-  const reasonText = reason.join(' ');
-  if (reasonText.length > MAX_REASON_LENGTH)
-    return fail(`The reason is too long (at most ${MAX_REASON_LENGTH} characters).`);
+  const read = readReasonWords(rest, { flags: ['--create'], forExample: '30m' });
+  if (!read.ok) return fail(read.error);
+  const { reason, forMs, forText, flags } = read.value;
   return {
     ok: true,
     value: {
       kind: 'set',
       name,
       enabled,
-      reason: reasonText,
-      create,
+      reason,
+      create: flags.has('--create'),
       ...(forMs === undefined ? {} : { forMs, forText }),
     },
   };
@@ -93,19 +59,8 @@ function parseSet(enabled: boolean, words: string[]): ParseResult<FlagCommand> {
 
 function badName(name: string): ParseResult<FlagCommand> {
   return fail(
-    `\`${truncate(name, 64)}\` is not a flag name: use letters, digits, "_", "-" or "." (at most 64 characters).`,
+    `\`${shown(name, 64)}\` is not a flag name: use letters, digits, "_", "-" or "." (at most 64 characters).`,
   );
 }
 
-function fail(error: string): ParseResult<FlagCommand> {
-  return { ok: false, error, usage: FLAG_USAGE };
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-
-/** Slack escapes &, < and > in command text; store what the user typed. */
-export function unescapeSlack(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
+const fail = refusalsWith(FLAG_USAGE);

@@ -1,11 +1,9 @@
 import type { AllMiddlewareArgs, App, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { ModalView } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
-import { z } from 'zod';
-import type { Reply } from '../../src/adapters/slack/response-url.js';
 import type { IncidentState } from '../../src/domain/incidents/incident.js';
 import type { IncidentOutcome, IncidentService } from '../../src/services/incident-service.js';
-import { problemReply } from '../../views/flag-views.js';
+import { problemReply } from '../../views/format.js';
 import {
   INCIDENT_ESCALATE,
   INCIDENT_RESOLVE,
@@ -18,6 +16,9 @@ import {
   INCIDENT_UPDATE_MODAL,
 } from '../../views/ids.js';
 import { escalateValueOf, resolveModal, updateModal } from '../../views/incident-views.js';
+import { buttonsAnsweringWith } from '../buttons.js';
+import { buttonClickSchema, clickedValue, inputOf, viewSubmissionSchema } from '../payloads.js';
+import type { Reply } from '../ports.js';
 
 export interface IncidentActionDeps {
   incidents: IncidentService;
@@ -25,28 +26,6 @@ export interface IncidentActionDeps {
   client: Pick<WebClient, 'views' | 'chat'>;
   now?: () => number;
 }
-
-const buttonPayload = z.object({
-  user: z.object({ id: z.string() }),
-  trigger_id: z.string(),
-  response_url: z.url().optional(),
-  actions: z.array(z.object({ value: z.string().min(1) })).min(1),
-});
-
-const submission = z.object({
-  user: z.object({ id: z.string() }),
-  view: z.object({
-    private_metadata: z.string().min(1),
-    state: z.object({
-      values: z.record(z.string(), z.record(z.string(), z.object({ value: z.string().nullish() }))),
-    }),
-  }),
-});
-
-type Submission = z.infer<typeof submission>;
-
-const inputOf = (payload: Submission, block: string, input: string): string =>
-  payload.view.state.values[block]?.[input]?.value?.trim() ?? '';
 
 /**
  * The incident card's buttons and modals: Update and Resolve open a modal, Escalate (behind Slack's confirmation)
@@ -59,25 +38,19 @@ export function registerIncidentActions(app: App, deps: IncidentActionDeps): voi
   const refuse = async (responseUrl: string | undefined, message: string) => {
     if (responseUrl) await deps.reply(responseUrl, { ...problemReply(message), replace_original: false });
   };
-  const button = (actionId: string, use: (value: string, user: string) => Promise<IncidentOutcome>) =>
-    app.action(actionId, async ({ ack, body }) => {
-      await ack();
-      const payload = buttonPayload.parse(body);
-      const outcome = await use(payload.actions[0]?.value ?? '', payload.user.id);
-      if (!outcome.ok) await refuse(payload.response_url, outcome.message);
-    });
+  const button = buttonsAnsweringWith(app, deps.reply);
   /** A button that opens a modal about the incident it carries, unless the incident is gone or resolved. */
   const opens =
     (modal: (state: IncidentState) => ModalView) =>
     async ({ ack, body }: SlackActionMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
       await ack();
-      const payload = buttonPayload.parse(body);
-      const id = payload.actions[0]?.value ?? '';
+      const click = buttonClickSchema.parse(body);
+      const id = clickedValue(click);
       const state = await incidents.get(id);
-      if (!state) return void (await refuse(payload.response_url, `There is no incident \`${id}\`.`));
+      if (!state) return void (await refuse(click.response_url, `There is no incident \`${id}\`.`));
       if (state.status === 'resolved')
-        return void (await refuse(payload.response_url, `\`${id}\` is already resolved.`));
-      await client.views.open({ trigger_id: payload.trigger_id, view: modal(state) });
+        return void (await refuse(click.response_url, `\`${id}\` is already resolved.`));
+      await client.views.open({ trigger_id: click.trigger_id, view: modal(state) });
     };
   /** After a modal there is no response_url: a refusal goes to the card's channel, visible to the person only. */
   const tellAfterModal = async (id: string, user: string, outcome: IncidentOutcome) => {
@@ -96,7 +69,7 @@ export function registerIncidentActions(app: App, deps: IncidentActionDeps): voi
   app.action(INCIDENT_RESOLVE, opens(resolveNow));
 
   app.view(INCIDENT_UPDATE_MODAL, async ({ ack, body }) => {
-    const payload = submission.parse(body);
+    const payload = viewSubmissionSchema.parse(body);
     const text = inputOf(payload, INCIDENT_UPDATE_BLOCK, INCIDENT_UPDATE_INPUT);
     if (text.length === 0) {
       await ack({ response_action: 'errors', errors: { [INCIDENT_UPDATE_BLOCK]: 'Say what changed.' } });
@@ -108,7 +81,7 @@ export function registerIncidentActions(app: App, deps: IncidentActionDeps): voi
   });
 
   app.view(INCIDENT_RESOLVE_MODAL, async ({ ack, body }) => {
-    const payload = submission.parse(body);
+    const payload = viewSubmissionSchema.parse(body);
     await ack();
     const id = payload.view.private_metadata;
     const summary = inputOf(payload, INCIDENT_SUMMARY_BLOCK, INCIDENT_SUMMARY_INPUT);

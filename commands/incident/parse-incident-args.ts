@@ -1,8 +1,10 @@
 import type { Severity } from '../../src/domain/incidents/incident.js';
 import { MAX_NOTE, MAX_TITLE, normalizeIncidentId } from '../../src/domain/incidents/incident-rules.js';
 import { parseSeverity } from '../../src/domain/incidents/severity-policy.js';
+import { shown } from '../../src/domain/text.js';
+import { escapeText } from '../../views/format.js';
+import { asksForHelp, type ParseResult, refusalsWith, unescapeSlack } from '../args.js';
 import { ENV_NAME_PATTERN } from '../deploy/parse-deploy-args.js';
-import { type ParseResult, unescapeSlack } from '../flag/parse-flag-args.js';
 import { INCIDENT_USAGE } from './incident-usage.js';
 
 export type IncidentCommand =
@@ -20,13 +22,9 @@ export type IncidentCommand =
  */
 export function parseIncidentArgs(text: string): ParseResult<IncidentCommand> {
   const raw = unescapeSlack(text);
-  const words = raw.trim().split(/\s+/).filter(Boolean);
-  const [verb, ...rest] = words;
-  const sub = verb?.toLowerCase();
-  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
-    return { ok: true, value: { kind: 'help' } };
-  }
-  switch (sub) {
+  const [verb, ...rest] = raw.trim().split(/\s+/).filter(Boolean);
+  if (asksForHelp(verb)) return { ok: true, value: { kind: 'help' } };
+  switch (verb?.toLowerCase()) {
     case 'declare':
       return parseDeclare(rest);
     case 'update':
@@ -45,7 +43,7 @@ export function parseIncidentArgs(text: string): ParseResult<IncidentCommand> {
         ? { ok: true, value: { kind: 'list' } }
         : fail('`/incident list` takes no arguments.');
     default:
-      return fail(`Unknown subcommand \`${truncate(verb ?? '', 40)}\`.`);
+      return fail(`Unknown subcommand \`${echoed(verb ?? '', 40)}\`.`);
   }
 }
 
@@ -58,7 +56,7 @@ function parseDeclare(words: string[]): ParseResult<IncidentCommand> {
   const severity = parseSeverity(first);
   if (severity === undefined)
     return fail(
-      `\`${truncate(first, 20)}\` is not a severity: use sev1, sev2 or sev3 (\`/incident declare sev2 <title…>\`).`,
+      `\`${echoed(first, 20)}\` is not a severity: use sev1, sev2 or sev3 (\`/incident declare sev2 <title…>\`).`,
     );
   let env: string | undefined;
   const title: string[] = [];
@@ -68,8 +66,7 @@ function parseDeclare(words: string[]): ParseResult<IncidentCommand> {
       if (env !== undefined) return fail('`--env` is given twice.');
       const value = (word === '--env' ? rest[++i] : word.slice('--env='.length))?.toLowerCase();
       if (!value) return fail('`--env` needs an environment, e.g. `--env production`.');
-      if (!ENV_NAME_PATTERN.test(value))
-        return fail(`\`${truncate(value, 40)}\` is not an environment name.`);
+      if (!ENV_NAME_PATTERN.test(value)) return fail(`\`${echoed(value, 40)}\` is not an environment name.`);
       env = value;
     } else {
       title.push(word);
@@ -109,7 +106,7 @@ function readId(word: string): ParseResult<string> {
   return id
     ? { ok: true, value: id }
     : fail(
-        `\`${truncate(word, 40)}\` is not an incident id: they look like \`inc-7\` (\`/incident list\` shows them).`,
+        `\`${echoed(word, 40)}\` is not an incident id: they look like \`inc-7\` (\`/incident list\` shows them).`,
       );
 }
 
@@ -124,12 +121,9 @@ function afterWords(text: string, count: number): string {
   return rest.trim();
 }
 
-function fail<T>(error: string): ParseResult<T> {
-  return { ok: false, error, usage: INCIDENT_USAGE };
-}
+const fail = refusalsWith(INCIDENT_USAGE);
 
 /** A word the user typed, safe inside a code span of the reply: cut, no backticks, Slack's control characters escaped. */
-function truncate(text: string, max: number): string {
-  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return cut.replace(/`/g, "'").replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+function echoed(text: string, max: number): string {
+  return escapeText(shown(text, max));
 }

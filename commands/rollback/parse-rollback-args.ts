@@ -1,5 +1,6 @@
 import { parseRef } from '../../src/domain/deploy/git-ref.js';
-import { MAX_REASON_LENGTH, type ParseResult, unescapeSlack } from '../flag/parse-flag-args.js';
+import { shown } from '../../src/domain/text.js';
+import { asksForHelp, MAX_REASON_LENGTH, type ParseResult, refusalsWith, wordsOf } from '../args.js';
 import { ROLLBACK_USAGE } from './rollback-usage.js';
 
 export interface RollbackCommand {
@@ -22,13 +23,10 @@ export function parseRollbackArgs(
   text: string,
   environments: readonly string[],
 ): ParseResult<RollbackCommand | { kind: 'help' }> {
-  const words = unescapeSlack(text).trim().split(/\s+/).filter(Boolean);
-  const [service, ...rest] = words;
-  if (service === undefined || ['help', '--help', '-h'].includes(service.toLowerCase())) {
-    return { ok: true, value: { kind: 'help' } };
-  }
+  const [service, ...rest] = wordsOf(text);
+  if (service === undefined || asksForHelp(service)) return { ok: true, value: { kind: 'help' } };
   if (!SERVICE_NAME_PATTERN.test(service)) {
-    return fail(`\`${service.slice(0, 64)}\` is not a service name; say which service to roll back first.`);
+    return fail(`\`${shown(service, 64)}\` is not a service name; say which service to roll back first.`);
   }
   let env = DEFAULT_ROLLBACK_ENV;
   const [second] = rest;
@@ -50,7 +48,7 @@ export function parseRollbackArgs(
       continue;
     }
     if (word.startsWith('--'))
-      return fail(`Unknown option \`${word.slice(0, 40)}\`; only \`--to <version>\` is known.`);
+      return fail(`Unknown option \`${shown(word)}\`; only \`--to <version>\` is known.`);
     reasonWords.push(word);
   }
   const reason = reasonWords.join(' ');
@@ -68,6 +66,4 @@ export function parseRollbackArgs(
   };
 }
 
-function fail(error: string): { ok: false; error: string; usage: string } {
-  return { ok: false, error, usage: ROLLBACK_USAGE };
-}
+const fail = refusalsWith(ROLLBACK_USAGE);

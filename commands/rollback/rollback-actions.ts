@@ -1,39 +1,23 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
-import type { DeployService } from '../../src/services/deploy/deploy-service.js';
-import type { IncidentService } from '../../src/services/incident-service.js';
+import type { RollbackService } from '../../src/services/deploy/rollback-service.js';
 import { ROLLBACK_REASON_MIN, rollbackStartedReply } from '../../views/deploy-views.js';
-import { problemReply } from '../../views/flag-views.js';
+import { problemReply } from '../../views/format.js';
 import {
   ROLLBACK_CONFIRM_MODAL,
   ROLLBACK_DECLARE_INCIDENT,
   ROLLBACK_REASON_BLOCK,
   ROLLBACK_REASON_INPUT,
 } from '../../views/ids.js';
+import { buttonClickSchema, clickedValue, inputOf, viewSubmissionSchema } from '../payloads.js';
 
 export interface RollbackActionDeps {
-  deploys: DeployService;
-  incidents: Pick<IncidentService, 'declareFromRollback' | 'recent'>;
+  rollbacks: Pick<RollbackService, 'startRollback' | 'declareIncident'>;
   client: Pick<WebClient, 'chat'>;
 }
 
-const declareClick = z.object({
-  user: z.object({ id: z.string() }),
-  actions: z.array(z.object({ value: z.string().min(1) })).min(1),
-});
-
 const target = z.object({ service: z.string().min(1), env: z.string().min(1), version: z.string().min(1) });
-
-const submission = z.object({
-  user: z.object({ id: z.string() }),
-  view: z.object({
-    private_metadata: z.string().min(1),
-    state: z.object({
-      values: z.record(z.string(), z.record(z.string(), z.object({ value: z.string().nullish() }))),
-    }),
-  }),
-});
 
 /**
  * The confirmation's submit: a missing reason keeps the modal open with the error under the field; otherwise the
@@ -42,9 +26,8 @@ const submission = z.object({
  */
 export function registerRollbackActions(app: App, deps: RollbackActionDeps): void {
   app.view(ROLLBACK_CONFIRM_MODAL, async ({ ack, body }) => {
-    const payload = submission.parse(body);
-    const reason =
-      payload.view.state.values[ROLLBACK_REASON_BLOCK]?.[ROLLBACK_REASON_INPUT]?.value?.trim() ?? '';
+    const payload = viewSubmissionSchema.parse(body);
+    const reason = inputOf(payload, ROLLBACK_REASON_BLOCK, ROLLBACK_REASON_INPUT);
     if (reason.length < ROLLBACK_REASON_MIN) {
       await ack({
         response_action: 'errors',
@@ -55,7 +38,7 @@ export function registerRollbackActions(app: App, deps: RollbackActionDeps): voi
     const chosen = target.parse(JSON.parse(payload.view.private_metadata));
     await ack();
     const user = payload.user.id;
-    const outcome = await deps.deploys.startRollback({
+    const outcome = await deps.rollbacks.startRollback({
       user,
       service: chosen.service,
       env: chosen.env,
@@ -71,32 +54,9 @@ export function registerRollbackActions(app: App, deps: RollbackActionDeps): voi
   // The incident a /rollback belongs to, linked to it; a second click finds the one already declared.
   app.action(ROLLBACK_DECLARE_INCIDENT, async ({ ack, body }) => {
     await ack();
-    const click = declareClick.parse(body);
+    const click = buttonClickSchema.parse(body);
     const user = click.user.id;
-    const state = await deps.deploys.state(click.actions[0]?.value ?? '');
-    const answer = async (text: string) => deps.client.chat.postMessage({ channel: user, text });
-    if (!state?.rollbackOf) return void (await answer('That rollback is no longer on record.'));
-    if (!(await deps.deploys.claimIncident(state.id))) {
-      const existing = (await deps.incidents.recent(500)).find(
-        (incident) => incident.deploymentId === state.id,
-      );
-      return void (await answer(
-        existing
-          ? `Already declared: ${existing.id} (${existing.severity.toUpperCase()}), linked to ${state.id}.`
-          : `An incident for ${state.id} is being declared right now.`,
-      ));
-    }
-    const outcome = await deps.incidents.declareFromRollback({
-      env: state.env,
-      deploymentId: state.id,
-      reason: `${state.rollbackOf.service} rolled back to ${state.ref}: ${state.rollbackOf.reason}`,
-      version: state.ref,
-      by: user,
-    });
-    await answer(
-      outcome.ok
-        ? `${outcome.existing ? 'Already declared' : 'Declared'}: ${outcome.incident.id} (${outcome.incident.severity.toUpperCase()}), linked to ${state.id}. Update it with /incident update ${outcome.incident.id} <text>.`
-        : outcome.message,
-    );
+    const outcome = await deps.rollbacks.declareIncident(clickedValue(click), user);
+    await deps.client.chat.postMessage({ channel: user, text: outcome.message });
   });
 }

@@ -1,16 +1,15 @@
-import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import type { Reply } from '../../src/adapters/slack/response-url.js';
-import type { DeployService } from '../../src/services/deploy/deploy-service.js';
+import type { RollbackService } from '../../src/services/deploy/rollback-service.js';
 import { rollbackModal } from '../../views/deploy-views.js';
-import { problemReply, usageReply } from '../../views/flag-views.js';
-import { slashCommandSchema } from '../slash-command.js';
+import { problemReply } from '../../views/format.js';
+import type { Reply } from '../ports.js';
+import { slashCommand } from '../slash-command.js';
 import { parseRollbackArgs } from './parse-rollback-args.js';
 import { ROLLBACK_USAGE } from './rollback-usage.js';
 
 export interface RollbackCommandDeps {
   /** Absent when greenlight.yml has no `github` section. */
-  deploys: DeployService | undefined;
+  rollbacks: RollbackService | undefined;
   reply: Reply;
   client: Pick<WebClient, 'views'>;
   environments: readonly string[];
@@ -26,43 +25,34 @@ const NOT_CONFIGURED =
  * after only Redis reads: who may, whether one is under way, and the versions from the registry.
  */
 export function rollbackCommand(deps: RollbackCommandDeps) {
-  return async ({ command, ack }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
-    const input = slashCommandSchema.parse(command);
-    const parsed = parseRollbackArgs(input.text, deps.environments);
-    if (!parsed.ok) {
-      await ack({ response_type: 'ephemeral', ...problemReply(parsed.error, parsed.usage) });
-      return;
-    }
-    if (parsed.value.kind === 'help') {
-      await ack({ response_type: 'ephemeral', ...usageReply(ROLLBACK_USAGE) });
-      return;
-    }
-    await ack();
-    const responseUrl = input.response_url;
-    if (!responseUrl) throw new Error('slash command without response_url');
-    const { deploys, workflow } = deps;
-    if (!deploys || !workflow) return void (await deps.reply(responseUrl, problemReply(NOT_CONFIGURED)));
-    const action = parsed.value;
-    const outcome = await deploys.previewRollback({
-      user: input.user_id,
-      service: action.service,
-      env: action.env,
-      ...(action.to ? { to: action.to } : {}),
-    });
-    if (!outcome.ok) return void (await deps.reply(responseUrl, problemReply(outcome.message)));
-    if (!input.trigger_id) throw new Error('slash command without trigger_id');
-    const { preview } = outcome;
-    await deps.client.views.open({
-      trigger_id: input.trigger_id,
-      view: rollbackModal({
-        service: preview.service,
-        env: preview.env,
-        version: preview.target.version,
-        workflow,
-        ...(preview.live ? { live: preview.live } : {}),
-        ...(preview.target.deployment ? { target: preview.target.deployment } : {}),
-        ...(action.reason ? { reason: action.reason } : {}),
-      }),
-    });
-  };
+  return slashCommand({
+    parse: (text) => parseRollbackArgs(text, deps.environments),
+    usage: ROLLBACK_USAGE,
+    reply: deps.reply,
+    async run(action, { user, input, reply }) {
+      const { rollbacks, workflow } = deps;
+      if (!rollbacks || !workflow) return reply(problemReply(NOT_CONFIGURED));
+      const outcome = await rollbacks.previewRollback({
+        user,
+        service: action.service,
+        env: action.env,
+        ...(action.to ? { to: action.to } : {}),
+      });
+      if (!outcome.ok) return reply(problemReply(outcome.message));
+      if (!input.trigger_id) throw new Error('slash command without trigger_id');
+      const { preview } = outcome;
+      await deps.client.views.open({
+        trigger_id: input.trigger_id,
+        view: rollbackModal({
+          service: preview.service,
+          env: preview.env,
+          version: preview.target.version,
+          workflow,
+          ...(preview.live ? { live: preview.live } : {}),
+          ...(preview.target.deployment ? { target: preview.target.deployment } : {}),
+          ...(action.reason ? { reason: action.reason } : {}),
+        }),
+      });
+    },
+  });
 }

@@ -3,7 +3,6 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { undiciHealthProber } from '../adapters/analysis/health-probes.js';
-import type { MetricSource } from '../adapters/analysis/metric-source.js';
 import { prometheusSource } from '../adapters/analysis/prometheus-source.js';
 import { redisCountersSource } from '../adapters/analysis/redis-counters-source.js';
 import { createGitHubClient } from '../adapters/github/client.js';
@@ -11,29 +10,33 @@ import { githubCommits } from '../adapters/github/commits.js';
 import { githubDeployments } from '../adapters/github/deployments.js';
 import { githubWorkflowRuns, type WorkflowRunsOptions } from '../adapters/github/workflow-runs.js';
 import { deployQueue, deployWorker } from '../adapters/queue/deploy-queue.js';
-import type { AuditLog } from '../adapters/redis/audit-log.js';
 import { redisCommitTimeCache } from '../adapters/redis/commit-time-cache.js';
-import { redisDispatchGuard } from '../adapters/redis/dispatch-guard.js';
+import { redisDispatchLease } from '../adapters/redis/dispatch-lease.js';
+import { redisDispatchLedger } from '../adapters/redis/dispatch-ledger.js';
 import { redisDocumentStore } from '../adapters/redis/document-store.js';
 import { redisEnvironmentLanes } from '../adapters/redis/environment-lanes.js';
 import type { RedisKeys } from '../adapters/redis/keys.js';
 import { redisRegistryWindow } from '../adapters/redis/registry-window.js';
+import { redisRollbackClaims } from '../adapters/redis/rollback-claims.js';
 import { slackDeployAnnouncer } from '../adapters/slack/deploy-announcer.js';
 import type { AnalysisConfig } from '../config/file-schema.js';
 import type { Config } from '../config.js';
+import { deployRecordSchema } from '../domain/deploy/deploy-record.js';
 import { Analyst } from '../services/deploy/analyst.js';
 import { resolveCommitTimes } from '../services/deploy/commit-times.js';
-import { deployRecordSchema } from '../services/deploy/deploy-record.js';
 import { deployRegistry } from '../services/deploy/deploy-registry.js';
 import { DeployService } from '../services/deploy/deploy-service.js';
 import { DeployStats } from '../services/deploy/deploy-stats.js';
+import { DeploymentIncidents, type IncidentRegistry } from '../services/deploy/deployment-incidents.js';
 import { DeploymentRecords } from '../services/deploy/deployment-records.js';
-import { DeployOrchestrator, type RollbackIncidents } from '../services/deploy/orchestrator.js';
-import type { Permissions } from '../services/permissions.js';
+import { DeployOrchestrator } from '../services/deploy/orchestrator.js';
+import type { MetricSource } from '../services/deploy/ports.js';
+import { RollbackService } from '../services/deploy/rollback-service.js';
+import type { AuditLog, Permissions } from '../services/ports.js';
 
 export interface DeployParts {
   service: DeployService;
-  orchestrator: DeployOrchestrator;
+  rollbacks: RollbackService;
   /** For webhooks: moves the run's deployment on, if the run is one of ours. */
   runCompleted(runId: number, conclusion: string): Promise<void>;
   close(): Promise<void>;
@@ -51,8 +54,8 @@ export interface DeployComposition {
   newId: () => string;
   logger: Logger;
   onQueueError: (error: Error) => void;
-  /** Every automatic rollback declares an incident here. */
-  incidents: RollbackIncidents;
+  /** Every rollback declares its incident here. */
+  incidents: IncidentRegistry;
   /** Tests shorten GitHub's waits (retry delays, looking for a dispatched run). */
   github?: { retryAfterBaseValue?: number; spaceWrites?: boolean; runs?: WorkflowRunsOptions };
 }
@@ -72,7 +75,8 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     ...(parts.github?.spaceWrites === undefined ? {} : { spaceWrites: parts.github.spaceWrites }),
   });
   const runs = githubWorkflowRuns(octokit, parts.github?.runs ?? {});
-  const guard = redisDispatchGuard(redis, keys);
+  const ledger = redisDispatchLedger(redis, keys);
+  const rollbackClaims = redisRollbackClaims(redis, keys);
   const records = redisDocumentStore(redis, keys.deployment, deployRecordSchema);
   const lanes = redisEnvironmentLanes(redis, keys);
   const jobs = deployQueue(queueRedis, keys.queuePrefix(), parts.onQueueError);
@@ -92,20 +96,27 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
   const registry = deployRegistry(records, keys.deploymentsOf);
   const deploymentRecords = new DeploymentRecords({
     store: records,
+    index: keys.deploymentsOf,
     jobs,
     announcer,
     logger: logger.child({ component: 'deploy' }),
+  });
+  const deploymentIncidents = new DeploymentIncidents({
+    records: deploymentRecords,
+    incidents: parts.incidents,
   });
   const orchestrator = new DeployOrchestrator({
     records: deploymentRecords,
     lanes,
     runs,
     githubDeployments: githubDeployments(octokit),
-    guard,
+    lease: redisDispatchLease(redis, keys),
+    ledger,
+    rollbackClaims,
     jobs,
     analyst,
     registry,
-    incidents: parts.incidents,
+    incidents: deploymentIncidents,
     settings: {
       ...repo,
       gateTimeoutMs: file.deploy.gateTimeout,
@@ -142,17 +153,27 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     index: keys.deploymentsOf,
     lanes,
     jobs,
-    announcer,
     permissions: parts.permissions,
     runs,
-    guard,
-    registry,
     stats,
     audit: parts.audit,
     repo,
     now: parts.now,
     newId: parts.newId,
-    logger: logger.child({ component: 'deploy' }),
+  });
+  const rollbacks = new RollbackService({
+    config: file,
+    records: deploymentRecords,
+    lanes,
+    jobs,
+    permissions: parts.permissions,
+    guard: rollbackClaims,
+    registry,
+    deploys: service,
+    incidents: deploymentIncidents,
+    audit: parts.audit,
+    now: parts.now,
+    newId: parts.newId,
   });
   const worker: Worker = deployWorker(queueRedis, keys.queuePrefix(), (job) => orchestrator.handle(job));
   worker.on('error', parts.onQueueError);
@@ -166,9 +187,9 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
   jobs.startSweeping(file.deploy.pollInterval).catch(parts.onQueueError);
   return {
     service,
-    orchestrator,
+    rollbacks,
     async runCompleted(runId, conclusion) {
-      const id = await guard.ownerOfRun(runId);
+      const id = await ledger.ownerOfRun(runId);
       if (id) await orchestrator.completeRun(id, runId, conclusion);
     },
     async close() {

@@ -2,16 +2,17 @@ import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { pagerDutyEvents } from '../adapters/pagerduty/events-api.js';
-import type { AuditLog } from '../adapters/redis/audit-log.js';
 import { redisDocumentStore } from '../adapters/redis/document-store.js';
+import { redisIncidentLinks } from '../adapters/redis/incident-links.js';
 import type { RedisKeys } from '../adapters/redis/keys.js';
 import { slackIncidentCard } from '../adapters/slack/incident-card.js';
 import { slackIncidentChannels } from '../adapters/slack/incident-channels.js';
 import type { Config } from '../config.js';
+import type { FlagChangeNotice } from '../domain/flags/flag-state.js';
+import { incidentRecordSchema } from '../domain/incidents/incident-record.js';
 import { actorOf } from '../domain/incidents/incident-rules.js';
-import type { FlagChangeNotice } from '../services/flag-service.js';
-import { incidentRecordSchema } from '../services/incident-record.js';
 import { IncidentService } from '../services/incident-service.js';
+import type { AuditLog } from '../services/ports.js';
 
 export interface IncidentComposition {
   config: Config;
@@ -38,6 +39,7 @@ export function composeIncidents(parts: IncidentComposition): IncidentService {
   return new IncidentService({
     records: redisDocumentStore(redis, keys.incident, incidentRecordSchema),
     index: keys.incidents(),
+    links: redisIncidentLinks(redis, keys),
     nextId: async () => `inc-${await redis.incr(keys.incidentSeq())}`,
     card: slackIncidentCard(web, file.slack.incidentChannel ?? file.slack.statusChannel, {
       policy: settings.severities,

@@ -1,3 +1,5 @@
+import { shown } from './text.js';
+
 /**
  * The candidates a user most likely meant, best first: small edit distance or a shared prefix/substring.
  * Used to answer "unknown flag" with "did you mean …".
@@ -17,6 +19,25 @@ export function closeMatches(input: string, candidates: Iterable<string>, limit 
     .sort((a, b) => a.score - b.score || a.name.localeCompare(b.name))
     .slice(0, limit)
     .map((entry) => entry.name);
+}
+
+/** ` Did you mean `a`, `b`?` for suggestions from `closeMatches`; empty when there are none. */
+export function didYouMean(suggestions: readonly string[]): string {
+  return suggestions.length > 0 ? ` Did you mean ${codeList(suggestions)}?` : '';
+}
+
+/**
+ * The one answer to a name greenlight.yml does not know, with the likely one and the known ones:
+ * "There is no environment `prodution`. Did you mean `production`? Known: `staging`, `production`."
+ */
+export function noSuchName(kind: string, name: string, known: readonly string[]): string {
+  const hint = didYouMean(closeMatches(name, known));
+  return `There is no ${kind} \`${shown(name, 64)}\`.${hint} Known: ${codeList(known) || 'none'}.`;
+}
+
+/** Names as code spans, comma-separated. */
+export function codeList(names: readonly string[]): string {
+  return names.map((name) => `\`${name}\``).join(', ');
 }
 
 function editDistance(a: string, b: string): number {

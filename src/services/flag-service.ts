@@ -1,12 +1,23 @@
 import type { Logger } from 'pino';
-import type { FlagRevertJob, FlagRevertScheduler } from '../adapters/queue/flag-revert-queue.js';
-import type { AuditLog } from '../adapters/redis/audit-log.js';
-import type { FlagStore, StoredFlag } from '../adapters/redis/flag-store.js';
 import type { FlagsConfig } from '../config.js';
-import { closeMatches } from '../domain/close-matches.js';
+import { closeMatches, didYouMean } from '../domain/close-matches.js';
 import { decideFlagChange, type FlagChangeRefusal } from '../domain/flags/decide-flag-change.js';
-import { type FlagChangeSource, revertValueOf, toStoredValue } from '../domain/flags/flag-state.js';
-import type { Permissions } from './permissions.js';
+import {
+  type FlagChangeNotice,
+  type FlagView,
+  revertValueOf,
+  type StoredFlag,
+  toStoredValue,
+} from '../domain/flags/flag-state.js';
+import { slackErrorOf } from '../errors.js';
+import type {
+  AuditLog,
+  FlagAnnouncer,
+  FlagRevertJob,
+  FlagRevertScheduler,
+  FlagStore,
+  Permissions,
+} from './ports.js';
 
 export interface Actor {
   id: string;
@@ -24,22 +35,6 @@ export interface FlagChangeRequest {
   create: boolean;
 }
 
-/** What the status channel is told about a flip. */
-export interface FlagChangeNotice {
-  name: string;
-  enabled: boolean;
-  old: string | null;
-  by: string;
-  reason: string;
-  at: string;
-  until?: string;
-  source: FlagChangeSource;
-}
-
-export interface FlagAnnouncer {
-  announce(notice: FlagChangeNotice): Promise<void>;
-}
-
 export type FlagChangeOutcome =
   | {
       ok: true;
@@ -48,11 +43,6 @@ export type FlagChangeOutcome =
       announceError?: string;
     }
   | FlagChangeRefusal;
-
-export interface FlagView extends StoredFlag {
-  isProtected: boolean;
-  isKnown: boolean;
-}
 
 export type FlagStatusOutcome =
   | { ok: true; flag: FlagView }
@@ -204,9 +194,7 @@ export class FlagService {
         ...configured,
         ...(await this.deps.store.scanNames(MAX_LISTED_KEYS)),
       ]);
-      const hint =
-        suggestions.length > 0 ? ` Did you mean ${suggestions.map((s) => `\`${s}\``).join(', ')}?` : '';
-      return { ok: false, message: `There is no flag \`${name}\`.${hint}`, suggestions };
+      return { ok: false, message: `There is no flag \`${name}\`.${didYouMean(suggestions)}`, suggestions };
     }
     return { ok: true, flag: this.view(flag) };
   }
@@ -235,12 +223,11 @@ export class FlagService {
       await this.deps.announcer.announce(notice);
       return undefined;
     } catch (error) {
-      const detail = (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
       this.deps.logger.warn(
         { event: 'flag.announce_failed', flag: notice.name, err: error },
         'announcement failed',
       );
-      return detail;
+      return slackErrorOf(error);
     }
   }
 

@@ -1,10 +1,9 @@
 import type { Logger } from 'pino';
-import type { PagerEvent, PagerResult } from '../adapters/pagerduty/events-api.js';
-import type { AuditLog } from '../adapters/redis/audit-log.js';
-import type { DocumentStore } from '../adapters/redis/document-store.js';
+import { noSuchName } from '../domain/close-matches.js';
 import { formatDuration } from '../domain/duration.js';
 import { incidentChannelName } from '../domain/incidents/channel-name.js';
-import type { IncidentState, Severity } from '../domain/incidents/incident.js';
+import type { IncidentState, RollbackIncidentRequest, Severity } from '../domain/incidents/incident.js';
+import type { IncidentRecord, PagingState } from '../domain/incidents/incident-record.js';
 import {
   addNote,
   declareIncident,
@@ -18,21 +17,18 @@ import {
   updateIncident,
 } from '../domain/incidents/incident-rules.js';
 import { pagerSeverityOf, type SeverityPolicy, severityLabel } from '../domain/incidents/severity-policy.js';
-import type { IncidentRecord, PagingState } from './incident-record.js';
-
-/** The card in the incident channel (views/incident-views.ts renders it). */
-export interface IncidentCard {
-  post(record: IncidentRecord): Promise<{ channel: string; ts: string }>;
-  update(record: IncidentRecord, where: { channel: string; ts: string }): Promise<void>;
-}
-
-export type SlackResult<T = object> = ({ ok: true } & T) | { ok: false; error: string };
-
-/** An incident's own channel; results, not exceptions, so a failure can be shown on the card. */
-export interface IncidentChannels {
-  create(name: string): Promise<SlackResult<{ id: string; name: string }>>;
-  invite(channel: string, user: string): Promise<SlackResult>;
-}
+import { clip } from '../domain/text.js';
+import { slackErrorOf } from '../errors.js';
+import type {
+  AuditLog,
+  DocumentStore,
+  IncidentCard,
+  IncidentChannels,
+  IncidentLinks,
+  PagerEvent,
+  PagerResult,
+  SlackResult,
+} from './ports.js';
 
 export interface IncidentSettings {
   policy: SeverityPolicy;
@@ -49,6 +45,8 @@ export interface IncidentServiceDeps {
   records: DocumentStore<IncidentRecord>;
   /** The index sorted set (incident ids by declare time). */
   index: string;
+  /** The index by deployment. */
+  links: IncidentLinks;
   /** The next short id, `inc-<n>` (INCR in Redis: unique across replicas). */
   nextId: () => Promise<string>;
   card: IncidentCard;
@@ -70,24 +68,6 @@ export interface DeclareRequest {
   deploymentId?: string;
 }
 
-/** What an automatic (or manual) rollback knows when it turns into an incident. */
-export interface RollbackIncidentRequest {
-  env: string;
-  deploymentId: string;
-  /** Why it rolled back, one line: `error rate 7.2 % above 5 %`. */
-  reason: string;
-  /** The readings behind the decision, as text. */
-  readings?: string;
-  /** The rollback workflow run. */
-  rollbackRunUrl?: string;
-  /** The version rolled back to. */
-  version?: string;
-  /** A user id for a rollback someone asked for; `greenlight` (the default) for an automatic one. */
-  by?: string;
-  /** SEV2 unless the caller knows better. */
-  severity?: Severity;
-}
-
 export type IncidentOutcome =
   | {
       ok: true;
@@ -106,7 +86,7 @@ type Mutation = { ok: true; record: IncidentRecord } | IncidentRefusal | { ok: f
 
 const CAS_ATTEMPTS = 30;
 const CHANNEL_NAME_ATTEMPTS = 5;
-/** How far back `open()` and `declareFromRollback` look in the index. */
+/** How far back `open()` looks in the index. */
 const SCAN_LIMIT = 500;
 
 /**
@@ -138,10 +118,7 @@ export class IncidentService {
       return refuse(`The title is too long (at most ${MAX_TITLE} characters).`, 'title-too-long');
     const env = request.env ?? settings.defaultEnv;
     if (request.env !== undefined && !settings.environments.includes(request.env)) {
-      return refuse(
-        `There is no environment \`${request.env}\` in greenlight.yml (known: ${settings.environments.join(', ') || 'none'}).`,
-        'unknown-env',
-      );
+      return refuse(noSuchName('environment', request.env, settings.environments), 'unknown-env');
     }
     return this.start({
       by: request.by,
@@ -158,14 +135,12 @@ export class IncidentService {
    * not declare twice.
    */
   async declareFromRollback(request: RollbackIncidentRequest): Promise<IncidentOutcome> {
-    const existing = (await this.recent(SCAN_LIMIT)).find(
-      (state) => state.deploymentId === request.deploymentId,
-    );
+    const existing = await this.forDeployment(request.deploymentId);
     if (existing) return { ok: true, incident: existing, warnings: [], existing: true };
     const by = request.by ?? 'greenlight';
     const reason = request.reason.replace(/\s+/g, ' ').trim() || 'rollback';
     const kind = by === 'greenlight' ? 'Automatic rollback' : 'Rollback';
-    const title = clipText(`${kind} of ${request.env}: ${reason}`, MAX_TITLE);
+    const title = clip(`${kind} of ${request.env}: ${reason}`, MAX_TITLE);
     return this.start(
       {
         by,
@@ -176,8 +151,8 @@ export class IncidentService {
         detail: `${kind.toLowerCase()} of deployment ${request.deploymentId}`,
       },
       {
-        reason: clipText(reason, 300),
-        ...(request.readings ? { readings: clipText(request.readings, 500) } : {}),
+        reason: clip(reason, 300),
+        ...(request.readings ? { readings: clip(request.readings, 500) } : {}),
         ...(request.rollbackRunUrl ? { runUrl: request.rollbackRunUrl } : {}),
         ...(request.version ? { version: request.version } : {}),
       },
@@ -240,7 +215,7 @@ export class IncidentService {
    */
   async appendToOpen(entry: { by: string; text: string; at?: number }): Promise<string[]> {
     const at = entry.at ?? this.deps.now();
-    const text = clipText(entry.text.replace(/\s+/g, ' ').trim(), MAX_NOTE);
+    const text = clip(entry.text.replace(/\s+/g, ' ').trim(), MAX_NOTE);
     const reached: string[] = [];
     for (const state of await this.open()) {
       const outcome = await this.transition(
@@ -262,6 +237,12 @@ export class IncidentService {
   /** The card's channel, for telling a clicker privately why nothing happened. */
   async cardChannelOf(id: string): Promise<string | undefined> {
     return (await this.deps.records.get(id))?.value.meta.message?.channel;
+  }
+
+  /** The incident declared for a deployment, if any. */
+  async forDeployment(deploymentId: string): Promise<IncidentState | undefined> {
+    const id = await this.deps.links.incidentOf(deploymentId);
+    return id === undefined ? undefined : this.get(id);
   }
 
   /** Open incidents, most recently declared first. */
@@ -287,6 +268,7 @@ export class IncidentService {
     const record: IncidentRecord = { state, meta: rollback ? { rollback } : {} };
     const written = await records.replace(id, 0, record, { key: index, score: at });
     if (!written.ok) throw new Error(`incident ${id} already exists: the id sequence is behind the index`);
+    if (state.deploymentId !== undefined) await this.deps.links.link(state.deploymentId, id);
     const logger = this.deps.logger.child({ incident: id, user: facts.by });
     logger.info(
       { event: 'incident.declared', severity: state.severity, env: state.env },
@@ -424,7 +406,7 @@ export class IncidentService {
       const where = await this.deps.card.post(current.value);
       await this.setMeta(id, { message: where });
     } catch (error) {
-      const detail = slackError(error);
+      const detail = slackErrorOf(error);
       this.deps.logger.warn(
         { event: 'incident.card_failed', incident: id, err: error },
         'incident card not posted',
@@ -456,7 +438,7 @@ export class IncidentService {
           { event: 'incident.card_update_failed', incident: id, err: error },
           'card not updated',
         );
-        return slackError(error);
+        return slackErrorOf(error);
       }
       const after = await this.deps.records.get(id);
       if (after?.version === current.version) return undefined;
@@ -578,13 +560,4 @@ function warningsOf(record: IncidentRecord, pagerMissing: boolean): string[] {
 
 function pagingWarning(paging: PagingState): string {
   return `paging failed: ${paging.action === 'resolve' ? 'could not resolve the PagerDuty incident: ' : ''}${paging.error ?? 'unknown error'}`;
-}
-
-function slackError(error: unknown): string {
-  return (error as { data?: { error?: string } }).data?.error ?? (error as Error).message ?? String(error);
-}
-
-function clipText(text: string, max: number): string {
-  const points = Array.from(text);
-  return points.length <= max ? text : `${points.slice(0, max - 1).join('')}…`;
 }

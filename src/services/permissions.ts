@@ -1,13 +1,7 @@
-import type { UserGroupDirectory } from '../adapters/slack/user-groups.js';
 import type { EnvironmentConfig } from '../config.js';
+import { type AccessAction, type AccessFacts, type Role, rolesToLookUp } from '../domain/policy/access.js';
 import { isListed, needsGroupLookup } from '../domain/policy/principals.js';
-
-export type Role = 'approvers' | 'deployers';
-
-export interface Permissions {
-  /** Whether the user holds the role in the environment; an unknown environment grants nothing. */
-  has(userId: string, role: Role, environment: string): Promise<boolean>;
-}
+import type { Permissions, UserGroupDirectory } from './ports.js';
 
 export function permissions(
   environments: Readonly<Record<string, EnvironmentConfig>>,
@@ -24,4 +18,26 @@ export function permissions(
       );
     },
   };
+}
+
+/**
+ * What `decideAccess` needs to know about a user asking for `action` in `env`: the environment's entry and the roles
+ * the user holds among those that grant the action, looked up one at a time and no further than the first held
+ * (each lookup may ask Slack for the user groups).
+ */
+export async function accessFacts(
+  permissions: Permissions,
+  environments: Readonly<Record<string, Pick<EnvironmentConfig, 'deployers'>>>,
+  request: { action: AccessAction; user: string; env: string },
+): Promise<AccessFacts> {
+  const { action, user, env } = request;
+  const environment = environments[env];
+  const roles: Role[] = [];
+  for (const role of rolesToLookUp(action, environment)) {
+    if (await permissions.has(user, role, env)) {
+      roles.push(role);
+      break;
+    }
+  }
+  return { env, environment, user, roles };
 }

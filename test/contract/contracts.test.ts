@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEPLOY_USAGE } from '../../commands/deploy/deploy-usage.js';
@@ -12,6 +12,16 @@ import { SLACK_SCOPES } from '../../src/domain/preflight/slack-scopes.js';
 import * as ids from '../../views/ids.js';
 
 const root = resolve(import.meta.dirname, '../..');
+
+/** What a file imports: packages by name, relative imports as repo-relative `.ts` paths. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(join(root, file), 'utf8');
+  return [...text.matchAll(/\bfrom '([^']+)'/g)].map(([, specifier = '']) =>
+    specifier.startsWith('.')
+      ? relative(root, resolve(root, dirname(file), specifier)).replace(/\.js$/, '.ts')
+      : specifier,
+  );
+}
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(join(root, dir)).flatMap((entry) => {
@@ -97,19 +107,59 @@ describe('contracts', () => {
     expect(readers).toEqual(['src/config.ts']);
   });
 
-  it('keeps src/domain free of I/O: no Slack, GitHub, Redis, HTTP, logging or Node I/O imports', () => {
-    const forbidden =
-      /from '(@slack\/|@octokit\/|ioredis|bullmq|undici|pino|prom-client|node:(fs|net|http|https|child_process))/;
-    const offenders = sourceFiles('src/domain').filter((file) =>
-      forbidden.test(readFileSync(join(root, file), 'utf8')),
+  it('keeps src/domain free of I/O: it imports only domain/ and zod', () => {
+    const offenders = sourceFiles('src/domain').flatMap((file) =>
+      importsOf(file)
+        .filter((target) => target !== 'zod' && !target.startsWith('src/domain/'))
+        .map((target) => `${file} → ${target}`),
     );
     expect(offenders).toEqual([]);
   });
 
-  it('keeps views pure: builders import no adapters and do no I/O', () => {
-    const offenders = sourceFiles('views').filter((file) =>
-      /from '(ioredis|bullmq|undici|pino|node:)|adapters\//.test(readFileSync(join(root, file), 'utf8')),
+  it('points ports inward: services import no adapters, commands or views', () => {
+    const offenders = sourceFiles('src/services').flatMap((file) =>
+      importsOf(file)
+        .filter((target) => /^(src\/adapters|src\/compose|commands|views)\//.test(target))
+        .map((target) => `${file} → ${target}`),
     );
-    expect(offenders.map((file) => relative(root, join(root, file)))).toEqual([]);
+    expect(offenders).toEqual([]);
+  });
+
+  it('lets adapters import of services and commands only the ports they implement (the ports.ts files)', () => {
+    const offenders = sourceFiles('src/adapters').flatMap((file) =>
+      importsOf(file)
+        .filter((target) => /^(src\/services|commands)\//.test(target) && !target.endsWith('/ports.ts'))
+        .map((target) => `${file} → ${target}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('keeps commands off the adapters: listeners reach the network through services and ports', () => {
+    const offenders = sourceFiles('commands').flatMap((file) =>
+      importsOf(file)
+        .filter((target) => target.startsWith('src/adapters/'))
+        .map((target) => `${file} → ${target}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('keeps views pure: builders import no adapters or services and do no I/O', () => {
+    const offenders = sourceFiles('views').flatMap((file) =>
+      importsOf(file)
+        .filter((target) => /^(ioredis|bullmq|undici|pino|node:)|^src\/(adapters|services)\//.test(target))
+        .map((target) => `${file} → ${target}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('keeps the simulators apart: they import nothing of greenlight, and greenlight nothing of them', () => {
+    const ofGreenlight = sourceFiles('playground/sim').filter((file) =>
+      /from '(\.\.\/)+(src|commands|views)\//.test(readFileSync(join(root, file), 'utf8')),
+    );
+    expect(ofGreenlight).toEqual([]);
+    const ofSimulators = ['src', 'commands', 'views']
+      .flatMap(sourceFiles)
+      .filter((file) => readFileSync(join(root, file), 'utf8').includes('playground/'));
+    expect(ofSimulators).toEqual([]);
   });
 });

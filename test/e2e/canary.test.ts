@@ -1,22 +1,9 @@
-import type { Redis } from 'ioredis';
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DeploymentState } from '../../src/domain/deploy/deployment-state.js';
-import type { Greenlight } from '../../src/runtime.js';
 import { DEPLOY_PAUSE, DEPLOY_PROMOTE, DEPLOY_RESUME, DEPLOY_ROLLBACK } from '../../views/ids.js';
-import {
-  type Capture,
-  captureResponses,
-  fakeSlackApi,
-  isolateNetwork,
-  post,
-  type SlackCall,
-} from '../helpers/bot.js';
-import { type FakeGitHub, fakeGitHub, startDeployBot, visibleText } from '../helpers/deploy.js';
+import { deployConfig, FAST_GITHUB, useE2E, visibleText } from '../helpers/e2e.js';
 import { FAKE_APP_QUERIES, type FakeApp, startFakeApp } from '../helpers/fake-app.js';
 import { freePort } from '../helpers/net.js';
-import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import { buttonClick, slashCommand } from '../helpers/slack.js';
 
 const DEPLOYER = 'U0ALICE';
 const OUTSIDER = 'U0MALLORY';
@@ -24,102 +11,77 @@ const INTERVAL_MS = 150;
 const HOLD_MS = 450;
 
 describe('canary analysis and automatic rollback, end to end', () => {
-  let prefix: string;
-  let redis: Redis;
-  let slack: Capture<SlackCall>;
-  let responses: Capture<{ path: string; body: Record<string, unknown> }>;
+  const e2e = useE2E('canary');
   let app: FakeApp;
-  let github: FakeGitHub;
-  const bots: Greenlight[] = [];
+  /** Runs dispatched before this index belong to an earlier deployment of the test. */
+  let firstRun = 0;
 
-  beforeAll(() => isolateNetwork());
-  afterAll(() => nock.enableNetConnect());
   beforeEach(async () => {
-    prefix = uniquePrefix('canary');
-    redis = testRedis();
-    slack = fakeSlackApi();
-    responses = captureResponses();
     app = await startFakeApp();
-    github = fakeGitHub();
+    firstRun = 0;
+    for (const tag of ['v1.0.0', 'v1.1.0', 'v2']) e2e.github.repo().setTag(tag, tag);
+    // Every run succeeds as soon as it starts, unless a test holds it.
+    e2e.github.setLifecycle({ mode: 'auto', runMs: 0 });
   });
-  afterEach(async () => {
-    await Promise.all(bots.splice(0).map((bot) => bot.stop()));
-    await app.close();
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
-    nock.cleanAll();
-  });
+  afterEach(() => app.close());
 
   /** Staging: no approvals, deployers U0ALICE only; a four-step canary with short holds, then a monitoring window. */
-  async function start(analysis: Record<string, unknown>, pipeline?: unknown[]): Promise<string> {
-    const bot = await startDeployBot(
-      testRedisUrl(),
-      prefix,
-      {},
-      {
-        environments: {
-          staging: { approvals: 0, deployers: [DEPLOYER] },
-          production: { approvals: 1, approvers: ['U0CAROL'] },
+  async function start(analysis: Record<string, unknown>, pipeline?: unknown[]): Promise<void> {
+    await e2e.startBot(
+      deployConfig(
+        {},
+        {
+          environments: {
+            staging: { approvals: 0, deployers: [DEPLOYER] },
+            production: { approvals: 1, approvers: ['U0CAROL'] },
+          },
+          services: { api: { health: [{ url: `${app.url}/health`, expect: 200, timeoutMs: 1_000 }] } },
+          pipeline: pipeline ?? [
+            {
+              id: 'validation',
+              title: 'Pre-deployment validation',
+              health: true,
+              inputs: { deployment_phase: 'validation' },
+            },
+            {
+              id: 'traffic_switch',
+              title: 'Traffic switch',
+              services: ['api'],
+              inputs: { deployment_phase: 'traffic_switch' },
+              canary: { steps: [5, 25, 50, 100], hold: `${HOLD_MS}ms` },
+            },
+            { id: 'monitoring', title: 'Post-switch monitoring', monitor: '300ms' },
+          ],
+          rollback: { inputs: { deployment_phase: 'rollback' } },
+          analysis: { interval: `${INTERVAL_MS}ms`, noDataToPause: 3, ...analysis },
         },
-        services: { api: { health: [{ url: `${app.url}/health`, expect: 200, timeoutMs: 1_000 }] } },
-        pipeline: pipeline ?? [
-          {
-            id: 'validation',
-            title: 'Pre-deployment validation',
-            health: true,
-            inputs: { deployment_phase: 'validation' },
-          },
-          {
-            id: 'traffic_switch',
-            title: 'Traffic switch',
-            services: ['api'],
-            inputs: { deployment_phase: 'traffic_switch' },
-            canary: { steps: [5, 25, 50, 100], hold: `${HOLD_MS}ms` },
-          },
-          { id: 'monitoring', title: 'Post-switch monitoring', monitor: '300ms' },
-        ],
-        rollback: { inputs: { deployment_phase: 'rollback' } },
-        analysis: { interval: `${INTERVAL_MS}ms`, noDataToPause: 3, ...analysis },
-      },
+      ),
+      { runtime: FAST_GITHUB },
     );
-    bots.push(bot);
-    return `http://127.0.0.1:${bot.port}`;
   }
 
-  async function deploy(url: string, ref = 'main'): Promise<string> {
-    const before = await redis.zcard(`${prefix}greenlight:deploys:staging`);
-    expect((await post(url, slashCommand('/deploy', `staging ${ref}`, { userId: DEPLOYER }))).status).toBe(
-      200,
-    );
-    return vi.waitFor(async () => {
-      const ids = await redis.zrevrange(`${prefix}greenlight:deploys:staging`, 0, 0);
-      if (!ids[0] || (await redis.zcard(`${prefix}greenlight:deploys:staging`)) === before)
-        throw new Error('not yet');
-      return ids[0];
-    });
+  async function deploy(ref = 'main'): Promise<string> {
+    const known = (await e2e.records.deploymentIds('staging')).length;
+    expect((await e2e.slack.command('/deploy', `staging ${ref}`, { user: DEPLOYER })).status).toBe(200);
+    return e2e.records.nextDeployment('staging', known);
   }
 
-  async function stateOf(id: string): Promise<DeploymentState> {
-    const doc = await redis.hget(`${prefix}greenlight:deploy:${id}`, 'doc');
-    if (!doc) throw new Error(`no deployment ${id}`);
-    return (JSON.parse(doc) as { state: DeploymentState }).state;
-  }
+  const stateOf = (id: string): Promise<DeploymentState> => e2e.records.state(id);
 
+  const runs = () => e2e.github.runs().slice(firstRun);
   const percentages = () =>
-    github.dispatches
-      .filter((dispatch) => dispatch.body.inputs.deployment_phase === 'traffic_switch')
-      .map((dispatch) => dispatch.body.inputs.traffic_percentage);
-  const rollbacks = () =>
-    github.dispatches.filter((dispatch) => dispatch.body.inputs.deployment_phase === 'rollback');
+    runs()
+      .filter((run) => run.inputs.deployment_phase === 'traffic_switch')
+      .map((run) => run.inputs.traffic_percentage);
+  const rollbacks = () => runs().filter((run) => run.inputs.deployment_phase === 'rollback');
   const lastTimeline = () =>
     visibleText(
-      (slack.calls.findLast(
+      e2e.slack.calls.findLast(
         (call) =>
           call.method === 'chat.update' || (call.method === 'chat.postMessage' && !call.args.thread_ts),
-      )?.args ?? {}) as { blocks?: unknown },
+      )?.args,
     );
-  const timelineJson = () =>
-    JSON.stringify(slack.calls.findLast((call) => call.method === 'chat.update')?.args.blocks ?? []);
+  const timelineJson = () => JSON.stringify(e2e.slack.callsOf('chat.update').at(-1)?.args.blocks ?? []);
 
   /** Sets the breach once the canary reached `percentage`, and answers the number of readings taken before it. */
   async function whenAt(id: string, percentage: string, breach: () => void): Promise<number> {
@@ -130,12 +92,12 @@ describe('canary analysis and automatic rollback, end to end', () => {
   }
 
   it('promotes a healthy canary through every step, holding and analysing each, then monitors and succeeds', async () => {
-    const url = await start({
+    await start({
       source: 'prometheus',
       prometheusUrl: app.prometheusUrl,
       prometheus: FAKE_APP_QUERIES,
     });
-    const id = await deploy(url);
+    const id = await deploy();
     await vi.waitFor(async () => expect((await stateOf(id)).status).toBe('succeeded'), { timeout: 15_000 });
 
     expect(percentages()).toEqual(['5', '25', '50', '100']);
@@ -159,48 +121,49 @@ describe('canary analysis and automatic rollback, end to end', () => {
     expect(app.queries).toContain('app_error_rate{env="staging"}');
     expect(rollbacks()).toEqual([]);
     // The end is handled after the state says succeeded: GitHub's final status, and the environment left unlocked.
-    await vi.waitFor(() => expect(github.statuses.at(-1)?.state).toBe('success'));
+    await vi.waitFor(() => expect(e2e.github.statuses().at(-1)?.state).toBe('success'));
     // The commit GitHub resolved `main` to is on the deployment and, short, in its timeline header.
-    expect(state.sha).toBe('a'.repeat(40));
+    const sha = e2e.github.repo().branches.get('main') ?? '';
+    expect(state.sha).toBe(sha);
     expect(lastTimeline()).toContain(
-      `(<https://ghe.test/acme/platform/commit/${'a'.repeat(40)}|\`aaaaaaa\`>)`,
+      `(<${e2e.github.webUrl}/acme/platform/commit/${sha}|\`${sha.slice(0, 7)}\`>)`,
     );
-    expect(await redis.exists(`${prefix}greenlight:env:staging:lock`)).toBe(0);
+    expect(await e2e.redis.exists(e2e.keys.envLock('staging'))).toBe(0);
   });
 
   it('rolls back on a 6 % error rate at 25 % within two readings, to the last good version, and locks the environment', async () => {
-    const url = await start({
+    await start({
       source: 'prometheus',
       prometheusUrl: app.prometheusUrl,
       prometheus: FAKE_APP_QUERIES,
     });
-    const good = await deploy(url, 'v1.0.0');
+    const good = await deploy('v1.0.0');
     await vi.waitFor(async () => expect((await stateOf(good)).status).toBe('succeeded'), { timeout: 15_000 });
-    await post(url, slashCommand('/deploy', 'unlock staging', { userId: DEPLOYER }));
-    github.dispatches.length = 0;
+    await (await e2e.slack.command('/deploy', 'unlock staging', { user: DEPLOYER })).reply();
+    firstRun = e2e.github.runs().length;
 
-    const bad = await deploy(url, 'v1.1.0');
+    const bad = await deploy('v1.1.0');
     const before = await whenAt(bad, '25', () => {
       app.metrics.errorRate = 0.06;
       // The rollback run stays in progress until the test completes it.
-      github.hold = true;
+      e2e.github.setLifecycle({ mode: 'manual' });
     });
     await vi.waitFor(() => expect(rollbacks()).toHaveLength(1), { timeout: 10_000, interval: 20 });
     // While it rolls back, a /rollback of the same service is shown the running one, not started again.
-    await post(url, slashCommand('/rollback', 'api staging', { userId: DEPLOYER }));
+    await e2e.slack.command('/rollback', 'api staging', { user: DEPLOYER });
     await vi.waitFor(() =>
-      expect(visibleText(responses.calls.at(-1)?.body ?? {})).toContain(
+      expect(visibleText(e2e.slack.responses.at(-1)?.body)).toContain(
         'A rollback of `api` in staging is already under way',
       ),
     );
-    github.complete(rollbacks()[0]?.runId ?? 0);
+    expect(e2e.github.finish(rollbacks()[0]?.id ?? 0)).toBe(1);
     const rolling = await stateOf(bad);
     expect(rolling.rollback?.decision?.reading.errorRate).toBe(0.06);
     // The reading that tripped it is at most the second one taken after the breach.
     const breachTick = rolling.analysis?.ticks ?? Number.POSITIVE_INFINITY;
     expect(breachTick - before).toBeLessThanOrEqual(2);
     expect(rolling.rollback?.reason).toBe('error rate 6 % is above the rollback threshold of 5 %');
-    expect(rollbacks()[0]?.body.inputs).toMatchObject({
+    expect(rollbacks()[0]?.inputs).toMatchObject({
       deployment_phase: 'rollback',
       rollback_version: 'v1.0.0',
       environment: 'staging',
@@ -213,30 +176,27 @@ describe('canary analysis and automatic rollback, end to end', () => {
       timeout: 10_000,
     });
     await vi.waitFor(async () =>
-      expect(await redis.hget(`${prefix}greenlight:env:staging:lock`, 'reason')).toContain('rolled back'),
+      expect(await e2e.redis.hget(e2e.keys.envLock('staging'), 'reason')).toContain('rolled back'),
     );
-    expect(github.statuses.at(-1)?.state).toBe('failure');
+    expect(e2e.github.statuses().at(-1)?.state).toBe('failure');
     // The rollback declared an incident, linked to the deployment, with the reason and the readings.
-    const incident = slack.calls.find(
-      (call) => call.method === 'chat.postMessage' && call.args.channel === '#incidents',
-    );
-    const card = visibleText(incident?.args ?? {});
+    const incident = e2e.slack.callsOf('chat.postMessage').find((call) => call.args.channel === '#incidents');
+    const card = visibleText(incident?.args);
     expect(card).toContain(
       '*Impact:* Automatic rollback of staging: error rate 6 % is above the rollback threshold of 5 %',
     );
     expect(card).toContain('SEV2');
     expect(card).toContain('error rate 6 %');
     expect(card).toContain('`v1.0.0`');
-    const stored = await redis.hget(`${prefix}greenlight:incident:inc-1`, 'doc');
-    expect(JSON.parse(stored ?? '{}')).toMatchObject({
+    expect(await e2e.records.incident('inc-1')).toMatchObject({
       state: { deploymentId: bad, env: 'staging', severity: 'sev2' },
     });
     expect(lastTimeline()).toContain('↩️ *Rolled back* automatically');
   });
 
   it('rolls back when p95 reaches 2.5× the baseline read from the apps’ Redis counters', async () => {
-    const counters = `${prefix}app:`;
-    const url = await start({
+    const counters = `${e2e.prefix}app:`;
+    await start({
       source: 'redis-counters',
       redisCounters: { keyPrefix: counters, endpoints: ['GET:/api/scans'], minSamples: 5 },
     });
@@ -247,7 +207,7 @@ describe('canary analysis and automatic rollback, end to end', () => {
       while (!stop) {
         const now = Date.now();
         const hour = new Date(now).toISOString().slice(0, 13);
-        await redis
+        await e2e.redis
           .multi()
           .incrby(`${counters}requests:${hour}`, 10)
           .zadd(`${counters}perf:GET:/api/scans`, now, JSON.stringify({ duration: latency, timestamp: now }))
@@ -261,7 +221,7 @@ describe('canary analysis and automatic rollback, end to end', () => {
       }
     })();
     try {
-      const id = await deploy(url);
+      const id = await deploy();
       await whenAt(id, '25', () => {
         latency = 250;
       });
@@ -277,8 +237,8 @@ describe('canary analysis and automatic rollback, end to end', () => {
   });
 
   it('rolls back after 3 failed health checks in a row, and not after 2', async () => {
-    const url = await start({ source: 'health', healthFailuresToRollback: 3 });
-    const id = await deploy(url);
+    await start({ source: 'health', healthFailuresToRollback: 3 });
+    const id = await deploy();
     const before = await whenAt(id, '5', () => {
       app.health.status = 503;
     });
@@ -293,12 +253,12 @@ describe('canary analysis and automatic rollback, end to end', () => {
   });
 
   it('pauses instead of promoting when the metric source cannot be reached, and asks a human', async () => {
-    const url = await start({
+    await start({
       source: 'prometheus',
       prometheusUrl: `http://127.0.0.1:${await freePort()}/prom`,
       prometheus: { ...FAKE_APP_QUERIES, timeoutMs: 300 },
     });
-    const id = await deploy(url);
+    const id = await deploy();
     await vi.waitFor(async () => expect((await stateOf(id)).analysis?.paused).toBeDefined(), {
       timeout: 10_000,
     });
@@ -312,60 +272,61 @@ describe('canary analysis and automatic rollback, end to end', () => {
     expect((await stateOf(id)).status).toBe('running');
     await vi.waitFor(() => expect(timelineJson()).toContain(DEPLOY_RESUME));
     expect(lastTimeline()).toContain('⏸️ *Paused*');
-    const reply = slack.calls.find((call) => String(call.args.text ?? '').includes('Rollout paused'));
+    const reply = e2e.slack.calls.find((call) => String(call.args.text ?? '').includes('Rollout paused'));
     expect(reply?.args.thread_ts).toBeDefined();
   });
 
   it('Promote skips the holds, Pause stops the steps, Roll back rolls back — and each is refused to outsiders', async () => {
-    const url = await start(
-      { source: 'prometheus', prometheusUrl: app.prometheusUrl, prometheus: FAKE_APP_QUERIES },
-      [
-        {
-          id: 'traffic_switch',
-          title: 'Traffic switch',
-          inputs: { deployment_phase: 'traffic_switch' },
-          canary: { steps: [5, 25, 50, 100], hold: '1h' },
-        },
-      ],
-    );
-    const id = await deploy(url);
+    await start({ source: 'prometheus', prometheusUrl: app.prometheusUrl, prometheus: FAKE_APP_QUERIES }, [
+      {
+        id: 'traffic_switch',
+        title: 'Traffic switch',
+        inputs: { deployment_phase: 'traffic_switch' },
+        canary: { steps: [5, 25, 50, 100], hold: '1h' },
+      },
+    ]);
+    const id = await deploy();
     await vi.waitFor(() => expect(timelineJson()).toContain(DEPLOY_PAUSE), { timeout: 10_000 });
 
     // An outsider is refused privately and nothing changes.
     for (const action of [DEPLOY_PAUSE, DEPLOY_PROMOTE, DEPLOY_ROLLBACK]) {
-      await post(url, buttonClick(action, id, OUTSIDER, `/actions/${action}`));
+      await e2e.slack.click({ actionId: action, value: id, user: OUTSIDER });
     }
     await vi.waitFor(() => {
-      const refusals = responses.calls.filter((call) =>
-        String(call.body.text ?? '').includes('Only deployers and approvers of staging'),
+      const refusals = e2e.slack.responses.filter(
+        (post) =>
+          post.user === OUTSIDER &&
+          String(post.body.text ?? '').includes('Only deployers and approvers of staging'),
       );
       expect(refusals).toHaveLength(3);
     });
     expect((await stateOf(id)).analysis?.paused).toBeUndefined();
 
-    await post(url, buttonClick(DEPLOY_PAUSE, id, DEPLOYER));
+    await e2e.slack.click({ actionId: DEPLOY_PAUSE, value: id, user: DEPLOYER });
     await vi.waitFor(async () => expect((await stateOf(id)).analysis?.paused?.by).toBe(DEPLOYER));
     // Promote while paused is recorded but moves nothing until Resume.
-    await post(url, buttonClick(DEPLOY_PROMOTE, id, DEPLOYER));
+    await e2e.slack.click({ actionId: DEPLOY_PROMOTE, value: id, user: DEPLOYER });
     await vi.waitFor(async () => expect((await stateOf(id)).phases[0]?.promoted).toBe(true));
     await new Promise((resolve) => setTimeout(resolve, 4 * INTERVAL_MS));
     expect(percentages()).toEqual(['5']);
 
-    await post(url, buttonClick(DEPLOY_RESUME, id, DEPLOYER));
+    await vi.waitFor(() => expect(timelineJson()).toContain(DEPLOY_RESUME));
+    await e2e.slack.click({ actionId: DEPLOY_RESUME, value: id, user: DEPLOYER });
     // With the 1 h holds skipped, every remaining step goes out without waiting.
     await vi.waitFor(async () => expect((await stateOf(id)).status).toBe('succeeded'), { timeout: 10_000 });
     expect(percentages()).toEqual(['5', '25', '50', '100']);
 
     // Roll back by hand, on a second deployment.
-    await post(url, slashCommand('/deploy', 'unlock staging', { userId: DEPLOYER }));
-    const second = await deploy(url, 'v2');
+    await (await e2e.slack.command('/deploy', 'unlock staging', { user: DEPLOYER })).reply();
+    const second = await deploy('v2');
     // The timeline offers Roll back once a run is on record.
     await vi.waitFor(async () => expect((await stateOf(second)).phases[0]?.runs.length).toBeGreaterThan(0), {
       timeout: 10_000,
     });
-    await post(url, buttonClick(DEPLOY_ROLLBACK, second, DEPLOYER));
+    await vi.waitFor(() => expect(timelineJson()).toContain(DEPLOY_ROLLBACK));
+    await e2e.slack.click({ actionId: DEPLOY_ROLLBACK, value: second, user: DEPLOYER });
     await vi.waitFor(() => expect(rollbacks()).toHaveLength(1), { timeout: 10_000 });
-    expect(rollbacks()[0]?.body.inputs.rollback_version).toBe('main');
+    expect(rollbacks()[0]?.inputs.rollback_version).toBe('main');
     await vi.waitFor(async () => expect((await stateOf(second)).status).toBe('rolled_back'), {
       timeout: 10_000,
     });

@@ -1,7 +1,8 @@
-import type { Redis } from 'ioredis';
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Greenlight } from '../../src/runtime.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it, vi } from 'vitest';
+import { GREENLIGHT_INPUTS, greenlightWorkflow } from '../../playground/sim/github/workflow-file.js';
+import type { GitHubRequest } from '../../playground/sim/github.js';
 import {
   ABORT_REASON_BLOCK,
   ABORT_REASON_INPUT,
@@ -9,23 +10,7 @@ import {
   DEPLOY_ABORT_MODAL,
   DEPLOY_APPROVE,
 } from '../../views/ids.js';
-import {
-  type Capture,
-  captureResponses,
-  fakeSlackApi,
-  isolateNetwork,
-  post,
-  type SlackCall,
-} from '../helpers/bot.js';
-import {
-  abortSubmission,
-  type FakeGitHub,
-  fakeGitHub,
-  startDeployBot,
-  visibleText,
-} from '../helpers/deploy.js';
-import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import { buttonClick, slashCommand } from '../helpers/slack.js';
+import { deployConfig, FAST_GITHUB, shownWithIds, useE2E, visibleText } from '../helpers/e2e.js';
 
 const ALICE = 'U0ALICE'; // requester; in @eng
 const BOB = 'U0BOB'; // in @eng, not an approver
@@ -34,67 +19,43 @@ const DAVE = 'U0DAVE'; // in @release-managers only
 const EVE = 'U0EVE'; // in no group at all
 
 type Reply = Record<string, unknown>;
-type Doc = {
-  state: {
-    status: string;
-    override?: string;
-    gate?: { approvals: unknown[] };
-    timeline: { kind: string; by?: string; text?: string }[];
-  };
-  meta: { finalized?: boolean; githubDeploymentId?: number };
-};
+
+/** What a dry run's phase sections list: per dispatch, the workflow and its inputs in the order shown. */
+function shownDispatches(text: string): { workflow: string; inputs: Record<string, string> }[] {
+  return [...text.matchAll(/```([^`]*)```/g)].flatMap(([, block = '']) => {
+    const [first = '', ...lines] = block.split('\n');
+    const columns = lines.map((line) => {
+      const [name = '', values = ''] = line.split(/: (.*)/s);
+      return { name, values: values.split(' | ') };
+    });
+    const steps = Math.max(...columns.map((column) => column.values.length));
+    return Array.from({ length: steps }, (_, step) => ({
+      workflow: first.replace(/^workflow: /, ''),
+      inputs: Object.fromEntries(columns.map(({ name, values }) => [name, values[step] ?? values[0] ?? ''])),
+    }));
+  });
+}
 
 const WEEK = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number) => String(n).padStart(2, '0');
 
 describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
-  let prefix: string;
-  let redis: Redis;
-  let slack: Capture<SlackCall>;
-  let responses: Capture<{ path: string; body: Record<string, unknown> }>;
-  let url: string;
-  const bots: Greenlight[] = [];
-
-  beforeAll(() => isolateNetwork());
-  afterAll(() => nock.enableNetConnect());
-  beforeEach(() => {
-    prefix = uniquePrefix('deploycmd');
-    redis = testRedis();
-    slack = fakeSlackApi();
-    responses = captureResponses();
-  });
-  afterEach(async () => {
-    await Promise.all(bots.splice(0).map((bot) => bot.stop()));
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
-    nock.cleanAll();
-  });
+  const e2e = useE2E('deploycmd');
 
   /** The real bot against GHES; `production` overrides the production environment (1 approval by Carol). */
   async function start(production: Record<string, unknown> = {}): Promise<void> {
-    const bot = await startDeployBot(testRedisUrl(), prefix, production);
-    bots.push(bot);
-    url = `http://127.0.0.1:${bot.port}`;
+    await e2e.startBot(deployConfig(production), { runtime: FAST_GITHUB });
   }
 
   /** Sends `/deploy <text>` as `user`: the HTTP ack, and the private answer posted to its response_url. */
   async function deploy(text: string, user = ALICE) {
-    const request = slashCommand('/deploy', text, { userId: user });
-    const ack = await post(url, request);
+    const ack = await e2e.slack.command('/deploy', text, { user });
     expect(ack.status).toBe(200);
     return {
       ack,
-      ackBody: () => JSON.parse(ack.text) as Reply,
-      reply: () =>
-        vi.waitFor(
-          () => {
-            const found = responses.calls.find((call) => call.path === request.responsePath);
-            if (!found) throw new Error(`no answer to /deploy ${text} yet`);
-            return found.body;
-          },
-          { timeout: 5_000 },
-        ),
+      ackBody: () => ack.json as Reply,
+      reply: async () => (await ack.reply()).body,
     };
   }
 
@@ -111,47 +72,49 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     return { id, reply };
   }
 
-  async function doc(id: string): Promise<Doc> {
-    const raw = await redis.hget(`${prefix}greenlight:deploy:${id}`, 'doc');
-    if (!raw) throw new Error(`no record for ${id}`);
-    return JSON.parse(raw) as Doc;
-  }
+  const doc = (id: string) => e2e.records.deployment(id);
+  const waitForStatus = (id: string, status: string, finalized = false, timeout = 10_000) =>
+    e2e.records.waitForStatus(id, status, { finalized, timeout });
 
-  async function waitForStatus(id: string, status: string, finalized = false, timeout = 10_000) {
-    await vi.waitFor(
-      async () => {
-        const record = await doc(id);
-        expect(record.state.status).toBe(status);
-        if (finalized) expect(record.meta.finalized).toBe(true);
-      },
-      { timeout },
-    );
-  }
-
-  /** The timeline message of one deployment as posted and updated in the status channel, oldest first. */
-  const timeline = (id: string) =>
-    slack.calls
-      .filter(
-        (call) =>
-          (call.method === 'chat.update' || (call.method === 'chat.postMessage' && !call.args.thread_ts)) &&
-          JSON.stringify(call.args.blocks).includes(id),
-      )
-      .map((call) => visibleText(call.args) + JSON.stringify(call.args.blocks));
+  /** The timeline message of one deployment in the status channel, every version of it, oldest first. */
+  const timeline = (id: string) => {
+    const message = e2e.slack
+      .messages('#deployment-status')
+      .find((candidate) =>
+        [candidate, ...candidate.history].some((version) => shownWithIds(version).includes(id)),
+      );
+    return message ? [...message.history, message].map((version) => shownWithIds(version)) : [];
+  };
 
   const threadReplies = () =>
-    slack.calls
-      .filter((call) => call.method === 'chat.postMessage' && call.args.thread_ts)
-      .map((call) => String(call.args.text));
+    (e2e.slack.channel('#deployment-status')?.messages ?? [])
+      .filter((message) => message.threadTs !== undefined)
+      .map((message) => message.text);
 
-  const deploymentsIn = (env: string) => redis.zrange(`${prefix}greenlight:deploys:${env}`, '0', '-1');
+  const deploymentsIn = (env: string) => e2e.records.deploymentIds(env);
   const settle = (ms = 1_300) => new Promise((resolve) => setTimeout(resolve, ms));
-  const dispatchedFor = (github: FakeGitHub, id: string) =>
-    github.dispatches
-      .filter((dispatch) => dispatch.body.inputs.greenlight_id?.startsWith(`${id}-`))
-      .map((dispatch) => dispatch.body.inputs.deployment_phase);
+  const dispatchedFor = (id: string) =>
+    e2e.github
+      .runs()
+      .filter((run) => run.inputs.greenlight_id?.startsWith(`${id}-`))
+      .map((run) => run.inputs.deployment_phase);
+  /** Deployment statuses set on GitHub, in order. */
+  const statuses = () => e2e.github.statuses().map(({ deploymentId, state }) => ({ deploymentId, state }));
+  const githubDeploymentId = () => e2e.github.deployments()[0]?.id;
+  const cancelled = () =>
+    e2e.github.requestsTo('actions/cancel-workflow-run').map((request) => Number(request.params[0]));
+  /** The user's open abort modal submitted with `reason` typed in. */
+  const abort = (user: string, reason: string | null, clientChecks = true) =>
+    e2e.slack.submit({
+      user,
+      callbackId: DEPLOY_ABORT_MODAL,
+      values: { [ABORT_REASON_BLOCK]: { [ABORT_REASON_INPUT]: reason } },
+      clientChecks,
+    });
+  /** Runs complete as soon as they start (what the tests not about a running run need). */
+  const runsFinishAtOnce = () => e2e.github.setLifecycle({ mode: 'auto', runMs: 0 });
 
   it('answers /deploy help and a mistyped option in the ack, privately and without side effects', async () => {
-    const github = fakeGitHub();
     await start();
 
     for (const text of ['help', '', '--help']) {
@@ -179,14 +142,13 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     );
 
     await settle();
-    expect(responses.calls).toEqual([]);
-    expect(slack.calls.filter((call) => call.method.startsWith('chat.'))).toEqual([]);
-    expect(github.requests).toEqual([]);
+    expect(e2e.slack.responses).toEqual([]);
+    expect(e2e.slack.calls.filter((call) => call.method.startsWith('chat.'))).toEqual([]);
+    expect(e2e.github.requests).toEqual([]);
     expect(await deploymentsIn('production')).toEqual([]);
   });
 
   it('answers an unknown environment with the known ones (and the likely one)', async () => {
-    const github = fakeGitHub();
     await start();
 
     const typo = await deploy('prodution');
@@ -198,16 +160,15 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     expect(await answer('qa main')).toBe(
       ':no_entry_sign: There is no environment `qa`. Known: `staging`, `production`.',
     );
-    expect(responses.calls.every((call) => call.body.response_type === 'ephemeral')).toBe(true);
+    expect(e2e.slack.responses.every((post) => post.body.response_type === 'ephemeral')).toBe(true);
 
     await settle();
-    expect(github.requests).toEqual([]);
-    expect(slack.calls.filter((call) => call.method === 'chat.postMessage')).toEqual([]);
+    expect(e2e.github.requests).toEqual([]);
+    expect(e2e.slack.callsOf('chat.postMessage')).toEqual([]);
     expect(await deploymentsIn('production')).toEqual([]);
   });
 
   it('--dry-run shows phases, gates, approvers and the workflow inputs, and sends nothing to GitHub', async () => {
-    const github = fakeGitHub();
     await start();
 
     const reply = await (await deploy('production --dry-run')).reply();
@@ -236,14 +197,80 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
 
     // Longer than a poll interval: a sweep runs, and still nothing reaches GitHub or the status channel.
     await settle(1_500);
-    expect(github.requests).toEqual([]);
-    expect(slack.calls.filter((call) => call.method.startsWith('chat.'))).toEqual([]);
+    expect(e2e.github.requests).toEqual([]);
+    expect(e2e.slack.calls.filter((call) => call.method.startsWith('chat.'))).toEqual([]);
     expect(await deploymentsIn('production')).toEqual([]);
-    expect(await redis.scard(`${prefix}greenlight:unfinished-deploys`)).toBe(0);
+    expect(await e2e.redis.scard(e2e.keys.activeDeployments())).toBe(0);
+  });
+
+  it('--dry-run lists every dispatch’s inputs as the deployment then sends them, a canary step by step', async () => {
+    // A workflow that declares the phases' own inputs too, and a tag to deploy.
+    const repo = e2e.github.repo('acme/platform');
+    repo.addWorkflow({
+      ...greenlightWorkflow('production-deployment.yml'),
+      inputs: {
+        ...GREENLIGHT_INPUTS,
+        dry_run: { required: false, type: 'string' },
+        replicas: { required: false, type: 'string' },
+      },
+    });
+    repo.setTag('v2.3.1', repo.branches.get('main') ?? 'main');
+    runsFinishAtOnce();
+    // The canary's holds end on a passing reading: the service's health check answers here.
+    const health = createServer((_request, response) => response.end('ok'));
+    await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve));
+    await e2e.startBot(
+      deployConfig(
+        {},
+        {
+          pipeline: [
+            {
+              id: 'validation',
+              title: 'Validation',
+              inputs: { deployment_phase: 'validation', dry_run: false },
+            },
+            {
+              id: 'traffic_switch',
+              title: 'Traffic switch',
+              inputs: { deployment_phase: 'traffic_switch', replicas: 3 },
+              services: ['api'],
+              canary: { steps: [5, 25, 100], hold: '100ms' },
+            },
+          ],
+          services: {
+            api: {
+              health: [{ url: `http://127.0.0.1:${(health.address() as AddressInfo).port}/`, expect: 200 }],
+            },
+          },
+          analysis: { interval: '100ms' },
+        },
+      ),
+      { runtime: FAST_GITHUB },
+    );
+
+    const dryRun = await answer('staging v2.3.1 --dry-run');
+    const dryId = /greenlight_id: (\S+)-validation-0/.exec(dryRun)?.[1] ?? 'none';
+    const { id } = await requestDeployment('staging v2.3.1');
+    await waitForStatus(id, 'succeeded');
+    await new Promise((resolve) => health.close(resolve));
+
+    const dispatches = e2e.github.requestsTo('actions/create-workflow-dispatch');
+    const sent = dispatches.map((request) => {
+      const body = request.body as { ref: string; inputs: Record<string, string> };
+      return {
+        workflow: request.params.at(-1),
+        inputs: JSON.parse(JSON.stringify(body.inputs).replaceAll(id, dryId)) as Record<string, string>,
+      };
+    });
+    expect(sent.map((dispatch) => dispatch.inputs.traffic_percentage)).toEqual([undefined, '5', '25', '100']);
+    // The same inputs with the same values in the same order, but for the deployment's id.
+    expect(shownDispatches(dryRun).map((dispatch) => JSON.stringify(dispatch))).toEqual(
+      sent.map((dispatch) => JSON.stringify(dispatch)),
+    );
+    expect(dispatches.every((request) => (request.body as { ref: string }).ref === 'v2.3.1')).toBe(true);
   });
 
   it('refuses Approve from a non-approver privately, and /deploy from someone not among the deployers', async () => {
-    const github = fakeGitHub();
     await start({ deployers: ['@eng'] });
 
     // Eve is in no deployer group: refused before anything is recorded.
@@ -257,28 +284,21 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     await vi.waitFor(() => expect(timeline(id).at(-1)).toContain(DEPLOY_APPROVE));
 
     // Bob may deploy (@eng) but is no approver.
-    await post(url, buttonClick(DEPLOY_APPROVE, id, BOB, '/actions/bob'));
-    const bobs = await vi.waitFor(() => {
-      const found = responses.calls.find((call) => call.path === '/actions/bob');
-      if (!found) throw new Error('no answer to Bob yet');
-      return found.body;
-    });
+    const bobs = (await (await e2e.slack.click({ actionId: DEPLOY_APPROVE, value: id, user: BOB })).reply())
+      .body;
     expect(bobs).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(visibleText(bobs)).toBe(
       ':no_entry_sign: Only approvers of production can approve this deployment.',
     );
 
     // The requester is refused too, even where they would otherwise qualify.
-    await post(url, buttonClick(DEPLOY_APPROVE, id, ALICE, '/actions/alice'));
-    const alices = await vi.waitFor(() => {
-      const found = responses.calls.find((call) => call.path === '/actions/alice');
-      if (!found) throw new Error('no answer to Alice yet');
-      return found.body;
-    });
+    const alices = (
+      await (await e2e.slack.click({ actionId: DEPLOY_APPROVE, value: id, user: ALICE })).reply()
+    ).body;
     expect(visibleText(alices)).toContain('You requested this deployment, so you cannot approve it');
 
     await settle(1_500);
-    expect(github.requests).toEqual([]);
+    expect(e2e.github.requests).toEqual([]);
     const record = await doc(id);
     expect(record.state.status).toBe('awaiting_approval');
     expect(record.state.gate?.approvals).toEqual([]);
@@ -286,21 +306,26 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
   });
 
   it('Abort opens the modal; a too-short reason is refused in the HTTP answer; a reason cancels at the gate', async () => {
-    const github = fakeGitHub();
     await start();
     const { id } = await requestDeployment('production');
     await vi.waitFor(() => expect(timeline(id).at(-1)).toContain(DEPLOY_ABORT));
 
-    const click = buttonClick(DEPLOY_ABORT, id, CAROL);
-    const triggerId = JSON.parse(new URLSearchParams(click.body).get('payload') ?? '{}').trigger_id;
-    expect((await post(url, click)).status).toBe(200);
+    const click = await e2e.slack.click({ actionId: DEPLOY_ABORT, value: id, user: CAROL });
+    expect(click.status).toBe(200);
     const open = await vi.waitFor(() => {
-      const found = slack.calls.find((call) => call.method === 'views.open');
+      const found = e2e.slack.callsOf('views.open')[0];
       if (!found) throw new Error('no views.open yet');
       return found;
     });
-    expect(open.args.trigger_id).toBe(triggerId);
-    const view = JSON.parse(String(open.args.view));
+    expect(open.args.trigger_id).toBe(click.triggerId);
+    expect(open.response).toMatchObject({ ok: true });
+    expect(e2e.slack.modal(CAROL)?.view.callback_id).toBe(DEPLOY_ABORT_MODAL);
+    const view = open.args.view as {
+      title: { type: string; text: string };
+      submit: { type: string; text: string };
+      close: { type: string; text: string };
+      blocks: { type: string }[];
+    };
     expect(view).toMatchObject({ type: 'modal', callback_id: DEPLOY_ABORT_MODAL, private_metadata: id });
     for (const label of [view.title, view.submit, view.close]) {
       expect(label.type).toBe('plain_text');
@@ -311,10 +336,11 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     expect(input).toMatchObject({ block_id: ABORT_REASON_BLOCK, element: { action_id: ABORT_REASON_INPUT } });
     expect(JSON.stringify(view.blocks)).toContain(`\`${id}\``);
 
+    // Slack's client would not send these (min_length 3, required); a crafted request could.
     for (const tooShort of ['no', '   ', null]) {
-      const refused = await post(url, abortSubmission(id, tooShort, CAROL));
+      const refused = await abort(CAROL, tooShort, false);
       expect(refused.status).toBe(200);
-      expect(JSON.parse(refused.text)).toEqual({
+      expect(refused.json).toEqual({
         response_action: 'errors',
         errors: { [ABORT_REASON_BLOCK]: expect.stringMatching(/why/) },
       });
@@ -322,11 +348,13 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     expect((await doc(id)).state.status).toBe('awaiting_approval');
 
     // Bob is neither the requester nor an approver: the modal closes and he is told privately.
-    const bobs = await post(url, abortSubmission(id, 'I do not like it', BOB));
+    await e2e.slack.click({ actionId: DEPLOY_ABORT, value: id, user: BOB });
+    await vi.waitFor(() => expect(e2e.slack.modal(BOB)).toBeDefined());
+    const bobs = await abort(BOB, 'I do not like it');
     expect(bobs.status).toBe(200);
     expect(bobs.text).toBe('');
     const ephemeral = await vi.waitFor(() => {
-      const found = slack.calls.find((call) => call.method === 'chat.postEphemeral');
+      const found = e2e.slack.callsOf('chat.postEphemeral')[0];
       if (!found) throw new Error('no ephemeral yet');
       return found;
     });
@@ -337,12 +365,16 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     });
     expect((await doc(id)).state.status).toBe('awaiting_approval');
 
-    const accepted = await post(url, abortSubmission(id, 'wrong ref, redeploying', CAROL));
+    expect(e2e.slack.ephemerals(BOB).map((message) => message.text)).toEqual([
+      'Only the requester or an approver of production can abort this deployment.',
+    ]);
+    expect(e2e.slack.modal(BOB)).toBeUndefined();
+    const accepted = await abort(CAROL, 'wrong ref, redeploying');
     expect(accepted.status).toBe(200);
     expect(accepted.text).toBe('');
     await waitForStatus(id, 'cancelled', true);
-    const cancelled = (await doc(id)).state.timeline.at(-1);
-    expect(cancelled).toMatchObject({ kind: 'cancelled', by: CAROL, text: 'wrong ref, redeploying' });
+    const cancelledEntry = (await doc(id)).state.timeline.at(-1);
+    expect(cancelledEntry).toMatchObject({ kind: 'cancelled', by: CAROL, text: 'wrong ref, redeploying' });
     await vi.waitFor(() => {
       const last = timeline(id).at(-1) ?? '';
       expect(last).toContain('*Cancelled*');
@@ -356,85 +388,100 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     );
     // Nothing ran and no GitHub deployment existed: nothing to tell GitHub.
     await settle();
-    expect(github.requests).toEqual([]);
+    expect(e2e.github.requests).toEqual([]);
   });
 
   it('an abort submitted while a run is running cancels the run and marks the GitHub deployment inactive', async () => {
-    const github = fakeGitHub({ hold: true });
     await start();
     const { id } = await requestDeployment('production');
     await vi.waitFor(() => expect(timeline(id).at(-1)).toContain(DEPLOY_ABORT));
 
     // Alice opens the modal at the gate; Carol approves before Alice submits it.
-    await post(url, buttonClick(DEPLOY_ABORT, id, ALICE));
-    await vi.waitFor(() => expect(slack.calls.some((call) => call.method === 'views.open')).toBe(true));
-    await post(url, buttonClick(DEPLOY_APPROVE, id, CAROL));
-    await vi.waitFor(() => expect(github.dispatches).toHaveLength(1), { timeout: 5_000 });
-    await vi.waitFor(() => expect(github.statuses).toEqual([{ deploymentId: 77, state: 'in_progress' }]));
-    const runId = github.dispatches[0]?.runId;
+    await e2e.slack.click({ actionId: DEPLOY_ABORT, value: id, user: ALICE });
+    await vi.waitFor(() => expect(e2e.slack.modal(ALICE)).toBeDefined());
+    await e2e.slack.click({ actionId: DEPLOY_APPROVE, value: id, user: CAROL });
+    await vi.waitFor(() => expect(e2e.github.runs()).toHaveLength(1), { timeout: 5_000 });
+    await vi.waitFor(() =>
+      expect(statuses()).toEqual([{ deploymentId: githubDeploymentId(), state: 'in_progress' }]),
+    );
+    const runId = e2e.github.runs()[0]?.id;
     await vi.waitFor(async () => expect((await doc(id)).state.timeline.at(-1)?.kind).toBe('dispatched'));
 
-    const submitted = await post(url, abortSubmission(id, 'error rate rising', ALICE));
+    const submitted = await abort(ALICE, 'error rate rising');
     expect(submitted.text).toBe('');
     await waitForStatus(id, 'cancelled', true);
-    await vi.waitFor(() => expect(github.cancelled).toEqual([runId]));
-    expect(github.requests).toContain(`POST /api/v3/repos/acme/platform/actions/runs/${runId}/cancel`);
+    await vi.waitFor(() => expect(cancelled()).toEqual([runId]));
+    expect(e2e.github.requestsTo('actions/cancel-workflow-run')[0]?.path).toBe(
+      `/repos/acme/platform/actions/runs/${runId}/cancel`,
+    );
+    expect(e2e.github.run(runId ?? 0)).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
     // in_progress while it ran, inactive once cancelled (how often inactive is sent: see the test below).
-    expect(github.statuses[0]).toEqual({ deploymentId: 77, state: 'in_progress' });
-    expect(github.statuses.at(-1)).toEqual({ deploymentId: 77, state: 'inactive' });
-    expect(new Set(github.statuses.slice(1).map((status) => status.state))).toEqual(new Set(['inactive']));
-    expect(await redis.get(`${prefix}greenlight:env:production:active`)).toBeNull();
-    expect(await redis.hget(`${prefix}greenlight:env:production:lock`, 'by')).toBeNull();
+    const deploymentId = githubDeploymentId();
+    expect(statuses()[0]).toEqual({ deploymentId, state: 'in_progress' });
+    expect(statuses().at(-1)).toEqual({ deploymentId, state: 'inactive' });
+    expect(
+      new Set(
+        statuses()
+          .slice(1)
+          .map((status) => status.state),
+      ),
+    ).toEqual(new Set(['inactive']));
+    expect(await e2e.redis.get(e2e.keys.activeDeployment('production'))).toBeNull();
+    expect(await e2e.redis.hget(e2e.keys.envLock('production'), 'by')).toBeNull();
     await vi.waitFor(() => expect(timeline(id).at(-1)).toContain('error rate rising'));
     // No further phase is dispatched after the abort.
     await settle(1_500);
-    expect(github.dispatches).toHaveLength(1);
+    expect(e2e.github.runs()).toHaveLength(1);
   }, 20_000);
 
   it('/deploy cancel of a running deployment cancels its run and sets the final GitHub status once', async () => {
     // GitHub takes a while to answer the final status, as it sometimes does: a sweep comes by meanwhile.
-    const github = fakeGitHub({ hold: true, finalStatusDelayMs: 2_500 });
+    e2e.github.faults.holdAnswers({
+      route: 'repos/create-deployment-status',
+      ms: 2_500,
+      where: (request: GitHubRequest) => (request.body as { state?: string }).state !== 'in_progress',
+    });
     await start({ approvals: 0, approvers: [] });
     const { id } = await requestDeployment('production', ALICE);
-    await vi.waitFor(() => expect(dispatchedFor(github, id)).toEqual(['validation']), { timeout: 5_000 });
+    await vi.waitFor(() => expect(dispatchedFor(id)).toEqual(['validation']), { timeout: 5_000 });
     await vi.waitFor(async () => expect((await doc(id)).state.timeline.at(-1)?.kind).toBe('dispatched'));
-    const runId = github.dispatches[0]?.runId;
+    const runId = e2e.github.runs()[0]?.id;
 
     expect(await answer(`cancel ${id}`, ALICE)).toBe(
       `Deployment \`${id}\` stopped; its workflow run is being cancelled.`,
     );
-    await vi.waitFor(() => expect(github.cancelled).toEqual([runId]));
+    await vi.waitFor(() => expect(cancelled()).toEqual([runId]));
     await waitForStatus(id, 'cancelled', true, 10_000);
     await settle(1_000);
-    expect(github.statuses).toEqual([
-      { deploymentId: 77, state: 'in_progress' },
-      { deploymentId: 77, state: 'inactive' },
+    expect(statuses()).toEqual([
+      { deploymentId: githubDeploymentId(), state: 'in_progress' },
+      { deploymentId: githubDeploymentId(), state: 'inactive' },
     ]);
-    expect(github.dispatches).toHaveLength(1);
+    expect(e2e.github.runs()).toHaveLength(1);
   }, 25_000);
 
   it('a cancel that lands while a phase is being dispatched still cancels the run that dispatch started', async () => {
-    const github = fakeGitHub({ hold: true, dispatchDelayMs: 1_500 });
+    e2e.github.delayDispatches(1_500);
     await start({ approvals: 0, approvers: [] });
     const { id } = await requestDeployment('production', ALICE);
     // GitHub has accepted the dispatch (the run exists) but has not answered yet.
-    await vi.waitFor(() => expect(github.dispatches).toHaveLength(1), { timeout: 5_000 });
-    const runId = github.dispatches[0]?.runId;
+    await vi.waitFor(() => expect(e2e.github.runs()).toHaveLength(1), { timeout: 5_000 });
+    expect(e2e.github.inFlight()).toBe(1);
+    const runId = e2e.github.runs()[0]?.id;
 
     expect(await answer(`cancel ${id}`, ALICE)).toMatch(new RegExp(`^Deployment \`${id}\` stopped`));
     await waitForStatus(id, 'cancelled');
     // The run the in-flight dispatch started must not be left running on GitHub.
-    await vi.waitFor(() => expect(github.cancelled).toContain(runId), { timeout: 6_000 });
-    expect(github.dispatches).toHaveLength(1);
+    await vi.waitFor(() => expect(cancelled()).toContain(runId), { timeout: 6_000 });
+    expect(e2e.github.runs()).toHaveLength(1);
   }, 20_000);
 
   it('queues a second deployment behind the active one, cancels a queued one, and starts the next when the first ends', async () => {
-    const github = fakeGitHub({ hold: true });
     await start({ approvals: 0, approvers: [] });
 
     const first = await requestDeployment('production', ALICE);
     expect(visibleText(first.reply)).toContain('🚀 Starting now.');
-    await vi.waitFor(() => expect(dispatchedFor(github, first.id)).toEqual(['validation']), {
+    await vi.waitFor(() => expect(dispatchedFor(first.id)).toEqual(['validation']), {
       timeout: 5_000,
     });
 
@@ -447,7 +494,7 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     const third = await requestDeployment('production', DAVE);
     expect(visibleText(third.reply)).toContain(`🕒 Queued at position 2, behind \`${first.id}\``);
     await vi.waitFor(async () =>
-      expect(await redis.lrange(`${prefix}greenlight:env:production:queue`, 0, -1)).toEqual([
+      expect(await e2e.redis.lrange(e2e.keys.deployQueue('production'), 0, -1)).toEqual([
         second.id,
         third.id,
       ]),
@@ -469,33 +516,32 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     );
     expect(await answer(`cancel ${second.id}`, BOB)).toBe(`Deployment \`${second.id}\` stopped.`);
     await waitForStatus(second.id, 'cancelled', true);
-    expect(await redis.lrange(`${prefix}greenlight:env:production:queue`, 0, -1)).toEqual([third.id]);
+    expect(await e2e.redis.lrange(e2e.keys.deployQueue('production'), 0, -1)).toEqual([third.id]);
     const after = await answer('status production');
     expect(after).not.toContain(second.id);
     expect(after).toContain(`1. 🕒 \`${third.id}\``);
 
     // The first one finishes: the environment goes to the next in line, which dispatches its phases.
-    github.hold = false;
+    runsFinishAtOnce();
     await waitForStatus(first.id, 'succeeded', true);
-    await vi.waitFor(() => expect(dispatchedFor(github, third.id)).toContain('validation'), {
+    await vi.waitFor(() => expect(dispatchedFor(third.id)).toContain('validation'), {
       timeout: 8_000,
     });
     await waitForStatus(third.id, 'succeeded', true);
-    expect(dispatchedFor(github, first.id)).toEqual(['validation', 'database_migration']);
-    expect(dispatchedFor(github, second.id)).toEqual([]);
-    expect(dispatchedFor(github, third.id)).toEqual(['validation', 'database_migration']);
-    expect(github.dispatches.map((dispatch) => dispatch.body.inputs.greenlight_id)).toEqual([
+    expect(dispatchedFor(first.id)).toEqual(['validation', 'database_migration']);
+    expect(dispatchedFor(second.id)).toEqual([]);
+    expect(dispatchedFor(third.id)).toEqual(['validation', 'database_migration']);
+    expect(e2e.github.runs().map((run) => run.inputs.greenlight_id)).toEqual([
       `${first.id}-validation-0`,
       `${first.id}-database_migration-0`,
       `${third.id}-validation-0`,
       `${third.id}-database_migration-0`,
     ]);
-    expect(await redis.get(`${prefix}greenlight:env:production:active`)).toBeNull();
+    expect(await e2e.redis.get(e2e.keys.activeDeployment('production'))).toBeNull();
     expect(await answer('status production')).toContain('*production* · open, nothing running');
   }, 30_000);
 
   it('a lock refuses deploys naming who and why; unlock lets them through', async () => {
-    const github = fakeGitHub();
     await start();
 
     expect(await answer('lock production db maintenance', CAROL)).toBe(
@@ -527,11 +573,11 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     );
     expect(await answer('status production')).not.toContain('locked');
     await settle(300);
-    expect(github.requests).toEqual([]);
+    expect(e2e.github.requests).toEqual([]);
   });
 
   it('/deploy status and /deploy history show the right lines as a deployment goes through', async () => {
-    const github = fakeGitHub();
+    runsFinishAtOnce();
     await start({ approvals: 1, approvers: [CAROL] });
 
     expect(await answer('history')).toBe('No deployments yet.');
@@ -544,7 +590,7 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
       new RegExp(`⏳ \`${id}\` \\*production\\* \`main\` by <@U0ALICE> · awaiting approval · <!date`),
     );
 
-    await post(url, buttonClick(DEPLOY_APPROVE, id, CAROL));
+    await e2e.slack.click({ actionId: DEPLOY_APPROVE, value: id, user: CAROL });
     await vi.waitFor(
       async () => {
         const record = await doc(id);
@@ -557,7 +603,8 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     expect(atGate).toContain('*production* · open');
     expect(atGate).toContain(`⏳ \`${id}\` \`main\` by <@U0ALICE> · awaiting approval: Database migration`);
 
-    await post(url, buttonClick(DEPLOY_APPROVE, id, CAROL));
+    await vi.waitFor(() => expect(timeline(id).at(-1)).toContain(DEPLOY_APPROVE));
+    await e2e.slack.click({ actionId: DEPLOY_APPROVE, value: id, user: CAROL });
     await waitForStatus(id, 'succeeded', true);
     const history = await answer('history');
     expect(history).toContain('*Last 1 deployment*');
@@ -568,7 +615,7 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
       ),
     );
     expect(await answer('status production')).toBe('*production* · open, nothing running');
-    expect(github.dispatches).toHaveLength(2);
+    expect(e2e.github.runs()).toHaveLength(2);
 
     const { id: second } = await requestDeployment('production', ALICE);
     const both = await answer('history production 5');
@@ -578,7 +625,6 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
   }, 30_000);
 
   it('/deploy status lists a deployment that waits for approval to start', async () => {
-    fakeGitHub();
     await start();
     const { id } = await requestDeployment('production', ALICE);
     expect((await doc(id)).state.status).toBe('awaiting_approval');
@@ -611,7 +657,6 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     }
 
     it('refuses outside the window with the next opening; only an approver may override, and it shows', async () => {
-      const github = fakeGitHub();
       const { window, next } = closedWindow();
       await start({ window });
 
@@ -638,11 +683,10 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
       expect(record.state.status).toBe('awaiting_approval');
       await vi.waitFor(() => expect(timeline(id)[0]).toContain('⚠️ *Override:* hotfix for INC-42'));
       await settle(300);
-      expect(github.requests).toEqual([]);
+      expect(e2e.github.requests).toEqual([]);
     });
 
     it('says once how to get past a closed window', async () => {
-      fakeGitHub();
       await start({ window: closedWindow().window });
       const refused = await answer('production', ALICE);
       expect(refused).toContain('--override');

@@ -1,21 +1,14 @@
-import type { Redis } from 'ioredis';
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { DeploymentState, TimelineEntry } from '../../src/domain/deploy/deployment-state.js';
 import type { IncidentState } from '../../src/domain/incidents/incident.js';
-import { createLogger } from '../../src/logger.js';
-import { type Greenlight, startGreenlight } from '../../src/runtime.js';
-import { captureResponses, fakeSlackApi, isolateNetwork, post } from '../helpers/bot.js';
-import { testConfig } from '../helpers/config.js';
-import { GHE, GHE_REPO_API, visibleText } from '../helpers/deploy.js';
-import { commitJson } from '../helpers/github-commits.js';
-import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import { slashCommand } from '../helpers/slack.js';
+import { FAST_GITHUB, useE2E, visibleText } from '../helpers/e2e.js';
 
 /** The bot's clock: the window of `30d` is [2026-03-01T00:00Z, 2026-03-31T00:00Z). */
 const NOW = Date.parse('2026-03-31T00:00:00Z');
 const t = (iso: string) => Date.parse(`${iso}Z`);
 const MIN = 60_000;
+/** Seeded records name runs on an Enterprise Server; only their shape matters here. */
+const GHE = 'https://ghe.example.com';
 
 const SHA_1 = '1111111111111111111111111111111111111111';
 const SHA_2 = '2222222222222222222222222222222222222222';
@@ -240,53 +233,32 @@ const incidents: IncidentState[] = [
 ];
 
 describe('/deploy stats, end to end', () => {
-  let prefix: string;
-  let redis: Redis;
-  let responses: ReturnType<typeof captureResponses>;
-  let bot: Greenlight | undefined;
-  let url: string;
+  const e2e = useE2E('deploystats');
 
-  beforeAll(() => isolateNetwork());
-  afterAll(() => nock.enableNetConnect());
   beforeEach(async () => {
-    prefix = uniquePrefix('deploystats');
-    redis = testRedis();
-    fakeSlackApi();
-    responses = captureResponses();
     await seed();
-    const config = testConfig(testRedisUrl(), prefix, {
-      github: { owner: 'acme', repo: 'platform', workflow: 'production-deployment.yml', ref: 'main' },
-      environments: {
-        staging: { approvals: 0 },
-        production: { approvals: 1, approvers: ['U0CAROL'], deployers: [] },
+    await e2e.startBot(
+      {
+        github: { owner: 'acme', repo: 'platform', workflow: 'production-deployment.yml', ref: 'main' },
+        environments: {
+          staging: { approvals: 0 },
+          production: { approvals: 1, approvers: ['U0CAROL'], deployers: [] },
+        },
+        pipeline: [
+          {
+            id: 'validation',
+            title: 'Pre-deployment validation',
+            inputs: { deployment_phase: 'validation' },
+          },
+        ],
       },
-      pipeline: [
-        { id: 'validation', title: 'Pre-deployment validation', inputs: { deployment_phase: 'validation' } },
-      ],
-    });
-    config.env.GITHUB_API_URL = `${GHE}/api/v3`;
-    bot = await startGreenlight(config, {
-      logger: createLogger('silent'),
-      botIdentity: { botId: 'B0BOT', botUserId: 'U0BOT' },
-      now: () => NOW,
-      github: {
-        retryAfterBaseValue: 0,
-        spaceWrites: false,
-        runs: { sleep: async () => {}, findRunDelaysMs: [0] },
-      },
-    });
-    url = `http://127.0.0.1:${bot.port}`;
-  });
-  afterEach(async () => {
-    await bot?.stop();
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
-    nock.cleanAll();
+      { runtime: { ...FAST_GITHUB, now: () => NOW } },
+    );
   });
 
   /** Exactly as the services write them: hash {version, doc} (replace-document.lua) plus the index entry. */
   async function seed(): Promise<void> {
-    const key = `${prefix}greenlight:`;
+    const { keys, redis } = e2e;
     for (const state of deployments) {
       const record = {
         state,
@@ -307,69 +279,52 @@ describe('/deploy stats, end to end', () => {
           finalized: true,
         },
       };
-      await redis.hset(`${key}deploy:${state.id}`, 'version', '6', 'doc', JSON.stringify(record));
-      await redis.zadd(`${key}deploys:${state.env}`, state.requestedAt, state.id);
+      await redis.hset(keys.deployment(state.id), 'version', '6', 'doc', JSON.stringify(record));
+      await redis.zadd(keys.deploymentsOf(state.env), state.requestedAt, state.id);
     }
     for (const state of incidents) {
       const record = { state, meta: { message: { channel: 'C0INCIDENTS', ts: '1740000000.000200' } } };
-      await redis.hset(`${key}incident:${state.id}`, 'version', '2', 'doc', JSON.stringify(record));
-      await redis.zadd(`${key}incidents`, state.declaredAt, state.id);
+      await redis.hset(keys.incident(state.id), 'version', '2', 'doc', JSON.stringify(record));
+      await redis.zadd(keys.incidents(), state.declaredAt, state.id);
     }
   }
 
-  /** GitHub's "Get a commit" for the refs of the successful production deployments in the window. */
-  function githubCommits(times: Record<string, [string, string] | 422>) {
-    const requests: string[] = [];
-    const scope = nock(GHE);
-    for (const [ref, answer] of Object.entries(times)) {
-      scope
-        .get(`${GHE_REPO_API}/commits/${ref}`)
-        .query({ per_page: '1' })
-        .reply(() => {
-          requests.push(ref);
-          return answer === 422
-            ? [
-                422,
-                {
-                  message: `No commit found for SHA: ${ref}`,
-                  documentation_url: 'https://docs.github.com/rest/commits/commits#get-a-commit',
-                  status: '422',
-                },
-              ]
-            : [
-                200,
-                commitJson(`${GHE}/api/v3`, GHE, 'acme/platform', { sha: answer[0], committedAt: answer[1] }),
-              ];
-        });
+  /** The commits GitHub knows (a branch name points `main` at its commit); any other ref is "No commit found". */
+  function githubKnows(commits: Record<string, [string, string]>): void {
+    const repo = e2e.github.repo();
+    for (const [ref, [sha, committedAt]] of Object.entries(commits)) {
+      repo.addCommit({ sha, committedAt });
+      if (ref !== sha) repo.setBranch(ref, sha);
     }
-    return { scope, requests };
   }
+
+  /** The refs greenlight asked "Get a commit" for, in order, from the `from`th request on. */
+  const commitRequests = (from = 0) =>
+    e2e.github
+      .requestsTo('repos/get-commit')
+      .slice(from)
+      .map((request) => request.params[0]);
 
   async function stats(text: string) {
-    const request = slashCommand('/deploy', text, { userId: 'U0EVE' });
-    const ack = await post(url, request);
-    expect(ack.status).toBe(200);
-    return vi.waitFor(
-      () => {
-        const found = responses.calls.find((call) => call.path === request.responsePath);
-        if (!found) throw new Error(`no answer to /deploy ${text} yet`);
-        return found.body;
-      },
-      { timeout: 10_000 },
-    );
+    const command = await e2e.slack.command('/deploy', text, { user: 'U0EVE' });
+    expect(command.status).toBe(200);
+    return (await command.reply(10_000)).body;
   }
 
   it('answers /deploy stats production 30d with the hand-computed figures, then from the commit cache', async () => {
-    const github = githubCommits({
+    githubKnows({
       [SHA_1]: [SHA_1, '2026-03-02T08:20:00Z'], // e1 10:20 − 08:20 = 2h
       main: [SHA_MAIN, '2026-03-09T09:30:00Z'], // e3 03-10 09:30 − 03-09 09:30 = 24h
       [SHA_2]: [SHA_2, '2026-03-17T16:45:00Z'], // e6 03-20 16:45 − 03-17 16:45 = 72h
-      deadbeef0: 422, // e7: no lead time
+      // deadbeef0 (e7) is unknown to GitHub: 422 "No commit found", no lead time.
     });
 
     const reply = await stats('stats production 30d');
-    github.scope.done();
-    expect(github.requests.sort()).toEqual([SHA_1, SHA_2, 'deadbeef0', 'main'].sort());
+    expect(commitRequests().sort()).toEqual([SHA_1, SHA_2, 'deadbeef0', 'main'].sort());
+    expect(
+      e2e.github.requestsTo('repos/get-commit', { where: (request) => request.params[0] === 'deadbeef0' })[0]
+        ?.status,
+    ).toBe(422);
     const shown = visibleText(reply);
     const lines = shown.split('\n');
 
@@ -409,24 +364,23 @@ describe('/deploy stats, end to end', () => {
     );
 
     // Asked again: the three commit times come from Redis, the unknown ref is asked once more.
-    expect(await redis.hkeys(`${prefix}greenlight:commit-times`)).toEqual(
+    expect(await e2e.redis.hkeys(e2e.keys.commitTimes())).toEqual(
       expect.arrayContaining([SHA_1, SHA_2, 'main@e3']),
     );
-    const again = githubCommits({ deadbeef0: 422 });
+    const asked = commitRequests().length;
     const second = await stats('stats production');
-    again.scope.done();
-    expect(again.requests).toEqual(['deadbeef0']);
+    expect(commitRequests(asked)).toEqual(['deadbeef0']);
     expect(visibleText(second).split('\n').slice(1)).toEqual(lines.slice(1));
   });
 
   it('answers every environment, production first, and says when GitHub could not be asked', async () => {
-    const down = nock(GHE)
-      .get(new RegExp(`^${GHE_REPO_API}/commits/`))
-      .times(4)
-      .reply(503, 'unavailable');
+    e2e.github.faults.serverErrors({ route: 'repos/get-commit', status: 503 });
 
     const reply = await stats('stats');
-    down.done();
+    // One look-up, retried by the client: every answer a 503.
+    expect(e2e.github.requestsTo('repos/get-commit').map((request) => request.status)).toEqual([
+      503, 503, 503, 503,
+    ]);
     const shown = visibleText(reply);
     expect(shown.indexOf('*production*')).toBeGreaterThan(0);
     expect(shown.indexOf('*staging*')).toBeGreaterThan(shown.indexOf('*production*'));

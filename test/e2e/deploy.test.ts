@@ -1,150 +1,98 @@
-import type { Redis } from 'ioredis';
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Greenlight } from '../../src/runtime.js';
+import { describe, expect, it, vi } from 'vitest';
 import { DEPLOY_APPROVE } from '../../views/ids.js';
-import {
-  type Capture,
-  captureResponses,
-  fakeSlackApi,
-  isolateNetwork,
-  post,
-  type SlackCall,
-} from '../helpers/bot.js';
-import { fakeGitHub, startDeployBot } from '../helpers/deploy.js';
-import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import { buttonClick, slashCommand } from '../helpers/slack.js';
+import { deployConfig, FAST_GITHUB, shownWithIds, useE2E } from '../helpers/e2e.js';
 
 const REQUESTER = 'U0ALICE';
 const APPROVER = 'U0CAROL';
 
 describe('/deploy end to end (GitHub Enterprise base URL with a path)', () => {
-  let prefix: string;
-  let redis: Redis;
-  let slack: Capture<SlackCall>;
-  const bots: Greenlight[] = [];
+  const e2e = useE2E('deploy');
 
-  beforeAll(() => isolateNetwork());
-  afterAll(() => nock.enableNetConnect());
-  beforeEach(() => {
-    prefix = uniquePrefix('deploy');
-    redis = testRedis();
-    slack = fakeSlackApi();
-    captureResponses();
-  });
-  afterEach(async () => {
-    await Promise.all(bots.splice(0).map((bot) => bot.stop()));
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
-    nock.cleanAll();
-  });
+  const start = () => e2e.startBot(deployConfig(), { runtime: FAST_GITHUB });
 
-  async function start(): Promise<string> {
-    const bot = await startDeployBot(testRedisUrl(), prefix);
-    bots.push(bot);
-    return `http://127.0.0.1:${bot.port}`;
-  }
-
-  const timelineUpdates = () =>
-    slack.calls
-      .filter(
-        (call) =>
-          call.method === 'chat.update' || (call.method === 'chat.postMessage' && !call.args.thread_ts),
-      )
-      .map((call) => JSON.stringify(call.args.blocks));
-
-  async function deploymentId(): Promise<string> {
-    return vi.waitFor(async () => {
-      const ids = await redis.zrange(`${prefix}greenlight:deploys:production`, '0', '-1');
-      if (!ids[0]) throw new Error('no deployment yet');
-      return ids[0];
-    });
-  }
+  /** The deployment's timeline message in the status channel, as it reads now. */
+  const timeline = () => shownWithIds(e2e.slack.messages('#deployment-status').at(-1));
 
   it('waits for approval, dispatches each phase exactly once, passes the gate and succeeds', async () => {
-    const github = fakeGitHub();
-    const url = await start();
-    const ack = await post(url, slashCommand('/deploy', 'production main', { userId: REQUESTER }));
+    // Every run finishes as soon as it starts.
+    e2e.github.setLifecycle({ mode: 'auto', runMs: 0 });
+    await start();
+    const ack = await e2e.slack.command('/deploy', 'production main', { user: REQUESTER });
     expect(ack.status).toBe(200);
-    const id = await deploymentId();
+    const id = await e2e.records.nextDeployment('production', 0);
 
-    await vi.waitFor(() => expect(timelineUpdates().at(-1)).toContain(DEPLOY_APPROVE));
-    expect(github.dispatches).toEqual([]);
+    await vi.waitFor(() => expect(timeline()).toContain(DEPLOY_APPROVE));
+    expect(e2e.github.runs()).toEqual([]);
 
     // The requester cannot approve their own deployment.
-    await post(url, buttonClick(DEPLOY_APPROVE, id, REQUESTER));
+    await e2e.slack.click({ actionId: DEPLOY_APPROVE, value: id, user: REQUESTER });
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(github.dispatches).toEqual([]);
+    expect(e2e.github.runs()).toEqual([]);
 
-    await post(url, buttonClick(DEPLOY_APPROVE, id, APPROVER));
-    await vi.waitFor(() => expect(github.dispatches).toHaveLength(1), { timeout: 5_000 });
-    expect(github.dispatches[0]).toEqual({
-      workflow: 'production-deployment.yml',
-      runId: 9001,
-      body: {
+    await e2e.slack.click({ actionId: DEPLOY_APPROVE, value: id, user: APPROVER });
+    await vi.waitFor(() => expect(e2e.github.runs()).toHaveLength(1), { timeout: 5_000 });
+    const [dispatch] = e2e.github.requestsTo('actions/create-workflow-dispatch');
+    expect(dispatch?.path).toBe(
+      '/repos/acme/platform/actions/workflows/production-deployment.yml/dispatches',
+    );
+    expect(dispatch?.body).toEqual({
+      ref: 'main',
+      inputs: {
+        deployment_phase: 'validation',
+        environment: 'production',
         ref: 'main',
-        inputs: {
-          deployment_phase: 'validation',
-          environment: 'production',
-          ref: 'main',
-          greenlight_id: `${id}-validation-0`,
-        },
-        return_run_details: true,
+        greenlight_id: `${id}-validation-0`,
       },
+      return_run_details: true,
     });
+    expect(dispatch?.status).toBe(200);
 
     // The migration gate opens after validation succeeds; nothing is dispatched until it is approved.
     await vi.waitFor(
       async () => {
-        const doc = JSON.parse((await redis.hget(`${prefix}greenlight:deploy:${id}`, 'doc')) ?? '{}');
-        expect(doc.state.status).toBe('awaiting_approval');
-        expect(doc.state.gate.phaseId).toBe('database_migration');
+        const { state } = await e2e.records.deployment(id);
+        expect(state.status).toBe('awaiting_approval');
+        expect(state.gate?.phaseId).toBe('database_migration');
       },
       { timeout: 6_000 },
     );
-    expect(github.dispatches).toHaveLength(1);
-    await post(url, buttonClick(DEPLOY_APPROVE, id, APPROVER));
-    await post(url, buttonClick(DEPLOY_APPROVE, id, APPROVER));
+    expect(e2e.github.runs()).toHaveLength(1);
+    await vi.waitFor(() => expect(timeline()).toContain(DEPLOY_APPROVE));
+    // A double click on Approve.
+    await (await e2e.slack.click({ actionId: DEPLOY_APPROVE, value: id, user: APPROVER })).again();
 
-    await vi.waitFor(
-      async () => {
-        const doc = JSON.parse((await redis.hget(`${prefix}greenlight:deploy:${id}`, 'doc')) ?? '{}');
-        expect(doc.state.status).toBe('succeeded');
-        expect(doc.meta.finalized).toBe(true);
-      },
-      { timeout: 8_000 },
-    );
-    expect(github.dispatches.map((d) => d.body.inputs.deployment_phase)).toEqual([
+    await e2e.records.waitForStatus(id, 'succeeded', { finalized: true, timeout: 8_000 });
+    expect(e2e.github.runs().map((run) => run.inputs.deployment_phase)).toEqual([
       'validation',
       'database_migration',
     ]);
-    expect(github.statuses.map((status) => status.state)).toEqual(['in_progress', 'success']);
-    expect(timelineUpdates().at(-1)).not.toContain(DEPLOY_APPROVE);
-    expect(await redis.get(`${prefix}greenlight:env:production:active`)).toBeNull();
-    const replies = slack.calls.filter((call) => call.method === 'chat.postMessage' && call.args.thread_ts);
-    expect(replies.length).toBeGreaterThan(0);
+    expect(e2e.github.statuses().map((status) => status.state)).toEqual(['in_progress', 'success']);
+    expect(timeline()).not.toContain(DEPLOY_APPROVE);
+    expect(await e2e.redis.get(e2e.keys.activeDeployment('production'))).toBeNull();
+    const timelineTs = e2e.slack.messages('#deployment-status').at(-1)?.ts ?? '';
+    expect(e2e.slack.thread('#deployment-status', timelineTs).length).toBeGreaterThan(0);
   }, 30_000);
 
   it('fails the deployment when a run fails, and locks the environment', async () => {
-    const github = fakeGitHub({ hold: true });
-    const url = await start();
-    await post(url, slashCommand('/deploy', 'production', { userId: REQUESTER }));
-    const id = await deploymentId();
-    await post(url, buttonClick(DEPLOY_APPROVE, id, APPROVER));
-    await vi.waitFor(() => expect(github.dispatches).toHaveLength(1), { timeout: 5_000 });
-    github.complete(9001, 'failure');
-    await vi.waitFor(
-      async () => {
-        const doc = JSON.parse((await redis.hget(`${prefix}greenlight:deploy:${id}`, 'doc')) ?? '{}');
-        expect(doc.state.status).toBe('failed');
-        expect(doc.meta.finalized).toBe(true);
+    await start();
+    await e2e.slack.command('/deploy', 'production', { user: REQUESTER });
+    const id = await e2e.records.nextDeployment('production', 0);
+    await vi.waitFor(() => expect(timeline()).toContain(DEPLOY_APPROVE));
+    await e2e.slack.click({ actionId: DEPLOY_APPROVE, value: id, user: APPROVER });
+    const run = await vi.waitFor(
+      () => {
+        const [dispatched] = e2e.github.runs();
+        if (!dispatched) throw new Error('nothing dispatched yet');
+        return dispatched;
       },
-      { timeout: 8_000 },
+      { timeout: 5_000 },
     );
-    expect(github.dispatches).toHaveLength(1);
+    expect(e2e.github.fail(run.id)).toBe(1);
+    await e2e.records.waitForStatus(id, 'failed', { finalized: true, timeout: 8_000 });
+    expect(e2e.github.runs()).toHaveLength(1);
     await vi.waitFor(() =>
-      expect(github.statuses.map((status) => status.state)).toEqual(['in_progress', 'failure']),
+      expect(e2e.github.statuses().map((status) => status.state)).toEqual(['in_progress', 'failure']),
     );
-    expect(await redis.hget(`${prefix}greenlight:env:production:lock`, 'by')).toBe('greenlight');
+    expect(await e2e.redis.hget(e2e.keys.envLock('production'), 'by')).toBe('greenlight');
   }, 20_000);
 });

@@ -1,9 +1,8 @@
 import { Writable } from 'node:stream';
-import type { Redis } from 'ioredis';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ClickResult } from '../../playground/sim/slack.js';
 import { createLogger } from '../../src/logger.js';
-import { type Greenlight, startGreenlight } from '../../src/runtime.js';
 import {
   INCIDENT_ESCALATE,
   INCIDENT_RESOLVE,
@@ -15,17 +14,7 @@ import {
   INCIDENT_UPDATE_INPUT,
   INCIDENT_UPDATE_MODAL,
 } from '../../views/ids.js';
-import {
-  type Capture,
-  captureResponses,
-  fakeSlackApi,
-  isolateNetwork,
-  post,
-  type SlackCall,
-} from '../helpers/bot.js';
-import { testConfig } from '../helpers/config.js';
-import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import { buttonClick, interaction, type SignedRequest, slashCommand } from '../helpers/slack.js';
+import { useE2E } from '../helpers/e2e.js';
 
 const PAGERDUTY = 'https://events.pagerduty.test';
 const ROUTING_KEY = 'R0UT1NGKEYe93b1c7d2f4a4b6c8d0e2f4a';
@@ -34,91 +23,43 @@ const M = 60_000;
 const ALICE = 'U0ALICE';
 const BOB = 'U0BOB';
 
-type Answers = Parameters<typeof fakeSlackApi>[0];
-
-/** A modal submitted as Slack sends it: a signed `view_submission` with the inputs' values in `view.state`. */
-function submission(
-  callbackId: string,
-  incidentId: string,
-  block: string,
-  input: string,
-  value: string | null,
-) {
-  return interaction({
-    type: 'view_submission',
-    team: { id: 'T0TEST', domain: 'acme' },
-    user: { id: BOB, username: 'bob', name: 'bob', team_id: 'T0TEST' },
-    api_app_id: 'A0GREEN',
-    token: 'deprecated-verification-token',
-    trigger_id: `${Date.now()}.5678.fedcba`,
-    view: {
-      id: 'V0MODAL',
-      team_id: 'T0TEST',
-      type: 'modal',
-      callback_id: callbackId,
-      private_metadata: incidentId,
-      hash: '1700000000.abcdef',
-      title: { type: 'plain_text', text: 'Update incident' },
-      blocks: [],
-      state: { values: { [block]: { [input]: { type: 'plain_text_input', value } } } },
-      app_id: 'A0GREEN',
-      bot_id: 'B0BOT',
-    },
-    response_urls: [],
-    is_enterprise_install: false,
-  });
-}
-
 describe('/incident end to end', () => {
-  let prefix: string;
-  let redis: Redis;
-  let slack: Capture<SlackCall>;
-  let responses: Capture<{ path: string; body: Record<string, unknown> }>;
-  let bot: Greenlight | undefined;
-  let url: string;
+  const e2e = useE2E('incident');
   let clock: number;
   const logs: string[] = [];
 
-  beforeAll(() => isolateNetwork());
+  // PagerDuty is answered by nock; only loopback traffic (the bot, Redis, the simulators) is real.
+  beforeAll(() => {
+    nock.disableNetConnect();
+    nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
+  });
   afterAll(() => nock.enableNetConnect());
   beforeEach(() => {
-    prefix = uniquePrefix('incident');
-    redis = testRedis();
-    responses = captureResponses();
     clock = T0;
     logs.length = 0;
   });
-  afterEach(async () => {
-    await bot?.stop();
-    bot = undefined;
+  afterEach(() => {
     expect(logs.length).toBeGreaterThan(0);
     expect(logs.join('')).not.toContain(ROUTING_KEY);
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
     nock.cleanAll();
   });
 
-  async function start(incidents: Record<string, unknown> = {}, answers: Answers = {}, pager = true) {
-    slack = fakeSlackApi(answers);
-    const config = testConfig(testRedisUrl(), prefix, { incidents });
-    if (pager)
-      config.env = {
-        ...config.env,
-        PAGERDUTY_ROUTING_KEY: ROUTING_KEY,
-        PAGERDUTY_EVENTS_URL: `${PAGERDUTY}/v2/enqueue`,
-      };
+  async function start(incidents: Record<string, unknown> = {}, pager = true) {
     const sink = new Writable({
       write(chunk, _encoding, done) {
         logs.push(chunk.toString());
         done();
       },
     });
-    bot = await startGreenlight(config, {
-      logger: createLogger('debug', sink),
-      botIdentity: { botId: 'B0BOT', botUserId: 'U0BOT' },
-      now: () => clock,
-    });
-    url = `http://127.0.0.1:${bot.port}`;
+    await e2e.startBot(
+      { incidents },
+      {
+        env: pager
+          ? { PAGERDUTY_ROUTING_KEY: ROUTING_KEY, PAGERDUTY_EVENTS_URL: `${PAGERDUTY}/v2/enqueue` }
+          : {},
+        runtime: { logger: createLogger('debug', sink), now: () => clock },
+      },
+    );
   }
 
   /** PagerDuty's Events API: records each body and answers as told. */
@@ -140,48 +81,43 @@ describe('/incident end to end', () => {
     return bodies;
   }
 
-  async function command(text: string, userId = ALICE) {
-    const request = slashCommand('/incident', text, { userId });
-    const ack = await post(url, request);
-    expect(ack.status).toBe(200);
-    return { ack, request };
-  }
+  const command = (text: string, user = ALICE) => e2e.slack.command('/incident', text, { user });
 
   /** The private answer to a command (through its response_url). */
-  async function answerTo(text: string, userId = ALICE): Promise<string> {
-    const { request } = await command(text, userId);
-    const reply = await vi.waitFor(() => {
-      const found = responses.calls.find((call) => call.path === request.responsePath);
-      if (!found) throw new Error('no reply yet');
-      return found;
-    });
-    return JSON.stringify(reply.body.blocks ?? reply.body.text);
+  async function answerTo(text: string, user = ALICE): Promise<string> {
+    const { body } = await (await command(text, user)).reply();
+    return JSON.stringify(body.blocks ?? body.text);
   }
 
-  async function click(request: SignedRequest) {
-    expect((await post(url, request)).status).toBe(200);
+  async function click(actionId: string, value: string): Promise<ClickResult> {
+    const clicked = await e2e.slack.click({ actionId, value, user: BOB });
+    expect(clicked.status).toBe(200);
+    return clicked;
+  }
+
+  /** Bob submits the modal he has open with `value` typed into its input. */
+  async function submit(callbackId: string, block: string, input: string, value: string) {
+    const submitted = await e2e.slack.submit({
+      user: BOB,
+      callbackId,
+      values: { [block]: { [input]: value } },
+    });
+    expect(submitted.status).toBe(200);
   }
 
   const cardCalls = () =>
-    slack.calls.filter(
+    e2e.slack.calls.filter(
       (call) =>
         (call.method === 'chat.postMessage' && call.args.channel === '#incidents') ||
         call.method === 'chat.update',
     );
   const lastCard = () => JSON.stringify(cardCalls().at(-1)?.args.blocks ?? []);
-
   async function doc(id: string) {
-    return JSON.parse((await redis.hget(`${prefix}greenlight:incident:${id}`, 'doc')) ?? 'null');
+    const found = await e2e.records.incident(id);
+    if (!found) throw new Error(`no incident ${id}`);
+    return found;
   }
-
-  async function audit(): Promise<Record<string, string>[]> {
-    const entries = await redis.xrange(`${prefix}greenlight:audit`, '-', '+');
-    return entries.map(([, fields]) => {
-      const out: Record<string, string> = {};
-      for (let i = 0; i < fields.length; i += 2) out[fields[i] as string] = fields[i + 1] as string;
-      return out;
-    });
-  }
+  const audit = () => e2e.records.audit();
 
   it('declares: the card in #incidents carries the runbooks’ template, the incident is stored, indexed and audited', async () => {
     await start();
@@ -216,8 +152,12 @@ describe('/incident end to end', () => {
       declaredAt: T0,
       env: 'production',
     });
-    expect(stored.meta.message).toEqual({ channel: 'C0STATUS', ts: expect.any(String) });
-    expect(await redis.zrange(`${prefix}greenlight:incidents`, '0', '-1', 'WITHSCORES')).toEqual([
+    const incidents = e2e.slack.channel('#incidents');
+    expect(stored.meta.message).toEqual({ channel: incidents?.id, ts: expect.any(String) });
+    expect(e2e.slack.messages('#incidents').map((message) => message.ts)).toEqual([
+      (stored.meta.message as { ts: string }).ts,
+    ]);
+    expect(await e2e.redis.zrange(e2e.keys.incidents(), '0', '-1', 'WITHSCORES')).toEqual([
       'inc-1',
       String(T0),
     ]);
@@ -241,39 +181,33 @@ describe('/incident end to end', () => {
     expect(lastCard()).toContain('T+4m [10:06] <@U0BOB>: rolled back the export worker');
 
     // Update button → modal → submission.
-    await click(buttonClick(INCIDENT_UPDATE, 'inc-1', BOB));
+    await click(INCIDENT_UPDATE, 'inc-1');
     const opened = await vi.waitFor(() => {
-      const call = slack.calls.find((c) => c.method === 'views.open');
+      const call = e2e.slack.callsOf('views.open')[0];
       if (!call) throw new Error('no modal yet');
-      return JSON.parse(String(call.args.view));
+      return call.args.view;
     });
     expect(opened).toMatchObject({ callback_id: INCIDENT_UPDATE_MODAL, private_metadata: 'inc-1' });
     clock = T0 + 10 * M;
-    await click(
-      submission(
-        INCIDENT_UPDATE_MODAL,
-        'inc-1',
-        INCIDENT_UPDATE_BLOCK,
-        INCIDENT_UPDATE_INPUT,
-        'queue drained <!channel>',
-      ),
+    await submit(
+      INCIDENT_UPDATE_MODAL,
+      INCIDENT_UPDATE_BLOCK,
+      INCIDENT_UPDATE_INPUT,
+      'queue drained <!channel>',
     );
     await vi.waitFor(() =>
       expect(lastCard()).toContain('T+10m [10:12] <@U0BOB>: queue drained &lt;!channel&gt;'),
     );
 
     // Resolve button → modal → submission with a summary.
-    await click(buttonClick(INCIDENT_RESOLVE, 'inc-1', BOB));
-    await vi.waitFor(() => expect(slack.calls.filter((c) => c.method === 'views.open')).toHaveLength(2));
+    await click(INCIDENT_RESOLVE, 'inc-1');
+    await vi.waitFor(() => expect(e2e.slack.callsOf('views.open')).toHaveLength(2));
     clock = T0 + 42 * M;
-    await click(
-      submission(
-        INCIDENT_RESOLVE_MODAL,
-        'inc-1',
-        INCIDENT_SUMMARY_BLOCK,
-        INCIDENT_SUMMARY_INPUT,
-        'export index rebuilt',
-      ),
+    await submit(
+      INCIDENT_RESOLVE_MODAL,
+      INCIDENT_SUMMARY_BLOCK,
+      INCIDENT_SUMMARY_INPUT,
+      'export index rebuilt',
     );
     await vi.waitFor(async () => expect((await doc('inc-1')).state.status).toBe('resolved'));
     const stored = await doc('inc-1');
@@ -302,19 +236,15 @@ describe('/incident end to end', () => {
     const pages = fakePagerDuty();
     await start();
     await answerTo('declare sev3 Search results stale');
-    await click(buttonClick(INCIDENT_ESCALATE, 'inc-1:sev3', BOB, '/actions/escalate-1'));
+    const escalate = await click(INCIDENT_ESCALATE, 'inc-1:sev3');
     await vi.waitFor(async () => expect((await doc('inc-1')).state.severity).toBe('sev2'));
     await vi.waitFor(() => expect(lastCard()).toContain('INCIDENT inc-1* · SEV2'));
     expect(lastCard()).toContain('Escalated SEV3 → SEV2 by <@U0BOB>');
     expect(pages).toEqual([]);
 
     // The same button clicked again on a card that had not caught up: refused, privately.
-    await click(buttonClick(INCIDENT_ESCALATE, 'inc-1:sev3', BOB, '/actions/escalate-2'));
-    const refusal = await vi.waitFor(() => {
-      const found = responses.calls.find((call) => call.path === '/actions/escalate-2');
-      if (!found) throw new Error('no refusal yet');
-      return JSON.stringify(found.body);
-    });
+    const again = await escalate.again();
+    const refusal = JSON.stringify((await again.reply()).body);
     expect(refusal).toContain('inc-1 is already SEV2; nothing was changed.');
     expect((await doc('inc-1')).state.severity).toBe('sev2');
 
@@ -398,7 +328,7 @@ describe('/incident end to end', () => {
   });
 
   it('says so when a paging severity is declared without PAGERDUTY_ROUTING_KEY', async () => {
-    await start({}, {}, false);
+    await start({}, false);
     expect(await answerTo('declare sev1 Login broken')).toContain(
       'not paged: PAGERDUTY_ROUTING_KEY is not set',
     );
@@ -406,34 +336,33 @@ describe('/incident end to end', () => {
   });
 
   it('creates the incident’s own channel, retrying a taken name with a suffix, and invites the declarer', async () => {
-    let creates = 0;
-    await start(
-      { createChannel: true, page: [] },
-      {
-        'conversations.create': (args) =>
-          ++creates === 1
-            ? { ok: false, error: 'name_taken' }
-            : { ok: true, channel: { id: 'C0INC1', name: args.name, is_channel: true } },
-        'conversations.invite': (args) => ({ ok: true, channel: { id: args.channel } }),
-      },
-    );
+    // An earlier incident's channel already has the name.
+    e2e.slack.workspace.addChannel({ id: 'C0OLDINC', name: 'inc-20260302-checkout-is-down-eu' });
+    await start({ createChannel: true, page: [] });
     await answerTo('declare sev2 Checkout is DOWN (EU)');
-    const created = slack.calls.filter((c) => c.method === 'conversations.create').map((c) => c.args.name);
-    expect(created).toEqual(['inc-20260302-checkout-is-down-eu', 'inc-20260302-checkout-is-down-eu-2']);
-    const invite = slack.calls.find((c) => c.method === 'conversations.invite');
-    expect(invite?.args).toMatchObject({ channel: 'C0INC1', users: ALICE });
-    expect(lastCard()).toContain('*Channel:* <#C0INC1>');
+    const creates = e2e.slack.callsOf('conversations.create');
+    expect(creates.map((c) => c.args.name)).toEqual([
+      'inc-20260302-checkout-is-down-eu',
+      'inc-20260302-checkout-is-down-eu-2',
+    ]);
+    expect(creates.map((c) => c.response?.error)).toEqual(['name_taken', undefined]);
+    const created = e2e.slack.channel('inc-20260302-checkout-is-down-eu-2');
+    const invite = e2e.slack.callsOf('conversations.invite')[0];
+    expect(invite?.args).toMatchObject({ channel: created?.id, users: ALICE });
+    expect(created?.members.has(ALICE)).toBe(true);
+    expect(lastCard()).toContain(`*Channel:* <#${created?.id}>`);
     expect((await doc('inc-1')).meta.channel).toEqual({
-      id: 'C0INC1',
+      id: created?.id,
       name: 'inc-20260302-checkout-is-down-eu-2',
     });
   });
 
   it('still declares when the channel cannot be created, and says why on the card', async () => {
-    await start(
-      { createChannel: true, page: [] },
-      { 'conversations.create': () => ({ ok: false, error: 'restricted_action' }) },
-    );
+    e2e.slack.failNext('conversations.create', {
+      times: Number.POSITIVE_INFINITY,
+      error: 'restricted_action',
+    });
+    await start({ createChannel: true, page: [] });
     const reply = await answerTo('declare sev2 Webhooks delayed');
     expect(reply).toContain('Declared `inc-1`');
     expect(reply).toContain('channel not created: restricted_action');
@@ -451,8 +380,7 @@ describe('/incident end to end', () => {
     await answerTo('declare sev2 Scan errors');
     const before = (await doc('inc-1')).state.timeline.length;
     clock = T0 + 3 * M;
-    const flip = slashCommand('/flag', 'disable email_automation suspected cause', { userId: ALICE });
-    await post(url, flip);
+    await e2e.slack.command('/flag', 'disable email_automation suspected cause', { user: ALICE });
     await vi.waitFor(async () => expect((await doc('inc-2')).state.timeline).toHaveLength(2));
     expect((await doc('inc-2')).state.timeline[1]).toEqual({
       at: T0 + 3 * M,
@@ -470,10 +398,11 @@ describe('/incident end to end', () => {
   it('answers typos with the usage in the ack, and an unknown id with a clear sentence', async () => {
     await start();
     const typo = await command('declare sev9 everything');
-    expect(typo.ack.text).toContain('`sev9` is not a severity');
-    expect(typo.ack.text).toContain('/incident declare <sev1|sev2|sev3> <title…>');
+    expect(typo.status).toBe(200);
+    expect(typo.text).toContain('`sev9` is not a severity');
+    expect(typo.text).toContain('/incident declare <sev1|sev2|sev3> <title…>');
     const help = await command('help');
-    expect(help.ack.text).toContain('*Usage of /incident*');
+    expect(help.text).toContain('*Usage of /incident*');
     expect(await answerTo('update inc-99 hello')).toContain(
       'There is no incident `inc-99`. `/incident list` shows the open ones.',
     );

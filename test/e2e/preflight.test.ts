@@ -1,20 +1,23 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type GitHubSim, GREENLIGHT_INPUTS, greenlightWorkflow } from '../../playground/sim/github.js';
 import { CANARY_PIPELINE } from '../helpers/config.js';
-import { type FakeGitHub, FULL_WORKFLOW, startFakeGitHub } from '../helpers/fake-github-server.js';
-import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack-server.js';
 import {
   type GreenlightProcess,
+  simulatedEnv,
   spawnGreenlight,
   startedPort,
   writeConfigFile,
 } from '../helpers/greenlight-process.js';
-import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import { TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../helpers/slack.js';
+import { uniquePrefix } from '../helpers/redis.js';
+import { startTestGitHub, startTestSlack } from '../helpers/simulators.js';
 
 /** The workflow skeleton the README used to show: without `service` and `rollback_version`, every /rollback failed. */
-const OLD_SKELETON = FULL_WORKFLOW.replace(/ {6}(service|rollback_version):.*\n/g, '');
+function oldSkeleton() {
+  const { service: _service, rollback_version: _rollbackVersion, ...inputs } = GREENLIGHT_INPUTS;
+  return { ...greenlightWorkflow('production-deployment.yml'), inputs };
+}
 
 const MISSING_SERVICE =
   '✗ workflow `production-deployment.yml` does not declare input `service`, which /rollback sends: add `service: { required: false, type: string }` under `on.workflow_dispatch.inputs`';
@@ -32,10 +35,10 @@ describe('a misdeclared workflow is caught before anything is dispatched', () =>
   });
 
   async function setUp(
-    workflow: string,
-  ): Promise<{ github: FakeGitHub; slack: FakeSlack; env: Record<string, string> }> {
-    const github = await startFakeGitHub({ workflowFiles: { 'production-deployment.yml': workflow } });
-    const slack = await startFakeSlack();
+    workflow = greenlightWorkflow('production-deployment.yml'),
+  ): Promise<{ github: GitHubSim; env: Record<string, string> }> {
+    const github = await startTestGitHub({ repos: [{ fullName: 'acme/platform', workflows: [workflow] }] });
+    const slack = await startTestSlack();
     const prefix = uniquePrefix('preflight');
     const configPath = writeConfigFile({
       slack: { statusChannel: '#deployment-status' },
@@ -50,17 +53,7 @@ describe('a misdeclared workflow is caught before anything is dispatched', () =>
     cleanups.push(github.close, slack.close, () =>
       rmSync(dirname(configPath), { recursive: true, force: true }),
     );
-    const env = {
-      SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
-      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-      GITHUB_TOKEN: 'ghp_preflighttoken00000000000000000000',
-      SLACK_API_URL: `${slack.url}/api/`,
-      GITHUB_API_URL: github.apiUrl,
-      REDIS_URL: testRedisUrl(),
-      GREENLIGHT_CONFIG: configPath,
-      PORT: '0',
-    };
-    return { github, slack, env };
+    return { github, env: simulatedEnv(slack, github, configPath) };
   }
 
   function run(env: Record<string, string>, entry?: string): GreenlightProcess {
@@ -71,7 +64,7 @@ describe('a misdeclared workflow is caught before anything is dispatched', () =>
   }
 
   it('npm run check: one ✗ per missing input and exit 1; with every input declared, all ✓ and exit 0', async () => {
-    const wrong = await setUp(OLD_SKELETON);
+    const wrong = await setUp(oldSkeleton());
     const check = run(wrong.env, 'src/check.ts');
     expect(await check.exit).toBe(1);
     expect(check.output()).toContain(MISSING_SERVICE);
@@ -79,7 +72,7 @@ describe('a misdeclared workflow is caught before anything is dispatched', () =>
     expect(check.output()).toMatch(/2 problems: fix them and run npm run check again\./);
     expect(wrong.github.requests.filter((request) => request.method !== 'GET')).toEqual([]);
 
-    const right = await setUp(FULL_WORKFLOW);
+    const right = await setUp();
     const again = run(right.env, 'src/check.ts');
     expect(await again.exit).toBe(0);
     expect(again.output()).not.toContain('✗');
@@ -87,7 +80,7 @@ describe('a misdeclared workflow is caught before anything is dispatched', () =>
   });
 
   it('at start: a warning in the log within seconds, the start not held up, and no dispatch', async () => {
-    const { github, env } = await setUp(OLD_SKELETON);
+    const { github, env } = await setUp(oldSkeleton());
     const greenlight = run(env);
     const port = await startedPort(greenlight);
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
@@ -101,7 +94,7 @@ describe('a misdeclared workflow is caught before anything is dispatched', () =>
     expect(warnings().join('\n')).toContain(MISSING_SERVICE.replace('✗ ', 'preflight: '));
     expect(warnings().join('\n')).toContain(MISSING_ROLLBACK_VERSION);
     expect(warnings().every((line) => line.includes('"level":40'))).toBe(true);
-    expect(github.requestsTo('POST', /dispatches$/)).toEqual([]);
+    expect(github.requestsTo('actions/create-workflow-dispatch')).toEqual([]);
     greenlight.child.kill('SIGTERM');
     expect(await greenlight.exit).toBe(0);
   });

@@ -1,24 +1,20 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Redis } from 'ioredis';
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { startGreenlight } from '../../src/runtime.js';
-import { captureResponses, isolateNetwork, post } from '../helpers/bot.js';
-import { testConfig } from '../helpers/config.js';
-import { startFakeGitHub } from '../helpers/fake-github-server.js';
-import { startFakeSlack } from '../helpers/fake-slack-server.js';
+import { useE2E } from '../helpers/e2e.js';
 import {
   type GreenlightProcess,
+  simulatedEnv,
   spawnGreenlight,
   startedPort,
   writeConfigFile,
 } from '../helpers/greenlight-process.js';
 import { freePort, startRedisProxy } from '../helpers/net.js';
 import { startPrivateRedis } from '../helpers/private-redis.js';
-import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import { slashCommand, TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../helpers/slack.js';
+import { testRedisUrl } from '../helpers/redis.js';
+import { startTestGitHub, startTestSlack } from '../helpers/simulators.js';
 
 /** The pino lines with this event name. */
 function events(run: GreenlightProcess, name: string): string[] {
@@ -39,8 +35,8 @@ describe('a greenlight started before its Redis', () => {
 
   it('listens at once, says not ready naming Redis, tells the outage in one line, and works once Redis is up', async () => {
     const redisPort = await freePort();
-    const slack = await startFakeSlack();
-    const github = await startFakeGitHub();
+    const slack = await startTestSlack();
+    const github = await startTestGitHub();
     cleanups.push(slack.close, github.close);
     const configPath = writeConfigFile({
       slack: { statusChannel: '#deployment-status' },
@@ -52,21 +48,15 @@ describe('a greenlight started before its Redis', () => {
     });
     cleanups.push(() => rmSync(dirname(configPath), { recursive: true, force: true }));
 
-    run = spawnGreenlight({
-      SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
-      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-      GITHUB_TOKEN: 'ghp_redislatetoken000000000000000000000',
-      SLACK_API_URL: `${slack.url}/api/`,
-      GITHUB_API_URL: github.apiUrl,
-      REDIS_URL: `redis://127.0.0.1:${redisPort}/0`,
-      GREENLIGHT_CONFIG: configPath,
-      PORT: '0',
-    });
+    run = spawnGreenlight(
+      simulatedEnv(slack, github, configPath, { REDIS_URL: `redis://127.0.0.1:${redisPort}/0` }),
+    );
     const greenlight = run;
     cleanups.push(() => greenlight.kill());
     // Listening at all is the point: start-up used to wait for Redis forever.
     const port = await startedPort(greenlight);
     const url = `http://127.0.0.1:${port}`;
+    slack.connectBot(`${url}/slack/events`);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const notReady = await fetch(`${url}/readyz`);
     expect(notReady.status).toBe(503);
@@ -91,15 +81,8 @@ describe('a greenlight started before its Redis', () => {
 
     const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
     cleanups.push(() => client.disconnect());
-    const request = slashCommand('/flag', 'disable scan_creation --for 2s maintenance', {
-      userId: 'U0CAROL',
-      responsePath: '/response/disable',
-      responseHost: slack.url,
-    });
-    const ack = await fetch(`${url}/slack/events`, {
-      method: 'POST',
-      headers: request.headers,
-      body: request.body,
+    const ack = await slack.command('/flag', 'disable scan_creation --for 2s maintenance', {
+      user: 'U0CAROL',
     });
     expect(ack.status).toBe(200);
     await vi.waitFor(async () => expect(await client.get('feature:scan_creation')).toBe('false'));
@@ -108,14 +91,8 @@ describe('a greenlight started before its Redis', () => {
       timeout: 10_000,
       interval: 200,
     });
-    const status = slashCommand('/flag', 'status scan_creation', {
-      responsePath: '/response/status',
-      responseHost: slack.url,
-    });
-    await fetch(`${url}/slack/events`, { method: 'POST', headers: status.headers, body: status.body });
-    await vi.waitFor(() =>
-      expect(slack.received.find((r) => r.path === '/response/status')?.body).toContain('scan_creation'),
-    );
+    const status = await slack.command('/flag', 'status scan_creation', { user: 'U0ALICE' });
+    expect(JSON.stringify((await status.reply()).body)).toContain('scan_creation');
 
     greenlight.child.kill('SIGTERM');
     expect(await greenlight.exit).toBe(0);
@@ -125,8 +102,7 @@ describe('a greenlight started before its Redis', () => {
 });
 
 describe('a greenlight whose Redis goes away and comes back', () => {
-  beforeAll(() => isolateNetwork());
-  afterAll(() => nock.cleanAll());
+  const e2e = useE2E('outage');
 
   it('says so once each way, and serves again once Redis is back', async () => {
     const proxy = await startRedisProxy(testRedisUrl());
@@ -136,12 +112,8 @@ describe('a greenlight whose Redis goes away and comes back', () => {
         lines.push(line);
       },
     });
-    const responses = captureResponses();
-    const bot = await startGreenlight(testConfig(proxy.url, uniquePrefix('outage')), {
-      logger,
-      botIdentity: { botId: 'B0BOT', botUserId: 'U0BOT' },
-    });
-    const url = `http://127.0.0.1:${bot.port}`;
+    await e2e.startBot({}, { env: { REDIS_URL: proxy.url }, runtime: { logger } });
+    const url = e2e.url;
     const event = (name: string) => lines.filter((line) => line.includes(`"event":"${name}"`));
     try {
       await proxy.down();
@@ -160,12 +132,11 @@ describe('a greenlight whose Redis goes away and comes back', () => {
         interval: 200,
       });
       expect(event('redis.up')).toHaveLength(1);
-      const ack = await post(url, slashCommand('/flag', 'status email_automation'));
+      const ack = await e2e.slack.command('/flag', 'status email_automation', { user: 'U0ALICE' });
       expect(ack.status).toBe(200);
-      expect(JSON.stringify((await responses.next()).body)).toContain('email_automation');
+      expect(JSON.stringify((await ack.reply()).body)).toContain('email_automation');
       expect(event('redis.down')).toHaveLength(1);
     } finally {
-      await bot.stop();
       await proxy.close();
     }
   }, 30_000);

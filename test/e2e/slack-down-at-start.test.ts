@@ -1,42 +1,19 @@
-import nock from 'nock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
-import { startGreenlight } from '../../src/runtime.js';
-import { captureResponses, isolateNetwork, post } from '../helpers/bot.js';
-import { testConfig } from '../helpers/config.js';
-import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import { SLACK_API, slashCommand } from '../helpers/slack.js';
+import { describe, expect, it } from 'vitest';
+import { useE2E } from '../helpers/e2e.js';
 
 describe('when Slack cannot be reached at start-up', () => {
-  beforeAll(() => isolateNetwork());
-  afterAll(() => nock.cleanAll());
+  const e2e = useE2E('slackdown');
 
   it('starts anyway and serves commands without calling auth.test in front of the ack', async () => {
-    let authTests = 0;
-    nock(SLACK_API)
-      .persist()
-      .post('/api/auth.test')
-      .reply(() => {
-        authTests += 1;
-        return [503, 'upstream unavailable'];
-      });
-    const responses = captureResponses();
-    const bot = await startGreenlight(testConfig(testRedisUrl(), uniquePrefix('slackdown')), {
-      logger: createLogger('silent'),
-    });
-    try {
-      const duringStart = authTests;
-      expect(duringStart).toBeGreaterThan(0);
-      const ack = await post(
-        `http://127.0.0.1:${bot.port}`,
-        slashCommand('/flag', 'status email_automation'),
-      );
-      expect(ack.status).toBe(200);
-      const { body } = await responses.next();
-      expect(JSON.stringify(body)).toContain('email_automation');
-      expect(authTests).toBe(duringStart);
-    } finally {
-      await bot.stop();
-    }
+    e2e.slack.failNext('auth.test', { times: Number.POSITIVE_INFINITY, status: 503 });
+    // No identity given: the bot asks auth.test at start, as in production.
+    await e2e.startBot({}, { runtime: { botIdentity: undefined } });
+    const duringStart = e2e.slack.callsOf('auth.test').length;
+    expect(duringStart).toBeGreaterThan(0);
+    const ack = await e2e.slack.command('/flag', 'status email_automation', { user: 'U0ALICE' });
+    expect(ack.status).toBe(200);
+    const { body } = await ack.reply();
+    expect(JSON.stringify(body)).toContain('email_automation');
+    expect(e2e.slack.callsOf('auth.test')).toHaveLength(duringStart);
   });
 });

@@ -1,4 +1,6 @@
+import type { ModalView } from '@slack/types';
 import { expect } from 'vitest';
+import { validateMessage, validateView } from '../../playground/sim/block-kit.js';
 import type { SlackMessage } from '../../views/format.js';
 import { ACTION_IDS } from '../../views/ids.js';
 
@@ -50,51 +52,23 @@ export function expectNoStrayMarkup(text: string, allowed: RegExp): void {
   expect(text.replace(allowed, ' ')).not.toMatch(/[<>]/);
 }
 
-/** Slack's Block Kit limits for a message, and the markup rule for every text in it. */
+/** Slack's Block Kit rules for a message (the simulator's validator), and greenlight's own stricter ones. */
 export function expectWithinSlackLimits(message: SlackMessage, allowed: RegExp): void {
+  expect(validateMessage(message)).toEqual([]);
+  // greenlight keeps the notification text to one line of at most 3,000 characters.
   expect(message.text.length).toBeGreaterThan(0);
   expect(message.text.length).toBeLessThanOrEqual(3_000);
   expect(message.text).not.toContain('\n');
   expectNoStrayMarkup(message.text, allowed);
-  const blocks = loose(message);
-  expect(blocks.length).toBeLessThanOrEqual(50);
-  const actionIds: string[] = [];
-  const blockIds: string[] = [];
-  for (const block of blocks) {
-    if (block.block_id !== undefined) {
-      expect(block.block_id.length).toBeLessThanOrEqual(255);
-      blockIds.push(block.block_id);
-    }
-    if (block.type === 'section') expect(block.text?.text.length).toBeLessThanOrEqual(3_000);
-    if (block.type === 'context') {
-      expect(block.elements?.length).toBeLessThanOrEqual(10);
-      for (const element of block.elements ?? []) {
-        expect(typeof element.text === 'string' ? element.text.length : 0).toBeLessThanOrEqual(3_000);
-      }
-    }
-    if (block.type === 'actions') {
-      expect(block.elements?.length).toBeLessThanOrEqual(25);
-      for (const element of block.elements ?? []) {
-        const label = typeof element.text === 'object' ? element.text.text : '';
-        expect(label.length).toBeGreaterThan(0);
-        expect(label.length).toBeLessThanOrEqual(75);
-        expect(element.value?.length ?? 0).toBeLessThanOrEqual(2_000);
-        if (element.confirm) {
-          expect(element.confirm.title.text.length).toBeLessThanOrEqual(100);
-          expect(element.confirm.text.text.length).toBeLessThanOrEqual(300);
-          expect(element.confirm.confirm.text.length).toBeLessThanOrEqual(30);
-          expect(element.confirm.deny.text.length).toBeLessThanOrEqual(30);
-          expectNoStrayMarkup(element.confirm.text.text, allowed);
-        }
-        if (element.action_id !== undefined) {
-          expect(element.action_id.length).toBeLessThanOrEqual(255);
-          actionIds.push(element.action_id);
-        }
-      }
-    }
-  }
-  expect(new Set(actionIds).size).toBe(actionIds.length);
-  expect(new Set(blockIds).size).toBe(blockIds.length);
-  for (const id of actionIds) expect(ACTION_IDS).toContain(id);
+  for (const id of buttons(message).flatMap((button) => (button.action_id ? [button.action_id] : [])))
+    expect(ACTION_IDS).toContain(id);
+  for (const button of buttons(message))
+    if (button.confirm) expectNoStrayMarkup(button.confirm.text.text, allowed);
   for (const text of texts(message)) expectNoStrayMarkup(text, allowed);
+}
+
+/** Slack's rules for a modal (title, buttons, metadata, blocks), and no stray markup anywhere in it. */
+export function expectModalWithinLimits(modal: ModalView, allowed: RegExp): void {
+  expect(validateView(modal, 'modal')).toEqual([]);
+  expectNoStrayMarkup(JSON.stringify(modal), allowed);
 }

@@ -1,7 +1,10 @@
+import { type RedisKeys, redisKeys } from '../../src/adapters/redis/keys.js';
 import type { FileConfig } from '../../src/config/file-schema.js';
 import { fileSchema } from '../../src/config/file-schema.js';
 import type { Config } from '../../src/config.js';
-import { SLACK_API, TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from './slack.js';
+import { TEST_BOT_TOKEN, TEST_GITHUB_TOKEN, TEST_SIGNING_SECRET } from './credentials.js';
+
+export { TEST_BOT_TOKEN, TEST_GITHUB_TOKEN, TEST_SIGNING_SECRET };
 
 /**
  * A complete config for tests: the example's shape with every key under `prefix`, so parallel tests never share
@@ -32,8 +35,9 @@ export function testConfig(
     env: {
       SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
       SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-      SLACK_API_URL: `${SLACK_API}/api/`,
-      GITHUB_TOKEN: 'ghp_testtoken000000000000000000000000',
+      // Nothing answers here: a test that talks to Slack points this at the Slack simulator.
+      SLACK_API_URL: 'http://slack.invalid/api/',
+      GITHUB_TOKEN: TEST_GITHUB_TOKEN,
       REDIS_URL: redisUrl,
       PORT: 0,
       LOG_LEVEL: 'silent',
@@ -57,3 +61,8 @@ export const CANARY_PIPELINE = [
     canary: { steps: [10, 100] },
   },
 ];
+
+/** The keys of a bot configured by `testConfig(…, prefix)`. */
+export function testKeys(prefix: string): RedisKeys {
+  return redisKeys(`${prefix}greenlight:`, `${prefix}feature:`);
+}

@@ -1,12 +1,21 @@
 import nock from 'nock';
 import {
+  type Actor,
+  commitJson as commitJsonOf,
+  deploymentJson as deploymentJsonOf,
+  deploymentStatusJson as deploymentStatusJsonOf,
+  repositoryJson,
+  type Site,
+  workflowRunJson as workflowRunJsonOf,
+} from '../../playground/sim/github/json.js';
+import {
   createGitHubClient,
   type GitHubClient,
   type GitHubClientOptions,
 } from '../../src/adapters/github/client.js';
+import { TEST_GITHUB_TOKEN } from './credentials.js';
 
-/** Shaped like a classic personal access token, so a leak into a log line would be recognisable. */
-export const TEST_GITHUB_TOKEN = `ghp_${'T0k3n'.repeat(7)}x`;
+export { TEST_GITHUB_TOKEN };
 /** Enterprise Server puts the REST API under a path; every URL must keep it. */
 export const GHE_API = 'https://ghe.example.com/api/v3';
 export const GITHUB_API = 'https://api.github.com';
@@ -74,77 +83,41 @@ export function instantSleep(): { waits: number[]; sleep(ms: number): Promise<vo
   };
 }
 
-const user = {
-  login: 'greenlight-bot',
-  id: 9919,
-  node_id: 'MDQ6VXNlcjk5MTk=',
-  avatar_url: 'https://ghe.example.com/avatars/u/9919',
-  url: 'https://ghe.example.com/api/v3/users/greenlight-bot',
-  html_url: 'https://ghe.example.com/greenlight-bot',
-  type: 'Bot',
-  site_admin: false,
-};
-
-const repository = {
+/** The answers' URLs point at an Enterprise Server, as the simulator's do at itself. */
+const SITE: Site = { api: GHE_API, web: 'https://ghe.example.com' };
+const BOT: Actor = { login: 'greenlight-bot', id: 9919, type: 'Bot' };
+const repository = repositoryJson(SITE, {
   id: 1296269,
-  node_id: 'MDEwOlJlcG9zaXRvcnkxMjk2MjY5',
+  owner: OWNER,
   name: REPO,
-  full_name: `${OWNER}/${REPO}`,
+  defaultBranch: 'main',
   private: true,
-  owner: { ...user, login: OWNER, id: 1, type: 'Organization' },
-  html_url: `https://ghe.example.com/${OWNER}/${REPO}`,
-  url: `${GHE_API}/repos/${OWNER}/${REPO}`,
-};
+});
 
-/** A workflow run as `GET /repos/{owner}/{repo}/actions/runs/{run_id}` returns it (schema `workflow-run`). */
+/**
+ * A workflow run as `GET /repos/{owner}/{repo}/actions/runs/{run_id}` returns it (schema `workflow-run`): the
+ * simulator's shape, with `overrides` for what a test needs.
+ */
 export function workflowRunJson(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const id = (overrides.id as number | undefined) ?? 30433642;
-  const api = `${GHE_API}/repos/${OWNER}/${REPO}`;
-  return {
+  const run = workflowRunJsonOf(SITE, repository, `${OWNER}/${REPO}`, {
     id,
+    runNumber: 562,
     name: 'Production deployment',
-    node_id: 'WFR_kwLOAJy2OM4BzwFq',
-    head_branch: 'main',
-    head_sha: 'acb5820ced9479c074f688cc328bf03f341a511d',
+    displayTitle: 'Deploy production · gl-0000',
     path: `.github/workflows/${WORKFLOW}`,
-    display_title: 'Deploy production · gl-0000',
-    run_number: 562,
+    workflowId: 159038,
+    headBranch: 'main',
+    headSha: 'acb5820ced9479c074f688cc328bf03f341a511d',
     event: 'workflow_dispatch',
     status: 'queued',
     conclusion: null,
-    workflow_id: 159038,
-    check_suite_id: 414944374,
-    check_suite_node_id: 'MDEwOkNoZWNrU3VpdGU0MTQ5NDQzNzQ=',
-    url: `${api}/actions/runs/${id}`,
-    html_url: `https://ghe.example.com/${OWNER}/${REPO}/actions/runs/${id}`,
-    pull_requests: [],
-    created_at: '2026-03-02T10:00:02Z',
-    updated_at: '2026-03-02T10:00:02Z',
-    actor: user,
-    run_attempt: 1,
-    referenced_workflows: [],
-    run_started_at: '2026-03-02T10:00:02Z',
-    triggering_actor: user,
-    jobs_url: `${api}/actions/runs/${id}/jobs`,
-    logs_url: `${api}/actions/runs/${id}/logs`,
-    check_suite_url: `${api}/check-suites/414944374`,
-    artifacts_url: `${api}/actions/runs/${id}/artifacts`,
-    cancel_url: `${api}/actions/runs/${id}/cancel`,
-    rerun_url: `${api}/actions/runs/${id}/rerun`,
-    previous_attempt_url: null,
-    workflow_url: `${api}/actions/workflows/159038`,
-    head_commit: {
-      id: 'acb5820ced9479c074f688cc328bf03f341a511d',
-      tree_id: 'd23f6eedb1e1b9610bbc754ddb5197bfe7271223',
-      message: 'Ship it',
-      timestamp: '2026-03-01T18:21:05Z',
-      author: { name: 'Alice', email: 'alice@example.com' },
-      committer: { name: 'GitHub', email: 'noreply@github.com' },
-    },
-    repository,
-    head_repository: repository,
-    ...overrides,
-  };
+    createdAt: '2026-03-02T10:00:02Z',
+    updatedAt: '2026-03-02T10:00:02Z',
+    runStartedAt: '2026-03-02T10:00:02Z',
+    actor: BOT,
+  });
+  return { ...run, ...overrides };
 }
 
 /** `GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs`. */
@@ -154,27 +127,22 @@ export function workflowRunListJson(runs: Record<string, unknown>[]): Record<str
 
 /** A deployment as `POST /repos/{owner}/{repo}/deployments` returns it with 201 (schema `deployment`). */
 export function deploymentJson(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const id = (overrides.id as number | undefined) ?? 1_805_310_943;
-  return {
-    url: `${GITHUB_API}/repos/${OWNER}/${REPO}/deployments/${id}`,
-    id,
-    node_id: 'DE_kwDOAJy2Os5rmqWf',
+  const deployment = deploymentJsonOf({ api: GITHUB_API, web: 'https://github.com' }, `${OWNER}/${REPO}`, {
+    id: (overrides.id as number | undefined) ?? 1_805_310_943,
     sha: 'acb5820ced9479c074f688cc328bf03f341a511d',
     ref: 'main',
     task: 'deploy',
     payload: {},
-    original_environment: 'production',
     environment: 'production',
+    originalEnvironment: 'production',
     description: 'Deploy main to production',
-    creator: user,
-    created_at: '2026-03-02T10:00:00Z',
-    updated_at: '2026-03-02T10:00:00Z',
-    statuses_url: `${GITHUB_API}/repos/${OWNER}/${REPO}/deployments/${id}/statuses`,
-    repository_url: `${GITHUB_API}/repos/${OWNER}/${REPO}`,
-    transient_environment: false,
-    production_environment: true,
-    ...overrides,
-  };
+    createdAt: '2026-03-02T10:00:00Z',
+    updatedAt: '2026-03-02T10:00:00Z',
+    transientEnvironment: false,
+    productionEnvironment: true,
+    creator: BOT,
+  });
+  return { ...deployment, ...overrides };
 }
 
 /** A deployment status as `POST …/deployments/{id}/statuses` returns it with 201 (schema `deployment-status`). */
@@ -182,24 +150,33 @@ export function deploymentStatusJson(
   deploymentId: number,
   overrides: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  const id = (overrides.id as number | undefined) ?? 2_533_409_771;
-  return {
-    url: `${GITHUB_API}/repos/${OWNER}/${REPO}/deployments/${deploymentId}/statuses/${id}`,
-    id,
-    node_id: 'DES_kwDOAJy2Os6W_vLr',
+  const status = deploymentStatusJsonOf({ api: GITHUB_API, web: 'https://github.com' }, `${OWNER}/${REPO}`, {
+    id: (overrides.id as number | undefined) ?? 2_533_409_771,
+    deploymentId,
     state: 'in_progress',
-    creator: user,
     description: '',
     environment: 'production',
-    target_url: '',
-    created_at: '2026-03-02T10:00:05Z',
-    updated_at: '2026-03-02T10:00:05Z',
-    deployment_url: `${GITHUB_API}/repos/${OWNER}/${REPO}/deployments/${deploymentId}`,
-    repository_url: `${GITHUB_API}/repos/${OWNER}/${REPO}`,
-    environment_url: '',
-    log_url: '',
-    ...overrides,
-  };
+    logUrl: '',
+    environmentUrl: '',
+    createdAt: '2026-03-02T10:00:05Z',
+    creator: BOT,
+  });
+  return { ...status, ...overrides };
+}
+
+/** A commit as "Get a commit" returns it (schema `commit`): committed at `committedAt` (null: no committer). */
+export function commitJson(options: {
+  sha: string;
+  committedAt?: string | null;
+  authoredAt?: string;
+}): Record<string, unknown> {
+  return commitJsonOf(SITE, `${OWNER}/${REPO}`, {
+    sha: options.sha,
+    message: 'Ship the new checkout (#412)',
+    authoredAt: options.authoredAt ?? '2026-03-01T09:12:40Z',
+    committedAt: options.committedAt === undefined ? '2026-03-01T10:00:00Z' : options.committedAt,
+    author: { login: 'alice', id: 583231, type: 'User' },
+  });
 }
 
 /** GitHub's error body: `message`, `documentation_url` and (since 2024) `status` as a string. */

@@ -2,7 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { vi } from 'vitest';
+import type { GitHubSim } from '../../playground/sim/github.js';
+import type { SlackSim } from '../../playground/sim/slack.js';
 import { type RunningProcess, spawnNode } from './child-process.js';
+import { TEST_BOT_TOKEN, TEST_GITHUB_TOKEN, TEST_SIGNING_SECRET } from './credentials.js';
+import { testRedisUrl } from './redis.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -34,4 +38,25 @@ export function startedPort(run: GreenlightProcess, timeoutMs = 15_000): Promise
     },
     { timeout: timeoutMs, interval: 50 },
   );
+}
+
+/** Everything a `node src/main.ts` needs to run against the simulators and the test Redis. */
+export function simulatedEnv(
+  slack: SlackSim,
+  github: GitHubSim,
+  configPath: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
+    SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    GITHUB_TOKEN: TEST_GITHUB_TOKEN,
+    GITHUB_API_URL: github.apiUrl,
+    REDIS_URL: testRedisUrl(),
+    GREENLIGHT_CONFIG: configPath,
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    ...extra,
+  };
 }

@@ -6,6 +6,7 @@ import type {
   PhaseStatus,
   TimelineEntry,
 } from '../../src/domain/deploy/deployment-state.js';
+import { clip } from '../../src/domain/text.js';
 import { escapeText, mention, slackTime, userText } from '../format.js';
 
 /** Room left under Slack's 3,000 characters a section, so a packed section never needs `fitSection`'s cut. */
@@ -48,16 +49,6 @@ export const PHASE_EMOJI: Readonly<Record<PhaseStatus, string>> = {
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 export const timeAt = (ms: number): string => slackTime(iso(ms));
-
-/**
- * Cuts text to `max` characters (code points, so an emoji is never split) with a visible `…`. Apply before escaping,
- * so the cut can never fall inside `&amp;` or a `<url|link>`.
- */
-export function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const points = Array.from(text.slice(0, max * 2));
-  return points.length <= max ? points.join('') : `${points.slice(0, max - 1).join('')}…`;
-}
 
 /** What a user typed, on one line: whitespace collapsed, cut to `max`, escaped with user mentions kept. */
 export function inlineUserText(text: string, max: number): string {

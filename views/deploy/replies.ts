@@ -1,9 +1,9 @@
 import type { DeploymentState } from '../../src/domain/deploy/deployment-state.js';
 import type { DeploymentPlan, PlannedPhase } from '../../src/domain/deploy/plan.js';
-import { CANARY_INPUT } from '../../src/domain/deploy/plan.js';
+import { phaseDispatches } from '../../src/domain/deploy/workflow-inputs.js';
+import { clip } from '../../src/domain/text.js';
 import { context, escapeText, type SlackBlock, type SlackMessage, section, slackTime } from '../format.js';
 import {
-  clip,
   fallback,
   formatDuration,
   formatPercent,
@@ -86,8 +86,9 @@ export function deployAcceptedReply(
 const PLAN_FIXED_BLOCKS = 5;
 
 /**
- * `--dry-run`: every phase in order with its gates, the workflow and the exact inputs it would receive, and who
- * must approve. Nothing is dispatched, and the reply says so.
+ * `--dry-run`: every phase in order with its gates, the workflow and the exact inputs each dispatch sends (built by
+ * the same `phaseDispatches` the orchestrator sends; a canary step's values are listed step by step, `a | b`),
+ * and who must approve. Nothing is dispatched, and the reply says so.
  */
 export function deployPlanReply(plan: DeploymentPlan): SlackMessage {
   const head = `🧪 *Dry run:* deploy ${code(plan.ref, 100)} to ${envName(plan.env)} in ${plural(plan.phases.length, 'phase')}. *Nothing was dispatched.*`;
@@ -95,7 +96,7 @@ export function deployPlanReply(plan: DeploymentPlan): SlackMessage {
   const room = MAX_BLOCKS - PLAN_FIXED_BLOCKS;
   const shown = plan.phases.slice(0, room);
   shown.forEach((phase, index) => {
-    blocks.push(section(phaseText(phase, index + 1)));
+    blocks.push(section(phaseText(plan, phase, index + 1)));
   });
   if (shown.length < plan.phases.length) {
     blocks.push(context(`…and ${plan.phases.length - shown.length} more phases`));
@@ -126,7 +127,7 @@ function approvalsText(plan: DeploymentPlan): string {
   return `✋ Needs ${plural(plan.approvalsAtStart, 'distinct approver')} ${who} before it starts${again}; the requester cannot approve their own deployment.`;
 }
 
-function phaseText(phase: PlannedPhase, number: number): string {
+function phaseText(plan: DeploymentPlan, phase: PlannedPhase, number: number): string {
   const facts = [`*${number}. ${phaseTitle(phase)}* ${code(phase.id)}`];
   if (phase.gate) facts.push('✋ approval before it starts');
   const steps = phase.canarySteps ?? [];
@@ -155,13 +156,11 @@ function phaseText(phase: PlannedPhase, number: number): string {
   const head = facts.join(' · ');
   if (phase.workflow === undefined) return `${head}\nNothing is dispatched: greenlight watches the analysis.`;
   const lines = [`workflow: ${codeBlockText(phase.workflow, 100)}`];
-  const inputs = Object.entries(phase.inputs);
-  if (steps.length > 0) inputs.push([CANARY_INPUT, steps.slice(0, 10).map(formatPercent).join(' | ')]);
   // Keep the closing fence inside the section: inputs that do not fit are counted, never cut mid-block.
   let length = head.length + lines[0]!.length + 16;
   let left = 0;
-  for (const [name, value] of inputs) {
-    const line = `${codeBlockText(name, 60)}: ${codeBlockText(value, 150)}`;
+  for (const [name, values] of stepInputs(plan, phase)) {
+    const line = `${codeBlockText(name, 60)}: ${values.map((value) => codeBlockText(value, 150)).join(' | ')}`;
     if (left > 0 || length + line.length + 40 > SECTION_BUDGET) {
       left += 1;
       continue;
@@ -171,6 +170,19 @@ function phaseText(phase: PlannedPhase, number: number): string {
   }
   if (left > 0) lines.push(`… ${plural(left, 'more input')}`);
   return `${head}\n\`\`\`${lines.join('\n')}\`\`\``;
+}
+
+/**
+ * Each input of a phase's dispatches, in the order sent, with its value at each step: one value when every step
+ * sends the same (and for a phase of one dispatch), else one per step (the first 10).
+ */
+function stepInputs(plan: DeploymentPlan, phase: PlannedPhase): [string, string[]][] {
+  const dispatches = phaseDispatches(plan, phase).slice(0, 10);
+  const names = [...new Set(dispatches.flatMap((dispatch) => Object.keys(dispatch.inputs)))];
+  return names.map((name) => {
+    const values = dispatches.map((dispatch) => dispatch.inputs[name] ?? '');
+    return [name, values.every((value) => value === values[0]) ? values.slice(0, 1) : values];
+  });
 }
 
 /** Text inside a code block: escaped, one line, and unable to close the block early. */

@@ -1,5 +1,10 @@
-import type { ChangeFailure, DoraBand, DoraReport, FailureCause } from '../../src/domain/deploy/dora.js';
-import type { DeployStatsResult } from '../../src/services/deploy/deploy-stats.js';
+import type {
+  ChangeFailure,
+  DeployStatsResult,
+  DoraBand,
+  DoraReport,
+  FailureCause,
+} from '../../src/domain/deploy/dora.js';
 import { context, type SlackBlock, type SlackMessage, section } from '../format.js';
 import { fallback, inlineText, MAX_BLOCKS, timeAt } from './deploy-text.js';
 

@@ -5,6 +5,7 @@ import {
   isFinished,
   type OpenGate,
   type PhaseState,
+  rollbackRefusal,
 } from '../../src/domain/deploy/deployment-state.js';
 import { context, type SlackBlock, type SlackMessage, section } from '../format.js';
 import {
@@ -82,7 +83,7 @@ export function deployTimeline(state: DeploymentState, ctx: TimelineContext): Sl
   if (state.analysis && (analysing || (state.rollback === undefined && state.analysis.last))) {
     blocks.push(section(analysisText(state, state.analysis)));
   }
-  if (analysing || canRollBack(state)) blocks.push(rolloutActions(state));
+  if (analysing || rollbackRefusal(state) === undefined) blocks.push(rolloutActions(state));
   if (isFinished(state.status)) blocks.push(section(verdictText(state)));
   blocks.push(context(footerText(state, ctx.now)));
   return { text: fallbackText(state, ctx), blocks };
@@ -131,14 +132,6 @@ function activePhase(state: DeploymentState): PhaseState | undefined {
 }
 
 const ACTIVE: readonly PhaseState['status'][] = ['running', 'dispatching', 'waiting_gate', 'holding'];
-
-/** A running rollout can always be rolled back by hand, from its first dispatch on. */
-function canRollBack(state: DeploymentState): boolean {
-  return (
-    (state.status === 'running' || state.status === 'awaiting_approval') &&
-    state.phases.some((phase) => phase.runs.length > 0)
-  );
-}
 
 /** Promote (canary only, once), Pause or Resume while analysing, and Roll back behind Slack's own "are you sure". */
 function rolloutActions(state: DeploymentState): SlackBlock {

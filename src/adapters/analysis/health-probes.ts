@@ -1,19 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { Agent, type Dispatcher } from 'undici';
 import type { HealthCheck, ProbeResult } from '../../domain/analysis/reading.js';
+import type { HealthProber, HealthTarget } from '../../services/deploy/ports.js';
 import { isStaleConnection, networkProblem } from './network-problem.js';
-
-export interface HealthTarget {
-  service: string;
-  check: HealthCheck;
-}
-
-export interface HealthProber {
-  /** Probes every target at once; resolves (never rejects) with one result per target, in the targets' order. */
-  probe(targets: readonly HealthTarget[]): Promise<ProbeResult[]>;
-  /** Closes the kept-alive connections once the probes under way have finished. */
-  close(): Promise<void>;
-}
 
 /** Bodies are read only to free the socket for reuse; a larger one costs more than a new connection. */
 const BODY_LIMIT_BYTES = 64 * 1024;

@@ -1,7 +1,8 @@
 import { Agent, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { SourceMetrics } from '../../domain/analysis/reading.js';
-import type { MetricSource } from './metric-source.js';
+import { clip } from '../../domain/text.js';
+import type { MetricSource } from '../../services/deploy/ports.js';
 import { isStaleConnection, networkProblem } from './network-problem.js';
 
 export interface PrometheusSourceOptions {
@@ -133,7 +134,7 @@ function interpret(status: number, text: string): Outcome {
   if (body.status === 'error') {
     return {
       kind: 'failed',
-      reason: `Prometheus answered ${status}: ${clip(`${body.errorType}: ${body.error}`)}`,
+      reason: `Prometheus answered ${status}: ${clip(`${body.errorType}: ${body.error}`, 160)}`,
     };
   }
   const { data } = body;
@@ -153,8 +154,4 @@ function interpret(status: number, text: string): Outcome {
   return Number.isFinite(number)
     ? { kind: 'value', value: number }
     : { kind: 'missing', reason: `returned ${value}` };
-}
-
-function clip(text: string, max = 160): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { SourceMetrics } from '../../domain/analysis/reading.js';
-import type { MetricSource } from './metric-source.js';
+import type { MetricSource } from '../../services/deploy/ports.js';
 
 export interface RedisCountersOptions {
   /** Put before `errors:`, `requests:` and `perf:` when the apps namespace their keys. */

@@ -1,5 +1,6 @@
 import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
+import type { Commits } from '../../services/deploy/ports.js';
 import {
   GitHubUnexpectedResponseError,
   githubMessage,
@@ -12,22 +13,6 @@ type Repos = Octokit['rest']['repos'];
 /** The only Commits call greenlight makes. */
 export interface CommitsOctokit {
   rest: { repos: Pick<Repos, 'getCommit'> };
-}
-
-export interface CommitRequest {
-  owner: string;
-  repo: string;
-  /** A SHA, branch or tag: whatever was deployed. */
-  ref: string;
-}
-
-export type CommitTimeResult =
-  | { ok: true; sha: string; at: number }
-  | { ok: false; reason: 'not_found' | 'forbidden'; message: string };
-
-/** When a commit was made, for lead time: how long a change took from commit to production. */
-export interface Commits {
-  commitTime(request: CommitRequest): Promise<CommitTimeResult>;
 }
 
 const gitActor = z.object({ date: z.string().optional() }).nullish();

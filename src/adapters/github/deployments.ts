@@ -1,5 +1,7 @@
 import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
+import { clip } from '../../domain/text.js';
+import type { CreateDeploymentResult, GitHubDeployments } from '../../services/deploy/ports.js';
 import {
   GitHubUnexpectedResponseError,
   githubMessage,
@@ -12,64 +14,6 @@ type Repos = Octokit['rest']['repos'];
 /** The only Deployments calls greenlight makes. */
 export interface DeploymentsOctokit {
   rest: { repos: Pick<Repos, 'createDeployment' | 'createDeploymentStatus' | 'listDeployments'> };
-}
-
-export interface DeploymentRequest {
-  owner: string;
-  repo: string;
-  ref: string;
-  environment: string;
-  description: string;
-  /** Stored with the deployment for other tools to read (greenlight's deployment id, the plan…). */
-  payload: Record<string, unknown>;
-}
-
-export interface DeploymentRef {
-  owner: string;
-  repo: string;
-  deploymentId: number;
-}
-
-export type CreateDeploymentResult =
-  | { ok: true; deploymentId: number /** The commit GitHub resolved the ref to. */; sha?: string }
-  | {
-      ok: false;
-      reason: 'merge_conflict' | 'auto_merged' | 'ref_not_found' | 'invalid' | 'forbidden' | 'not_found';
-      message: string;
-    };
-
-/** The states greenlight reports; GitHub's environment page shows the latest. */
-export type DeploymentState = 'queued' | 'in_progress' | 'success' | 'failure' | 'inactive' | 'error';
-
-export interface DeploymentStatusDetails {
-  /** Where the phase's output is: the workflow run page. */
-  logUrl?: string;
-  environmentUrl?: string;
-  description?: string;
-}
-
-export type DeploymentStatusResult =
-  | { ok: true; statusId: number }
-  | { ok: false; reason: 'deployment_not_found' | 'forbidden' | 'invalid'; message: string };
-
-/** Every greenlight deployment as a GitHub Deployment, so GitHub's environment page tells the same story. */
-export interface Deployments {
-  createDeployment(request: DeploymentRequest): Promise<CreateDeploymentResult>;
-  /**
-   * The recent Deployment of `environment` whose payload carries `greenlightId`: how a process that died between
-   * creating a Deployment and recording it finds it again instead of creating a second one.
-   */
-  findDeployment(request: {
-    owner: string;
-    repo: string;
-    environment: string;
-    greenlightId: string;
-  }): Promise<number | undefined>;
-  setDeploymentStatus(
-    deployment: DeploymentRef,
-    state: DeploymentState,
-    details?: DeploymentStatusDetails,
-  ): Promise<DeploymentStatusResult>;
 }
 
 /** GitHub rejects a status description over 140 characters with 422; a long one is cut, not lost. */
@@ -88,17 +32,13 @@ const listed = z.array(
 const created = z.object({ id: z.number().int().positive(), sha: z.string().optional() });
 const merged = z.object({ message: z.string().optional() });
 
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 /**
  * GitHub Deployments and their statuses. The deployment is created with `auto_merge: false` and
  * `required_contexts: []`: greenlight has already decided to deploy, and GitHub must neither merge the default
  * branch into the ref nor wait for commit checks. What GitHub refuses comes back as a result; 5xx and rate
  * limits were already retried by the client, and what is still failing is thrown.
  */
-export function githubDeployments(octokit: DeploymentsOctokit): Deployments {
+export function githubDeployments(octokit: DeploymentsOctokit): GitHubDeployments {
   return {
     async findDeployment({ owner, repo, environment, greenlightId }) {
       const response = await octokit.rest.repos.listDeployments({ owner, repo, environment, per_page: 30 });
@@ -155,9 +95,7 @@ export function githubDeployments(octokit: DeploymentsOctokit): Deployments {
           state,
           ...(details.logUrl ? { log_url: details.logUrl } : {}),
           ...(details.environmentUrl ? { environment_url: details.environmentUrl } : {}),
-          ...(details.description
-            ? { description: truncate(details.description, MAX_STATUS_DESCRIPTION) }
-            : {}),
+          ...(details.description ? { description: clip(details.description, MAX_STATUS_DESCRIPTION) } : {}),
         });
         data = response.data;
       } catch (error) {

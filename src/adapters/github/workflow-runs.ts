@@ -2,6 +2,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
 import { MAX_WORKFLOW_INPUTS } from '../../domain/deploy/workflow-inputs.js';
+import type {
+  DispatchFailure,
+  DispatchRequest,
+  DispatchResult,
+  RunRef,
+  WorkflowRuns,
+} from '../../services/deploy/ports.js';
 import {
   GitHubUnexpectedResponseError,
   githubMessage,
@@ -22,45 +29,6 @@ export interface WorkflowRunsOctokit {
   };
 }
 
-export interface RepoRef {
-  owner: string;
-  repo: string;
-}
-
-export interface RunRef extends RepoRef {
-  runId: number;
-}
-
-export interface DispatchRequest extends RepoRef {
-  /** Workflow file name (`production-deployment.yml`) or numeric id. */
-  workflow: string;
-  ref: string;
-  /** Built by `workflowInputs`: must hold `greenlight_id` equal to `correlationId`. */
-  inputs: Readonly<Record<string, string>>;
-  /**
-   * Unique per dispatch (deployment, phase and attempt): a retried phase that reused it could be matched to the
-   * earlier run.
-   */
-  correlationId: string;
-  /** Just before the dispatch: runs created earlier are not this one. */
-  dispatchedAfter: Date;
-}
-
-export type DispatchFailure =
-  | 'too_many_inputs'
-  | 'invalid_inputs'
-  | 'workflow_not_found'
-  | 'ref_not_found'
-  | 'not_dispatchable'
-  | 'forbidden'
-  | 'unauthorized'
-  | 'rejected'
-  | 'run_not_found';
-
-export type DispatchResult =
-  | { ok: true; runId: number; htmlUrl: string; via: 'return_run_details' | 'correlation' }
-  | { ok: false; reason: DispatchFailure; message: string };
-
 export interface WorkflowRun {
   id: number;
   /** queued, in_progress, waiting, requested, pending, completed… (GitHub's words, kept as given). */
@@ -77,22 +45,10 @@ export type RunSnapshot =
   | { status: 'ok'; etag?: string; run: WorkflowRun }
   | { status: 'not_found' };
 
-export type CancelResult =
-  | { ok: true; state: 'cancel_requested' | 'already_finished' }
-  | { ok: false; reason: 'run_not_found' | 'forbidden'; message: string };
-
-/** Phases as GitHub Actions runs: start one, watch it, stop it. */
-export interface WorkflowRuns {
-  dispatch(request: DispatchRequest): Promise<DispatchResult>;
-  /** With the `etag` of the last answer, an unchanged run costs a 304 that does not count against the rate limit. */
+/** The port, and what GitHub answers before it is read in the deployment's terms (`getRun`, a run's fields). */
+export interface GitHubWorkflowRuns extends WorkflowRuns {
   getRun(run: RunRef, etag?: string): Promise<RunSnapshot>;
-  /** A 202 only asks GitHub to cancel: keep polling until the run is `completed`. */
-  cancelRun(run: RunRef): Promise<CancelResult>;
-  /**
-   * The run an earlier dispatch of `request` started, if any: how a process that died between dispatching and
-   * recording the run finds it again instead of dispatching twice.
-   */
-  findRun(request: DispatchRequest): Promise<(WorkflowRun & { id: number }) | undefined>;
+  findRun(request: DispatchRequest): Promise<WorkflowRun | undefined>;
 }
 
 export interface WorkflowRunsOptions {
@@ -174,7 +130,7 @@ type Posted =
 export function githubWorkflowRuns(
   octokit: WorkflowRunsOctokit,
   options: WorkflowRunsOptions = {},
-): WorkflowRuns {
+): GitHubWorkflowRuns {
   const sleep = options.sleep ?? ((ms: number) => delay(ms));
   const findRunDelaysMs = options.findRunDelaysMs ?? [1000, 2000, 3000, 5000, 8000, 13000];
   const dispatchAttempts = options.dispatchAttempts ?? 3;
@@ -242,6 +198,30 @@ export function githubWorkflowRuns(
     message: `The workflow \`${request.workflow}\` was dispatched, but greenlight could not find its run: give the workflow \`run-name: "… \${{ inputs.greenlight_id }}"\` so the run can be recognised, and check its runs on GitHub.`,
   });
 
+  const getRun = async ({ owner, repo, runId }: RunRef, etag?: string): Promise<RunSnapshot> => {
+    let data: unknown;
+    let responseEtag: string | undefined;
+    try {
+      const response = await octokit.rest.actions.getWorkflowRun({
+        owner,
+        repo,
+        run_id: runId,
+        ...(etag ? { headers: { 'if-none-match': etag } } : {}),
+      });
+      data = response.data;
+      responseEtag = response.headers.etag;
+    } catch (error) {
+      // Octokit throws on 304 like on any non-2xx; for a conditional request it is the cheap, common answer.
+      if (githubStatus(error) === 304) return { status: 'not_modified' };
+      if (githubStatus(error) === 404) return { status: 'not_found' };
+      throw error;
+    }
+    const run = workflowRun.safeParse(data);
+    if (!run.success)
+      throw new GitHubUnexpectedResponseError('GET /repos/{owner}/{repo}/actions/runs/{run_id}', run.error);
+    return { status: 'ok', ...(responseEtag ? { etag: responseEtag } : {}), run: toRun(run.data) };
+  };
+
   return {
     findRun,
     async dispatch(request) {
@@ -274,28 +254,23 @@ export function githubWorkflowRuns(
       }
     },
 
-    async getRun({ owner, repo, runId }, etag) {
-      let data: unknown;
-      let responseEtag: string | undefined;
+    getRun,
+
+    /** GitHub's answer in the deployment's terms; a 5xx or a rate limit is `unavailable`, for the next sweep. */
+    async poll(run, etag) {
+      let snapshot: RunSnapshot;
       try {
-        const response = await octokit.rest.actions.getWorkflowRun({
-          owner,
-          repo,
-          run_id: runId,
-          ...(etag ? { headers: { 'if-none-match': etag } } : {}),
-        });
-        data = response.data;
-        responseEtag = response.headers.etag;
+        snapshot = await getRun(run, etag);
       } catch (error) {
-        // Octokit throws on 304 like on any non-2xx; for a conditional request it is the cheap, common answer.
-        if (githubStatus(error) === 304) return { status: 'not_modified' };
-        if (githubStatus(error) === 404) return { status: 'not_found' };
+        if (isTransientGitHubError(error)) return { status: 'unavailable', cause: error };
         throw error;
       }
-      const run = workflowRun.safeParse(data);
-      if (!run.success)
-        throw new GitHubUnexpectedResponseError('GET /repos/{owner}/{repo}/actions/runs/{run_id}', run.error);
-      return { status: 'ok', ...(responseEtag ? { etag: responseEtag } : {}), run: toRun(run.data) };
+      if (snapshot.status === 'not_modified') return { status: 'unchanged' };
+      if (snapshot.status === 'not_found') return { status: 'gone' };
+      const etagOf = snapshot.etag ? { etag: snapshot.etag } : {};
+      return runOutcome(snapshot.run) === 'running'
+        ? { status: 'running', ...etagOf }
+        : { status: 'completed', ...etagOf, conclusion: snapshot.run.conclusion ?? 'failure' };
     },
 
     async cancelRun({ owner, repo, runId }) {

@@ -1,26 +1,9 @@
 import { z } from 'zod';
+import { clip } from '../../domain/text.js';
+import type { Pager } from '../../services/ports.js';
 import { networkProblem } from '../analysis/network-problem.js';
 
 export const DEFAULT_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
-
-/** What greenlight asks PagerDuty to do; the routing key and `source` are added here. */
-export type PagerEvent =
-  | {
-      action: 'trigger';
-      dedupKey: string;
-      summary: string;
-      severity: 'critical' | 'error' | 'warning';
-      details: Record<string, string>;
-      links?: { href: string; text: string }[];
-    }
-  | { action: 'resolve'; dedupKey: string };
-
-export type PagerResult = { ok: true } | { ok: false; error: string };
-
-/** Pages people. Never rejects: a refusal, a rate limit or an unreachable PagerDuty is a result with a sentence. */
-export interface Pager {
-  send(event: PagerEvent): Promise<PagerResult>;
-}
 
 export interface PagerDutyOptions {
   /** PAGERDUTY_ROUTING_KEY: a secret, never logged or put into a result. */
@@ -56,7 +39,7 @@ export function pagerDutyEvents(options: PagerDutyOptions): Pager {
               event_action: 'trigger',
               dedup_key: event.dedupKey,
               payload: {
-                summary: clipSummary(event.summary),
+                summary: clip(event.summary, MAX_SUMMARY),
                 source: 'greenlight',
                 severity: event.severity,
                 custom_details: event.details,
@@ -97,11 +80,6 @@ export function pagerDutyEvents(options: PagerDutyOptions): Pager {
       };
     },
   };
-}
-
-function clipSummary(summary: string): string {
-  const points = Array.from(summary);
-  return points.length <= MAX_SUMMARY ? summary : `${points.slice(0, MAX_SUMMARY - 1).join('')}…`;
 }
 
 function safeJson(text: string): unknown {

@@ -1,34 +1,22 @@
 import { type ConnectionOptions, Queue, Worker } from 'bullmq';
 import { z } from 'zod';
+import type { DeployJob, DeployJobs } from '../../services/deploy/ports.js';
 
 export const DEPLOY_QUEUE = 'deployments';
 
-export const deployJobSchema = z.discriminatedUnion('kind', [
+export const deployJobSchema: z.ZodType<DeployJob> = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('advance'), id: z.string() }),
   z.object({ kind: z.literal('gate-expiry'), id: z.string(), seq: z.number() }),
   z.object({ kind: z.literal('analyse'), id: z.string(), tick: z.number().int().positive() }),
   z.object({ kind: z.literal('sweep') }),
 ]);
 
-export type DeployJob = z.infer<typeof deployJobSchema>;
-
-/**
- * How the orchestrator schedules its next steps; job ids derive from the trigger, so repeats merge. A sweep every
- * few seconds (one per interval across replicas) re-drives every unfinished deployment: it polls running
- * workflow runs and recovers any trigger lost to a crash.
- */
-export interface DeployJobs {
-  /** `cause` names the trigger (`v7` for a state change, `promoted`…): the same cause twice is one job. */
-  advance(id: string, cause: string): Promise<void>;
-  expireGate(id: string, seq: number, delayMs: number): Promise<void>;
-  /** The reading numbered `tick`, after `delayMs`; asking again while it waits or runs is the same job. */
-  analyse(id: string, tick: number, delayMs: number): Promise<void>;
-}
-
-export class RetryLater extends Error {}
-
 const RETRIES = { attempts: 20, backoff: { type: 'exponential', delay: 500 } } as const;
 
+/**
+ * The engine's jobs on one BullMQ queue. A failed job is retried with backoff, which is how a step that finds its
+ * work in progress elsewhere (or GitHub unavailable) tries again later.
+ */
 export function deployQueue(
   connection: ConnectionOptions,
   prefix: string,

@@ -1,24 +1,17 @@
 import { type ConnectionOptions, Queue, Worker } from 'bullmq';
 import { z } from 'zod';
+import type { FlagRevertJob, FlagRevertScheduler } from '../../services/ports.js';
 
 export const FLAG_REVERT_QUEUE = 'flag-reverts';
 
-export const flagRevertJobSchema = z.object({
+export const flagRevertJobSchema: z.ZodType<FlagRevertJob> = z.object({
   name: z.string(),
   enabled: z.boolean(),
-  /** The change this job undoes; a newer change to the flag makes the job a no-op. */
   changeId: z.string(),
   setBy: z.string(),
   setReason: z.string(),
   forText: z.string(),
 });
-
-export type FlagRevertJob = z.infer<typeof flagRevertJobSchema>;
-
-export interface FlagRevertScheduler {
-  schedule(job: FlagRevertJob, delayMs: number): Promise<void>;
-  cancel(changeId: string): Promise<void>;
-}
 
 const jobIdOf = (changeId: string) => `flag-revert-${changeId}`;
 

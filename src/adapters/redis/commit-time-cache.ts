@@ -1,22 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-
-export interface CachedCommit {
-  sha: string;
-  /** Commit time, epoch ms. */
-  at: number;
-}
-
-/**
- * Commit times already asked of GitHub, so repeated `/deploy stats` do not ask again. A commit's time never
- * changes, so entries do not expire; a field is a SHA, or `<ref>@<deploymentId>` for a branch or tag (pinned to
- * what the ref pointed at when it was first looked up).
- */
-export interface CommitTimeCache {
-  /** The cached entries among `fields`; an unreadable entry is left out (and looked up again). */
-  get(fields: readonly string[]): Promise<Map<string, CachedCommit>>;
-  set(entries: ReadonlyMap<string, CachedCommit>): Promise<void>;
-}
+import type { CachedCommit, CommitTimeCache } from '../../services/deploy/ports.js';
 
 const cached = z.object({ sha: z.string().min(1), at: z.number().finite() });
 

@@ -1,19 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
+import type { DocumentStore, Versioned } from '../../services/ports.js';
 import { luaCommand } from './lua-script.js';
-
-export interface Versioned<T> {
-  value: T;
-  version: number;
-}
-
-export type ReplaceResult = { ok: true; version: number } | { ok: false; currentVersion: number };
-
-/** What a compare-and-set update did: wrote the changed document, left it as it was, or found none. */
-export type CasUpdate<T> =
-  | { status: 'written'; value: T; version: number }
-  | { status: 'unchanged'; value: T; version: number }
-  | { status: 'not-found' };
 
 /** A document that kept changing under every attempt to update it: the caller retries later, as a whole. */
 export class ConcurrentChangeError extends Error {
@@ -26,34 +14,14 @@ export class ConcurrentChangeError extends Error {
   }
 }
 
-/**
- * JSON documents replaced only by compare-and-set on a version: the way two replicas (or a double-clicked
- * button and a poller) race on one deployment and exactly one transition wins. Documents are parsed with their
- * zod schema on the way out, so a hand-edited or older document fails loudly instead of half-working.
- */
-export interface DocumentStore<T> {
-  get(id: string): Promise<Versioned<T> | undefined>;
-  getMany(ids: readonly string[]): Promise<Versioned<T>[]>;
-  /** The ids of an index, highest score (newest) first. */
-  latest(indexKey: string, limit: number): Promise<string[]>;
-  /** `expectedVersion` 0 creates the document; `indexScore` also adds it to the index sorted set. */
-  replace(
-    id: string,
-    expectedVersion: number,
-    value: T,
-    index?: { key: string; score: number },
-  ): Promise<ReplaceResult>;
-  /**
-   * Reads, changes and writes back by compare-and-set, re-reading and changing again when another writer got in
-   * first (after a short random pause, so a crowd of writers drains instead of thrashing). `change` answers
-   * undefined to leave the document as it is; it may run more than once, so it must not have effects. Throws
-   * ConcurrentChangeError when every attempt lost.
-   */
-  casUpdate(id: string, change: (current: T) => T | undefined, attempts?: number): Promise<CasUpdate<T>>;
-}
-
 const CAS_ATTEMPTS = 8;
 
+/**
+ * Each document is a Redis hash (JSON and version) replaced by a Lua compare-and-set. Documents are parsed with
+ * their zod schema on the way out, so a hand-edited or older document fails loudly instead of half-working; a
+ * losing `casUpdate` pauses a short random while before it tries again, so a crowd of writers drains instead of
+ * thrashing, and throws ConcurrentChangeError once every attempt lost.
+ */
 export function redisDocumentStore<T>(
   redis: Redis,
   keyOf: (id: string) => string,

@@ -1,43 +1,7 @@
 import type { Redis } from 'ioredis';
+import type { EnvironmentLanes, EnvironmentLock } from '../../services/deploy/ports.js';
 import type { RedisKeys } from './keys.js';
 import { luaCommand } from './lua-script.js';
-
-export type Claim = { status: 'active' } | { status: 'queued'; position: number; holder: string };
-export type Release =
-  | { status: 'released' }
-  | { status: 'promoted'; next: string }
-  | { status: 'not-holder' };
-
-export interface EnvironmentLock {
-  by: string;
-  reason: string;
-  at: string;
-  until?: string;
-}
-
-/**
- * One active deployment per environment, a FIFO queue behind it, and manual locks: each step is one atomic Redis
- * script, so replicas agree on who holds an environment without any process keeping it in memory.
- */
-export interface EnvironmentLanes {
-  claim(env: string, deploymentId: string): Promise<Claim>;
-  release(env: string, deploymentId: string): Promise<Release>;
-  /** Removes a queued deployment; true when it was waiting. */
-  leaveQueue(env: string, deploymentId: string): Promise<boolean>;
-  queue(env: string): Promise<{ active?: string; waiting: string[] }>;
-  /** Locks unless already locked; answers the lock that holds the environment either way. */
-  lock(
-    env: string,
-    lock: EnvironmentLock,
-    ttlMs?: number,
-  ): Promise<{ locked: boolean; lock: EnvironmentLock }>;
-  unlock(env: string): Promise<EnvironmentLock | undefined>;
-  lockOf(env: string): Promise<EnvironmentLock | undefined>;
-  /** Deployments not finished yet, for the sweeper. */
-  track(deploymentId: string): Promise<void>;
-  untrack(deploymentId: string): Promise<void>;
-  tracked(): Promise<string[]>;
-}
 
 export function redisEnvironmentLanes(redis: Redis, keys: RedisKeys): EnvironmentLanes {
   const claimEnvironment = luaCommand<[string, number?, string?]>(redis, 'claim-environment', 2);

@@ -1,43 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { FlagChangeEvent } from '../../domain/flags/flag-change-event.js';
-import {
-  type FlagChangeRecord,
-  type FlagChangeSource,
-  readsAsEnabled,
-  type StoredFlagValue,
-} from '../../domain/flags/flag-state.js';
+import { type FlagChangeRecord, readsAsEnabled } from '../../domain/flags/flag-state.js';
+import type { FlagStore } from '../../services/ports.js';
 import { AUDIT_MAX_LENGTH } from './audit-log.js';
 import type { RedisKeys } from './keys.js';
 import { luaCommand } from './lua-script.js';
-
-export interface FlagWrite {
-  name: string;
-  value: StoredFlagValue;
-  changeId: string;
-  /** Only for an automatic revert: write only if this is still the flag's latest change. */
-  expectedChangeId?: string;
-  by: string;
-  reason: string;
-  at: string;
-  until?: string;
-  source: FlagChangeSource;
-}
-
-export type FlagWriteResult = { status: 'written'; old: string | null } | { status: 'superseded' };
-
-export interface StoredFlag {
-  name: string;
-  raw: string | null;
-  lastChange?: FlagChangeRecord;
-}
-
-export interface FlagStore {
-  write(change: FlagWrite): Promise<FlagWriteResult>;
-  read(name: string): Promise<StoredFlag>;
-  readMany(names: readonly string[]): Promise<StoredFlag[]>;
-  /** Names of the flag keys present in Redis, at most `limit`. */
-  scanNames(limit: number): Promise<string[]>;
-}
 
 export function redisFlagStore(redis: Redis, keys: RedisKeys, channel: string): FlagStore {
   const setFlag = luaCommand<[string, string | null]>(redis, 'set-flag', 3);

@@ -42,6 +42,8 @@ export interface RedisKeys {
   incidents(): string;
   /** Counter behind the short incident ids (`inc-7`). */
   incidentSeq(): string;
+  /** The id of the incident declared for a deployment: the incident registry's index by deployment. */
+  incidentOfDeployment(deploymentId: string): string;
   /** Hash of commit times for lead time: field = a deployed SHA, or `<ref>@<deploymentId>` for a branch or tag. */
   commitTimes(): string;
 }
@@ -67,6 +69,7 @@ export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
     incident: (id) => `${keyPrefix}incident:${id}`,
     incidents: () => `${keyPrefix}incidents`,
     incidentSeq: () => `${keyPrefix}incident-seq`,
+    incidentOfDeployment: (id) => `${keyPrefix}deploy:${id}:incident`,
     commitTimes: () => `${keyPrefix}commit-times`,
   };
 }

@@ -1,30 +1,10 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { DeploymentState } from '../../domain/deploy/deployment-state.js';
+import { type DeployRecord, deployRecordSchema } from '../../domain/deploy/deploy-record.js';
 import type { DoraIncident } from '../../domain/deploy/dora.js';
-import { type DeployRecord, deployRecordSchema } from '../../services/deploy/deploy-record.js';
+import type { RegistryWindow } from '../../services/deploy/ports.js';
 import { redisDocumentStore } from './document-store.js';
 import type { RedisKeys } from './keys.js';
-
-/** What one window read returns: newest first, and where a capped read stopped. */
-export interface WindowRead<T> {
-  items: T[];
-  /**
-   * Set when more than `limit` fell in the window: the index score (request or declare time) of the oldest item
-   * read. The figures then cover [truncatedAt, to) only.
-   */
-  truncatedAt?: number;
-  /** Documents the index names that could not be read (deleted, or in a shape greenlight does not know). */
-  unreadable: number;
-}
-
-/** The registry as `/deploy stats` reads it: by time window, through the indexes. */
-export interface RegistryWindow {
-  /** Deployments of `env` requested in [from, to). */
-  deployments(env: string, from: number, to: number, limit: number): Promise<WindowRead<DeploymentState>>;
-  /** Incidents declared in [from, to). */
-  incidents(from: number, to: number, limit: number): Promise<WindowRead<DoraIncident>>;
-}
 
 /** Documents fetched per pipeline, so a year of deployments never becomes one huge reply. */
 const BATCH = 200;

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { deployTimeline, timelineEvent } from '../../../views/deploy-views.js';
-import type { DeployAnnouncer } from '../../services/deploy/deployment-records.js';
+import type { DeployAnnouncer } from '../../services/deploy/ports.js';
 
 /**
  * The one timeline message per deployment in the status channel, re-rendered from state on every change, and

@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { type IncidentCardContext, incidentCard } from '../../../views/incident-views.js';
-import type { IncidentRecord } from '../../services/incident-record.js';
-import type { IncidentCard } from '../../services/incident-service.js';
+import type { IncidentRecord } from '../../domain/incidents/incident-record.js';
+import type { IncidentCard } from '../../services/ports.js';
 
 /** The incident's one message in the incident channel, posted once and then replaced from the record. */
 export function slackIncidentCard(
@@ -32,9 +32,4 @@ export function slackIncidentCard(
       });
     },
   };
-}
-
-/** The error code Slack's Web API gave (`channel_not_found`), or the message of anything else. */
-export function slackErrorOf(error: unknown): string {
-  return (error as { data?: { error?: string } }).data?.error ?? (error as Error).message ?? String(error);
 }

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
-import type { IncidentChannels } from '../../services/incident-service.js';
-import { slackErrorOf } from './incident-card.js';
+import { slackErrorOf } from '../../errors.js';
+import type { IncidentChannels } from '../../services/ports.js';
 
 /** Creates an incident's own public channel and invites people to it (scope `channels:manage`). */
 export function slackIncidentChannels(client: Pick<WebClient, 'conversations'>): IncidentChannels {

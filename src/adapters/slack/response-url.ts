@@ -1,10 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { SlackMessage } from '../../../views/format.js';
-
-export type ReplyMessage = Pick<SlackMessage, 'text'> &
-  Partial<Pick<SlackMessage, 'blocks'>> & { replace_original?: boolean };
-export type Reply = (responseUrl: string, message: ReplyMessage) => Promise<void>;
+import type { Reply } from '../../../commands/ports.js';
 
 /**
  * Answers a command privately through its response_url, over keep-alive connections. Much cheaper than Bolt's

@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
-import { SlackApiError } from '../../errors.js';
+import { SlackApiError, slackErrorOf } from '../../errors.js';
+import type { UserGroup, UserGroupDirectory } from '../../services/ports.js';
 
 const userGroupsResponse = z.object({
   ok: z.literal(true),
@@ -8,16 +9,6 @@ const userGroupsResponse = z.object({
     z.object({ id: z.string(), handle: z.string(), users: z.array(z.string()).optional().default([]) }),
   ),
 });
-
-export interface UserGroup {
-  id: string;
-  handle: string;
-  users: readonly string[];
-}
-
-export interface UserGroupDirectory {
-  groups(): Promise<readonly UserGroup[]>;
-}
 
 /**
  * Slack user groups with their members, from one `usergroups.list` call, cached briefly: group membership
@@ -35,8 +26,7 @@ export function slackUserGroups(
     try {
       response = await client.usergroups.list({ include_users: true, include_disabled: false });
     } catch (error) {
-      const detail = (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
-      throw new SlackApiError('usergroups.list', detail, error);
+      throw new SlackApiError('usergroups.list', slackErrorOf(error), error);
     }
     const parsed = userGroupsResponse.safeParse(response);
     if (!parsed.success) throw new SlackApiError('usergroups.list', 'unexpected response', parsed.error);

@@ -1,5 +1,6 @@
 import { type AnalysisStreaks, allowsPromotion, type Decision, decide } from '../analysis/decide.js';
 import type { ProbeResult, Reading, SourceCursor } from '../analysis/reading.js';
+import type { AccessDecision, AccessRefusal } from '../policy/access.js';
 import type { DeploymentPlan, PlannedAnalysis, PlannedPhase } from './plan.js';
 
 export type DeploymentStatus =
@@ -171,9 +172,10 @@ export interface DeploymentState {
 
 export type DeploymentEvent =
   | { type: 'start'; at: number }
-  | { type: 'approve'; user: string; isApprover: boolean; at: number }
-  | { type: 'abort'; user: string; isApprover: boolean; reason: string; at: number }
-  | { type: 'cancel'; user: string; isApprover: boolean; at: number }
+  /** A person's request carries what `decideAccess` said about it; the state decides whether it fits now. */
+  | { type: 'approve'; user: string; access: AccessDecision; at: number }
+  | { type: 'abort'; user: string; access: AccessDecision; reason: string; at: number }
+  | { type: 'cancel'; user: string; access: AccessDecision; at: number }
   | { type: 'gateExpired'; gateSeq: number; at: number }
   | { type: 'phaseDispatched'; runId: number; url: string; at: number }
   | { type: 'runCompleted'; runId: number; conclusion: string; at: number }
@@ -182,11 +184,11 @@ export type DeploymentEvent =
   | { type: 'probed'; phaseId: string; results: ProbeResult[]; at: number }
   | { type: 'baselineCaptured'; reading: Reading; cursor: SourceCursor; at: number }
   | { type: 'analysed'; tick: number; reading: Reading; cursor: SourceCursor; at: number }
-  | { type: 'promote'; user: string; allowed: boolean; at: number }
-  | { type: 'pause'; user: string; allowed: boolean; at: number }
-  | { type: 'resume'; user: string; allowed: boolean; at: number }
+  | { type: 'promote'; user: string; access: AccessDecision; at: number }
+  | { type: 'pause'; user: string; access: AccessDecision; at: number }
+  | { type: 'resume'; user: string; access: AccessDecision; at: number }
   /** A person's rollback (the analysis starts its own from `analysed`). */
-  | { type: 'rollback'; user: string; allowed: boolean; reason: string; at: number }
+  | { type: 'rollback'; user: string; access: AccessDecision; reason: string; at: number }
   | { type: 'rollbackDispatched'; runId: number; url: string; version?: string; at: number }
   | { type: 'rollbackCompleted'; runId: number; conclusion: string; at: number }
   /** The rollback could not be dispatched at all: GitHub refused it. */
@@ -199,12 +201,10 @@ export type TransitionRefusal = {
   reason:
     | 'finished'
     | 'not-waiting'
-    | 'own-deployment'
-    | 'not-approver'
     | 'already-approved'
-    | 'not-allowed'
     | 'not-analysing'
-    | 'unexpected';
+    | 'unexpected'
+    | AccessRefusal['reason'];
   message: string;
 };
 
@@ -259,13 +259,13 @@ export function createDeployment(request: NewDeployment, at: number): Deployment
 }
 
 /**
- * The one way a deployment changes. Pure: the clock and every fact (such as whether the user is an approver)
- * come in the event, and each accepted event appends who and when to the timeline. A refusal is a sentence
+ * The one way a deployment changes. Pure: the clock and every fact (such as whether the user may act at all, decided
+ * by `decideAccess`) come in the event, and each accepted event appends who and when to the timeline. A refusal is a sentence
  * for the user (or, for `unexpected`, a stale or out-of-order event the caller can drop) and leaves the state
  * as it was.
  *
- * Approval rules: only a waiting deployment takes approvals; the requester cannot approve their own deployment;
- * only approvers count, each once per gate; the gate passes at `approvalsRequired` distinct approvers.
+ * Approval rules: only a waiting deployment takes approvals, from those `decideAccess` lets approve, each once per
+ * gate; the gate passes at `approvalsRequired` distinct approvers. What the state rules out is said before who may.
  */
 export function applyDeploymentEvent(state: DeploymentState, event: DeploymentEvent): TransitionResult {
   switch (event.type) {
@@ -328,15 +328,7 @@ function approve(
   if (state.status !== 'awaiting_approval' || gate === undefined) {
     return refuse('not-waiting', 'This deployment is not waiting for an approval right now.');
   }
-  if (event.user === state.requestedBy) {
-    return refuse(
-      'own-deployment',
-      'You requested this deployment, so you cannot approve it; ask another approver.',
-    );
-  }
-  if (!event.isApprover) {
-    return refuse('not-approver', `Only approvers of ${state.env} can approve this deployment.`);
-  }
+  if (!event.access.ok) return event.access;
   if (gate.approvals.some((approval) => approval.user === event.user)) {
     return refuse(
       'already-approved',
@@ -378,12 +370,7 @@ function stop(
       `This deployment is ${STATUS_TEXT[state.status]}; there is nothing to ${verb}.`,
     );
   }
-  if (event.user !== state.requestedBy && !event.isApprover) {
-    return refuse(
-      'not-approver',
-      `Only the requester or an approver of ${state.env} can ${verb} this deployment.`,
-    );
-  }
+  if (!event.access.ok) return event.access;
   const text = event.type === 'abort' ? event.reason : undefined;
   return ok(
     halt(state, event.at, 'cancelled', 'cancelled', {
@@ -653,12 +640,7 @@ function steer(
       `This deployment is ${STATUS_TEXT[state.status]}; there is nothing to ${event.type}.`,
     );
   }
-  if (!event.allowed) {
-    return refuse(
-      'not-allowed',
-      `Only deployers and approvers of ${state.env} can ${event.type} this rollout.`,
-    );
-  }
+  if (!event.access.ok) return event.access;
   const phase = state.phases.find((candidate) => ACTIVE_PHASE.has(candidate.status));
   if (analysis === undefined || phase === undefined || (!phase.canarySteps && phase.status !== 'holding')) {
     return refuse(
@@ -707,6 +689,20 @@ function manualRollback(
   state: DeploymentState,
   event: Extract<DeploymentEvent, { type: 'rollback' }>,
 ): TransitionResult {
+  const refusal = rollbackRefusal(state, event.access);
+  if (refusal) return refusal;
+  return ok(startRollback(state, event.at, { reason: event.reason, by: event.user }));
+}
+
+/**
+ * Why a person cannot roll this deployment back by hand now, in the order they want to hear it, or undefined when
+ * they can: from its first dispatch until it finishes, if `access` allows. The timeline offers Roll back exactly
+ * when someone allowed could (the default `access`).
+ */
+export function rollbackRefusal(
+  state: DeploymentState,
+  access: AccessDecision = { ok: true },
+): TransitionRefusal | undefined {
   if (state.status === 'rolling_back') {
     return refuse('finished', 'This deployment is already being rolled back.');
   }
@@ -716,19 +712,14 @@ function manualRollback(
       `This deployment is ${STATUS_TEXT[state.status]}; there is nothing to roll back.`,
     );
   }
-  if (!event.allowed) {
-    return refuse(
-      'not-allowed',
-      `Only deployers and approvers of ${state.env} can roll this deployment back.`,
-    );
-  }
+  if (!access.ok) return access;
   if (!state.phases.some((phase) => phase.runs.length > 0)) {
     return refuse(
       'not-waiting',
       'Nothing has been deployed yet, so there is nothing to roll back; cancel it instead.',
     );
   }
-  return ok(startRollback(state, event.at, { reason: event.reason, by: event.user }));
+  return undefined;
 }
 
 /** Stops the rollout where it is (the active phase fails, the rest are skipped) and asks for the rollback run. */

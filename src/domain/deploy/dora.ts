@@ -47,6 +47,24 @@ export type DoraIncident = Pick<
   'id' | 'status' | 'declaredAt' | 'resolvedAt' | 'env' | 'deploymentId'
 >;
 
+/** Why a deployment has no commit time. */
+export type CommitTimeGap = 'not_found' | 'unavailable' | 'not_looked_up';
+
+/** What `/deploy stats` answers: one report per environment (production first) and what limited the figures. */
+export interface DeployStatsResult {
+  window: { from: number; to: number; ms: number };
+  reports: DoraReport[];
+  /**
+   * Successful deployments without a usable commit time, by why (the figures count them as missing lead time);
+   * `moved`: the ref's commit is newer than the deployment, so what was deployed is no longer known.
+   */
+  commitTimeGaps: Record<CommitTimeGap | 'moved', number>;
+  /** Incidents in the window that name neither an environment nor a deployment, so no environment's figures. */
+  incidentsWithoutEnv: number;
+  /** Documents the indexes name that could not be read. */
+  unreadable: { deployments: number; incidents: number };
+}
+
 export interface DoraInput {
   env: string;
   /**

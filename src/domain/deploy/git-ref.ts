@@ -1,3 +1,5 @@
+import { shown } from '../text.js';
+
 /** What a user asked to deploy: a commit SHA or a branch/tag name, exactly as GitHub will receive it. */
 export type GitRef = { kind: 'sha' | 'name'; value: string };
 
@@ -50,10 +52,3 @@ export function parseRef(text: string): RefResult {
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
-
-/** Echoes user text safely inside backticks: short, no control characters, no backtick to break the quoting. */
-function shown(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: they are replaced so Slack shows something visible
-  const visible = text.replace(/[\u0000-\u001f\u007f`]/g, '\uFFFD');
-  return visible.length > 40 ? `${visible.slice(0, 40)}…` : visible;
-}

@@ -1,10 +1,7 @@
 import type { AnalysisThresholds } from '../analysis/decide.js';
 import type { SourceName } from '../analysis/reading.js';
-import { closeMatches } from '../close-matches.js';
-import { type WorkflowInputsResult, workflowInputs } from './workflow-inputs.js';
-
-/** Added per canary step with the step's percentage, so it counts towards a canary phase's inputs. */
-export const CANARY_INPUT = 'traffic_percentage';
+import { codeList, noSuchName } from '../close-matches.js';
+import { CANARY_INPUT, type WorkflowInputsResult, workflowInputs } from './workflow-inputs.js';
 
 /** One `pipeline` entry of greenlight.yml, durations already in milliseconds (the config schema's output). */
 export interface PipelinePhaseConfig {
@@ -68,7 +65,10 @@ export interface PlannedPhase {
   title: string;
   /** Absent for a monitoring-only phase (`monitor` with neither `workflow` nor `inputs`): greenlight watches, GitHub runs nothing. */
   workflow?: string;
-  /** Exactly what workflow_dispatch receives, every value a string (plus `traffic_percentage` per canary step). */
+  /**
+   * The phase's inputs with `environment`, `ref` and the deployment's `greenlight_id`, every value a string;
+   * `phaseDispatch` (workflow-inputs.ts) turns them into each dispatch's exact inputs.
+   */
   inputs: Record<string, string>;
   /** Wait for the environment's approvals before this phase. */
   gate?: 'approval';
@@ -130,13 +130,9 @@ export type PlanResult = { ok: true; plan: DeploymentPlan } | PlanRefusal;
 export function planDeployment(config: PlanConfig, request: PlanRequest): PlanResult {
   const environment = config.environments[request.env];
   if (environment === undefined) {
-    const known = Object.keys(config.environments);
-    const suggestions = closeMatches(request.env, known);
-    const hint =
-      suggestions.length > 0 ? ` Did you mean ${suggestions.map((s) => `\`${s}\``).join(', ')}?` : '';
     return refuse(
       'unknown-environment',
-      `There is no environment \`${request.env}\`.${hint} Known: ${list(known) || 'none'}.`,
+      noSuchName('environment', request.env, Object.keys(config.environments)),
     );
   }
   if (config.pipeline.length === 0) {
@@ -213,7 +209,7 @@ function selectPhases(config: PlanConfig, services: readonly string[] | undefine
   if (unknown.length > 0) {
     return refuse(
       'unknown-service',
-      `There is no service ${list(unknown)}; known services: ${list(known) || 'none'}.`,
+      `There is no service ${codeList(unknown)}; known services: ${codeList(known) || 'none'}.`,
     );
   }
   const named = new Set(config.pipeline.flatMap((phase) => phase.services ?? []));
@@ -221,7 +217,7 @@ function selectPhases(config: PlanConfig, services: readonly string[] | undefine
   if (unused.length > 0) {
     return refuse(
       'service-not-in-pipeline',
-      `No pipeline phase deploys ${list(unused)}, so \`--services\` would deploy nothing for it.`,
+      `No pipeline phase deploys ${codeList(unused)}, so \`--services\` would deploy nothing for it.`,
     );
   }
   const runs = (phase: PipelinePhaseConfig) =>
@@ -301,10 +297,6 @@ const INPUT_REFUSAL = {
 function refuseInputs(phaseId: string, result: Extract<WorkflowInputsResult, { ok: false }>): PlanRefusal {
   const message = `${result.message.charAt(0).toLowerCase()}${result.message.slice(1)}`;
   return refuse(INPUT_REFUSAL[result.reason], `Phase \`${phaseId}\`: ${message}`);
-}
-
-function list(names: readonly string[]): string {
-  return names.map((name) => `\`${name}\``).join(', ');
 }
 
 function refuse(reason: PlanRefusal['reason'], message: string): PlanRefusal {

@@ -1,3 +1,4 @@
+import { noSuchName } from '../close-matches.js';
 import type { DeploymentPlan } from './plan.js';
 import { workflowInputs } from './workflow-inputs.js';
 
@@ -36,7 +37,7 @@ export function planRollback(config: RollbackPlanConfig, request: RollbackReques
   }
   const service = config.services[request.service];
   if (service === undefined) {
-    return { ok: false, message: `There is no service \`${request.service}\`.` };
+    return { ok: false, message: noSuchName('service', request.service, Object.keys(config.services)) };
   }
   const inputs = workflowInputs(
     { ...(config.rollback?.inputs ?? {}), service: request.service, rollback_version: request.version },

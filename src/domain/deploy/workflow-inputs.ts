@@ -1,3 +1,5 @@
+import type { DeploymentPlan, PlannedPhase } from './plan.js';
+
 /**
  * GitHub Enterprise Server accepts at most 10 `workflow_dispatch` inputs (github.com allows 25); greenlight keeps
  * to the smaller limit so a config that works on one works on both.
@@ -6,6 +8,9 @@ export const MAX_WORKFLOW_INPUTS = 10;
 
 /** The inputs greenlight adds to every phase; a phase may not set them itself. */
 export const GREENLIGHT_INPUTS = ['environment', 'ref', 'greenlight_id'] as const;
+
+/** Added per canary step with the step's percentage, so it counts towards a canary phase's inputs. */
+export const CANARY_INPUT = 'traffic_percentage';
 
 /** What GitHub accepts as an input id: a letter or `_`, then letters, digits, `-` or `_`. */
 const INPUT_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -58,4 +63,79 @@ export function workflowInputs(
   inputs.ref = added.ref;
   inputs.greenlight_id = added.greenlightId;
   return { ok: true, inputs };
+}
+
+/** One `workflow_dispatch`, exactly as it is sent. */
+export interface WorkflowDispatch {
+  workflow: string;
+  /** The git ref the workflow runs at. */
+  ref: string;
+  /** The `greenlight_id` input, by which the run is found again: `<deployment>-<phase>-<step>`, `<deployment>-rollback`. */
+  correlationId: string;
+  /** Every input, every value a string, in the order sent. */
+  inputs: Record<string, string>;
+  /** The canary step's traffic percentage (also the `traffic_percentage` input). */
+  percentage?: number;
+}
+
+/**
+ * Every dispatch of a planned phase, in order: one per canary step, else one; none for a monitoring-only phase.
+ * The one place a phase's inputs become a request: the orchestrator sends these, and `--dry-run` shows them.
+ */
+export function phaseDispatches(plan: DeploymentPlan, phase: PlannedPhase): WorkflowDispatch[] {
+  const steps = phase.canarySteps ?? [undefined];
+  return steps.flatMap((_, step) => phaseDispatch(plan, phase, step) ?? []);
+}
+
+/** The dispatch of one step of a planned phase (step 0 for a phase without canary steps). */
+export function phaseDispatch(
+  plan: DeploymentPlan,
+  phase: PlannedPhase,
+  step: number,
+): WorkflowDispatch | undefined {
+  if (phase.workflow === undefined) return undefined;
+  const correlationId = `${plan.greenlightId}-${phase.id}-${step}`;
+  const percentage = phase.canarySteps?.[step];
+  return {
+    workflow: phase.workflow,
+    ref: phase.dispatchRef ?? plan.ref,
+    correlationId,
+    // The plan's inputs were checked by `workflowInputs` with the step's percentage counted; only the ids differ.
+    inputs: {
+      ...phase.inputs,
+      greenlight_id: correlationId,
+      ...(percentage === undefined ? {} : { [CANARY_INPUT]: String(percentage) }),
+    },
+    ...(percentage === undefined ? {} : { percentage }),
+  };
+}
+
+/** greenlight.yml's `rollback`, with the workflow and the ref to dispatch it at resolved. */
+export interface RollbackWorkflow {
+  workflow: string;
+  ref: string;
+  inputs: Readonly<Record<string, WorkflowInputValue>>;
+}
+
+/**
+ * The rollback run of a rollout that went wrong: greenlight.yml's rollback inputs, `rollback_version` when the
+ * registry knows the version to go back to, then the deployment's environment, ref and `<deployment>-rollback`.
+ */
+export function rollbackDispatch(
+  rollback: RollbackWorkflow,
+  deployment: { id: string; env: string; ref: string; version?: string },
+): { ok: true; dispatch: WorkflowDispatch } | Extract<WorkflowInputsResult, { ok: false }> {
+  const correlationId = `${deployment.id}-rollback`;
+  const inputs = workflowInputs(
+    {
+      ...rollback.inputs,
+      ...(deployment.version === undefined ? {} : { rollback_version: deployment.version }),
+    },
+    { environment: deployment.env, ref: deployment.ref, greenlightId: correlationId },
+  );
+  if (!inputs.ok) return inputs;
+  return {
+    ok: true,
+    dispatch: { workflow: rollback.workflow, ref: rollback.ref, correlationId, inputs: inputs.inputs },
+  };
 }

@@ -1,4 +1,4 @@
-import { closeMatches } from '../close-matches.js';
+import { closeMatches, didYouMean } from '../close-matches.js';
 import { formatDuration } from '../duration.js';
 
 export interface FlagChangeIntent {
@@ -40,13 +40,11 @@ export function decideFlagChange(intent: FlagChangeIntent, facts: FlagChangeFact
   }
   if (!facts.exists && !intent.create) {
     const suggestions = closeMatches(intent.name, facts.knownNames);
-    const hint =
-      suggestions.length > 0 ? ` Did you mean ${suggestions.map((s) => `\`${s}\``).join(', ')}?` : '';
     return {
       ok: false,
       reason: 'unknown-flag',
       suggestions,
-      message: `There is no flag \`${intent.name}\`.${hint} Add \`--create\` to create it.`,
+      message: `There is no flag \`${intent.name}\`.${didYouMean(suggestions)} Add \`--create\` to create it.`,
     };
   }
   if (intent.forMs !== undefined && intent.forMs > facts.maxForMs) {

@@ -23,11 +23,29 @@ export interface FlagChangeRecord {
 
 export type FlagChangeSource = 'slack' | 'auto-revert';
 
-export interface FlagSnapshot {
+/** A flag as Redis holds it: the raw value apps read and greenlight's last change beside it. */
+export interface StoredFlag {
   name: string;
   raw: string | null;
   lastChange?: FlagChangeRecord;
+}
+
+/** A flag as `/flag status` and `/flag list` show it. */
+export interface FlagView extends StoredFlag {
   isProtected: boolean;
+  isKnown: boolean;
+}
+
+/** What the status channel is told about a flip. */
+export interface FlagChangeNotice {
+  name: string;
+  enabled: boolean;
+  old: string | null;
+  by: string;
+  reason: string;
+  at: string;
+  until?: string;
+  source: FlagChangeSource;
 }
 
 /** The value a `--for` change returns to when its time is up: the opposite of what it set. */

@@ -23,10 +23,6 @@ export function normalizeIncidentId(text: string): string | undefined {
   return INCIDENT_ID.test(id) ? id : undefined;
 }
 
-export function isIncidentId(text: string): boolean {
-  return INCIDENT_ID.test(text);
-}
-
 /**
  * How a timeline names who did something: a Slack user mention for a user id (rendered by Slack, escaped nowhere
  * else), `greenlight` for the bot, the text otherwise.

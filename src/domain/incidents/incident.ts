@@ -29,3 +29,21 @@ export interface IncidentState {
   resolvedBy?: string;
   summary?: string;
 }
+
+/** What an automatic (or manual) rollback knows when it turns into an incident. */
+export interface RollbackIncidentRequest {
+  env: string;
+  deploymentId: string;
+  /** Why it rolled back, one line: `error rate 7.2 % above 5 %`. */
+  reason: string;
+  /** The readings behind the decision, as text. */
+  readings?: string;
+  /** The rollback workflow run. */
+  rollbackRunUrl?: string;
+  /** The version rolled back to. */
+  version?: string;
+  /** A user id for a rollback someone asked for; `greenlight` (the default) for an automatic one. */
+  by?: string;
+  /** SEV2 unless the caller knows better. */
+  severity?: Severity;
+}

@@ -1,6 +1,6 @@
-import { CANARY_INPUT, type PlanConfig, planDeployment } from '../deploy/plan.js';
+import { type PlanConfig, planDeployment } from '../deploy/plan.js';
 import { planRollback, type RollbackPlanConfig } from '../deploy/rollback-plan.js';
-import { GREENLIGHT_INPUTS, workflowInputs } from '../deploy/workflow-inputs.js';
+import { CANARY_INPUT, GREENLIGHT_INPUTS, rollbackDispatch } from '../deploy/workflow-inputs.js';
 
 /** One kind of `workflow_dispatch` greenlight makes, as far as the workflow's declared inputs are concerned. */
 export interface WorkflowDispatch {
@@ -84,26 +84,29 @@ export function workflowDispatches(config: DispatchesConfig): WorkflowDispatch[]
 
 /**
  * The rollback an analysed rollout dispatches when a threshold trips (or Roll back is pressed): `rollback.inputs`,
- * greenlight's own, and `rollback_version` when an earlier successful deployment is on record. Mirrors the
- * orchestrator's `dispatchRollback`; the one place to re-point once workflow inputs are built once in the domain.
+ * greenlight's own, and `rollback_version` when an earlier successful deployment is on record; built by
+ * `rollbackDispatch`, as the dispatcher builds it.
  */
 function automaticRollback(config: DispatchesConfig, environments: string[]): WorkflowDispatch | undefined {
   const workflow = config.rollback?.workflow ?? config.github?.workflow;
-  if (workflow === undefined) return undefined;
+  if (workflow === undefined || config.github === undefined) return undefined;
   const own = config.rollback?.inputs ?? {};
-  const built = workflowInputs(own, { environment: '', ref: '', greenlightId: PLACEHOLDER_ID });
+  const built = rollbackDispatch(
+    { workflow, ref: config.github.ref, inputs: own },
+    { id: PLACEHOLDER_ID, env: '', ref: '' },
+  );
   if (!built.ok) return undefined;
   return {
     workflow,
     sender: 'an automatic rollback',
     inputsAt: '`rollback.inputs`',
     configured: Object.keys(own),
-    always: Object.keys(built.inputs),
+    always: Object.keys(built.dispatch.inputs),
     sometimes: [
       { name: 'rollback_version', when: 'only when an earlier successful deployment is on record' },
     ],
     values: {
-      ...Object.fromEntries(Object.keys(own).map((name) => [name, [built.inputs[name] ?? '']])),
+      ...Object.fromEntries(Object.keys(own).map((name) => [name, [built.dispatch.inputs[name] ?? '']])),
       environment: environments,
     },
   };

@@ -1,7 +1,6 @@
-import type { HealthProber } from '../../adapters/analysis/health-probes.js';
-import type { MetricSource } from '../../adapters/analysis/metric-source.js';
 import type { HealthCheck, ProbeResult, Reading, SourceCursor } from '../../domain/analysis/reading.js';
 import type { DeploymentState } from '../../domain/deploy/deployment-state.js';
+import type { HealthProber, MetricSource } from './ports.js';
 
 export interface AnalystDeps {
   /** Absent for the `health` source and without an `analysis` section: readings are the probes alone. */

@@ -1,6 +1,6 @@
-import type { Commits } from '../../adapters/github/commits.js';
-import type { CachedCommit, CommitTimeCache } from '../../adapters/redis/commit-time-cache.js';
 import type { DeploymentState } from '../../domain/deploy/deployment-state.js';
+import type { CommitTimeGap } from '../../domain/deploy/dora.js';
+import type { CachedCommit, Commits, CommitTimeCache } from './ports.js';
 
 export interface CommitTimesDeps {
   commits: Pick<Commits, 'commitTime'>;
@@ -12,9 +12,6 @@ export interface CommitTimesDeps {
   concurrency?: number;
   logger: { warn(fields: object, message: string): void };
 }
-
-/** Why a deployment has no commit time. */
-export type CommitTimeGap = 'not_found' | 'unavailable' | 'not_looked_up';
 
 export interface CommitTimes {
   /** Commit time (epoch ms) by deployment id. */

@@ -1,6 +1,6 @@
-import type { DocumentStore } from '../../adapters/redis/document-store.js';
+import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
 import type { DeploymentState } from '../../domain/deploy/deployment-state.js';
-import type { DeployRecord } from './deploy-record.js';
+import type { DocumentStore } from '../ports.js';
 
 /** How many of an environment's latest deployments are looked through for good versions. */
 const DEPTH = 200;

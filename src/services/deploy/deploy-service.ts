@@ -1,21 +1,27 @@
-import type { Logger } from 'pino';
-import type { WorkflowRuns } from '../../adapters/github/workflow-runs.js';
-import type { DeployJobs } from '../../adapters/queue/deploy-queue.js';
-import type { AuditLog } from '../../adapters/redis/audit-log.js';
-import type { DispatchGuard } from '../../adapters/redis/dispatch-guard.js';
-import type { DocumentStore } from '../../adapters/redis/document-store.js';
-import type { EnvironmentLanes, EnvironmentLock } from '../../adapters/redis/environment-lanes.js';
 import type { FileConfig } from '../../config.js';
-import { closeMatches } from '../../domain/close-matches.js';
-import { createDeployment, type DeploymentState, isFinished } from '../../domain/deploy/deployment-state.js';
+import { noSuchName } from '../../domain/close-matches.js';
+import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
+import {
+  createDeployment,
+  type DeploymentEvent,
+  type DeploymentState,
+  isFinished,
+  type TransitionResult,
+} from '../../domain/deploy/deployment-state.js';
+import type { DeployStatsResult } from '../../domain/deploy/dora.js';
 import { type DeploymentPlan, planDeployment } from '../../domain/deploy/plan.js';
-import { planRollback } from '../../domain/deploy/rollback-plan.js';
+import {
+  type AccessAction,
+  type AccessDecision,
+  type AccessFacts,
+  decideAccess,
+} from '../../domain/policy/access.js';
 import { checkDeployWindow } from '../../domain/policy/deploy-window.js';
-import type { Permissions } from '../permissions.js';
-import type { DeployRecord } from './deploy-record.js';
-import type { DeployRegistry } from './deploy-registry.js';
-import type { DeployStats, DeployStatsResult } from './deploy-stats.js';
-import type { DeployAnnouncer, DeploymentRecords } from './deployment-records.js';
+import { accessFacts } from '../permissions.js';
+import type { AuditLog, DocumentStore, Permissions } from '../ports.js';
+import type { DeployStats } from './deploy-stats.js';
+import type { DeploymentRecords } from './deployment-records.js';
+import type { DeployJobs, EnvironmentLanes, EnvironmentLock, WorkflowRuns } from './ports.js';
 
 export interface DeployRequest {
   user: string;
@@ -33,46 +39,22 @@ export type DeployRequestOutcome =
 
 export type Outcome = { ok: true; message: string } | { ok: false; message: string };
 
-export interface RollbackRequest {
-  user: string;
-  service: string;
-  env: string;
-  /** `--to`: must be a version the registry saw succeed in this environment. */
-  to?: string;
-}
-
-/** What the confirmation shows: what is live now and the version the rollback goes back to. */
-export interface RollbackPreview {
-  service: string;
-  env: string;
-  live?: DeploymentState;
-  target: { version: string; deployment?: DeploymentState };
-}
-
-export type RollbackPreviewOutcome =
-  | { ok: true; preview: RollbackPreview }
-  | { ok: false; message: string; running?: DeploymentState };
-
 export interface DeployServiceDeps {
-  config: Pick<FileConfig, 'github' | 'environments' | 'services' | 'pipeline' | 'rollback'>;
+  config: Pick<FileConfig, 'github' | 'environments' | 'services' | 'pipeline'>;
   records: DeploymentRecords;
-  /** Creating a record and listing an environment's index, which DeploymentRecords does not do. */
+  /** Listing an environment's index (`/deploy history`, `/deploy status`), which DeploymentRecords does not do. */
   store: DocumentStore<DeployRecord>;
   index: (env: string) => string;
   lanes: EnvironmentLanes;
   jobs: DeployJobs;
-  announcer: DeployAnnouncer;
   permissions: Permissions;
   runs: Pick<WorkflowRuns, 'cancelRun'>;
-  guard: Pick<DispatchGuard, 'claimRollback' | 'rollbackHolder'>;
-  registry: Pick<DeployRegistry, 'recent'>;
   /** `/deploy stats`: the DORA figures from the registries. */
   stats?: Pick<DeployStats, 'compute'>;
   audit: AuditLog;
   repo: { owner: string; repo: string };
   now: () => number;
   newId: () => string;
-  logger: Logger;
 }
 
 /** The `/deploy` use cases: checks in the order a user wants to hear them, then one durable record and a job. */
@@ -80,25 +62,13 @@ export class DeployService {
   constructor(private readonly deps: DeployServiceDeps) {}
 
   async request(request: DeployRequest): Promise<DeployRequestOutcome> {
-    const { config, permissions, lanes, now } = this.deps;
+    const { config, lanes, now } = this.deps;
     const environment = config.environments[request.env];
-    if (!environment) {
-      const known = Object.keys(config.environments);
-      const close = closeMatches(request.env, known);
-      return {
-        ok: false,
-        message: `There is no environment \`${request.env}\`.${close.length ? ` Did you mean \`${close[0]}\`?` : ''} Known: ${known.map((env) => `\`${env}\``).join(', ')}.`,
-      };
-    }
-    if (
-      environment.deployers.length > 0 &&
-      !(await permissions.has(request.user, 'deployers', request.env))
-    ) {
-      await this.audit('deploy.refused', request.user, { env: request.env, refusal: 'not-deployer' });
-      return {
-        ok: false,
-        message: `You are not among the deployers of ${request.env}; ask one of them, or an owner of greenlight.yml.`,
-      };
+    if (!environment) return { ok: false, message: this.noEnvironment(request.env) };
+    const deploying = decideAccess('deploy', await this.accessFacts('deploy', request.user, request.env));
+    if (!deploying.ok) {
+      await this.audit('deploy.refused', request.user, { env: request.env, refusal: deploying.reason });
+      return deploying;
     }
     const id = this.deps.newId();
     const planned = planDeployment(config, {
@@ -113,12 +83,9 @@ export class DeployService {
     const window = checkDeployWindow(environment.window, now());
     if (!window.inside) {
       if (!request.override) return { ok: false, message: window.message };
-      if (!(await permissions.has(request.user, 'approvers', request.env))) {
-        return {
-          ok: false,
-          message: `${window.wait} Only an approver of ${request.env} may override the window.`,
-        };
-      }
+      const facts = await this.accessFacts('override-window', request.user, request.env);
+      const overriding = decideAccess('override-window', facts);
+      if (!overriding.ok) return { ok: false, message: `${window.wait} ${overriding.message}` };
     }
     const lock = await lanes.lockOf(request.env);
     if (lock) {
@@ -137,23 +104,14 @@ export class DeployService {
       },
       now(),
     );
-    const record: DeployRecord = {
-      state,
-      plan: planned.plan,
-      meta: { repliesPosted: state.timeline.length },
-    };
-    const created = await this.deps.store.replace(id, 0, record, {
-      key: this.deps.index(request.env),
-      score: now(),
-    });
-    if (!created.ok) throw new Error(`deployment id ${id} already exists`);
+    const record = await this.deps.records.create(state, planned.plan);
     await lanes.track(id);
     await this.audit('deploy.requested', request.user, {
       env: request.env,
       deploymentId: id,
       ref: state.ref,
     });
-    await this.postTimeline(id, record);
+    await this.deps.records.postTimeline(record);
     await this.deps.jobs.advance(id, 'v1');
     const queue = await lanes.queue(request.env);
     const position = queue.waiting.indexOf(id);
@@ -169,41 +127,44 @@ export class DeployService {
   }
 
   async approve(id: string, user: string): Promise<Outcome> {
-    const record = await this.deps.records.get(id);
-    if (!record) return { ok: false, message: `There is no deployment \`${id}\`.` };
-    const isApprover = await this.deps.permissions.has(user, 'approvers', record.value.state.env);
-    const result = await this.deps.records.apply(id, () => ({
-      type: 'approve',
+    const result = await this.act(
+      id,
       user,
-      isApprover,
-      at: this.deps.now(),
-    }));
-    await this.audit(result.ok ? 'deploy.approved' : 'deploy.approve_refused', user, {
-      deploymentId: id,
-      ...(result.ok ? {} : { refusal: result.reason }),
-    });
-    return result.ok ? { ok: true, message: 'Approved.' } : { ok: false, message: result.message };
+      'approve',
+      (access, at) => ({ type: 'approve', user, access, at }),
+      {
+        done: 'deploy.approved',
+        refused: 'deploy.approve_refused',
+      },
+    );
+    return result.ok ? { ok: true, message: 'Approved.' } : result;
   }
 
-  /** Abort (a gate's button, with a reason) or cancel (`/deploy cancel`): stops the running workflow run too. */
-  async stop(id: string, user: string, reason: string | undefined, forRollback = false): Promise<Outcome> {
-    const record = await this.deps.records.get(id);
-    if (!record) return { ok: false, message: `There is no deployment \`${id}\`.` };
-    const { state } = record.value;
-    // A rollback's confirmed by someone allowed to roll back; that is enough to stop what it undoes.
-    const isApprover = forRollback || (await this.deps.permissions.has(user, 'approvers', state.env));
-    const result = await this.deps.records.apply(id, () =>
-      reason === undefined
-        ? { type: 'cancel', user, isApprover, at: this.deps.now() }
-        : { type: 'abort', user, isApprover, reason, at: this.deps.now() },
+  /**
+   * Abort (a gate's button, with a reason) or cancel (`/deploy cancel`): stops the running workflow run too.
+   * `granted`: a rollback confirmed by someone allowed to roll back (see RollbackService), which is enough to stop
+   * what it undoes.
+   */
+  async stop(
+    id: string,
+    user: string,
+    reason: string | undefined,
+    granted?: AccessDecision,
+  ): Promise<Outcome> {
+    const result = await this.act(
+      id,
+      user,
+      reason === undefined ? 'cancel' : 'abort',
+      (access, at) => {
+        const decided = granted ?? access;
+        return reason === undefined
+          ? { type: 'cancel', user, access: decided, at }
+          : { type: 'abort', user, access: decided, reason, at };
+      },
+      { done: 'deploy.stopped', refused: 'deploy.stop_refused', fields: { reason: reason ?? '' } },
     );
-    await this.audit(result.ok ? 'deploy.stopped' : 'deploy.stop_refused', user, {
-      deploymentId: id,
-      reason: reason ?? '',
-      ...(result.ok ? {} : { refusal: result.reason }),
-    });
-    if (!result.ok) return { ok: false, message: result.message };
-    const run = state.phases
+    if (!result.ok) return result;
+    const run = result.state.phases
       .flatMap((phase) => phase.runs)
       .find((candidate) => candidate.conclusion === undefined);
     if (run) await this.deps.runs.cancelRun({ ...this.deps.repo, runId: run.runId });
@@ -213,225 +174,62 @@ export class DeployService {
     };
   }
 
-  /**
-   * Promote, Pause and Resume on the timeline. Who may: the environment's deployers and approvers (anyone, when it
-   * lists no deployers), as for locks.
-   */
+  /** Promote, Pause and Resume on the timeline. */
   async steer(id: string, user: string, action: 'promote' | 'pause' | 'resume'): Promise<Outcome> {
-    const record = await this.deps.records.get(id);
-    if (!record) return { ok: false, message: `There is no deployment \`${id}\`.` };
-    const allowed = await this.mayHold(record.value.state.env, user);
-    const result = await this.deps.records.apply(id, () => ({
-      type: action,
-      user,
-      allowed,
-      at: this.deps.now(),
-    }));
-    await this.audit(result.ok ? `deploy.${action}d` : `deploy.${action}_refused`, user, {
-      deploymentId: id,
-      ...(result.ok ? {} : { refusal: result.reason }),
+    const result = await this.act(id, user, action, (access, at) => ({ type: action, user, access, at }), {
+      done: `deploy.${action}d`,
+      refused: `deploy.${action}_refused`,
     });
     const done = {
       promote: 'Promoted: the remaining canary steps go out without holds.',
       pause: 'Paused.',
       resume: 'Resumed.',
     };
-    return result.ok ? { ok: true, message: done[action] } : { ok: false, message: result.message };
+    return result.ok ? { ok: true, message: done[action] } : result;
   }
 
   /** Roll back now (the timeline's button): the rollback workflow is dispatched by the job this write starts. */
   async rollback(id: string, user: string): Promise<Outcome> {
-    const record = await this.deps.records.get(id);
-    if (!record) return { ok: false, message: `There is no deployment \`${id}\`.` };
-    const allowed = await this.mayHold(record.value.state.env, user);
-    const result = await this.deps.records.apply(id, () => ({
-      type: 'rollback',
+    const reason = `rolled back by hand by <@${user}>`;
+    const result = await this.act(
+      id,
       user,
-      allowed,
-      reason: `rolled back by hand by <@${user}>`,
-      at: this.deps.now(),
-    }));
-    await this.audit(result.ok ? 'deploy.rollback_requested' : 'deploy.rollback_refused', user, {
-      deploymentId: id,
-      ...(result.ok ? {} : { refusal: result.reason }),
-    });
+      'roll-back',
+      (access, at) => ({ type: 'rollback', user, access, reason, at }),
+      { done: 'deploy.rollback_requested', refused: 'deploy.rollback_refused' },
+    );
     return result.ok
       ? { ok: true, message: 'Rolling back: the rollback workflow is being dispatched.' }
-      : { ok: false, message: result.message };
+      : result;
   }
 
   /**
-   * `/rollback`, before the confirmation: who may, whether one is already under way, what is live and what it goes
-   * back to (the newest good version before the live one, or `--to` if the registry saw it succeed here).
+   * A person's transition of a deployment: who they are in its environment looked up, access decided against the
+   * newest state (who requested it), the event applied by compare-and-set, and the outcome audited.
    */
-  async previewRollback(request: RollbackRequest): Promise<RollbackPreviewOutcome> {
-    const { config } = this.deps;
-    if (!config.environments[request.env]) {
-      const known = Object.keys(config.environments);
-      return {
-        ok: false,
-        message: `There is no environment \`${request.env}\`. Known: ${known.map((env) => `\`${env}\``).join(', ')}.`,
-      };
-    }
-    if (!config.services[request.service]) {
-      const known = Object.keys(config.services);
-      const close = closeMatches(request.service, known);
-      return {
-        ok: false,
-        message: `There is no service \`${request.service}\`.${close.length ? ` Did you mean \`${close[0]}\`?` : ''} Known: ${known.map((name) => `\`${name}\``).join(', ') || 'none'}.`,
-      };
-    }
-    if (!(await this.mayHold(request.env, request.user))) {
-      await this.audit('rollback.refused', request.user, {
-        env: request.env,
-        service: request.service,
-        refusal: 'not-allowed',
-      });
-      return { ok: false, message: `Only deployers and approvers of ${request.env} may roll back there.` };
-    }
-    const registry = await this.deps.registry.recent(request.env);
-    // Either a /rollback (claimed in Redis) or a rollout rolling itself back.
-    const running =
-      (await this.runningRollback(request.env, request.service)) ??
-      registry.find((state) => state.status === 'rolling_back' && this.touches(state, request.service));
-    if (running) {
-      return {
-        ok: false,
-        running,
-        message: `A rollback of \`${request.service}\` in ${request.env} is already under way: \`${running.id}\` to \`${running.ref}\`, by <@${running.requestedBy}>. Follow it on its timeline.`,
-      };
-    }
-    const good = registry.filter(
-      (state) => state.status === 'succeeded' && this.touches(state, request.service),
+  private async act(
+    id: string,
+    user: string,
+    action: AccessAction,
+    event: (access: AccessDecision, at: number) => DeploymentEvent,
+    audited: { done: string; refused: string; fields?: Record<string, string> },
+  ): Promise<TransitionResult | { ok: false; message: string }> {
+    const env = (await this.deps.records.state(id))?.env;
+    if (env === undefined) return { ok: false, message: `There is no deployment \`${id}\`.` };
+    const facts = await this.accessFacts(action, user, env);
+    const result = await this.deps.records.apply(id, (state) =>
+      event(decideAccess(action, { ...facts, requestedBy: state.requestedBy }), this.deps.now()),
     );
-    const live = good[0];
-    if (request.to !== undefined) {
-      const deployment = good.find((state) => state.ref === request.to);
-      if (!deployment) {
-        const versions = [...new Set(good.map((state) => state.ref))].slice(0, 5);
-        return {
-          ok: false,
-          message: `\`${request.to}\` never deployed successfully to ${request.env}, so greenlight will not roll back to it. ${versions.length ? `Good versions on record: ${versions.map((v) => `\`${v}\``).join(', ')}.` : 'No good version is on record yet.'}`,
-        };
-      }
-      return {
-        ok: true,
-        preview: {
-          service: request.service,
-          env: request.env,
-          ...(live ? { live } : {}),
-          target: { version: deployment.ref, deployment },
-        },
-      };
-    }
-    const previous = good.find((state) => state.ref !== live?.ref);
-    if (!previous) {
-      return {
-        ok: false,
-        message: `No earlier good version of \`${request.service}\` in ${request.env} is on record${live ? ` (live: \`${live.ref}\`)` : ''}; name one with \`--to <version>\`.`,
-      };
-    }
-    return {
-      ok: true,
-      preview: {
-        service: request.service,
-        env: request.env,
-        ...(live ? { live } : {}),
-        target: { version: previous.ref, deployment: previous },
-      },
-    };
-  }
-
-  /**
-   * `/rollback`, confirmed: one rollback per service (a claim in Redis), the deployment it undoes stopped, and a
-   * one-phase deployment of the earlier version started at once, skipping the queue, gates and holds.
-   */
-  async startRollback(
-    request: RollbackRequest & { reason: string },
-  ): Promise<{ ok: true; state: DeploymentState; stopped?: string } | { ok: false; message: string }> {
-    const { config, now } = this.deps;
-    const preview = await this.previewRollback(request);
-    if (!preview.ok) return preview;
-    const { target, live } = preview.preview;
-    const id = this.deps.newId();
-    const holder = await this.deps.guard.claimRollback(request.env, request.service, id);
-    if (holder)
-      return {
-        ok: false,
-        message: `A rollback of \`${request.service}\` in ${request.env} is already under way: \`${holder}\`.`,
-      };
-    const planned = planRollback(config, {
-      service: request.service,
-      env: request.env,
-      version: target.version,
-      greenlightId: id,
-    });
-    if (!planned.ok) return planned;
-    const state = createDeployment(
-      {
-        plan: planned.plan,
-        requestedBy: request.user,
-        rollbackOf: {
-          service: request.service,
-          reason: request.reason,
-          ...(live ? { from: live.ref, fromId: live.id } : {}),
-        },
-      },
-      now(),
-    );
-    const record: DeployRecord = {
-      state,
-      plan: planned.plan,
-      meta: { repliesPosted: state.timeline.length },
-    };
-    const created = await this.deps.store.replace(id, 0, record, {
-      key: this.deps.index(request.env),
-      score: now(),
-    });
-    if (!created.ok) throw new Error(`deployment id ${id} already exists`);
-    await this.deps.lanes.track(id);
-    // Queued before anything a person reads is sent: the dispatch never waits for Slack.
-    await this.deps.jobs.advance(id, 'v1');
-    const active = (await this.deps.lanes.queue(request.env)).active;
-    const stopped = active && active !== id ? await this.stopFor(active, request.user, id) : undefined;
-    await this.audit('rollback.requested', request.user, {
-      env: request.env,
-      service: request.service,
+    await this.audit(result.ok ? audited.done : audited.refused, user, {
       deploymentId: id,
-      version: target.version,
-      reason: request.reason,
+      ...audited.fields,
+      ...(result.ok ? {} : { refusal: result.reason }),
     });
-    await this.postTimeline(id, record);
-    return { ok: true, state, ...(stopped ? { stopped } : {}) };
+    return result;
   }
 
-  /** The deployment a rollback undoes must not go on deploying underneath it. */
-  private async stopFor(active: string, user: string, rollbackId: string): Promise<string | undefined> {
-    const result = await this.stop(active, user, `superseded by rollback ${rollbackId}`, true);
-    return result.ok ? active : undefined;
-  }
-
-  private async runningRollback(env: string, service: string): Promise<DeploymentState | undefined> {
-    const holder = await this.deps.guard.rollbackHolder(env, service);
-    if (!holder) return undefined;
-    const state = (await this.deps.records.get(holder))?.value.state;
-    return state && !isFinished(state.status) ? state : undefined;
-  }
-
-  private touches(state: DeploymentState, service: string): boolean {
-    if (state.rollbackOf) return state.rollbackOf.service === service;
-    const phases = state.phases.map((phase) => this.deps.config.pipeline.find((p) => p.id === phase.id));
-    const named = phases.flatMap((phase) => phase?.services ?? []);
-    return named.length === 0 || named.includes(service);
-  }
-
-  /** Deployers and approvers may lock and unlock (anyone, when the environment lists no deployers). */
-  private async mayHold(env: string, user: string): Promise<boolean> {
-    const environment = this.deps.config.environments[env];
-    if (!environment) return false;
-    if (environment.deployers.length === 0) return true;
-    const { permissions } = this.deps;
-    return (await permissions.has(user, 'deployers', env)) || (await permissions.has(user, 'approvers', env));
+  private accessFacts(action: AccessAction, user: string, env: string): Promise<AccessFacts> {
+    return accessFacts(this.deps.permissions, this.deps.config.environments, { action, user, env });
   }
 
   /** `/deploy stats [env] [30d]`: DORA figures over [now − windowMs, now), every environment when none is named. */
@@ -439,24 +237,16 @@ export class DeployService {
     env: string | undefined,
     windowMs: number,
   ): Promise<{ ok: true; stats: DeployStatsResult } | { ok: false; message: string }> {
-    if (env !== undefined && !this.deps.config.environments[env]) {
-      const known = Object.keys(this.deps.config.environments);
-      const close = closeMatches(env, known);
-      return {
-        ok: false,
-        message: `There is no environment \`${env}\`.${close.length ? ` Did you mean \`${close[0]}\`?` : ''} Known: ${known.map((name) => `\`${name}\``).join(', ')}.`,
-      };
-    }
+    if (env !== undefined && !this.deps.config.environments[env])
+      return { ok: false, message: this.noEnvironment(env) };
     if (!this.deps.stats) return { ok: false, message: '`/deploy stats` is not set up in this process.' };
     return { ok: true, stats: await this.deps.stats.compute(env, windowMs) };
   }
 
   async lock(env: string, user: string, reason: string, forMs?: number): Promise<Outcome> {
-    if (!this.deps.config.environments[env])
-      return { ok: false, message: `There is no environment \`${env}\`.` };
-    if (!(await this.mayHold(env, user))) {
-      return { ok: false, message: `Only deployers and approvers of ${env} may lock it.` };
-    }
+    if (!this.deps.config.environments[env]) return { ok: false, message: this.noEnvironment(env) };
+    const access = decideAccess('lock', await this.accessFacts('lock', user, env));
+    if (!access.ok) return access;
     const at = this.deps.now();
     const lock: EnvironmentLock = {
       by: user,
@@ -472,11 +262,9 @@ export class DeployService {
   }
 
   async unlock(env: string, user: string): Promise<Outcome> {
-    if (!this.deps.config.environments[env])
-      return { ok: false, message: `There is no environment \`${env}\`.` };
-    if (!(await this.mayHold(env, user))) {
-      return { ok: false, message: `Only deployers and approvers of ${env} may unlock it.` };
-    }
+    if (!this.deps.config.environments[env]) return { ok: false, message: this.noEnvironment(env) };
+    const access = decideAccess('unlock', await this.accessFacts('unlock', user, env));
+    if (!access.ok) return access;
     const previous = await this.deps.lanes.unlock(env);
     await this.audit('env.unlocked', user, { env });
     return previous
@@ -541,26 +329,13 @@ export class DeployService {
     return (await this.deps.records.get(id))?.value.state;
   }
 
-  /** Whether this caller is the one to declare the deployment's incident (see the orchestrator's claim). */
-  async claimIncident(id: string): Promise<boolean> {
-    return (await this.deps.records.claimIncident(id)) !== undefined;
-  }
-
   /** The channel of the deployment's timeline message, for private answers there. */
   async channelOf(id: string): Promise<string | undefined> {
     return (await this.deps.records.get(id))?.value.meta.message?.channel;
   }
 
-  private async postTimeline(id: string, record: DeployRecord): Promise<void> {
-    try {
-      const message = await this.deps.announcer.post(record);
-      await this.deps.records.setMessage(id, message);
-    } catch (error) {
-      this.deps.logger.warn(
-        { event: 'deploy.timeline_post_failed', deploymentId: id, err: error },
-        'no timeline message',
-      );
-    }
+  private noEnvironment(env: string): string {
+    return noSuchName('environment', env, Object.keys(this.deps.config.environments));
   }
 
   private async audit(action: string, by: string, fields: Record<string, string>): Promise<void> {

@@ -1,22 +1,13 @@
-import type { RegistryWindow } from '../../adapters/redis/registry-window.js';
 import type { DeploymentState } from '../../domain/deploy/deployment-state.js';
-import { computeDora, type DoraReport, incidentEnv, isRollbackRecord } from '../../domain/deploy/dora.js';
-import type { CommitTimeGap, CommitTimes } from './commit-times.js';
-
-/** What `/deploy stats` answers: one report per environment (production first) and what limited the figures. */
-export interface DeployStatsResult {
-  window: { from: number; to: number; ms: number };
-  reports: DoraReport[];
-  /**
-   * Successful deployments without a usable commit time, by why (the figures count them as missing lead time);
-   * `moved`: the ref's commit is newer than the deployment, so what was deployed is no longer known.
-   */
-  commitTimeGaps: Record<CommitTimeGap | 'moved', number>;
-  /** Incidents in the window that name neither an environment nor a deployment, so no environment's figures. */
-  incidentsWithoutEnv: number;
-  /** Documents the indexes name that could not be read. */
-  unreadable: { deployments: number; incidents: number };
-}
+import {
+  type CommitTimeGap,
+  computeDora,
+  type DeployStatsResult,
+  incidentEnv,
+  isRollbackRecord,
+} from '../../domain/deploy/dora.js';
+import type { CommitTimes } from './commit-times.js';
+import type { RegistryWindow } from './ports.js';
 
 export interface DeployStatsDeps {
   registry: RegistryWindow;

@@ -1,25 +1,22 @@
 import type { Logger } from 'pino';
-import type { DeployJobs } from '../../adapters/queue/deploy-queue.js';
-import type { DocumentStore, Versioned } from '../../adapters/redis/document-store.js';
+import { type DeployRecord, unpostedEntries } from '../../domain/deploy/deploy-record.js';
 import {
   applyDeploymentEvent,
   type DeploymentEvent,
   type DeploymentState,
   type TransitionResult,
 } from '../../domain/deploy/deployment-state.js';
-import { type DeployRecord, unpostedEntries } from './deploy-record.js';
-
-/** What the status channel shows; failures here are logged, never fail a deployment. */
-export interface DeployAnnouncer {
-  post(record: DeployRecord): Promise<{ channel: string; ts: string }>;
-  update(record: DeployRecord): Promise<void>;
-  reply(record: DeployRecord, entries: DeployRecord['state']['timeline']): Promise<void>;
-}
+import { dispatchIsUrgent } from '../../domain/deploy/next-step.js';
+import type { DeploymentPlan } from '../../domain/deploy/plan.js';
+import type { DocumentStore, Versioned } from '../ports.js';
+import type { DeployAnnouncer, DeployJobs } from './ports.js';
 
 export type ApplyResult = TransitionResult | { ok: false; reason: 'not-found'; message: string };
 
 export interface DeploymentRecordsDeps {
   store: DocumentStore<DeployRecord>;
+  /** The registry's index of an environment's deployments, by request time. */
+  index: (env: string) => string;
   jobs: Pick<DeployJobs, 'advance'>;
   announcer: DeployAnnouncer;
   logger: Logger;
@@ -62,6 +59,28 @@ export class DeploymentRecords {
     if (!result) throw new Error(`deployment ${id}: no transition computed`);
     if (written.status === 'written') await this.afterWrite(id, written.version, written.value, entries);
     return result;
+  }
+
+  /** Writes the record of a deployment just requested, in its environment's index; its id must be new. */
+  async create(state: DeploymentState, plan: DeploymentPlan): Promise<DeployRecord> {
+    const record: DeployRecord = { state, plan, meta: { repliesPosted: state.timeline.length } };
+    const index = { key: this.deps.index(state.env), score: state.requestedAt };
+    const created = await this.deps.store.replace(state.id, 0, record, index);
+    if (!created.ok) throw new Error(`deployment id ${state.id} already exists`);
+    return record;
+  }
+
+  /** Posts a new deployment's timeline and remembers where; without it the deployment goes on, and it is logged. */
+  async postTimeline(record: DeployRecord): Promise<void> {
+    const { id } = record.state;
+    try {
+      await this.setMessage(id, await this.deps.announcer.post(record));
+    } catch (error) {
+      this.deps.logger.warn(
+        { event: 'deploy.timeline_post_failed', deploymentId: id, err: error },
+        'no timeline message',
+      );
+    }
   }
 
   /** Where the timeline message was posted, so every later change updates it in place. */
@@ -107,10 +126,7 @@ export class DeploymentRecords {
     record: DeployRecord,
     entries: DeployRecord['state']['timeline'],
   ): Promise<void> {
-    const { state } = record;
-    const urgent =
-      (state.status === 'rolling_back' && state.rollback?.runId === undefined) ||
-      (state.rollbackOf !== undefined && state.phases.some((phase) => phase.status === 'dispatching'));
+    const urgent = dispatchIsUrgent(record.state);
     if (urgent) await this.deps.jobs.advance(id, `v${version}`);
     await this.announce(id, version, record, entries);
     if (!urgent) await this.deps.jobs.advance(id, `v${version}`);

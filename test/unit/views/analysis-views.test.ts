@@ -22,6 +22,7 @@ import {
   DEPLOY_ROLLBACK,
   ROLLOUT_BLOCK,
 } from '../../../views/ids.js';
+import { accessFor } from '../../helpers/access.js';
 import {
   actions,
   buttons,
@@ -219,7 +220,12 @@ describe('the timeline of a holding canary', () => {
   });
 
   it('drops Promote once promoted, and offers no Promote in a monitoring window', () => {
-    const promoted = run(holding, { type: 'promote', user: 'U0CAROL', allowed: true, at: T0 + 131 * S });
+    const promoted = run(holding, {
+      type: 'promote',
+      user: 'U0CAROL',
+      access: accessFor('promote', 'U0CAROL', ['deployers'], holding),
+      at: T0 + 131 * S,
+    });
     const next = deployTimeline(promoted, { now: T0 + 131 * S });
     expect(actionIds(next)).toEqual([DEPLOY_PAUSE, DEPLOY_ROLLBACK]);
     expect(shown(next)).toContain('⏩ promoted');
@@ -242,7 +248,12 @@ describe('the timeline of a holding canary', () => {
 
 describe('a paused rollout', () => {
   it('shows Resume instead of Pause, and who paused it and why', () => {
-    const paused = run(holding, { type: 'pause', user: 'U0CAROL', allowed: true, at: T0 + 135 * S });
+    const paused = run(holding, {
+      type: 'pause',
+      user: 'U0CAROL',
+      access: accessFor('pause', 'U0CAROL', ['deployers'], holding),
+      at: T0 + 135 * S,
+    });
     const message = deployTimeline(paused, { now: T0 + 140 * S });
     expect(actionIds(message)).toEqual([DEPLOY_PROMOTE, DEPLOY_RESUME, DEPLOY_ROLLBACK]);
     expect(actionIds(message)).not.toContain(DEPLOY_PAUSE);
@@ -255,7 +266,12 @@ describe('a paused rollout', () => {
     );
     expectWithinSlackLimits(message);
 
-    const resumed = run(paused, { type: 'resume', user: 'U0BOB', allowed: true, at: T0 + 150 * S });
+    const resumed = run(paused, {
+      type: 'resume',
+      user: 'U0BOB',
+      access: accessFor('resume', 'U0BOB', ['approvers'], paused),
+      at: T0 + 150 * S,
+    });
     expect(actionIds(deployTimeline(resumed, { now: T0 + 150 * S }))).toEqual([
       DEPLOY_PROMOTE,
       DEPLOY_PAUSE,
@@ -377,7 +393,7 @@ describe('thread replies for the analysis', () => {
     const manual = run(holding, {
       type: 'rollback',
       user: 'U0BOB',
-      allowed: true,
+      access: accessFor('roll-back', 'U0BOB', ['deployers'], holding),
       reason: 'customers report 502s',
       at: T0 + 135 * S,
     });
@@ -432,7 +448,7 @@ describe('hostile text from probes, services and reasons', () => {
     const manual = run(base, {
       type: 'rollback',
       user: 'U0BOB',
-      allowed: true,
+      access: accessFor('roll-back', 'U0BOB', ['deployers'], base),
       reason: `${NASTY}\n\nmore`,
       at: T0 + 135 * S,
     });

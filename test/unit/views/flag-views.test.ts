@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FlagView } from '../../../src/services/flag-service.js';
+import type { FlagView } from '../../../src/domain/flags/flag-state.js';
 import { flagAnnouncement, flagChangedReply, flagListReply } from '../../../views/flag-views.js';
 
 function flag(index: number): FlagView {

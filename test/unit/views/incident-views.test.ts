@@ -2,6 +2,7 @@ import type { ModalView } from '@slack/types';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { IncidentEntry, IncidentState, Severity } from '../../../src/domain/incidents/incident.js';
+import type { IncidentRecord } from '../../../src/domain/incidents/incident-record.js';
 import {
   declareIncident,
   resolveIncident,
@@ -11,7 +12,6 @@ import {
   DEFAULT_SEVERITY_POLICY,
   type SeverityPolicy,
 } from '../../../src/domain/incidents/severity-policy.js';
-import type { IncidentRecord } from '../../../src/services/incident-record.js';
 import type { SlackMessage } from '../../../views/format.js';
 import {
   INCIDENT_ACTIONS_BLOCK,
@@ -37,7 +37,7 @@ import {
 import {
   buttons,
   loose,
-  expectNoStrayMarkup as noStrayMarkup,
+  expectModalWithinLimits as modalWithinLimits,
   shown,
   texts,
   expectWithinSlackLimits as withinSlackLimits,
@@ -56,17 +56,9 @@ const ctx: IncidentCardContext = {
 const ALLOWED_MARKUP =
   /<@[UW][A-Z0-9]+>|<#[CG][A-Z0-9]+>|<!date\^\d+\^[^|>]+\|[^<>]+>|<https?:\/\/[^\s<>|]+\|[^<>|]+>/g;
 
-const expectNoStrayMarkup = (text: string) => noStrayMarkup(text, ALLOWED_MARKUP);
 const expectWithinSlackLimits = (message: SlackMessage) => withinSlackLimits(message, ALLOWED_MARKUP);
 
-function expectModalWithinLimits(modal: ModalView): void {
-  expect(modal.title.text.length).toBeLessThanOrEqual(24);
-  expect(modal.submit?.text.length ?? 0).toBeLessThanOrEqual(24);
-  expect(modal.close?.text.length ?? 0).toBeLessThanOrEqual(24);
-  expect(modal.private_metadata?.length ?? 0).toBeLessThanOrEqual(3_000);
-  expect(modal.blocks.length).toBeLessThanOrEqual(100);
-  expectNoStrayMarkup(JSON.stringify(modal));
-}
+const expectModalWithinLimits = (modal: ModalView) => modalWithinLimits(modal, ALLOWED_MARKUP);
 
 function record(state: IncidentState, meta: IncidentRecord['meta'] = {}): IncidentRecord {
   return { state, meta };

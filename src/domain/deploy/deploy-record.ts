@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import type { DeploymentState, TimelineEntry } from './deployment-state.js';
+import type { DeploymentPlan } from './plan.js';
+
+/** Everything greenlight keeps about one deployment, in one versioned document (replaced by compare-and-set). */
+export interface DeployRecord {
+  state: DeploymentState;
+  plan: DeploymentPlan;
+  meta: {
+    /** The timeline message in the status channel. */
+    message?: { channel: string; ts: string };
+    /** Timeline entries already claimed for a thread reply, so a reply is never posted twice. */
+    repliesPosted: number;
+    githubDeploymentId?: number;
+    /** Set once the end of the deployment has been handled (GitHub status, environment released). */
+    finalized?: boolean;
+    /** Claimed before the incident channel is told of a rollback, so it is told once. */
+    incidentPosted?: boolean;
+    /** Failed rounds of health checks verifying a rollback, so far. */
+    verifyAttempts?: number;
+  };
+}
+
+/** Our own documents, written only by this code: a shape check is enough to catch a foreign or old document. */
+export const deployRecordSchema = z.custom<DeployRecord>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    'state' in value &&
+    'plan' in value &&
+    'meta' in value &&
+    typeof (value as { state: { id?: unknown } }).state.id === 'string',
+  'not a deployment record',
+);
+
+/** The entries of `next` not yet claimed for a thread reply. */
+export function unpostedEntries(record: DeployRecord): TimelineEntry[] {
+  return record.state.timeline.slice(record.meta.repliesPosted);
+}

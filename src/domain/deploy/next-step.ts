@@ -1,0 +1,251 @@
+import type { ProbeResult } from '../analysis/reading.js';
+import type { DeployRecord } from './deploy-record.js';
+import {
+  type DeploymentEvent,
+  type DeploymentState,
+  isAnalysing,
+  isFinished,
+  needsBaseline,
+  type PhaseState,
+} from './deployment-state.js';
+import { phaseDispatch, type WorkflowDispatch } from './workflow-inputs.js';
+
+/** What the deploy engine does next for one deployment, as data: the orchestrator carries it out through ports. */
+export type Step =
+  /** A `/rollback` does not queue behind the deployment it may be undoing. */
+  | { kind: 'start' }
+  /** Take the environment (or a place in its queue); start once it is ours. */
+  | { kind: 'claim-environment' }
+  /** A timer that expires the open gate, numbered so a late timer cannot expire a later gate. */
+  | { kind: 'expire-gate'; seq: number; delayMs: number }
+  /** Before the first canary step: what "normal" looks like. */
+  | { kind: 'capture-baseline' }
+  /** Exactly once per phase step, under a lease named by the dispatch's correlation id. */
+  | { kind: 'dispatch-phase'; phaseId: string; step: number; title: string; dispatch: WorkflowDispatch }
+  /** Once per deployment; `stop` when another process is creating it (the rest of this pass waits for it). */
+  | { kind: 'create-github-deployment' }
+  /** The phase's bot-side health checks, one round. */
+  | { kind: 'probe'; phaseId: string }
+  /** One conditional look at a run that has not concluded. */
+  | { kind: 'poll'; runId: number }
+  /** The next reading, one interval after the last (or after now, for the first). */
+  | { kind: 'schedule-reading'; tick: number; lastAt?: number; intervalMs: number }
+  /** The rollback run, exactly once, as fast as it can go out. */
+  | { kind: 'dispatch-rollback' }
+  /** The incident a rollback declares, once. */
+  | { kind: 'declare-incident' }
+  /** The end of a deployment: its GitHub status, locks and the environment handed on (see `finalization`). */
+  | { kind: 'finalize' };
+
+export interface EngineSettings {
+  gateTimeoutMs: number;
+  /** Keep a failed environment locked until someone runs `/deploy unlock`. */
+  lockOnFailure: boolean;
+  /** `/rollback` locks the environment when it ends (`rollback.lockEnvironment`). */
+  lockAfterRollback: boolean;
+}
+
+/**
+ * The steps to take now for a deployment, in order: the orchestrator runs them one after another in one job and
+ * stops early only when a step finds its work in progress elsewhere. Each step is idempotent, and every change
+ * it makes is a transition written by compare-and-set, which schedules the next job; so after a crash, a retry
+ * or a second replica, asking again gives the steps still to take.
+ */
+export function nextSteps(record: DeployRecord, settings: Pick<EngineSettings, 'gateTimeoutMs'>): Step[] {
+  const { state, meta } = record;
+  switch (state.status) {
+    case 'queued':
+      return [state.rollbackOf ? { kind: 'start' } : { kind: 'claim-environment' }];
+    case 'awaiting_approval':
+      if (!state.gate) return [];
+      return [
+        { kind: 'expire-gate', seq: state.gate.seq, delayMs: settings.gateTimeoutMs },
+        ...reading(state),
+      ];
+    case 'running':
+      return runningSteps(record);
+    case 'rolling_back':
+      if (!state.rollback) return [];
+      if (state.rollback.runId === undefined) return [{ kind: 'dispatch-rollback' }];
+      return [
+        { kind: 'declare-incident' },
+        ...(state.rollback.conclusion === undefined ? [poll(state.rollback.runId)] : []),
+      ];
+    default:
+      return isFinished(state.status) && !meta.finalized ? [{ kind: 'finalize' }] : [];
+  }
+}
+
+function runningSteps(record: DeployRecord): Step[] {
+  const { state, plan, meta } = record;
+  // The dispatch first: GitHub spaces writes a second apart, and the Deployment record can wait, the release cannot.
+  const dispatching = state.phases.find((phase) => phase.status === 'dispatching');
+  if (dispatching && needsBaseline(state, dispatching)) return [{ kind: 'capture-baseline' }];
+  if (dispatching) {
+    const planned = plan.phases.find((phase) => phase.id === dispatching.id);
+    const dispatch = planned && phaseDispatch(plan, planned, dispatching.step);
+    if (!dispatch) throw new Error(`phase ${dispatching.id} of ${state.id} has nothing to dispatch`);
+    const { id: phaseId, step, title } = dispatching;
+    return [{ kind: 'dispatch-phase', phaseId, step, title, dispatch }];
+  }
+  const running = state.phases.find((phase) => phase.status === 'running');
+  const run = running?.runs.at(-1);
+  return [
+    ...(meta.githubDeploymentId ? [] : [{ kind: 'create-github-deployment' } as const]),
+    ...(running && probesDue(running) ? [{ kind: 'probe', phaseId: running.id } as const] : []),
+    ...(run && run.conclusion === undefined ? [poll(run.runId)] : []),
+    ...reading(state),
+  ];
+}
+
+/** A phase's probes run alongside its run, or (to verify a rollback) once the run succeeded; one set is kept. */
+function probesDue(phase: PhaseState): boolean {
+  return (
+    phase.health === true &&
+    phase.probes === undefined &&
+    (!phase.verifyAfterRun || phase.runs.at(-1)?.conclusion === 'success')
+  );
+}
+
+function poll(runId: number): Step {
+  return { kind: 'poll', runId };
+}
+
+/** The next reading is one job: its number names it, so every replica asking for it asks for the same. */
+function reading(state: DeploymentState): Step[] {
+  const { analysis } = state;
+  if (analysis === undefined || !isAnalysing(state)) return [];
+  return [
+    {
+      kind: 'schedule-reading',
+      tick: analysis.ticks + 1,
+      ...(analysis.lastAt === undefined ? {} : { lastAt: analysis.lastAt }),
+      intervalMs: analysis.intervalMs,
+    },
+  ];
+}
+
+/** How long from `now` until the reading a `schedule-reading` step asks for is due. */
+export function readingDelay(step: Extract<Step, { kind: 'schedule-reading' }>, now: number): number {
+  return Math.max(0, (step.lastAt ?? now) + step.intervalMs - now);
+}
+
+/**
+ * Whether the step a write leads to is a dispatch that must not wait for Slack: a rollback's (of a rollout, or a
+ * `/rollback`'s one phase). Its job is queued before the timeline is updated, not after.
+ */
+export function dispatchIsUrgent(state: DeploymentState): boolean {
+  return (
+    (state.status === 'rolling_back' && state.rollback?.runId === undefined) ||
+    (state.rollbackOf !== undefined && state.phases.some((phase) => phase.status === 'dispatching'))
+  );
+}
+
+/** What a run's end means for the deployment: the rollback's run ends the rollback, any other its phase. */
+export function runEnded(
+  state: DeploymentState,
+  runId: number,
+  conclusion: string | 'gone',
+  at: number,
+): DeploymentEvent {
+  const rollback = state.rollback?.runId === runId;
+  if (conclusion !== 'gone')
+    return { type: rollback ? 'rollbackCompleted' : 'runCompleted', runId, conclusion, at };
+  return rollback
+    ? { type: 'rollbackCompleted', runId, conclusion: 'disappeared on GitHub', at }
+    : { type: 'fail', reason: `run ${runId} disappeared on GitHub`, at };
+}
+
+/** Rounds of health checks a version just rolled back to gets to come up before it is judged unhealthy. */
+export const VERIFY_ATTEMPTS = 3;
+
+/** A round that counts against `VERIFY_ATTEMPTS`: probes verifying a rollback's version, some failing. */
+export function failedVerification(phase: PhaseState, results: readonly ProbeResult[]): boolean {
+  return phase.verifyAfterRun === true && results.some((result) => !result.ok);
+}
+
+/** The GitHub Deployment that mirrors a greenlight deployment, and the status it starts in. */
+export function githubDeploymentOf(state: DeploymentState): {
+  ref: string;
+  environment: string;
+  description: string;
+  payload: { greenlight_id: string };
+  started: { state: 'in_progress'; description: string };
+} {
+  return {
+    ref: state.ref,
+    environment: state.env,
+    description: `greenlight ${state.id} by ${state.requestedBy}`,
+    payload: { greenlight_id: state.id },
+    started: { state: 'in_progress', description: 'greenlight is deploying' },
+  };
+}
+
+/**
+ * A run went out before the deployment ended (a stop right after a dispatch): GitHub must hear of the deployment
+ * before its final status is set.
+ */
+export function needsGitHubDeploymentFirst(record: DeployRecord): boolean {
+  return (
+    record.meta.githubDeploymentId === undefined && record.state.phases.some((phase) => phase.runs.length > 0)
+  );
+}
+
+/** A lock greenlight takes itself, with the sentence that says why and how to lift it. */
+export interface GreenlightLock {
+  by: 'greenlight';
+  reason: string;
+  at: string;
+}
+
+/** Everything a finished deployment still has to do, in the order it is done. */
+export interface Finalization {
+  /** Set on the GitHub Deployment, when there is one; GitHub keeps at most 140 characters of the description. */
+  githubStatus: { state: 'success' | 'inactive' | 'failure'; description: string };
+  declareIncident: boolean;
+  /** A `/rollback` frees its claim on the service, so the next one may start. */
+  releaseRollbackClaim?: { env: string; service: string };
+  /** Taken in order; an environment already locked keeps its first lock. */
+  locks: GreenlightLock[];
+}
+
+/**
+ * The end of a deployment. A rollback always leaves the environment locked: whatever tripped it must be understood
+ * before the next try; so does a failure with `deploy.lockOnFailure`, and a `/rollback` with
+ * `rollback.lockEnvironment` unless it was cancelled.
+ */
+export function finalization(state: DeploymentState, settings: EngineSettings, now: number): Finalization {
+  const at = new Date(now).toISOString();
+  const locks: GreenlightLock[] = [];
+  const { rollbackOf } = state;
+  if (rollbackOf && settings.lockAfterRollback && state.status !== 'cancelled')
+    locks.push({
+      by: 'greenlight',
+      reason: `${rollbackOf.service} was rolled back to ${state.ref} (${state.id}); unlock with /deploy unlock ${state.env} once it is understood`,
+      at,
+    });
+  if (state.rollback || (state.status === 'failed' && settings.lockOnFailure)) {
+    const what = state.rollback
+      ? state.status === 'rolled_back'
+        ? 'was rolled back'
+        : 'could not be rolled back'
+      : 'failed';
+    locks.push({
+      by: 'greenlight',
+      reason: `deployment ${state.id} ${what}; unlock with /deploy unlock ${state.env} once it is understood`,
+      at,
+    });
+  }
+  return {
+    githubStatus: {
+      state: state.status === 'succeeded' ? 'success' : state.status === 'cancelled' ? 'inactive' : 'failure',
+      description: (state.rollback
+        ? `greenlight: ${state.status === 'rolled_back' ? 'rolled back' : 'rollback failed'}: ${state.rollback.reason}`
+        : `greenlight: ${state.status}`
+      ).slice(0, 140),
+    },
+    declareIncident: state.rollback !== undefined,
+    ...(rollbackOf ? { releaseRollbackClaim: { env: state.env, service: rollbackOf.service } } : {}),
+    locks,
+  };
+}

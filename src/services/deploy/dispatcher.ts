@@ -1,0 +1,125 @@
+import type { Step } from '../../domain/deploy/next-step.js';
+import { rollbackDispatch, type WorkflowDispatch } from '../../domain/deploy/workflow-inputs.js';
+import type { OrchestratorDeps } from './orchestrator.js';
+import type { DispatchRequest, DispatchResult } from './ports.js';
+
+/** Work in progress elsewhere: the job fails and BullMQ tries it again later. */
+export class RetryLater extends Error {}
+
+/**
+ * Exactly one workflow run per phase step and per rollback, whatever crashes or replicas do: a lease while
+ * dispatching, and a mark in the ledger set before the request, so any retry looks for the run it may have started
+ * before it dispatches again.
+ */
+export class Dispatcher {
+  constructor(private readonly deps: OrchestratorDeps) {}
+
+  /** A phase step; a run that a stop overtook is cancelled, so it cannot go on deploying untracked. */
+  async phase(id: string, step: Extract<Step, { kind: 'dispatch-phase' }>): Promise<void> {
+    const { records, runs, settings, now } = this.deps;
+    await this.underLease(step.dispatch.correlationId, async () => {
+      const fresh = await records.get(id);
+      const current = fresh?.value.state.phases.find((phase) => phase.id === step.phaseId);
+      if (!fresh || current?.status !== 'dispatching' || current.step !== step.step) return;
+      const result = await this.dispatchOrFind(
+        id,
+        this.request(step.dispatch, fresh.value.state.requestedAt),
+      );
+      if (!result.ok) {
+        await records.apply(id, () => ({
+          type: 'fail',
+          reason: `${step.title}: ${result.message}`,
+          at: now(),
+        }));
+        return;
+      }
+      const recorded = await records.apply(id, () => ({
+        type: 'phaseDispatched',
+        runId: result.runId,
+        url: result.htmlUrl,
+        at: now(),
+      }));
+      if (!recorded.ok && (await records.state(id))?.status !== 'running') {
+        // Stopped while GitHub was starting the run: nobody will track it, so it must not go on deploying.
+        await runs.cancelRun({ owner: settings.owner, repo: settings.repo, runId: result.runId });
+      }
+    });
+  }
+
+  /**
+   * The rollback run, to the last version that succeeded here when the registry knows one; then the run that was
+   * rolling out is cancelled, so it cannot move traffic after the rollback.
+   */
+  async rollback(id: string): Promise<void> {
+    const { records, registry, settings, now } = this.deps;
+    await this.underLease(`${id}-rollback`, async () => {
+      const state = await records.state(id);
+      if (state?.status !== 'rolling_back' || state.rollback?.runId !== undefined) return;
+      const version = (await registry.lastSucceeded(state.env, id).catch(() => undefined))?.ref;
+      const built = rollbackDispatch(settings.rollback, {
+        id,
+        env: state.env,
+        ref: state.ref,
+        ...(version === undefined ? {} : { version }),
+      });
+      const result = built.ok
+        ? await this.dispatchOrFind(
+            id,
+            this.request(built.dispatch, state.rollback?.requestedAt ?? state.requestedAt),
+          )
+        : built;
+      if (!result.ok) {
+        await records.apply(id, () => ({ type: 'rollbackFailed', reason: result.message, at: now() }));
+        return;
+      }
+      await records.apply(id, () => ({
+        type: 'rollbackDispatched',
+        runId: result.runId,
+        url: result.htmlUrl,
+        ...(version === undefined ? {} : { version }),
+        at: now(),
+      }));
+      await this.cancelRuns(state.phases.flatMap((phase) => phase.runs));
+    });
+  }
+
+  private async cancelRuns(runs: readonly { runId: number; conclusion?: string }[]): Promise<void> {
+    const { settings, logger } = this.deps;
+    for (const run of runs.filter((candidate) => candidate.conclusion === undefined)) {
+      await this.deps.runs
+        .cancelRun({ owner: settings.owner, repo: settings.repo, runId: run.runId })
+        .catch((error: unknown) =>
+          logger.warn({ event: 'deploy.cancel_failed', runId: run.runId, err: error }, 'run not cancelled'),
+        );
+    }
+  }
+
+  /** One process at a time dispatches a given run; another asking meanwhile retries later. */
+  private async underLease(correlationId: string, work: () => Promise<void>): Promise<void> {
+    const release = await this.deps.lease.acquire(correlationId, this.deps.settings.dispatchLockMs);
+    if (!release) throw new RetryLater(`dispatch of ${correlationId} is in progress elsewhere`);
+    try {
+      await work();
+    } finally {
+      await release();
+    }
+  }
+
+  /** Dispatches once: when an earlier attempt may have sent it already, the run it started is looked for first. */
+  private async dispatchOrFind(id: string, request: DispatchRequest): Promise<DispatchResult> {
+    const { ledger, runs } = this.deps;
+    const sentBefore = await ledger.markAttempt(request.correlationId);
+    const found = sentBefore ? await runs.findRun(request) : undefined;
+    const result: DispatchResult = found
+      ? { ok: true, runId: found.id, htmlUrl: found.htmlUrl, via: 'correlation' }
+      : await runs.dispatch(request);
+    if (result.ok) await ledger.rememberRun(result.runId, id);
+    return result;
+  }
+
+  private request(dispatch: WorkflowDispatch, after: number): DispatchRequest {
+    const { owner, repo } = this.deps.settings;
+    const { workflow, ref, inputs, correlationId } = dispatch;
+    return { owner, repo, workflow, ref, inputs, correlationId, dispatchedAfter: new Date(after) };
+  }
+}

@@ -1,0 +1,315 @@
+import type { HealthCheck, ProbeResult, SourceCursor, SourceMetrics } from '../../domain/analysis/reading.js';
+import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
+import type { DeploymentState } from '../../domain/deploy/deployment-state.js';
+import type { DoraIncident } from '../../domain/deploy/dora.js';
+
+/*
+ * The ports the deploy services need, in their terms: adapters implement them (GitHub, Redis, BullMQ, Slack,
+ * probes, metric sources) and translate GitHub's errors and run outcomes into these results themselves.
+ */
+
+// ── GitHub Actions ──────────────────────────────────────────────────────────────────────────────────────────────
+
+export interface RepoRef {
+  owner: string;
+  repo: string;
+}
+
+export interface RunRef extends RepoRef {
+  runId: number;
+}
+
+export interface DispatchRequest extends RepoRef {
+  /** Workflow file name (`production-deployment.yml`) or numeric id. */
+  workflow: string;
+  ref: string;
+  /** Built by `domain/deploy/workflow-inputs.ts`: holds `greenlight_id` equal to `correlationId`. */
+  inputs: Readonly<Record<string, string>>;
+  /**
+   * Unique per dispatch (deployment, phase and step): a retried phase that reused it could be matched to the
+   * earlier run.
+   */
+  correlationId: string;
+  /** Just before the dispatch: runs created earlier are not this one. */
+  dispatchedAfter: Date;
+}
+
+export type DispatchFailure =
+  | 'too_many_inputs'
+  | 'invalid_inputs'
+  | 'workflow_not_found'
+  | 'ref_not_found'
+  | 'not_dispatchable'
+  | 'forbidden'
+  | 'unauthorized'
+  | 'rejected'
+  | 'run_not_found';
+
+export type DispatchResult =
+  | { ok: true; runId: number; htmlUrl: string; via: 'return_run_details' | 'correlation' }
+  | { ok: false; reason: DispatchFailure; message: string };
+
+/** One look at a run, in the deployment's terms. */
+export type RunPoll =
+  /** Nothing changed since the ETag given (a free 304). */
+  | { status: 'unchanged' }
+  | { status: 'gone' }
+  | { status: 'running'; etag?: string }
+  /** Anything but `success` fails a phase: one that did not clearly deploy must not count as deployed. */
+  | { status: 'completed'; etag?: string; conclusion: string }
+  /** GitHub is down or rate-limited: try again at the next sweep, never fail a deployment for it. */
+  | { status: 'unavailable'; cause: unknown };
+
+export type CancelResult =
+  | { ok: true; state: 'cancel_requested' | 'already_finished' }
+  | { ok: false; reason: 'run_not_found' | 'forbidden'; message: string };
+
+/** Phases as GitHub Actions runs: start one, watch it, stop it. */
+export interface WorkflowRuns {
+  /** Sends one `workflow_dispatch`; throws only when GitHub stays unavailable (the job then retries). */
+  dispatch(request: DispatchRequest): Promise<DispatchResult>;
+  /**
+   * The run an earlier dispatch of `request` started, if any: how a process that died between dispatching and
+   * recording the run finds it again instead of dispatching twice.
+   */
+  findRun(request: DispatchRequest): Promise<{ id: number; htmlUrl: string } | undefined>;
+  /** With the `etag` of the last answer, an unchanged run costs a 304 that does not count against the rate limit. */
+  poll(run: RunRef, etag?: string): Promise<RunPoll>;
+  /** A 202 only asks GitHub to cancel: keep polling until the run is `completed`. */
+  cancelRun(run: RunRef): Promise<CancelResult>;
+}
+
+// ── GitHub Deployments ──────────────────────────────────────────────────────────────────────────────────────────
+
+export interface DeploymentRequest extends RepoRef {
+  ref: string;
+  environment: string;
+  description: string;
+  /** Stored with the deployment for other tools to read (greenlight's deployment id, the plan…). */
+  payload: Record<string, unknown>;
+}
+
+export interface DeploymentRef extends RepoRef {
+  deploymentId: number;
+}
+
+export type CreateDeploymentResult =
+  | { ok: true; deploymentId: number /** The commit GitHub resolved the ref to. */; sha?: string }
+  | {
+      ok: false;
+      reason: 'merge_conflict' | 'auto_merged' | 'ref_not_found' | 'invalid' | 'forbidden' | 'not_found';
+      message: string;
+    };
+
+/** The states greenlight reports; GitHub's environment page shows the latest. */
+export type GitHubDeploymentState = 'queued' | 'in_progress' | 'success' | 'failure' | 'inactive' | 'error';
+
+export interface DeploymentStatusDetails {
+  /** Where the phase's output is: the workflow run page. */
+  logUrl?: string;
+  environmentUrl?: string;
+  description?: string;
+}
+
+export type DeploymentStatusResult =
+  | { ok: true; statusId: number }
+  | { ok: false; reason: 'deployment_not_found' | 'forbidden' | 'invalid'; message: string };
+
+/** Every greenlight deployment as a GitHub Deployment, so GitHub's environment page tells the same story. */
+export interface GitHubDeployments {
+  createDeployment(request: DeploymentRequest): Promise<CreateDeploymentResult>;
+  /**
+   * The recent Deployment of `environment` whose payload carries `greenlightId`: how a process that died between
+   * creating a Deployment and recording it finds it again instead of creating a second one.
+   */
+  findDeployment(
+    request: RepoRef & { environment: string; greenlightId: string },
+  ): Promise<number | undefined>;
+  setDeploymentStatus(
+    deployment: DeploymentRef,
+    state: GitHubDeploymentState,
+    details?: DeploymentStatusDetails,
+  ): Promise<DeploymentStatusResult>;
+}
+
+// ── Commits, for lead time ──────────────────────────────────────────────────────────────────────────────────────
+
+export interface CommitRequest extends RepoRef {
+  /** A SHA, branch or tag: whatever was deployed. */
+  ref: string;
+}
+
+export type CommitTimeResult =
+  | { ok: true; sha: string; at: number }
+  | { ok: false; reason: 'not_found' | 'forbidden'; message: string };
+
+/** When a commit was made, for lead time: how long a change took from commit to production. */
+export interface Commits {
+  commitTime(request: CommitRequest): Promise<CommitTimeResult>;
+}
+
+export interface CachedCommit {
+  sha: string;
+  /** Commit time, epoch ms. */
+  at: number;
+}
+
+/**
+ * Commit times already asked of GitHub, so repeated `/deploy stats` do not ask again. A field is a SHA, or
+ * `<ref>@<deploymentId>` for a branch or tag (pinned to what the ref pointed at when it was first looked up).
+ */
+export interface CommitTimeCache {
+  /** The cached entries among `fields`; an unreadable entry is left out (and looked up again). */
+  get(fields: readonly string[]): Promise<Map<string, CachedCommit>>;
+  set(entries: ReadonlyMap<string, CachedCommit>): Promise<void>;
+}
+
+// ── Jobs ────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+export type DeployJob =
+  | { kind: 'advance'; id: string }
+  | { kind: 'gate-expiry'; id: string; seq: number }
+  | { kind: 'analyse'; id: string; tick: number }
+  | { kind: 'sweep' };
+
+/**
+ * How the engine schedules its next steps; job ids derive from the trigger, so repeats merge. A sweep every few
+ * seconds (one per interval across replicas) re-drives every unfinished deployment.
+ */
+export interface DeployJobs {
+  /** `cause` names the trigger (`v7` for a state change, `promoted`…): the same cause twice is one job. */
+  advance(id: string, cause: string): Promise<void>;
+  expireGate(id: string, seq: number, delayMs: number): Promise<void>;
+  /** The reading numbered `tick`, after `delayMs`; asking again while it waits or runs is the same job. */
+  analyse(id: string, tick: number, delayMs: number): Promise<void>;
+}
+
+// ── Environments ────────────────────────────────────────────────────────────────────────────────────────────────
+
+export type Claim = { status: 'active' } | { status: 'queued'; position: number; holder: string };
+export type Release =
+  | { status: 'released' }
+  | { status: 'promoted'; next: string }
+  | { status: 'not-holder' };
+
+export interface EnvironmentLock {
+  by: string;
+  reason: string;
+  at: string;
+  until?: string;
+}
+
+/**
+ * One active deployment per environment, a FIFO queue behind it, and manual locks, agreed between replicas
+ * without any process keeping them in memory.
+ */
+export interface EnvironmentLanes {
+  claim(env: string, deploymentId: string): Promise<Claim>;
+  release(env: string, deploymentId: string): Promise<Release>;
+  /** Removes a queued deployment; true when it was waiting. */
+  leaveQueue(env: string, deploymentId: string): Promise<boolean>;
+  queue(env: string): Promise<{ active?: string; waiting: string[] }>;
+  /** Locks unless already locked; answers the lock that holds the environment either way. */
+  lock(
+    env: string,
+    lock: EnvironmentLock,
+    ttlMs?: number,
+  ): Promise<{ locked: boolean; lock: EnvironmentLock }>;
+  unlock(env: string): Promise<EnvironmentLock | undefined>;
+  lockOf(env: string): Promise<EnvironmentLock | undefined>;
+  /** Deployments not finished yet, for the sweeper. */
+  track(deploymentId: string): Promise<void>;
+  untrack(deploymentId: string): Promise<void>;
+  tracked(): Promise<string[]>;
+}
+
+// ── Doing a thing once ──────────────────────────────────────────────────────────────────────────────────────────
+
+/** One process at a time may do a given thing (a dispatch, creating the GitHub Deployment, a round of probes). */
+export interface DispatchLease {
+  /**
+   * The holder's release function, or undefined when another process holds the lease. The holder keeps it for up
+   * to `ttlMs`, and the lease of a process that died lapses within seconds.
+   */
+  acquire(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined>;
+}
+
+/** What was sent to GitHub, so a retry looks before it leaps, a webhook finds its deployment and a poll is free. */
+export interface DispatchLedger {
+  /** True if it was (maybe) sent before; marks it as sent either way. */
+  markAttempt(correlationId: string): Promise<boolean>;
+  /** Remembers which deployment a run belongs to, for webhooks. */
+  rememberRun(runId: number, deploymentId: string): Promise<void>;
+  ownerOfRun(runId: number): Promise<string | undefined>;
+  /** The ETag of the last answer about a run, for a conditional (free) poll. */
+  etagOf(runId: number): Promise<string | undefined>;
+  saveEtag(runId: number, etag: string): Promise<void>;
+}
+
+/** The one `/rollback` of a service in an environment at a time. */
+export interface RollbackClaims {
+  /** Claims it; answers the id already holding it, if any. */
+  claimRollback(env: string, service: string, id: string): Promise<string | undefined>;
+  rollbackHolder(env: string, service: string): Promise<string | undefined>;
+  /** Frees the claim, only if `id` still holds it. */
+  releaseRollback(env: string, service: string, id: string): Promise<void>;
+}
+
+// ── Slack ───────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** What the status channel shows; failures here are logged, never fail a deployment. */
+export interface DeployAnnouncer {
+  post(record: DeployRecord): Promise<{ channel: string; ts: string }>;
+  update(record: DeployRecord): Promise<void>;
+  reply(record: DeployRecord, entries: DeployRecord['state']['timeline']): Promise<void>;
+}
+
+// ── Readings ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Where canary metrics come from. `read` resolves with what happened since `cursor` (the previous reading's,
+ * absent for the first) and the cursor to pass next time; a source that cannot answer says why in
+ * `metrics.noData` instead of rejecting, so a flaky metrics backend pauses a rollout rather than failing it.
+ */
+export interface MetricSource {
+  read(input: { env: string; now: number; cursor?: SourceCursor }): Promise<{
+    metrics: SourceMetrics;
+    cursor: SourceCursor;
+  }>;
+  /** Releases what the source owns (connections it opened); a borrowed connection is left open. */
+  close(): Promise<void>;
+}
+
+export interface HealthTarget {
+  service: string;
+  check: HealthCheck;
+}
+
+export interface HealthProber {
+  /** Probes every target at once; resolves (never rejects) with one result per target, in the targets' order. */
+  probe(targets: readonly HealthTarget[]): Promise<ProbeResult[]>;
+  /** Closes the kept-alive connections once the probes under way have finished. */
+  close(): Promise<void>;
+}
+
+// ── Registries ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** What one window read returns: newest first, and where a capped read stopped. */
+export interface WindowRead<T> {
+  items: T[];
+  /**
+   * Set when more than `limit` fell in the window: the index score (request or declare time) of the oldest item
+   * read. The figures then cover [truncatedAt, to) only.
+   */
+  truncatedAt?: number;
+  /** Documents the index names that could not be read (deleted, or in a shape greenlight does not know). */
+  unreadable: number;
+}
+
+/** The registry as `/deploy stats` reads it: by time window, through the indexes. */
+export interface RegistryWindow {
+  /** Deployments of `env` requested in [from, to). */
+  deployments(env: string, from: number, to: number, limit: number): Promise<WindowRead<DeploymentState>>;
+  /** Incidents declared in [from, to). */
+  incidents(from: number, to: number, limit: number): Promise<WindowRead<DoraIncident>>;
+}

@@ -1,0 +1,405 @@
+import { describe, expect, it } from 'vitest';
+import type { DeployRecord } from '../../../../src/domain/deploy/deploy-record.js';
+import { createDeployment, type DeploymentState } from '../../../../src/domain/deploy/deployment-state.js';
+import { type PlanConfig, planDeployment } from '../../../../src/domain/deploy/plan.js';
+import { createLogger } from '../../../../src/logger.js';
+import { Analyst } from '../../../../src/services/deploy/analyst.js';
+import { DeploymentIncidents } from '../../../../src/services/deploy/deployment-incidents.js';
+import { DeploymentRecords } from '../../../../src/services/deploy/deployment-records.js';
+import { RetryLater } from '../../../../src/services/deploy/dispatcher.js';
+import { DeployOrchestrator } from '../../../../src/services/deploy/orchestrator.js';
+import {
+  FakeAnnouncer,
+  FakeGitHubDeployments,
+  FakeJobs,
+  FakeLanes,
+  FakeLease,
+  FakeLedger,
+  FakeRollbackClaims,
+  FakeWorkflowRuns,
+  MemoryStore,
+} from '../../../helpers/engine-ports.js';
+
+const T0 = Date.parse('2026-03-02T10:00:00Z');
+const ID = 'gl_1';
+
+const config: PlanConfig = {
+  github: { workflow: 'deploy.yml', ref: 'main' },
+  environments: { staging: { approvals: 0, approvers: [] } },
+  services: { api: {} },
+  pipeline: [
+    { id: 'validation', title: 'Validation', inputs: { deployment_phase: 'validation' } },
+    { id: 'rollout', title: 'Rollout', inputs: { deployment_phase: 'rollout' } },
+  ],
+};
+
+/** The orchestrator over in-memory ports, and a worker loop that runs the `advance` jobs its writes queue. */
+function engine() {
+  const store = new MemoryStore<DeployRecord>();
+  const runs = new FakeWorkflowRuns();
+  const deployments = new FakeGitHubDeployments();
+  const lease = new FakeLease();
+  const ledger = new FakeLedger();
+  const lanes = new FakeLanes();
+  const jobs = new FakeJobs();
+  const incidents: { deploymentId: string; version?: string }[] = [];
+  const logger = createLogger('silent');
+  let clock = T0;
+  const now = () => (clock += 1_000);
+  const records = new DeploymentRecords({
+    store,
+    index: (env) => `deploys:${env}`,
+    jobs,
+    announcer: new FakeAnnouncer(),
+    logger,
+  });
+  const lastGood: { ref?: string } = {};
+  const orchestrator = new DeployOrchestrator({
+    records,
+    lanes,
+    runs,
+    githubDeployments: deployments,
+    lease,
+    ledger,
+    rollbackClaims: new FakeRollbackClaims(),
+    jobs,
+    analyst: new Analyst({ prober: { probe: async () => [], close: async () => {} }, checks: {}, now }),
+    registry: {
+      lastSucceeded: async () => (lastGood.ref ? ({ ref: lastGood.ref } as DeploymentState) : undefined),
+    },
+    incidents: new DeploymentIncidents({
+      records,
+      incidents: {
+        declareFromRollback: async (request) => {
+          incidents.push(request);
+          return { ok: false, message: 'not kept by this test' };
+        },
+        forDeployment: async () => undefined,
+      },
+    }),
+    settings: {
+      owner: 'acme',
+      repo: 'platform',
+      gateTimeoutMs: 3_600_000,
+      dispatchLockMs: 120_000,
+      lockOnFailure: true,
+      lockAfterRollback: true,
+      rollback: { workflow: 'rollback.yml', ref: 'main', inputs: { deployment_phase: 'rollback' } },
+    },
+    now,
+    logger,
+  });
+  /** Jobs that failed (BullMQ would retry them), in order. */
+  const failures: unknown[] = [];
+
+  return {
+    store,
+    runs,
+    deployments,
+    lease,
+    ledger,
+    lanes,
+    jobs,
+    records,
+    incidents,
+    lastGood,
+    orchestrator,
+    failures,
+    /** `/deploy staging`: the record, tracked, and its first job queued. */
+    async request(): Promise<void> {
+      const planned = planDeployment(config, { env: 'staging', greenlightId: ID });
+      if (!planned.ok) throw new Error(planned.message);
+      const state = createDeployment({ plan: planned.plan, requestedBy: 'U0ALICE' }, T0);
+      await store.replace(ID, 0, { state, plan: planned.plan, meta: { repliesPosted: 1 } });
+      await lanes.track(ID);
+      await jobs.advance(ID, 'v1');
+    },
+    /** Runs queued jobs until none is left; a failed job is recorded, as BullMQ would before retrying it. */
+    async drain(): Promise<void> {
+      for (let id = jobs.take(), left = 200; id !== undefined && left > 0; id = jobs.take(), left -= 1) {
+        await orchestrator.handle({ kind: 'advance', id }).catch((error: unknown) => failures.push(error));
+      }
+    },
+    /** The sweeper's pass over every unfinished deployment, then the jobs it led to. */
+    async sweep(): Promise<void> {
+      await orchestrator.handle({ kind: 'sweep' });
+      await this.drain();
+    },
+    async record(): Promise<DeployRecord> {
+      const stored = await store.get(ID);
+      if (!stored) throw new Error('no record');
+      return stored.value;
+    },
+  };
+}
+
+const correlations = (runs: FakeWorkflowRuns) => runs.dispatched.map((request) => request.correlationId);
+
+describe('the orchestrator over in-memory ports', () => {
+  it('runs a deployment through: each phase dispatched once, GitHub told, the environment handed on', async () => {
+    const e = engine();
+    await e.request();
+    await e.drain();
+
+    const { state, meta } = await e.record();
+    expect(state.status).toBe('succeeded');
+    expect(correlations(e.runs)).toEqual(['gl_1-validation-0', 'gl_1-rollout-0']);
+    expect(e.runs.dispatched[1]?.inputs).toEqual({
+      deployment_phase: 'rollout',
+      environment: 'staging',
+      ref: 'main',
+      greenlight_id: 'gl_1-rollout-0',
+    });
+    expect(e.deployments.created).toEqual([{ id: 77, greenlightId: ID }]);
+    expect(e.deployments.statuses.map((status) => status.state)).toEqual(['in_progress', 'success']);
+    expect(meta).toMatchObject({ finalized: true, githubDeploymentId: 77 });
+    expect(await e.lanes.queue('staging')).toEqual({ waiting: [] });
+    expect(await e.lanes.tracked()).toEqual([]);
+    expect(e.failures).toEqual([]);
+  });
+
+  it.each([
+    [
+      'a dispatch in flight when the process died: the run GitHub started is found, not dispatched again',
+      (runs: FakeWorkflowRuns) => {
+        runs.failAfterStart = new Error('process killed while GitHub answered');
+      },
+    ],
+    [
+      'GitHub down during a dispatch: the retry looks for a run, finds none, and sends the dispatch once',
+      (runs: FakeWorkflowRuns) => {
+        runs.failBeforeStart = new Error('GitHub answered 502 three times');
+      },
+    ],
+  ])('%s', async (_, breakFirstAttempt) => {
+    const e = engine();
+    breakFirstAttempt(e.runs);
+    await e.request();
+    await e.drain();
+    expect(e.failures).toHaveLength(1);
+    expect((await e.record()).state.phases[0]?.status).toBe('dispatching');
+
+    e.runs.failAfterStart = undefined;
+    e.runs.failBeforeStart = undefined;
+    await e.sweep();
+
+    const { state } = await e.record();
+    expect(state.status).toBe('succeeded');
+    expect(e.runs.dispatchesOf('gl_1-validation-0')).toHaveLength(1);
+    expect(correlations(e.runs)).toEqual(['gl_1-validation-0', 'gl_1-rollout-0']);
+    expect(state.phases[0]?.runs.map((run) => run.runId)).toEqual([e.runs.runs[0]?.id]);
+    expect(e.ledger.owners.get(e.runs.runs[0]?.id ?? 0)).toBe(ID);
+  });
+
+  it('a lease held by another process: the job retries later and dispatches nothing meanwhile', async () => {
+    const e = engine();
+    e.lease.heldElsewhere.add('gl_1-validation-0');
+    await e.request();
+    await e.drain();
+    expect(e.failures.map((failure) => failure instanceof RetryLater)).toEqual([true]);
+    expect(e.runs.dispatched).toEqual([]);
+
+    // Its holder died: the lease lapsed.
+    e.lease.heldElsewhere.clear();
+    await e.sweep();
+    expect(correlations(e.runs)).toEqual(['gl_1-validation-0', 'gl_1-rollout-0']);
+  });
+
+  it('two processes advancing the same deployment at once dispatch each phase once', async () => {
+    const e = engine();
+    e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
+    await e.request();
+    const first = e.jobs.take() ?? '';
+    await e.orchestrator.handle({ kind: 'advance', id: first });
+    const settled = await Promise.allSettled([
+      e.orchestrator.handle({ kind: 'advance', id: ID }),
+      e.orchestrator.handle({ kind: 'advance', id: ID }),
+    ]);
+    await e.drain();
+    await e.sweep();
+    expect(settled.filter((result) => result.status === 'rejected').length).toBeLessThanOrEqual(1);
+    expect(correlations(e.runs)).toEqual(['gl_1-validation-0']);
+    expect((await e.record()).state.phases[0]?.runs).toHaveLength(1);
+  });
+
+  it('a concurrent write while the run is recorded: the change is redone on the newer record, the run recorded once', async () => {
+    const e = engine();
+    let slipped = false;
+    e.store.beforeWrite = (id) => {
+      if (slipped || e.runs.dispatched.length !== 1) return;
+      slipped = true;
+      // The timeline's message is recorded by a command at that very moment.
+      const doc = e.store.docs.get(id);
+      if (doc)
+        e.store.docs.set(id, {
+          version: doc.version + 1,
+          value: { ...doc.value, meta: { ...doc.value.meta, message: { channel: 'C0STATUS', ts: '1.0' } } },
+        });
+    };
+    await e.request();
+    await e.drain();
+
+    const { state, meta } = await e.record();
+    expect(slipped).toBe(true);
+    expect(meta.message).toEqual({ channel: 'C0STATUS', ts: '1.0' });
+    expect(state.phases[0]?.runs).toHaveLength(1);
+    expect(correlations(e.runs)).toEqual(['gl_1-validation-0', 'gl_1-rollout-0']);
+    expect(state.status).toBe('succeeded');
+  });
+
+  it('a record that changes under every attempt: the job fails whole, and its retry finds the run it sent', async () => {
+    const e = engine();
+    let contended = true;
+    e.store.beforeWrite = (id) => {
+      const doc = e.store.docs.get(id);
+      if (contended && doc && e.runs.dispatched.length === 1)
+        e.store.docs.set(id, { ...doc, version: doc.version + 1 });
+    };
+    await e.request();
+    await e.drain();
+    expect(e.failures).toHaveLength(1);
+    expect((await e.record()).state.phases[0]?.runs).toEqual([]);
+
+    contended = false;
+    await e.sweep();
+    expect(e.runs.dispatchesOf('gl_1-validation-0')).toHaveLength(1);
+    expect((await e.record()).state.status).toBe('succeeded');
+  });
+
+  it('GitHub unavailable while polling: nothing changes, and the next sweep looks again', async () => {
+    const e = engine();
+    e.runs.unavailablePolls = 2;
+    await e.request();
+    await e.drain();
+    expect((await e.record()).state.phases[0]?.runs[0]?.conclusion).toBeUndefined();
+
+    await e.sweep();
+    expect((await e.record()).state.phases[0]?.status).toBe('running');
+    await e.sweep();
+    expect((await e.record()).state.status).toBe('succeeded');
+    expect(e.failures).toEqual([]);
+  });
+
+  it('polls with the ETag of the last answer, so an unchanged run costs nothing', async () => {
+    const e = engine();
+    e.runs.pollsToComplete = 3;
+    await e.request();
+    await e.drain();
+    const runId = e.runs.runs[0]?.id ?? 0;
+    expect(e.ledger.etags.get(runId)).toBe(`"${runId}-running"`);
+    await e.sweep();
+    await e.sweep();
+    expect((await e.record()).state.phases[0]?.status).toBe('succeeded');
+  });
+
+  it('a stop while GitHub starts the run: the run is cancelled, and the deployment ends untracked', async () => {
+    const e = engine();
+    e.runs.duringDispatch = async () => {
+      e.runs.duringDispatch = undefined;
+      await e.records.apply(ID, () => ({
+        type: 'cancel',
+        user: 'U0CAROL',
+        access: { ok: true },
+        at: T0 + 500,
+      }));
+    };
+    await e.request();
+    await e.drain();
+
+    const { state, meta } = await e.record();
+    expect(state.status).toBe('cancelled');
+    expect(e.runs.cancelled).toEqual([e.runs.runs[0]?.id]);
+    expect(e.runs.runs[0]?.conclusion).toBe('cancelled');
+    // No run was ever recorded, so there is no GitHub Deployment to tell.
+    expect(e.deployments.created).toEqual([]);
+    expect(meta.finalized).toBe(true);
+    expect(await e.lanes.tracked()).toEqual([]);
+    expect(await e.lanes.lockOf('staging')).toBeUndefined();
+  });
+
+  it('a GitHub Deployment created by a process that died before recording it is found, not created twice', async () => {
+    const e = engine();
+    await e.deployments.createDeployment({
+      owner: 'acme',
+      repo: 'platform',
+      ref: 'main',
+      environment: 'staging',
+      description: 'greenlight gl_1 by U0ALICE',
+      payload: { greenlight_id: ID },
+    });
+    await e.ledger.markAttempt(`${ID}-github-deployment`);
+    await e.request();
+    await e.drain();
+
+    expect(e.deployments.created).toHaveLength(1);
+    expect((await e.record()).meta.githubDeploymentId).toBe(77);
+    expect(e.deployments.statuses.map((status) => status.state)).toEqual(['success']);
+  });
+
+  it('a failed run fails the deployment, locks the environment and starts the next in line', async () => {
+    const e = engine();
+    e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
+    await e.request();
+    await e.drain();
+    expect(await e.lanes.claim('staging', 'gl_2')).toEqual({ status: 'queued', position: 1, holder: ID });
+    const run = e.runs.runs[0];
+    if (run) run.conclusion = 'failure';
+    await e.sweep();
+
+    const { state } = await e.record();
+    expect(state.status).toBe('failed');
+    expect((await e.lanes.lockOf('staging'))?.reason).toBe(
+      'deployment gl_1 failed; unlock with /deploy unlock staging once it is understood',
+    );
+    expect(e.deployments.statuses.map((status) => status.state)).toEqual(['in_progress', 'failure']);
+    expect(e.jobs.advances).toContain('advance-gl_2-promoted-by-gl_1');
+    expect(await e.lanes.queue('staging')).toEqual({ active: 'gl_2', waiting: [] });
+  });
+
+  it('rolls a rollout back once, to the last good version, cancelling its run, declaring one incident', async () => {
+    const e = engine();
+    e.lastGood.ref = 'v1.4.2';
+    e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
+    await e.request();
+    await e.drain();
+    const rolloutRun = e.runs.runs[0]?.id;
+    await e.records.apply(ID, () => ({
+      type: 'rollback',
+      user: 'U0CAROL',
+      access: { ok: true },
+      reason: 'rolled back by hand by <@U0CAROL>',
+      at: T0 + 30_000,
+    }));
+    await e.drain();
+    await e.sweep();
+
+    const rollbacks = e.runs.dispatchesOf('gl_1-rollback');
+    expect(rollbacks.map((request) => [request.workflow, request.ref, request.inputs])).toEqual([
+      [
+        'rollback.yml',
+        'main',
+        {
+          deployment_phase: 'rollback',
+          rollback_version: 'v1.4.2',
+          environment: 'staging',
+          ref: 'main',
+          greenlight_id: 'gl_1-rollback',
+        },
+      ],
+    ]);
+    expect(e.runs.cancelled).toEqual([rolloutRun]);
+    expect(e.incidents).toEqual([expect.objectContaining({ deploymentId: ID, version: 'v1.4.2' })]);
+
+    const rollbackRun = e.runs.runs.at(-1);
+    if (rollbackRun) rollbackRun.conclusion = 'success';
+    await e.sweep();
+    await e.sweep();
+    const { state, meta } = await e.record();
+    expect(state.status).toBe('rolled_back');
+    expect(meta.finalized).toBe(true);
+    expect(e.incidents).toHaveLength(1);
+    expect((await e.lanes.lockOf('staging'))?.reason).toBe(
+      'deployment gl_1 was rolled back; unlock with /deploy unlock staging once it is understood',
+    );
+  });
+});
