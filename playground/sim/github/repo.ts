@@ -50,6 +50,12 @@ export interface CheckRun {
   conclusion: string | null;
   startedAt: string;
   completedAt: string | null;
+  /** The check suite it belongs to: a workflow run's `check_suite_id` for the jobs of a run. */
+  checkSuiteId: number;
+  /** The GitHub App that reported it (`github-actions` for workflow jobs). */
+  app: string;
+  /** The workflow run whose job it is, if any. */
+  runId?: number;
 }
 
 export interface StoredCommit {
@@ -280,17 +286,52 @@ export class SimRepo {
     return [...latest.values()].reverse();
   }
 
-  setCheckRun(sha: string, check: Omit<CheckRun, 'id' | 'startedAt' | 'completedAt'>): CheckRun {
+  /** A check run reported by an app (a CI service: `app` defaults to `github-actions`), in a suite of its own. */
+  setCheckRun(
+    sha: string,
+    check: Omit<CheckRun, 'id' | 'startedAt' | 'completedAt' | 'checkSuiteId' | 'app' | 'runId'> & {
+      app?: string;
+    },
+  ): CheckRun {
     const now = new Date().toISOString();
+    const id = this.ids();
     const stored: CheckRun = {
       ...check,
-      id: this.ids(),
+      id,
       startedAt: now,
       completedAt: check.status === 'completed' ? now : null,
+      checkSuiteId: id + 9_000_000,
+      app: check.app ?? 'github-actions',
     };
     const others = (this.checkRuns.get(sha) ?? []).filter((existing) => existing.name !== check.name);
     this.checkRuns.set(sha, [...others, stored]);
     return stored;
+  }
+
+  /**
+   * Every check run on a commit, as `GET …/commits/{ref}/check-runs` lists them: those apps reported (`setCheckRun`),
+   * then one per job of each workflow run on the commit, in the run's check suite and following its status, as
+   * GitHub Actions reports jobs. So greenlight's own deployment runs show up on the commit they ran at, as on GitHub.
+   */
+  checkRunsOn(sha: string): CheckRun[] {
+    const jobs = this.runs
+      .filter((run) => run.headSha === sha)
+      .flatMap((run) =>
+        (this.workflow(run.workflow)?.jobs ?? [run.name]).map(
+          (name, index): CheckRun => ({
+            id: run.id * 100 + index,
+            name,
+            status: run.status,
+            conclusion: run.conclusion,
+            startedAt: new Date(run.startedAt).toISOString(),
+            completedAt: run.status === 'completed' ? new Date(run.updatedAt).toISOString() : null,
+            checkSuiteId: run.id + 7_000_000,
+            app: 'github-actions',
+            runId: run.id,
+          }),
+        ),
+      );
+    return [...(this.checkRuns.get(sha) ?? []), ...jobs];
   }
 
   /**
@@ -300,7 +341,7 @@ export class SimRepo {
   failingContexts(sha: string, required: string[] | undefined): { context: string; state: string }[] {
     const states = new Map<string, string>();
     for (const status of this.latestStatuses(sha)) states.set(status.context, status.state);
-    for (const check of this.checkRuns.get(sha) ?? [])
+    for (const check of this.checkRunsOn(sha))
       states.set(check.name, check.status === 'completed' ? (check.conclusion ?? 'pending') : 'pending');
     const green = (state: string | undefined) =>
       state === 'success' || state === 'neutral' || state === 'skipped';

@@ -461,7 +461,8 @@ const checkRuns: Route = {
     if (!repo || !resolved) return notFound();
     const name = query.get('check_name');
     const status = query.get('status');
-    const runs = (repo.checkRuns.get(resolved.sha) ?? [])
+    const runs = repo
+      .checkRunsOn(resolved.sha)
       .filter((check) => name === null || check.name === name)
       .filter((check) => status === null || check.status === status);
     return json(200, {
@@ -475,9 +476,16 @@ const checkRuns: Route = {
         started_at: check.startedAt,
         completed_at: check.completedAt,
         url: `${context.site.api}/repos/${repo.fullName}/check-runs/${check.id}`,
-        html_url: `${context.site.web}/${repo.fullName}/runs/${check.id}`,
+        html_url:
+          check.runId === undefined
+            ? `${context.site.web}/${repo.fullName}/runs/${check.id}`
+            : `${context.site.web}/${repo.fullName}/actions/runs/${check.runId}/job/${check.id}`,
         details_url: `${context.site.web}/${repo.fullName}/runs/${check.id}`,
-        app: { slug: 'github-actions', name: 'GitHub Actions' },
+        check_suite: { id: check.checkSuiteId },
+        app: {
+          slug: check.app,
+          name: check.app === 'github-actions' ? 'GitHub Actions' : check.app,
+        },
       })),
     });
   },

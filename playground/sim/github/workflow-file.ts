@@ -20,6 +20,8 @@ export interface WorkflowFile {
   /** False when `on` has no `workflow_dispatch`: GitHub refuses to dispatch it. */
   dispatchable: boolean;
   inputs: Record<string, WorkflowInput>;
+  /** Its jobs' names (a job's `name`, else its id): each run reports one check run per job on its commit. */
+  jobs: string[];
   yaml: string;
 }
 
@@ -81,6 +83,13 @@ export function parseWorkflow(file: string, yaml: string): WorkflowFile {
   if (declared !== null && typeof declared === 'object')
     for (const [name, input] of Object.entries(declared as Record<string, unknown>))
       inputs[name] = input !== null && typeof input === 'object' ? (input as WorkflowInput) : {};
+  const jobs =
+    document.jobs !== null && typeof document.jobs === 'object'
+      ? Object.entries(document.jobs as Record<string, unknown>).map(([id, job]) => {
+          const name = job !== null && typeof job === 'object' ? (job as { name?: unknown }).name : undefined;
+          return typeof name === 'string' ? name : id;
+        })
+      : [];
   return {
     path: `.github/workflows/${file}`,
     file,
@@ -88,6 +97,7 @@ export function parseWorkflow(file: string, yaml: string): WorkflowFile {
     ...(typeof document['run-name'] === 'string' ? { runName: document['run-name'] } : {}),
     dispatchable,
     inputs,
+    jobs,
     yaml,
   };
 }

@@ -306,6 +306,28 @@ describe('GitHub simulator', () => {
         ['test', 'success'],
       ]);
     });
+    it("reports each job of a workflow run as a check run on the run's commit, in the run's check suite", async () => {
+      const sha = refSha('acme/platform', 'main');
+      github
+        .repo()
+        .setCheckRun(sha, { name: 'test', status: 'completed', conclusion: 'success', app: 'circleci' });
+      await dispatch({ ref: 'main', inputs: inputs(), return_run_details: true });
+      const run = github.runs()[0];
+      const listed = async () =>
+        (await octokit.rest.checks.listForRef({ owner: OWNER, repo: REPO, ref: sha })).data.check_runs;
+      const runs = await octokit.rest.actions.getWorkflowRun({
+        owner: OWNER,
+        repo: REPO,
+        run_id: run?.id ?? 0,
+      });
+      expect((await listed()).map((check) => [check.name, check.status, check.app?.slug])).toEqual([
+        ['test', 'completed', 'circleci'],
+        ['deploy', 'in_progress', 'github-actions'],
+      ]);
+      expect((await listed())[1]?.check_suite?.id).toBe(runs.data.check_suite_id);
+      github.fail(run?.id ?? 0);
+      expect((await listed())[1]).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    });
   });
 
   describe('deployments', () => {
@@ -373,6 +395,20 @@ describe('GitHub simulator', () => {
         status: 409,
       });
       expect((await create({ ref: 'main', required_contexts: [] })).status).toBe(201);
+    });
+
+    it('counts the jobs of workflow runs on the commit among every context, as GitHub does', async () => {
+      await dispatch({ ref: 'main', inputs: inputs(), return_run_details: true });
+      await expect(create({ ref: 'main' })).rejects.toMatchObject({
+        status: 409,
+        response: {
+          data: {
+            errors: [expect.objectContaining({ contexts: [{ context: 'deploy', state: 'pending' }] })],
+          },
+        },
+      });
+      github.finish(github.runs()[0]?.id ?? 0);
+      expect((await create({ ref: 'main' })).status).toBe(201);
     });
 
     it('refuses an unknown ref, a state GitHub does not know, a long description and an unknown deployment', async () => {
