@@ -12,6 +12,7 @@ export {
   deployStatusReply,
   type EnvironmentStatus,
   envLockedReply,
+  notGreenReply,
   type QueuePlace,
 } from './deploy/replies.js';
 export {

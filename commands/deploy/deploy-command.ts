@@ -6,6 +6,7 @@ import {
   deployStatsReply,
   deployStatusReply,
   envLockedReply,
+  notGreenReply,
 } from '../../views/deploy-views.js';
 import { noticeReply, problemReply } from '../../views/format.js';
 import type { Reply } from '../ports.js';
@@ -44,11 +45,15 @@ export function deployCommand(deps: DeployCommandDeps) {
           });
           if (!outcome.ok)
             return reply(
-              outcome.lock ? envLockedReply(outcome.lock, action.env) : problemReply(outcome.message),
+              outcome.lock
+                ? envLockedReply(outcome.lock, action.env)
+                : outcome.notGreen
+                  ? notGreenReply(outcome.notGreen)
+                  : problemReply(outcome.message),
             );
           return reply(
             outcome.kind === 'plan'
-              ? deployPlanReply(outcome.plan)
+              ? deployPlanReply(outcome.plan, outcome.facts)
               : deployAcceptedReply(outcome.state, outcome.queue),
           );
         }

@@ -6,6 +6,7 @@ import { undiciHealthProber } from '../adapters/analysis/health-probes.js';
 import { prometheusSource } from '../adapters/analysis/prometheus-source.js';
 import { redisCountersSource } from '../adapters/analysis/redis-counters-source.js';
 import { createGitHubClient } from '../adapters/github/client.js';
+import { githubCommitChecks } from '../adapters/github/commit-checks.js';
 import { githubCommits } from '../adapters/github/commits.js';
 import { githubDeployments } from '../adapters/github/deployments.js';
 import { githubWorkflowRuns, type WorkflowRunsOptions } from '../adapters/github/workflow-runs.js';
@@ -155,6 +156,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     jobs,
     permissions: parts.permissions,
     runs,
+    commits: githubCommitChecks(octokit),
     stats,
     audit: parts.audit,
     repo,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ChecksRequirement } from '../domain/deploy/commit-checks.js';
 import { workflowInputs } from '../domain/deploy/workflow-inputs.js';
 import { parseDuration } from '../domain/duration.js';
 import { DEFAULT_FLAG_CHANNEL, DEFAULT_FLAG_PREFIX } from '../domain/flags/flag-change-event.js';
@@ -57,6 +58,27 @@ const flagName = z
   .string()
   .regex(FLAG_NAME_PATTERN, 'expected a flag name of letters, digits, "_", "-" or "." (at most 64)');
 
+/**
+ * Which checks on a commit must be green before it is deployed: `all` GitHub reports, `none`, or the names of
+ * commit-status contexts and check runs.
+ */
+const requireChecks = z.unknown().transform((value, ctx): ChecksRequirement => {
+  if (value === 'all' || value === 'none') return value;
+  if (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((name) => typeof name === 'string' && name !== '')
+  )
+    return value as string[];
+  ctx.addIssue({
+    code: 'custom',
+    message: Array.isArray(value)
+      ? 'list at least one check name (statuses by context, check runs by name), or use "none"'
+      : `expected all, none or a list of check names, got ${JSON.stringify(value)}`,
+  });
+  return z.NEVER;
+});
+
 const environment = z
   .strictObject({
     approvals: z.number().int().min(0).max(10).default(0),
@@ -70,6 +92,8 @@ const environment = z
         tz: timeZone.default('UTC'),
       })
       .optional(),
+    /** This environment's own `deploy.requireChecks`. */
+    requireChecks: requireChecks.optional(),
   })
   .superRefine((env, ctx) => {
     const problem = unreachableApprovals(env.approvals, env.approvers);
@@ -220,8 +244,10 @@ export const fileSchema = z
         pollInterval: duration.default(5_000),
         /** A failed deployment leaves its environment locked until someone runs `/deploy unlock`. */
         lockOnFailure: z.boolean().default(true),
+        /** Checks that must be green on the commit before `/deploy` queues it (an approver may `--override`). */
+        requireChecks: requireChecks.default('all'),
       })
-      .default({ gateTimeout: 60 * 60_000, pollInterval: 5_000, lockOnFailure: true }),
+      .default({ gateTimeout: 60 * 60_000, pollInterval: 5_000, lockOnFailure: true, requireChecks: 'all' }),
     rollback: z
       .strictObject({
         workflow: z.string().min(1).optional(),

@@ -92,6 +92,8 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
       .map((message) => message.text);
 
   const deploymentsIn = (env: string) => e2e.records.deploymentIds(env);
+  /** What greenlight asked GitHub to do (it reads the ref and its checks before it queues anything). */
+  const githubWrites = () => e2e.github.requests.filter((request) => request.method !== 'GET');
   const settle = (ms = 1_300) => new Promise((resolve) => setTimeout(resolve, ms));
   const dispatchedFor = (id: string) =>
     e2e.github
@@ -168,7 +170,7 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     expect(await deploymentsIn('production')).toEqual([]);
   });
 
-  it('--dry-run shows phases, gates, approvers and the workflow inputs, and sends nothing to GitHub', async () => {
+  it('--dry-run shows phases, gates, approvers and the workflow inputs, and asks GitHub nothing but reads', async () => {
     await start();
 
     const reply = await (await deploy('production --dry-run')).reply();
@@ -191,13 +193,14 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     expect(shown).toContain('greenlight_id: ');
     expect(shown).toContain('Run it without `--dry-run` to deploy.');
 
+    e2e.github.repo().setTag('v2.3.1', 'v2.3.1');
     const tagged = visibleText(await (await deploy('production v2.3.1 --dry-run')).reply());
     expect(tagged).toContain('deploy `v2.3.1` to *production*');
     expect(tagged).toContain('ref: v2.3.1');
 
     // Longer than a poll interval: a sweep runs, and still nothing reaches GitHub or the status channel.
     await settle(1_500);
-    expect(e2e.github.requests).toEqual([]);
+    expect(githubWrites()).toEqual([]);
     expect(e2e.slack.calls.filter((call) => call.method.startsWith('chat.'))).toEqual([]);
     expect(await deploymentsIn('production')).toEqual([]);
     expect(await e2e.redis.scard(e2e.keys.activeDeployments())).toBe(0);
@@ -298,7 +301,7 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     expect(visibleText(alices)).toContain('You requested this deployment, so you cannot approve it');
 
     await settle(1_500);
-    expect(e2e.github.requests).toEqual([]);
+    expect(githubWrites()).toEqual([]);
     const record = await doc(id);
     expect(record.state.status).toBe('awaiting_approval');
     expect(record.state.gate?.approvals).toEqual([]);
@@ -388,7 +391,7 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     );
     // Nothing ran and no GitHub deployment existed: nothing to tell GitHub.
     await settle();
-    expect(e2e.github.requests).toEqual([]);
+    expect(githubWrites()).toEqual([]);
   });
 
   it('an abort submitted while a run is running cancels the run and marks the GitHub deployment inactive', async () => {
@@ -573,7 +576,7 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     );
     expect(await answer('status production')).not.toContain('locked');
     await settle(300);
-    expect(e2e.github.requests).toEqual([]);
+    expect(githubWrites()).toEqual([]);
   });
 
   it('/deploy status and /deploy history show the right lines as a deployment goes through', async () => {
@@ -670,20 +673,23 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
 
       const notApprover = await answer('production --override hotfix for INC-42', ALICE);
       expect(notApprover).toContain(`wait until ${next}`);
-      expect(notApprover).toContain('Only an approver of production may override the window.');
+      expect(notApprover).toContain('Only an approver of production may deploy with `--override`.');
       expect(await deploymentsIn('production')).toEqual([]);
 
       // A dry run is no deployment: it still shows the plan.
       expect(await answer('production --dry-run', ALICE)).toContain('*Dry run:*');
 
       const { id, reply } = await requestDeployment('production --override hotfix for INC-42', CAROL);
-      expect(visibleText(reply)).toContain('⚠️ Override recorded: hotfix for INC-42');
+      expect(visibleText(reply)).toContain('⚠️ *Override:* hotfix for INC-42 — past the deploy window');
       const record = await doc(id);
       expect(record.state.override).toBe('hotfix for INC-42');
+      expect(record.state.overridden).toEqual({ window: true });
       expect(record.state.status).toBe('awaiting_approval');
-      await vi.waitFor(() => expect(timeline(id)[0]).toContain('⚠️ *Override:* hotfix for INC-42'));
+      await vi.waitFor(() =>
+        expect(timeline(id)[0]).toContain('⚠️ *Override:* hotfix for INC-42 — past the deploy window'),
+      );
       await settle(300);
-      expect(e2e.github.requests).toEqual([]);
+      expect(githubWrites()).toEqual([]);
     });
 
     it('says once how to get past a closed window', async () => {

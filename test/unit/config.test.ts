@@ -135,6 +135,31 @@ surprise: true
     expect(result.config.file.redis.keyPrefix).toBe('greenlight:');
   });
 
+  it('requires every check by default; deploy.requireChecks and an environment may name some, or none', () => {
+    const defaults = loadConfig(credentials, dirWith(minimal));
+    expect(defaults.ok && defaults.config.file.deploy.requireChecks).toBe('all');
+    const named = loadConfig(
+      credentials,
+      dirWith(`slack: { statusChannel: "#deployment-status" }
+deploy: { requireChecks: none }
+environments:
+  production: { approvers: ["@release-managers"], requireChecks: [ci/test, "build (ubuntu)"] }
+`),
+    );
+    expect(named.ok).toBe(true);
+    if (!named.ok) return;
+    expect(named.config.file.deploy.requireChecks).toBe('none');
+    expect(named.config.file.environments.production?.requireChecks).toEqual(['ci/test', 'build (ubuntu)']);
+
+    const wrong = loadConfig(credentials, dirWith(`${minimal}deploy: { requireChecks: some }\n`));
+    expect(wrong.ok).toBe(false);
+    expect(wrong.ok ? '' : wrong.problems.join('\n')).toContain('deploy.requireChecks');
+    const empty = loadConfig(credentials, dirWith(`${minimal}deploy: { requireChecks: [] }\n`));
+    expect(empty.ok ? '' : empty.problems.join('\n')).toContain(
+      'list at least one check name (statuses by context, check runs by name), or use "none"',
+    );
+  });
+
   it('says where to get a config file when there is none', () => {
     const result = loadConfig({ ...credentials, GREENLIGHT_CONFIG: '/nowhere/greenlight.yml' }, dirWith());
     expect(result.ok).toBe(false);
@@ -205,7 +230,8 @@ ${extra}`;
     {
       case: 'an unknown key with no close match lists what is known there',
       yaml: base('    approvers: [U0123ABCD]', 'deploy: { colour: blue }'),
-      problem: 'deploy: unknown setting "colour" (known here: gateTimeout, pollInterval, lockOnFailure)',
+      problem:
+        'deploy: unknown setting "colour" (known here: gateTimeout, pollInterval, lockOnFailure, requireChecks)',
     },
     {
       case: 'a name instead of a member ID',

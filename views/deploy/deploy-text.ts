@@ -105,7 +105,12 @@ const SAFE_URL = /^https?:\/\/[^\s<>|]{1,400}$/;
 
 /** `<url|run #123>`, or plain `run #123` when the URL could break Slack's link syntax. */
 export function runLink(run: PhaseRun, label = `run #${run.runId}`): string {
-  return SAFE_URL.test(run.url) ? `<${run.url}|${label}>` : label;
+  return link(run.url, label);
+}
+
+/** `label` linked to `url` when it is a well-formed http(s) URL that cannot break out of the link. */
+export function link(url: string | undefined, label: string): string {
+  return url !== undefined && SAFE_URL.test(url) ? `<${url}|${label}>` : label;
 }
 
 /** Links to a phase's runs, the latest `max` of them, oldest first. */
@@ -185,4 +190,20 @@ export function packLines(lines: readonly string[], maxSections: number): { text
 /** A `text` fallback: one line, no markup that could ping, short enough for a notification. */
 export function fallback(text: string): string {
   return clip(text.replace(/\s+/g, ' ').trim(), 300);
+}
+
+/**
+ * An approver's `--override`: the reason, then what it let through, as `⚠️ *Override:* hotfix — past the deploy
+ * window and checks not green (ci/test (failure))`. Empty without one.
+ */
+export function overrideText(state: DeploymentState): string {
+  if (state.override === undefined) return '';
+  const what = [
+    ...(state.overridden?.window ? ['the deploy window'] : []),
+    ...(state.overridden?.checks?.length
+      ? [`checks not green (${inlineText(state.overridden.checks.slice(0, 10).join(', '), 300)})`]
+      : []),
+  ];
+  const past = what.length > 0 ? ` — past ${what.join(' and ')}` : '';
+  return `⚠️ *Override:* ${inlineUserText(state.override, 300)}${past}`;
 }

@@ -1,3 +1,9 @@
+import type {
+  ChecksVerdict,
+  CommitCheck,
+  DryRunFacts,
+  NotGreen,
+} from '../../src/domain/deploy/commit-checks.js';
 import type { DeploymentState } from '../../src/domain/deploy/deployment-state.js';
 import type { DeploymentPlan, PlannedPhase } from '../../src/domain/deploy/plan.js';
 import { phaseDispatches } from '../../src/domain/deploy/workflow-inputs.js';
@@ -9,7 +15,9 @@ import {
   formatPercent,
   inlineText,
   inlineUserText,
+  link,
   MAX_BLOCKS,
+  overrideText,
   packLines,
   phaseTitle,
   principals,
@@ -53,7 +61,7 @@ export function deployAcceptedReply(
   const lines = [
     `${STATUS_EMOJI[state.status]} Deployment ${code(state.id)} of ${code(state.ref, 100)} to ${envName(state.env)} accepted.`,
   ];
-  if (state.override) lines.push(`⚠️ Override recorded: ${inlineUserText(state.override, 300)}`);
+  if (state.override) lines.push(overrideText(state));
   if (state.status === 'awaiting_approval') {
     lines.push(
       `⏳ It needs ${plural(state.approvalsRequired, 'approval')} from approvers of ${envName(state.env)} before it starts.`,
@@ -82,17 +90,19 @@ export function deployAcceptedReply(
   };
 }
 
-/** Blocks besides the phase sections in a dry run: header, approvals, skipped, "…and N more", footer. */
-const PLAN_FIXED_BLOCKS = 5;
+/** Blocks besides the phase sections in a dry run: header, commit, approvals, skipped, "…and N more", footer. */
+const PLAN_FIXED_BLOCKS = 6;
 
 /**
  * `--dry-run`: every phase in order with its gates, the workflow and the exact inputs each dispatch sends (built by
  * the same `phaseDispatches` the orchestrator sends; a canary step's values are listed step by step, `a | b`),
  * and who must approve. Nothing is dispatched, and the reply says so.
  */
-export function deployPlanReply(plan: DeploymentPlan): SlackMessage {
+export function deployPlanReply(plan: DeploymentPlan, facts?: DryRunFacts): SlackMessage {
   const head = `🧪 *Dry run:* deploy ${code(plan.ref, 100)} to ${envName(plan.env)} in ${plural(plan.phases.length, 'phase')}. *Nothing was dispatched.*`;
-  const blocks: SlackBlock[] = [section(head), section(approvalsText(plan))];
+  const blocks: SlackBlock[] = [section(head)];
+  if (facts) blocks.push(section(commitText(plan, facts)));
+  blocks.push(section(approvalsText(plan)));
   const room = MAX_BLOCKS - PLAN_FIXED_BLOCKS;
   const shown = plan.phases.slice(0, room);
   shown.forEach((phase, index) => {
@@ -112,6 +122,54 @@ export function deployPlanReply(plan: DeploymentPlan): SlackMessage {
       `Dry run: ${plan.phases.length} phases to deploy ${inlineText(plan.ref, 60)} to ${inlineText(plan.env, 40)}; nothing was dispatched`,
     ),
     blocks,
+  };
+}
+
+/** The commit the ref names, where the workflows run, and what the checks say. */
+function commitText(plan: DeploymentPlan, facts: DryRunFacts): string {
+  const commit = `Commit ${code(facts.sha.slice(0, 12))}`;
+  const dispatchRef = plan.phases.find((phase) => phase.dispatchRef !== undefined)?.dispatchRef;
+  const where = dispatchRef
+    ? ` · a commit, so the workflows run as they are on ${code(dispatchRef, 100)} with the full SHA in the \`ref\` input`
+    : '';
+  const verdict = facts.checks;
+  if (verdict === undefined) return `${commit}${where}\n⚪ No checks required (\`requireChecks: none\`).`;
+  return `${commit}${where}\n${verdictText(verdict)}`;
+}
+
+function verdictText(verdict: ChecksVerdict): string {
+  if (verdict.green)
+    return verdict.checked.length === 0
+      ? '🟢 No checks reported on it, so none can be red.'
+      : `🟢 Its ${plural(verdict.checked.length, 'check')} passed.`;
+  const failing = [...verdict.failing, ...verdict.pending];
+  const missing = verdict.missing.map(
+    (name): CommitCheck => ({ name, state: 'pending', detail: 'not reported' }),
+  );
+  return `⛔ Not green, so a deploy would be refused without an approver's \`--override &lt;reason&gt;\`:\n${checkLines([...failing, ...missing])}`;
+}
+
+const CHECKS_SHOWN = 20;
+
+/** One line per check that keeps a commit from deploying, linked to where it says why. */
+function checkLines(checks: readonly CommitCheck[]): string {
+  const lines = checks.slice(0, CHECKS_SHOWN).map((check) => {
+    const emoji = check.state === 'failure' ? '❌' : '⏳';
+    return `• ${emoji} ${link(check.url, inlineText(check.name, 80))} ${inlineText(check.detail, 30)}`;
+  });
+  if (checks.length > CHECKS_SHOWN) lines.push(`• …and ${checks.length - CHECKS_SHOWN} more`);
+  return lines.join('\n');
+}
+
+/** `/deploy` refused because the commit's checks are not green: which, with links, and what to do. */
+export function notGreenReply(notGreen: NotGreen): SlackMessage {
+  const what = `${code(notGreen.ref, 100)} (${code(notGreen.sha.slice(0, 7))}) is not green in ${inlineText(notGreen.repo, 100)}, so nothing was started:`;
+  return {
+    text: fallback(`${inlineText(notGreen.ref, 60)} is not green; nothing was started`),
+    blocks: [
+      section(`:no_entry_sign: ${what}\n${checkLines(notGreen.checks)}`),
+      context(escapeText(notGreen.advice)),
+    ],
   };
 }
 
@@ -155,7 +213,9 @@ function phaseText(plan: DeploymentPlan, phase: PlannedPhase, number: number): s
   }
   const head = facts.join(' · ');
   if (phase.workflow === undefined) return `${head}\nNothing is dispatched: greenlight watches the analysis.`;
-  const lines = [`workflow: ${codeBlockText(phase.workflow, 100)}`];
+  const at =
+    phase.dispatchRef === undefined ? '' : ` (dispatched at ${codeBlockText(phase.dispatchRef, 100)})`;
+  const lines = [`workflow: ${codeBlockText(phase.workflow, 100)}${at}`];
   // Keep the closing fence inside the section: inputs that do not fit are counted, never cut mid-block.
   let length = head.length + lines[0]!.length + 16;
   let left = 0;

@@ -7,6 +7,7 @@ import {
   type PhaseState,
   rollbackRefusal,
 } from '../../src/domain/deploy/deployment-state.js';
+import { somethingWentOut } from '../../src/domain/deploy/next-step.js';
 import { context, type SlackBlock, type SlackMessage, section } from '../format.js';
 import {
   DEPLOY_ABORT,
@@ -29,6 +30,7 @@ import {
   inlineText,
   inlineUserText,
   MAX_BLOCKS,
+  overrideText,
   PHASE_EMOJI,
   packLines,
   phaseTitle,
@@ -90,6 +92,9 @@ export function deployTimeline(state: DeploymentState, ctx: TimelineContext): Sl
 }
 
 function refText(state: DeploymentState, ctx: TimelineContext): string {
+  // A commit deployed by its SHA: the short SHA says it all.
+  if (/^[0-9a-f]{40}$/.test(state.ref))
+    return repoLink(ctx.repoUrl, `commit/${state.ref}`, `\`${state.ref.slice(0, 7)}\``);
   const ref = inlineText(state.ref, 100);
   const refShown = repoLink(ctx.repoUrl, `tree/${state.ref}`, ref);
   const sha = ctx.shortSha && /^[0-9a-f]{7,40}$/i.test(ctx.shortSha) ? ctx.shortSha.slice(0, 7) : undefined;
@@ -109,7 +114,7 @@ function headerText(state: DeploymentState, ctx: TimelineContext): string {
     const from = state.rollbackOf.from ? ` · live before: \`${inlineText(state.rollbackOf.from, 100)}\`` : '';
     lines.push(`*Why:* ${inlineUserText(state.rollbackOf.reason, 500)}${from}`);
   }
-  if (state.override) lines.push(`⚠️ *Override:* ${inlineUserText(state.override, 300)}`);
+  if (state.override) lines.push(overrideText(state));
   const startGate = gates(state).find((gate) => gate.phaseId === undefined && gate.approvers.length > 0);
   if (startGate) lines.push(`Approved by ${approvedBy(state, startGate.approvers)}`);
   return lines.join('\n');
@@ -334,8 +339,10 @@ function verdictText(state: DeploymentState): string {
     case 'cancelled': {
       const reason = haltReason(state, haltEntry(state));
       const verdict = `${head} after ${took}${reason ? ` — ${reason}` : ''}`;
-      return state.rollbackOf && state.status === 'failed'
-        ? `${verdict}\n${rollbackFailedAdvice(state, state.rollbackOf.service)}`
+      if (state.rollbackOf && state.status === 'failed')
+        return `${verdict}\n${rollbackFailedAdvice(state, state.rollbackOf.service)}`;
+      return state.status === 'failed' && !somethingWentOut(state)
+        ? `${verdict}\nNothing was dispatched, so *${inlineText(state.env, 40)}* is not locked: fix that and deploy again.`
         : verdict;
     }
     case 'rolled_back': {

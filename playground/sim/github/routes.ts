@@ -419,7 +419,7 @@ const combinedStatus: Route = {
   pattern: /^\/commits\/([^/]+)\/status$/,
   scope: 'repo',
   permission: ['statuses', 'read'],
-  handle({ repo, params }, context) {
+  handle({ repo, params, query }, context) {
     const resolved = repo?.resolveCommitish(params[0] as string);
     if (!repo || !resolved) return notFound();
     const statuses = repo.latestStatuses(resolved.sha);
@@ -432,7 +432,8 @@ const combinedStatus: Route = {
           : 'success';
     return json(200, {
       state,
-      statuses: statuses.map((status) => ({
+      // The state covers every context; the list is paged (`per_page`, `page`), as GitHub pages it.
+      statuses: page(statuses, query).map((status) => ({
         id: status.id,
         context: status.context,
         state: status.state,

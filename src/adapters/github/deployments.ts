@@ -33,10 +33,10 @@ const created = z.object({ id: z.number().int().positive(), sha: z.string().opti
 const merged = z.object({ message: z.string().optional() });
 
 /**
- * GitHub Deployments and their statuses. The deployment is created with `auto_merge: false` and
- * `required_contexts: []`: greenlight has already decided to deploy, and GitHub must neither merge the default
- * branch into the ref nor wait for commit checks. What GitHub refuses comes back as a result; 5xx and rate
- * limits were already retried by the client, and what is still failing is thrown.
+ * GitHub Deployments and their statuses. The deployment is created with `auto_merge: false` (GitHub must not merge
+ * the default branch into the ref) and the `required_contexts` greenlight asks for, so GitHub checks the commit
+ * by the same rule greenlight did. What GitHub refuses comes back as a result; 5xx and rate limits were already
+ * retried by the client, and what is still failing is thrown.
  */
 export function githubDeployments(octokit: DeploymentsOctokit): GitHubDeployments {
   return {
@@ -46,7 +46,7 @@ export function githubDeployments(octokit: DeploymentsOctokit): GitHubDeployment
       if (!list.success) return undefined;
       return list.data.find((deployment) => deployment.payload?.greenlight_id === greenlightId)?.id;
     },
-    async createDeployment({ owner, repo, ref, environment, description, payload }) {
+    async createDeployment({ owner, repo, ref, environment, description, payload, requiredContexts }) {
       let status: number;
       let data: unknown;
       try {
@@ -58,7 +58,7 @@ export function githubDeployments(octokit: DeploymentsOctokit): GitHubDeployment
           description,
           payload,
           auto_merge: false,
-          required_contexts: [],
+          required_contexts: requiredContexts,
         });
         status = response.status;
         data = response.data;
@@ -138,13 +138,21 @@ function deploymentRefused(
   const status = githubStatus(error);
   const said = githubMessage(error);
   switch (status) {
-    case 409:
-      // With auto_merge off and no required contexts this should not happen, but GitHub documents it.
+    case 409: {
+      const failing = failedContexts(error);
+      if (failing !== undefined)
+        return {
+          ok: false,
+          reason: 'checks_failed',
+          message: `GitHub refused to record the deployment of \`${ref}\`: required checks are not green on it (${failing || 'no detail'}); deploy a green commit, or an approver can add \`--override <reason>\``,
+        };
+      // With auto_merge off this should not happen, but GitHub documents it.
       return {
         ok: false,
         reason: 'merge_conflict',
         message: `GitHub would not deploy \`${ref}\` (${said}): bring the ref up to date with the default branch and deploy again.`,
       };
+    }
     case 422:
       if (/no ref found|ref.*not found/i.test(said))
         return {
@@ -173,4 +181,30 @@ function deploymentRefused(
     default:
       throw error;
   }
+}
+
+const checksConflict = z.object({
+  errors: z
+    .array(
+      z.object({
+        field: z.string().optional(),
+        contexts: z.array(z.object({ context: z.string(), state: z.string() })).optional(),
+      }),
+    )
+    .default([]),
+});
+
+/**
+ * GitHub's 409 for required checks that are not green: `ci/test (failure), deploy (pending)`, or undefined when the
+ * conflict is about something else.
+ */
+function failedContexts(error: unknown): string | undefined {
+  const data = (error as { response?: { data?: unknown } }).response?.data;
+  const parsed = checksConflict.safeParse(data);
+  const problem = parsed.data?.errors.find((entry) => entry.field === 'required_contexts');
+  if (!problem) return undefined;
+  return (problem.contexts ?? [])
+    .filter((context) => context.state !== 'success')
+    .map((context) => `${context.context} (${context.state})`)
+    .join(', ');
 }

@@ -330,39 +330,41 @@ function classifyDispatchError(error: unknown, request: DispatchRequest, withDet
     reason,
     message,
   });
+  // One sentence each: what GitHub said, then what to fix. Nothing was dispatched.
+  const refused = `GitHub refused the dispatch of ${where}: ${said}`;
   switch (status) {
     case 401:
       return rejected(
         'unauthorized',
-        'GitHub rejected the token: set GITHUB_TOKEN to a valid token with actions:write, deployments:write, contents:read.',
+        `${refused} — set GITHUB_TOKEN to a valid token with Actions: read and write (see \`npm run check\`)`,
       );
     case 403:
       return rejected(
         'forbidden',
-        `The GitHub token may not dispatch ${where} (GitHub said: ${said}): give it actions:write on that repository.`,
+        `${refused} — give GITHUB_TOKEN Actions: read and write on ${request.owner}/${request.repo} (see \`npm run check\`)`,
       );
     case 404:
       return rejected(
         'workflow_not_found',
-        `GitHub has no workflow ${where}, or the token cannot see that repository: check github.workflow in greenlight.yml and the token's repository access.`,
+        `${refused} — check github.workflow in greenlight.yml and that the token can see the repository (see \`npm run check\`)`,
       );
     case 422:
       if (/no ref found|ref.*not found/i.test(said))
         return rejected(
           'ref_not_found',
-          `GitHub found no branch or tag \`${request.ref}\` to run ${where} on: check the ref.`,
+          `${refused} — there is no branch or tag \`${request.ref}\` to run it on (any more)`,
         );
       if (/workflow_dispatch/i.test(said))
         return rejected(
           'not_dispatchable',
-          `The workflow ${where} has no \`workflow_dispatch\` trigger on \`${request.ref}\`: add one with the inputs greenlight sends.`,
+          `${refused} — give ${request.workflow} an \`on: workflow_dispatch\` trigger with the inputs greenlight sends (see \`npm run check\`)`,
         );
       if (/\binputs?\b/i.test(said))
         return rejected(
           'invalid_inputs',
-          `The workflow ${where} refused the inputs (GitHub said: ${said}): declare every input greenlight sends (phase inputs, environment, ref, greenlight_id) under \`on.workflow_dispatch.inputs\`.`,
+          `${refused} — declare them in ${request.workflow} under \`on.workflow_dispatch.inputs\` (see \`npm run check\`)`,
         );
-      return rejected('rejected', `GitHub refused to dispatch ${where} (GitHub said: ${said}).`);
+      return rejected('rejected', refused);
     default:
       throw error;
   }

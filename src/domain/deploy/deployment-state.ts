@@ -106,6 +106,13 @@ export interface Approval {
   at: number;
 }
 
+/** What an approver's `--override <reason>` let through: the deploy window, checks that were not green, or both. */
+export interface Overridden {
+  window?: true;
+  /** The checks, as `name (state)`. */
+  checks?: string[];
+}
+
 /** A gate waiting for approvals: before the first phase (no `phaseId`), before a phase, or before a canary step. */
 export interface OpenGate {
   /** Increments with every gate, so a late timer for an earlier gate cannot expire this one. */
@@ -154,7 +161,11 @@ export interface DeploymentState {
   ref: string;
   requestedBy: string;
   requestedAt: number;
+  /** The reason of an approver's `--override`, when it let something through (`overridden` says what). */
   override?: string;
+  overridden?: Overridden;
+  /** The checks GitHub must find green to record the deployment (`required_contexts`); none when absent. */
+  requiredContexts?: string[];
   approvalsRequired: number;
   status: DeploymentStatus;
   phases: PhaseState[];
@@ -165,8 +176,13 @@ export interface DeploymentState {
   rollback?: RollbackState;
   /** Set for a `/rollback`: a one-phase deployment of an earlier version, which skips the queue. */
   rollbackOf?: RollbackOf;
-  /** The commit the ref resolved to when GitHub recorded the deployment. */
+  /** The commit the ref resolved to when it was requested (or, before that was asked, when GitHub recorded it). */
   sha?: string;
+  /**
+   * A dispatch GitHub accepted but whose run greenlight never found: something may be deploying although no run is
+   * recorded.
+   */
+  unconfirmedDispatch?: true;
   finishedAt?: number;
 }
 
@@ -179,8 +195,11 @@ export type DeploymentEvent =
   | { type: 'gateExpired'; gateSeq: number; at: number }
   | { type: 'phaseDispatched'; runId: number; url: string; at: number }
   | { type: 'runCompleted'; runId: number; conclusion: string; at: number }
-  /** The orchestrator's verdict outside a run: a dispatch GitHub refused, a run that disappeared. */
-  | { type: 'fail'; reason: string; by?: string; at: number }
+  /**
+   * The orchestrator's verdict outside a run: a dispatch GitHub refused, a run that disappeared. `runMayHaveStarted`:
+   * GitHub accepted the dispatch but its run was not found.
+   */
+  | { type: 'fail'; reason: string; by?: string; at: number; runMayHaveStarted?: boolean }
   | { type: 'probed'; phaseId: string; results: ProbeResult[]; at: number }
   | { type: 'baselineCaptured'; reading: Reading; cursor: SourceCursor; at: number }
   | { type: 'analysed'; tick: number; reading: Reading; cursor: SourceCursor; at: number }
@@ -222,6 +241,10 @@ export interface NewDeployment {
   plan: DeploymentPlan;
   requestedBy: string;
   override?: string;
+  overridden?: Overridden;
+  requiredContexts?: string[];
+  /** The commit the ref resolved to when it was requested. */
+  sha?: string;
   rollbackOf?: RollbackOf;
 }
 
@@ -238,6 +261,9 @@ export function createDeployment(request: NewDeployment, at: number): Deployment
     requestedBy: request.requestedBy,
     requestedAt: at,
     ...(request.override === undefined ? {} : { override: request.override }),
+    ...(request.overridden === undefined ? {} : { overridden: request.overridden }),
+    ...(request.requiredContexts === undefined ? {} : { requiredContexts: request.requiredContexts }),
+    ...(request.sha === undefined ? {} : { sha: request.sha }),
     ...(request.rollbackOf === undefined ? {} : { rollbackOf: request.rollbackOf }),
     approvalsRequired: plan.approvalsAtStart,
     status: 'queued',
@@ -287,7 +313,15 @@ export function applyDeploymentEvent(state: DeploymentState, event: DeploymentEv
       if (isFinished(state.status) || state.status === 'rolling_back') {
         return unexpected(`it is ${STATUS_TEXT[state.status]}`);
       }
-      return ok(halt(state, event.at, 'failed', 'failed', { ...by(event.by), text: event.reason }));
+      return ok(
+        halt(
+          event.runMayHaveStarted ? { ...state, unconfirmedDispatch: true } : state,
+          event.at,
+          'failed',
+          'failed',
+          { ...by(event.by), text: event.reason },
+        ),
+      );
     case 'probed':
       return probed(state, event);
     case 'baselineCaptured':

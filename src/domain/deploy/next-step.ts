@@ -78,7 +78,6 @@ export function nextSteps(record: DeployRecord, settings: Pick<EngineSettings, '
 
 function runningSteps(record: DeployRecord): Step[] {
   const { state, plan, meta } = record;
-  // The dispatch first: GitHub spaces writes a second apart, and the Deployment record can wait, the release cannot.
   const dispatching = state.phases.find((phase) => phase.status === 'dispatching');
   if (dispatching && needsBaseline(state, dispatching)) return [{ kind: 'capture-baseline' }];
   if (dispatching) {
@@ -86,7 +85,10 @@ function runningSteps(record: DeployRecord): Step[] {
     const dispatch = planned && phaseDispatch(plan, planned, dispatching.step);
     if (!dispatch) throw new Error(`phase ${dispatching.id} of ${state.id} has nothing to dispatch`);
     const { id: phaseId, step, title } = dispatching;
-    return [{ kind: 'dispatch-phase', phaseId, step, title, dispatch }];
+    return [
+      ...(githubDeploymentFirst(record) ? [{ kind: 'create-github-deployment' } as const] : []),
+      { kind: 'dispatch-phase', phaseId, step, title, dispatch },
+    ];
   }
   const running = state.phases.find((phase) => phase.status === 'running');
   const run = running?.runs.at(-1);
@@ -141,6 +143,28 @@ export function dispatchIsUrgent(state: DeploymentState): boolean {
   );
 }
 
+/**
+ * A deployment's GitHub Deployment is created before its first dispatch, so that GitHub checks the commit
+ * (`required_contexts`) before anything runs: a refusal then fails the deployment with nothing sent. A `/rollback`
+ * dispatches first instead (GitHub spaces writes a second apart, and a rollback must not wait); it requires no checks.
+ */
+function githubDeploymentFirst({ state, meta }: DeployRecord): boolean {
+  return meta.githubDeploymentId === undefined && state.rollbackOf === undefined && !somethingWentOut(state);
+}
+
+/**
+ * Whether anything of the deployment reached GitHub Actions: a run recorded, a rollback dispatched, or a dispatch
+ * GitHub accepted whose run was never found. A deployment that fails before that (an unknown ref, a token or a
+ * workflow GitHub refuses, red checks) changed nothing, so it locks nothing.
+ */
+export function somethingWentOut(state: DeploymentState): boolean {
+  return (
+    state.phases.some((phase) => phase.runs.length > 0) ||
+    state.rollback?.runId !== undefined ||
+    state.unconfirmedDispatch === true
+  );
+}
+
 /** What a run's end means for the deployment: the rollback's run ends the rollback, any other its phase. */
 export function runEnded(
   state: DeploymentState,
@@ -170,11 +194,14 @@ export function githubDeploymentOf(state: DeploymentState): {
   environment: string;
   description: string;
   payload: { greenlight_id: string };
+  /** The checks GitHub must find green on the commit: those greenlight judged, or none (see `requiredContexts`). */
+  requiredContexts: string[];
   started: { state: 'in_progress'; description: string };
 } {
   return {
     ref: state.ref,
     environment: state.env,
+    requiredContexts: state.requiredContexts ?? [],
     description: `greenlight ${state.id} by ${state.requestedBy}`,
     payload: { greenlight_id: state.id },
     started: { state: 'in_progress', description: 'greenlight is deploying' },
@@ -211,8 +238,8 @@ export interface Finalization {
 
 /**
  * The end of a deployment. A rollback always leaves the environment locked: whatever tripped it must be understood
- * before the next try; so does a failure with `deploy.lockOnFailure`, and a `/rollback` with
- * `rollback.lockEnvironment` unless it was cancelled.
+ * before the next try; so does a failure with `deploy.lockOnFailure` once something went out (see
+ * `somethingWentOut`), and a `/rollback` with `rollback.lockEnvironment` unless it was cancelled.
  */
 export function finalization(state: DeploymentState, settings: EngineSettings, now: number): Finalization {
   const at = new Date(now).toISOString();
@@ -224,7 +251,7 @@ export function finalization(state: DeploymentState, settings: EngineSettings, n
       reason: `${rollbackOf.service} was rolled back to ${state.ref} (${state.id}); unlock with /deploy unlock ${state.env} once it is understood`,
       at,
     });
-  if (state.rollback || (state.status === 'failed' && settings.lockOnFailure)) {
+  if (state.rollback || (state.status === 'failed' && settings.lockOnFailure && somethingWentOut(state))) {
     const what = state.rollback
       ? state.status === 'rolled_back'
         ? 'was rolled back'

@@ -5,8 +5,8 @@ export type Role = 'deployers' | 'approvers';
 export type AccessAction =
   /** `/deploy <env>`. */
   | 'deploy'
-  /** `/deploy <env> --override <reason>` outside the deploy window. */
-  | 'override-window'
+  /** `/deploy <env> --override <reason>`: outside the deploy window, or a commit whose checks are not green. */
+  | 'override'
   /** A gate's Approve. */
   | 'approve'
   /** A gate's Abort, and `/deploy cancel`. */
@@ -87,12 +87,12 @@ const RULES: Readonly<Record<AccessAction, Rule>> = {
       message: `You are not among the deployers of ${env}; ask one of them, or an owner of greenlight.yml.`,
     }),
   },
-  'override-window': {
+  override: {
     roles: ['approvers'],
     openWithoutDeployers: false,
     refusal: (env) => ({
       reason: 'not-approver',
-      message: `Only an approver of ${env} may override the window.`,
+      message: `Only an approver of ${env} may deploy with \`--override\`.`,
     }),
   },
   approve: {
@@ -132,7 +132,7 @@ export function rolesToLookUp(
 /**
  * Who may do what, in the order a user wants to hear it: a requester approving their own deployment hears that
  * first (their roles do not matter), then whether one of the roles that grant the action is theirs. An environment
- * that lists no deployers lets anyone deploy, steer, roll back and lock; approving and overriding a window always
+ * that lists no deployers lets anyone deploy, steer, roll back and lock; approving and overriding always
  * take an approver; the requester may always stop their own deployment.
  */
 export function decideAccess(action: AccessAction, facts: AccessFacts): AccessDecision {

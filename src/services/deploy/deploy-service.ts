@@ -1,15 +1,26 @@
 import type { FileConfig } from '../../config.js';
 import { noSuchName } from '../../domain/close-matches.js';
+import {
+  blockingChecks,
+  type ChecksRequirement,
+  type ChecksVerdict,
+  type CommitCheck,
+  type DryRunFacts,
+  judgeChecks,
+  type NotGreen,
+  requiredContexts,
+} from '../../domain/deploy/commit-checks.js';
 import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
 import {
   createDeployment,
   type DeploymentEvent,
   type DeploymentState,
   isFinished,
+  type Overridden,
   type TransitionResult,
 } from '../../domain/deploy/deployment-state.js';
 import type { DeployStatsResult } from '../../domain/deploy/dora.js';
-import { type DeploymentPlan, planDeployment } from '../../domain/deploy/plan.js';
+import { type DeploymentPlan, type PlanRequest, planDeployment } from '../../domain/deploy/plan.js';
 import {
   type AccessAction,
   type AccessDecision,
@@ -21,7 +32,14 @@ import { accessFacts } from '../permissions.js';
 import type { AuditLog, DocumentStore, Permissions } from '../ports.js';
 import type { DeployStats } from './deploy-stats.js';
 import type { DeploymentRecords } from './deployment-records.js';
-import type { DeployJobs, EnvironmentLanes, EnvironmentLock, WorkflowRuns } from './ports.js';
+import type {
+  CommitChecks,
+  DeployJobs,
+  EnvironmentLanes,
+  EnvironmentLock,
+  ResolveRefResult,
+  WorkflowRuns,
+} from './ports.js';
 
 export interface DeployRequest {
   user: string;
@@ -33,14 +51,14 @@ export interface DeployRequest {
 }
 
 export type DeployRequestOutcome =
-  | { ok: true; kind: 'plan'; plan: DeploymentPlan }
+  | { ok: true; kind: 'plan'; plan: DeploymentPlan; facts: DryRunFacts }
   | { ok: true; kind: 'started'; state: DeploymentState; queue?: { position: number; holder: string } }
-  | { ok: false; message: string; lock?: EnvironmentLock };
+  | { ok: false; message: string; lock?: EnvironmentLock; notGreen?: NotGreen };
 
 export type Outcome = { ok: true; message: string } | { ok: false; message: string };
 
 export interface DeployServiceDeps {
-  config: Pick<FileConfig, 'github' | 'environments' | 'services' | 'pipeline'>;
+  config: Pick<FileConfig, 'github' | 'environments' | 'services' | 'pipeline' | 'deploy' | 'rollback'>;
   records: DeploymentRecords;
   /** Listing an environment's index (`/deploy history`, `/deploy status`), which DeploymentRecords does not do. */
   store: DocumentStore<DeployRecord>;
@@ -49,6 +67,8 @@ export interface DeployServiceDeps {
   jobs: DeployJobs;
   permissions: Permissions;
   runs: Pick<WorkflowRuns, 'cancelRun'>;
+  /** What a ref names and whether its checks are green, asked before anything is queued. */
+  commits: CommitChecks;
   /** `/deploy stats`: the DORA figures from the registries. */
   stats?: Pick<DeployStats, 'compute'>;
   audit: AuditLog;
@@ -57,11 +77,46 @@ export interface DeployServiceDeps {
   newId: () => string;
 }
 
+type Refusal = { ok: false; message: string; notGreen?: NotGreen };
+
 /** The `/deploy` use cases: checks in the order a user wants to hear them, then one durable record and a job. */
 export class DeployService {
   constructor(private readonly deps: DeployServiceDeps) {}
 
+  /**
+   * Local refusals first (access, the plan, the window, a lock), then GitHub's facts, after the ack: the commit the
+   * ref names and whether its checks are green. Nothing is recorded, queued or locked until all of them pass; an
+   * approver's `--override` lets a closed window and red checks through, and the timeline says so.
+   */
   async request(request: DeployRequest): Promise<DeployRequestOutcome> {
+    const local = await this.localChecks(request);
+    if (!local.ok) return local;
+    const facts = await this.githubFacts(request, local);
+    if (!facts.ok) return facts;
+    const { plan, sha, verdict, requirement } = facts;
+    if (request.dryRun)
+      return {
+        ok: true,
+        kind: 'plan',
+        plan,
+        facts: { sha, ...(requirement === 'none' ? {} : { checks: verdict }) },
+      };
+    const override = await this.overrideOf(request, local.windowOpen, facts);
+    if (!override.ok) return override;
+    return this.start(request, plan, sha, verdict, override.overridden);
+  }
+
+  /** What greenlight can refuse without asking GitHub: who asks, what the config makes of it, the window, a lock. */
+  private async localChecks(request: DeployRequest): Promise<
+    | {
+        ok: true;
+        plan: DeploymentPlan;
+        planRequest: PlanRequest;
+        requirement: ChecksRequirement;
+        windowOpen: boolean;
+      }
+    | { ok: false; message: string; lock?: EnvironmentLock }
+  > {
     const { config, lanes, now } = this.deps;
     const environment = config.environments[request.env];
     if (!environment) return { ok: false, message: this.noEnvironment(request.env) };
@@ -70,21 +125,27 @@ export class DeployService {
       await this.audit('deploy.refused', request.user, { env: request.env, refusal: deploying.reason });
       return deploying;
     }
-    const id = this.deps.newId();
-    const planned = planDeployment(config, {
+    const planRequest: PlanRequest = {
       env: request.env,
-      greenlightId: id,
+      greenlightId: this.deps.newId(),
       ...(request.ref ? { ref: request.ref } : {}),
       ...(request.services ? { services: request.services } : {}),
-    });
+    };
+    const planned = planDeployment(config, planRequest);
     if (!planned.ok) return { ok: false, message: planned.message };
-    if (request.dryRun) return { ok: true, kind: 'plan', plan: planned.plan };
-
+    const requirement = environment.requireChecks ?? config.deploy.requireChecks;
     const window = checkDeployWindow(environment.window, now());
+    const checked = {
+      ok: true as const,
+      plan: planned.plan,
+      planRequest,
+      requirement,
+      windowOpen: window.inside,
+    };
+    if (request.dryRun) return checked;
     if (!window.inside) {
       if (!request.override) return { ok: false, message: window.message };
-      const facts = await this.accessFacts('override-window', request.user, request.env);
-      const overriding = decideAccess('override-window', facts);
+      const overriding = await this.mayOverride(request);
       if (!overriding.ok) return { ok: false, message: `${window.wait} ${overriding.message}` };
     }
     const lock = await lanes.lockOf(request.env);
@@ -95,22 +156,110 @@ export class DeployService {
         message: `${request.env} is locked by ${lock.by === 'greenlight' ? 'greenlight' : `<@${lock.by}>`}: ${lock.reason}. \`/deploy unlock ${request.env}\` when it is safe.`,
       };
     }
+    return checked;
+  }
 
+  /**
+   * The commit the ref names (refused when GitHub has none), the plan at it, and its checks. GitHub dispatches a
+   * workflow only at a branch or tag, so a commit SHA is deployed by the workflow as it is at `github.ref`, with the
+   * full SHA in the `ref` input.
+   */
+  private async githubFacts(
+    request: DeployRequest,
+    local: { plan: DeploymentPlan; planRequest: PlanRequest; requirement: ChecksRequirement },
+  ): Promise<
+    | { ok: true; plan: DeploymentPlan; sha: string; verdict: ChecksVerdict; requirement: ChecksRequirement }
+    | Refusal
+  > {
+    const { config } = this.deps;
+    const ref = local.plan.ref;
+    const commit = await this.deps.commits.resolveRef({ ...this.deps.repo, ref });
+    if (!commit.ok) return this.refuse(request, commit.reason, this.refMessage(ref, commit));
+    const planned = commit.isSha
+      ? planDeployment(config, {
+          ...local.planRequest,
+          ref: commit.sha,
+          dispatchRef: config.github?.ref ?? 'main',
+        })
+      : { ok: true as const, plan: local.plan };
+    if (!planned.ok) return { ok: false, message: planned.message };
+    const judged = await this.judge(local.requirement, commit.sha);
+    if (!judged.ok) return this.refuse(request, 'checks_unreadable', judged.message);
+    return {
+      ok: true,
+      plan: planned.plan,
+      sha: commit.sha,
+      verdict: judged.verdict,
+      requirement: local.requirement,
+    };
+  }
+
+  /**
+   * What an approver's `--override` lets through: a closed window (already allowed by `localChecks`) and checks that
+   * are not green. Without it, or from someone who may not, a commit that is not green is refused with its checks.
+   */
+  private async overrideOf(
+    request: DeployRequest,
+    windowOpen: boolean,
+    facts: { plan: DeploymentPlan; sha: string; verdict: ChecksVerdict },
+  ): Promise<{ ok: true; overridden?: Overridden } | Refusal> {
+    const blocking = facts.verdict.green ? undefined : blockingChecks(facts.verdict);
+    if (blocking) {
+      const access =
+        request.override === undefined ? undefined : windowOpen ? await this.mayOverride(request) : undefined;
+      const allowed = request.override !== undefined && (access === undefined || access.ok);
+      if (!allowed) {
+        const notGreen = this.notGreen(request, facts.plan.ref, facts.sha, blocking, access);
+        return this.refuse(request, 'checks', this.notGreenMessage(notGreen), notGreen);
+      }
+    }
+    if (request.override === undefined || (windowOpen && !blocking)) return { ok: true };
+    return {
+      ok: true,
+      overridden: {
+        ...(windowOpen ? {} : { window: true as const }),
+        ...(blocking ? { checks: blocking.map((check) => `${check.name} (${check.detail})`) } : {}),
+      },
+    };
+  }
+
+  /** One durable record, audited, its timeline posted and its first job queued. */
+  private async start(
+    request: DeployRequest,
+    plan: DeploymentPlan,
+    sha: string,
+    verdict: ChecksVerdict,
+    overridden: Overridden | undefined,
+  ): Promise<DeployRequestOutcome> {
+    const { lanes, now } = this.deps;
+    const id = plan.greenlightId;
     const state = createDeployment(
       {
-        plan: planned.plan,
+        plan,
         requestedBy: request.user,
-        ...(request.override && !window.inside ? { override: request.override } : {}),
+        sha,
+        requiredContexts: requiredContexts(verdict, overridden !== undefined),
+        ...(overridden ? { override: request.override, overridden } : {}),
       },
       now(),
     );
-    const record = await this.deps.records.create(state, planned.plan);
+    const record = await this.deps.records.create(state, plan);
     await lanes.track(id);
     await this.audit('deploy.requested', request.user, {
       env: request.env,
       deploymentId: id,
       ref: state.ref,
+      sha,
     });
+    if (overridden)
+      await this.audit('deploy.overridden', request.user, {
+        env: request.env,
+        deploymentId: id,
+        reason: request.override ?? '',
+        overridden: [...(overridden.window ? ['the deploy window'] : []), ...(overridden.checks ?? [])].join(
+          ', ',
+        ),
+      });
     await this.deps.records.postTimeline(record);
     await this.deps.jobs.advance(id, 'v1');
     const queue = await lanes.queue(request.env);
@@ -124,6 +273,76 @@ export class DeployService {
         ? { queue: { position: position < 0 ? queue.waiting.length + 1 : position + 1, holder: ahead } }
         : {}),
     };
+  }
+
+  /** The checks of `sha` judged by `requirement`; `none` asks GitHub nothing. */
+  private async judge(
+    requirement: ChecksRequirement,
+    sha: string,
+  ): Promise<{ ok: true; verdict: ChecksVerdict } | { ok: false; message: string }> {
+    if (requirement === 'none') return { ok: true, verdict: judgeChecks('none', []) };
+    const found = await this.deps.commits.checks({
+      ...this.deps.repo,
+      sha,
+      ownWorkflows: this.ownWorkflows(),
+    });
+    return found.ok ? { ok: true, verdict: judgeChecks(requirement, found.checks) } : found;
+  }
+
+  /** The workflows greenlight dispatches: their runs on a commit are deployments, not checks of it. */
+  private ownWorkflows(): string[] {
+    const { github, pipeline, rollback } = this.deps.config;
+    const named = [github?.workflow, rollback?.workflow, ...pipeline.map((phase) => phase.workflow)];
+    return [...new Set(named.filter((workflow): workflow is string => workflow !== undefined))];
+  }
+
+  private mayOverride(request: DeployRequest): Promise<AccessDecision> {
+    return this.accessFacts('override', request.user, request.env).then((facts) =>
+      decideAccess('override', facts),
+    );
+  }
+
+  private notGreen(
+    request: DeployRequest,
+    ref: string,
+    sha: string,
+    checks: CommitCheck[],
+    refused: AccessDecision | undefined,
+  ): NotGreen {
+    const { owner, repo } = this.deps.repo;
+    const again = ['/deploy', request.env, request.ref, '--override <reason>'].filter(Boolean).join(' ');
+    const advice =
+      refused && !refused.ok
+        ? refused.message
+        : `Deploy a green commit, or an approver can deploy it anyway: \`${again}\`.`;
+    return { ref, sha, repo: `${owner}/${repo}`, checks, advice };
+  }
+
+  /** The refusal in one line, for the audit log and a notification's text. */
+  private notGreenMessage(notGreen: NotGreen): string {
+    const checks = notGreen.checks.map((check) => `${check.name} (${check.detail})`).join(', ');
+    return `\`${notGreen.ref}\` (${notGreen.sha.slice(0, 7)}) is not green in ${notGreen.repo}: ${checks}. ${notGreen.advice}`;
+  }
+
+  private refMessage(ref: string, failure: Exclude<ResolveRefResult, { ok: true }>): string {
+    const { owner, repo } = this.deps.repo;
+    if (failure.reason === 'not_found')
+      return `There is no branch, tag or commit \`${ref}\` in ${owner}/${repo}: check the ref (nothing was started).`;
+    return failure.message;
+  }
+
+  private async refuse(
+    request: DeployRequest,
+    refusal: string,
+    message: string,
+    notGreen?: NotGreen,
+  ): Promise<Refusal> {
+    await this.audit('deploy.refused', request.user, {
+      env: request.env,
+      refusal,
+      ...(request.ref ? { ref: request.ref } : {}),
+    });
+    return { ok: false, message, ...(notGreen ? { notGreen } : {}) };
   }
 
   async approve(id: string, user: string): Promise<Outcome> {

@@ -29,6 +29,8 @@ export class Dispatcher {
         await records.apply(id, () => ({
           type: 'fail',
           reason: `${step.title}: ${result.message}`,
+          // GitHub took the dispatch but its run was never found: something may be deploying.
+          ...(result.reason === 'run_not_found' ? { runMayHaveStarted: true } : {}),
           at: now(),
         }));
         return;

@@ -4,6 +4,7 @@ import {
   finalization,
   githubDeploymentOf,
   needsGitHubDeploymentFirst,
+  somethingWentOut,
 } from '../../domain/deploy/next-step.js';
 import { rolledBackRollout } from './deployment-incidents.js';
 import type { OrchestratorDeps } from './orchestrator.js';
@@ -84,6 +85,14 @@ export class Finalizer {
     const { started, ...wanted } = githubDeploymentOf(state);
     const created = await githubDeployments.createDeployment({ ...repo, ...wanted });
     if (!created.ok) {
+      // GitHub refuses the commit itself (red checks, a ref gone): before anything went out, that ends it.
+      if (
+        (created.reason === 'checks_failed' || created.reason === 'ref_not_found') &&
+        !somethingWentOut(state)
+      ) {
+        await records.apply(id, () => ({ type: 'fail', reason: created.message, at: this.deps.now() }));
+        return;
+      }
       logger.warn(
         { event: 'deploy.github_deployment_failed', deploymentId: id, reason: created.reason },
         created.message,

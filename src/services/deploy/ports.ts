@@ -1,4 +1,5 @@
 import type { HealthCheck, ProbeResult, SourceCursor, SourceMetrics } from '../../domain/analysis/reading.js';
+import type { CommitCheck } from '../../domain/deploy/commit-checks.js';
 import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
 import type { DeploymentState } from '../../domain/deploy/deployment-state.js';
 import type { DoraIncident } from '../../domain/deploy/dora.js';
@@ -87,6 +88,8 @@ export interface DeploymentRequest extends RepoRef {
   description: string;
   /** Stored with the deployment for other tools to read (greenlight's deployment id, the plan…). */
   payload: Record<string, unknown>;
+  /** The checks GitHub must find green on the commit before it records the deployment; `[]` for none. */
+  requiredContexts: string[];
 }
 
 export interface DeploymentRef extends RepoRef {
@@ -97,7 +100,15 @@ export type CreateDeploymentResult =
   | { ok: true; deploymentId: number /** The commit GitHub resolved the ref to. */; sha?: string }
   | {
       ok: false;
-      reason: 'merge_conflict' | 'auto_merged' | 'ref_not_found' | 'invalid' | 'forbidden' | 'not_found';
+      /** `checks_failed`: a required check is not green on the commit (GitHub's 409). */
+      reason:
+        | 'checks_failed'
+        | 'merge_conflict'
+        | 'auto_merged'
+        | 'ref_not_found'
+        | 'invalid'
+        | 'forbidden'
+        | 'not_found';
       message: string;
     };
 
@@ -132,7 +143,7 @@ export interface GitHubDeployments {
   ): Promise<DeploymentStatusResult>;
 }
 
-// ── Commits, for lead time ──────────────────────────────────────────────────────────────────────────────────────
+// ── Commits: what a ref is, whether it is green, and when it was made ──────────────────────────────────────────────
 
 export interface CommitRequest extends RepoRef {
   /** A SHA, branch or tag: whatever was deployed. */
@@ -146,6 +157,30 @@ export type CommitTimeResult =
 /** When a commit was made, for lead time: how long a change took from commit to production. */
 export interface Commits {
   commitTime(request: CommitRequest): Promise<CommitTimeResult>;
+}
+
+/** GitHub could not be asked (down, rate-limited after the client's retries): nothing is decided on a guess. */
+type Unavailable = { ok: false; reason: 'unavailable'; message: string };
+
+export type ResolveRefResult =
+  /** `isSha`: the ref named a commit (a full or abbreviated SHA), not a branch or tag. */
+  | { ok: true; sha: string; isSha: boolean }
+  | { ok: false; reason: 'not_found' | 'forbidden'; message: string }
+  | Unavailable;
+
+export type CommitChecksResult =
+  | { ok: true; checks: CommitCheck[] }
+  | { ok: false; reason: 'forbidden'; message: string }
+  | Unavailable;
+
+/** What `/deploy` asks GitHub before it queues anything: the commit a ref names, and the checks on it. */
+export interface CommitChecks {
+  resolveRef(request: CommitRequest): Promise<ResolveRefResult>;
+  /**
+   * Every commit status (newest per context) and check run on `sha`, except the jobs of runs of `ownWorkflows`:
+   * greenlight's own deployment runs are not checks of the commit.
+   */
+  checks(request: RepoRef & { sha: string; ownWorkflows: readonly string[] }): Promise<CommitChecksResult>;
 }
 
 export interface CachedCommit {

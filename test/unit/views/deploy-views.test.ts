@@ -27,6 +27,7 @@ import {
   deployTimeline,
   envLockedReply,
   formatDuration,
+  notGreenReply,
   timelineEvent,
 } from '../../../views/deploy-views.js';
 import type { SlackMessage } from '../../../views/format.js';
@@ -345,6 +346,46 @@ describe('deployTimeline', () => {
   });
 });
 
+describe('deployTimeline, a deployment that failed before anything went out', () => {
+  it('says nothing was dispatched, so the environment is not locked; a failed run says no such thing', () => {
+    const start: DeploymentEvent = { type: 'start', at: T0 };
+    const refused = run(deployment('staging'), start, {
+      type: 'fail',
+      reason:
+        'Pre-deployment validation: GitHub refused the dispatch of `production-deployment.yml` in acme/platform: Unexpected inputs provided: ["service"]',
+      at: T0 + S,
+    });
+    const text = shown(deployTimeline(refused, { now: T0 + S, repoUrl: REPO }));
+    expect(text).toContain('Unexpected inputs provided: ["service"]');
+    expect(text).toContain('Nothing was dispatched, so *staging* is not locked: fix that and deploy again.');
+
+    const ranAndFailed = run(
+      deployment('staging'),
+      start,
+      dispatched(7, T0 + S),
+      completed(7, T0 + 2 * S, 'failure'),
+    );
+    expect(shown(deployTimeline(ranAndFailed, { now: T0 + 2 * S, repoUrl: REPO }))).not.toContain(
+      'Nothing was dispatched',
+    );
+  });
+
+  it('a commit deployed by its SHA shows the short SHA, linked', () => {
+    const sha = 'c0ffee1ab2a1e5b0b6d4f2e1f0e9d8c7b6a59483';
+    const planned = planDeployment(config, {
+      env: 'staging',
+      greenlightId: 'gl_42',
+      ref: sha,
+      dispatchRef: 'main',
+    });
+    if (!planned.ok) throw new Error(planned.message);
+    const state = createDeployment({ plan: planned.plan, requestedBy: 'U0ALICE', sha }, T0);
+    const text = shown(deployTimeline(state, { now: T0, shortSha: sha, repoUrl: REPO }));
+    expect(text).toContain(`Deploy <${REPO}/commit/${sha}|\`c0ffee1\`> to *staging*`);
+    expect(text).not.toContain(`\`${sha}\``);
+  });
+});
+
 describe('timelineEvent', () => {
   it('writes runbook-style status lines for notable events and nothing for the rest', () => {
     const state = run(
@@ -484,6 +525,92 @@ describe('ephemeral replies', () => {
     );
   });
 
+  it('dry run of a commit SHA: where the workflows run, the full SHA sent as `ref`, and what the checks say', () => {
+    const sha = 'c0ffee1ab2a1e5b0b6d4f2e1f0e9d8c7b6a59483';
+    const planned = planDeployment(config, {
+      env: 'staging',
+      greenlightId: 'gl_42',
+      ref: sha,
+      dispatchRef: 'main',
+    });
+    if (!planned.ok) throw new Error(planned.message);
+    const message = deployPlanReply(planned.plan, {
+      sha,
+      checks: {
+        green: false,
+        failing: [
+          { name: 'ci/test', state: 'failure', detail: 'failure', url: 'https://ci.example.com/b/1' },
+        ],
+        pending: [],
+        missing: ['e2e'],
+      },
+    });
+    const text = shown(message);
+    expect(text).toContain(
+      'Commit `c0ffee1ab2a1` · a commit, so the workflows run as they are on `main` with the full SHA in the `ref` input',
+    );
+    expect(text).toContain(
+      "⛔ Not green, so a deploy would be refused without an approver's `--override &lt;reason&gt;`:\n• ❌ <https://ci.example.com/b/1|ci/test> failure\n• ⏳ e2e not reported",
+    );
+    expect(text).toContain(
+      `workflow: production-deployment.yml (dispatched at main)\ndeployment_phase: validation\nenvironment: staging\nref: ${sha}`,
+    );
+    expectWithinSlackLimits(message);
+
+    const green = shown(
+      deployPlanReply(planFor('staging'), { sha, checks: { green: true, checked: ['ci/test'] } }),
+    );
+    expect(green).toContain('Commit `c0ffee1ab2a1`\n🟢 Its 1 check passed.');
+    expect(green).not.toContain('dispatched at');
+    expect(shown(deployPlanReply(planFor('staging'), { sha }))).toContain(
+      '⚪ No checks required (`requireChecks: none`).',
+    );
+  });
+
+  it('refuses a commit that is not green: each check linked, and what to do', () => {
+    const checks = Array.from({ length: 25 }, (_, index) => ({
+      name: `shard-${index}`,
+      state: index === 0 ? ('failure' as const) : ('pending' as const),
+      detail: index === 0 ? 'timed_out' : 'queued',
+      url: index === 1 ? 'javascript:alert(1)' : `https://ci.example.com/shard/${index}`,
+    }));
+    const reply = notGreenReply({
+      ref: 'main',
+      sha: 'e1e24c8aa0',
+      repo: 'acme/platform',
+      checks: [{ name: '<!channel>', state: 'failure', detail: 'failure' }, ...checks],
+      advice:
+        'Deploy a green commit, or an approver can deploy it anyway: `/deploy production main --override <reason>`.',
+    });
+    const text = shown(reply);
+    expect(text).toContain(
+      ':no_entry_sign: `main` (`e1e24c8`) is not green in acme/platform, so nothing was started:',
+    );
+    expect(text).toContain('• ❌ &lt;!channel&gt; failure');
+    expect(text).toContain('• ❌ <https://ci.example.com/shard/0|shard-0> timed_out');
+    expect(text).toContain('• ⏳ shard-1 queued');
+    expect(text).toContain('• …and 6 more');
+    expect(text).toContain('an approver can deploy it anyway');
+    expect(reply.text).toBe('main is not green; nothing was started');
+    expectWithinSlackLimits(reply);
+  });
+
+  it('says what an override let through, on the confirmation and the timeline', () => {
+    const state = createDeployment(
+      {
+        plan: planFor('production'),
+        requestedBy: 'U0CAROL',
+        override: 'CI is down, INC-7',
+        overridden: { window: true, checks: ['ci/test (failure)'] },
+      },
+      T0,
+    );
+    const line =
+      '⚠️ *Override:* CI is down, INC-7 — past the deploy window and checks not green (ci/test (failure))';
+    expect(shown(deployAcceptedReply(state))).toContain(line);
+    expect(shown(deployTimeline(state, { now: T0, repoUrl: REPO }))).toContain(line);
+  });
+
   it('confirms an accepted deployment: id, approvals, queue place, how to cancel', () => {
     const reply = deployAcceptedReply(deployment('production', 'hotfix INC-42'), {
       position: 2,
@@ -491,7 +618,7 @@ describe('ephemeral replies', () => {
     });
     const text = shown(reply);
     expect(text).toContain('⏳ Deployment `gl_42` of `main` to *production* accepted.');
-    expect(text).toContain('⚠️ Override recorded: hotfix INC-42');
+    expect(text).toContain('⚠️ *Override:* hotfix INC-42');
     expect(text).toContain('⏳ It needs 2 approvals from approvers of *production* before it starts.');
     expect(text).toContain('🕒 Queued at position 2, behind `gl_41`');
     expect(text).toContain('`/deploy cancel gl_42`');

@@ -25,6 +25,7 @@ const request = {
   environment: 'production',
   description: 'Deploy main to production (gl-7f3a9c2e)',
   payload: { greenlight_id: 'gl-7f3a9c2e', phases: ['validation', 'backend_deployment'] },
+  requiredContexts: ['ci/test', 'lint'],
 };
 
 function deployments(baseUrl = GITHUB_API) {
@@ -43,7 +44,7 @@ afterEach(() => nock.cleanAll());
 afterAll(() => nock.enableNetConnect());
 
 describe('createDeployment', () => {
-  it('creates the deployment without auto-merge or required checks (201)', async () => {
+  it('creates the deployment without auto-merge, GitHub to check the checks greenlight found green (201)', async () => {
     const bodies: unknown[] = [];
     const api = githubApi(GITHUB_API)
       .post(DEPLOYMENTS, capture(bodies))
@@ -66,7 +67,7 @@ describe('createDeployment', () => {
         description: 'Deploy main to production (gl-7f3a9c2e)',
         payload: request.payload,
         auto_merge: false,
-        required_contexts: [],
+        required_contexts: ['ci/test', 'lint'],
       },
     ]);
     api.done();
@@ -100,6 +101,38 @@ describe('createDeployment', () => {
 
     expect(result).toMatchObject({ ok: false, reason: 'merge_conflict' });
     expect(result.ok ? '' : result.message).toContain('Conflict merging main into feature-x.');
+    api.done();
+  });
+
+  it('returns checks_failed for a 409 about required contexts, naming the checks that are not green', async () => {
+    const api = githubApi(GITHUB_API)
+      .post(DEPLOYMENTS)
+      .reply(409, {
+        message: 'Conflict: Commit status checks failed for main.',
+        errors: [
+          {
+            contexts: [
+              { context: 'ci/test', state: 'failure' },
+              { context: 'lint', state: 'success' },
+              { context: 'build (1)', state: 'pending' },
+            ],
+            resource: 'Deployment',
+            field: 'required_contexts',
+            code: 'invalid',
+          },
+        ],
+        documentation_url: 'https://docs.github.com/rest/deployments/deployments#create-a-deployment',
+        status: '409',
+      });
+
+    const result = await deployments().createDeployment(request);
+
+    expect(result).toEqual({
+      ok: false,
+      reason: 'checks_failed',
+      message:
+        'GitHub refused to record the deployment of `main`: required checks are not green on it (ci/test (failure), build (1) (pending)); deploy a green commit, or an approver can add `--override <reason>`',
+    });
     api.done();
   });
 

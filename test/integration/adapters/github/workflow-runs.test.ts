@@ -252,7 +252,9 @@ describe('dispatch', () => {
     const result = await workflowRuns.dispatch(request());
 
     expect(result).toMatchObject({ ok: false, reason: 'forbidden' });
-    expect(result.ok ? '' : result.message).toContain('actions:write');
+    expect(result.ok ? '' : result.message).toContain(
+      'give GITHUB_TOKEN Actions: read and write on acme/platform',
+    );
     api.done();
   });
 

@@ -301,6 +301,15 @@ describe('GitHub simulator', () => {
         ref: 'main',
       });
       expect(combined.data).toMatchObject({ state: 'failure', total_count: 2, sha });
+      const second = await octokit.rest.repos.getCombinedStatusForRef({
+        owner: OWNER,
+        repo: REPO,
+        ref: 'main',
+        per_page: 1,
+        page: 2,
+      });
+      expect(second.data).toMatchObject({ state: 'failure', total_count: 2 });
+      expect(second.data.statuses.map((status) => status.context)).toEqual(['ci/build']);
       const checks = await octokit.rest.checks.listForRef({ owner: OWNER, repo: REPO, ref: 'main' });
       expect(checks.data.check_runs.map((check) => [check.name, check.conclusion])).toEqual([
         ['test', 'success'],

@@ -155,13 +155,32 @@ describe('nextSteps', () => {
       [{ kind: 'start' }],
     ],
     [
+      'a started /rollback dispatches at once; its GitHub Deployment comes after',
+      record(rollbackPlan(), [start], {}, { service: 'api', reason: 'broken' }),
+      [expect.objectContaining({ kind: 'dispatch-phase', phaseId: 'rollback' })],
+    ],
+    [
       'a deployment at its start gate sets the gate’s timer',
       record(planFor('production'), []),
       [{ kind: 'expire-gate', seq: 1, delayMs: GATE_TIMEOUT }],
     ],
     [
-      'a started phase is dispatched with its exact request',
+      'a started deployment is recorded on GitHub first, checks and all, then its phase dispatched',
       record(planFor('staging'), [start]),
+      [
+        { kind: 'create-github-deployment' },
+        {
+          kind: 'dispatch-phase',
+          phaseId: 'validation',
+          step: 0,
+          title: 'Validation',
+          dispatch: dispatchOf('validation', 0),
+        },
+      ],
+    ],
+    [
+      'once on GitHub, a started phase is dispatched with its exact request',
+      record(planFor('staging'), [start], { githubDeploymentId: 77 }),
       [
         {
           kind: 'dispatch-phase',
@@ -391,6 +410,26 @@ describe('finalization', () => {
     [
       'a failure locks the environment with deploy.lockOnFailure',
       failed,
+      SETTINGS,
+      {
+        githubStatus: { state: 'failure', description: 'greenlight: failed' },
+        declareIncident: false,
+        locks: [lock('deployment gl_7 failed; unlock with /deploy unlock staging once it is understood')],
+      },
+    ],
+    [
+      'but not when nothing went out: GitHub refused the first dispatch',
+      finished([start, { type: 'fail', reason: 'GitHub refused the dispatch: …', at: T0 + S }]),
+      SETTINGS,
+      {
+        githubStatus: { state: 'failure', description: 'greenlight: failed' },
+        declareIncident: false,
+        locks: [],
+      },
+    ],
+    [
+      'and it does when GitHub took a dispatch whose run was never found',
+      finished([start, { type: 'fail', reason: 'run not found', runMayHaveStarted: true, at: T0 + S }]),
       SETTINGS,
       {
         githubStatus: { state: 'failure', description: 'greenlight: failed' },

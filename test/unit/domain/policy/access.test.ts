@@ -18,7 +18,7 @@ const facts = (
 
 const ACTIONS: readonly AccessAction[] = [
   'deploy',
-  'override-window',
+  'override',
   'approve',
   'abort',
   'cancel',
@@ -35,7 +35,7 @@ describe('decideAccess', () => {
   // Who may, in an environment that lists its deployers: [action, no role, deployer, approver].
   it.each<[AccessAction, boolean, boolean, boolean]>([
     ['deploy', false, true, false],
-    ['override-window', false, false, true],
+    ['override', false, false, true],
     ['approve', false, false, true],
     ['abort', false, false, true],
     ['cancel', false, false, true],
@@ -54,7 +54,7 @@ describe('decideAccess', () => {
 
   it.each<[AccessAction, boolean]>([
     ['deploy', true],
-    ['override-window', false],
+    ['override', false],
     ['approve', false],
     ['abort', false],
     ['cancel', false],
@@ -85,10 +85,10 @@ describe('decideAccess', () => {
       'You are not among the deployers of production; ask one of them, or an owner of greenlight.yml.',
     ],
     [
-      'override-window',
+      'override',
       facts(['deployers']),
       'not-approver',
-      'Only an approver of production may override the window.',
+      'Only an approver of production may deploy with `--override`.',
     ],
     [
       'approve',

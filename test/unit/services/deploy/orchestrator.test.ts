@@ -310,8 +310,9 @@ describe('the orchestrator over in-memory ports', () => {
     expect(state.status).toBe('cancelled');
     expect(e.runs.cancelled).toEqual([e.runs.runs[0]?.id]);
     expect(e.runs.runs[0]?.conclusion).toBe('cancelled');
-    // No run was ever recorded, so there is no GitHub Deployment to tell.
-    expect(e.deployments.created).toEqual([]);
+    // The GitHub Deployment went first (GitHub checked the commit), and hears the stop.
+    expect(e.deployments.created).toHaveLength(1);
+    expect(e.deployments.statuses.map((status) => status.state)).toEqual(['in_progress', 'inactive']);
     expect(meta.finalized).toBe(true);
     expect(await e.lanes.tracked()).toEqual([]);
     expect(await e.lanes.lockOf('staging')).toBeUndefined();
@@ -326,6 +327,7 @@ describe('the orchestrator over in-memory ports', () => {
       environment: 'staging',
       description: 'greenlight gl_1 by U0ALICE',
       payload: { greenlight_id: ID },
+      requiredContexts: [],
     });
     await e.ledger.markAttempt(`${ID}-github-deployment`);
     await e.request();

@@ -1,0 +1,190 @@
+import type { Octokit } from '@octokit/rest';
+import { z } from 'zod';
+import { type CommitCheck, checkState } from '../../domain/deploy/commit-checks.js';
+import type { CommitChecks, CommitChecksResult } from '../../services/deploy/ports.js';
+import { type CommitsOctokit, githubCommits } from './commits.js';
+import {
+  GitHubUnexpectedResponseError,
+  githubMessage,
+  githubStatus,
+  isRateLimited,
+  isTransientGitHubError,
+} from './github-errors.js';
+
+type Rest = Octokit['rest'];
+
+/** The calls `/deploy` makes before it queues: all reads. */
+export interface CommitChecksOctokit {
+  rest: CommitsOctokit['rest'] & {
+    repos: Pick<Rest['repos'], 'getCombinedStatusForRef'>;
+    checks: Pick<Rest['checks'], 'listForRef'>;
+    actions: Pick<Rest['actions'], 'listWorkflowRuns'>;
+  };
+}
+
+/** 100 a page (GitHub's most), 10 pages at most: 1,000 statuses or check runs on one commit is plenty. */
+const PER_PAGE = 100;
+const MAX_PAGES = 10;
+
+const combinedStatus = z.object({
+  total_count: z.number(),
+  statuses: z.array(z.object({ context: z.string(), state: z.string(), target_url: z.string().nullish() })),
+});
+
+const checkRunList = z.object({
+  total_count: z.number(),
+  check_runs: z.array(
+    z.object({
+      name: z.string(),
+      status: z.string(),
+      conclusion: z.string().nullish(),
+      html_url: z.string().nullish(),
+      details_url: z.string().nullish(),
+      app: z.object({ slug: z.string().optional() }).nullish(),
+      check_suite: z.object({ id: z.number() }).nullish(),
+    }),
+  ),
+});
+
+const runList = z.object({ workflow_runs: z.array(z.object({ check_suite_id: z.number().nullish() })) });
+
+/**
+ * What a ref names and whether it is green, through the REST API: "Get a commit" (a branch, a tag or a SHA, full or
+ * abbreviated), the combined status (newest per context) and the check runs of the commit, page by page. Jobs of
+ * greenlight's own workflow runs report as check runs on the commit they ran at (a deployment of a branch runs at
+ * its head); they are recognised by their check suite, which `…/actions/workflows/{id}/runs?head_sha=` names.
+ */
+export function githubCommitChecks(octokit: CommitChecksOctokit): CommitChecks {
+  const commits = githubCommits(octokit);
+  return {
+    async resolveRef({ owner, repo, ref }) {
+      try {
+        const commit = await commits.commitTime({ owner, repo, ref });
+        if (!commit.ok) return commit;
+        // A hex word that GitHub resolved to a commit starting with it named that commit, not a branch or tag.
+        const isSha = /^[0-9a-f]{7,40}$/.test(ref) && commit.sha.startsWith(ref);
+        return { ok: true, sha: commit.sha, isSha };
+      } catch (error) {
+        return unavailable(error, `resolve \`${ref}\` in ${owner}/${repo}`);
+      }
+    },
+
+    async checks({ owner, repo, sha, ownWorkflows }): Promise<CommitChecksResult> {
+      try {
+        const statuses = await readPages(
+          (page) =>
+            octokit.rest.repos.getCombinedStatusForRef({ owner, repo, ref: sha, per_page: PER_PAGE, page }),
+          combinedStatus,
+          'GET /repos/{owner}/{repo}/commits/{ref}/status',
+          (data) => [data.statuses, data.total_count],
+        );
+        const runs = await readPages(
+          (page) =>
+            octokit.rest.checks.listForRef({
+              owner,
+              repo,
+              ref: sha,
+              filter: 'latest',
+              per_page: PER_PAGE,
+              page,
+            }),
+          checkRunList,
+          'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
+          (data) => [data.check_runs, data.total_count],
+        );
+        const fromActions = runs.some((run) => run.app?.slug === 'github-actions');
+        const own = fromActions ? await ownSuites(octokit, { owner, repo, sha }, ownWorkflows) : new Set();
+        const checks: CommitCheck[] = [
+          ...statuses.map((status) => ({
+            name: status.context,
+            state: checkState(status.state),
+            detail: status.state,
+            ...(status.target_url ? { url: status.target_url } : {}),
+          })),
+          ...runs
+            .filter((run) => run.check_suite?.id === undefined || !own.has(run.check_suite.id))
+            .map((run) => {
+              const url = run.html_url ?? run.details_url;
+              return {
+                name: run.name,
+                state: run.status === 'completed' ? checkState(run.conclusion) : ('pending' as const),
+                detail: run.status === 'completed' ? (run.conclusion ?? 'completed') : run.status,
+                ...(url ? { url } : {}),
+              };
+            }),
+        ];
+        return { ok: true, checks };
+      } catch (error) {
+        const status = githubStatus(error);
+        if (status === 401 || status === 404 || (status === 403 && !isRateLimited(error)))
+          return {
+            ok: false,
+            reason: 'forbidden',
+            message: `GitHub does not let greenlight read the checks of ${sha.slice(0, 7)} in ${owner}/${repo} (${githubMessage(error)}): give GITHUB_TOKEN Commit statuses: read and Checks: read, or set deploy.requireChecks: none`,
+          };
+        return unavailable(error, `read the checks of ${sha.slice(0, 7)} in ${owner}/${repo}`);
+      }
+    },
+  };
+}
+
+/** The check suites of runs of greenlight's own workflows at `sha`: their jobs are deployments, not checks. */
+async function ownSuites(
+  octokit: CommitChecksOctokit,
+  { owner, repo, sha }: { owner: string; repo: string; sha: string },
+  workflows: readonly string[],
+): Promise<Set<number>> {
+  const suites = new Set<number>();
+  for (const workflow of workflows) {
+    let data: unknown;
+    try {
+      const response = await octokit.rest.actions.listWorkflowRuns({
+        owner,
+        repo,
+        workflow_id: workflow,
+        head_sha: sha,
+        per_page: PER_PAGE,
+      });
+      data = response.data;
+    } catch (error) {
+      // A workflow GitHub does not know has no runs; preflight reports it.
+      if (githubStatus(error) === 404) continue;
+      throw error;
+    }
+    const parsed = runList.safeParse(data);
+    if (!parsed.success)
+      throw new GitHubUnexpectedResponseError(
+        'GET /repos/{owner}/{repo}/actions/workflows/{id}/runs',
+        parsed.error,
+      );
+    for (const run of parsed.data.workflow_runs) if (run.check_suite_id) suites.add(run.check_suite_id);
+  }
+  return suites;
+}
+
+/** Reads a list page by page until GitHub's total is reached (or a short page, or `MAX_PAGES`). */
+async function readPages<S extends z.ZodType, T>(
+  fetch: (page: number) => Promise<{ data: unknown }>,
+  schema: S,
+  endpoint: string,
+  items: (data: z.infer<S>) => [T[], number],
+): Promise<T[]> {
+  const all: T[] = [];
+  for (let page = 1; page <= MAX_PAGES; page += 1) {
+    const parsed = schema.safeParse((await fetch(page)).data);
+    if (!parsed.success) throw new GitHubUnexpectedResponseError(endpoint, parsed.error);
+    const [found, total] = items(parsed.data);
+    all.push(...found);
+    if (found.length < PER_PAGE || all.length >= total) break;
+  }
+  return all;
+}
+
+function unavailable(error: unknown, doing: string): { ok: false; reason: 'unavailable'; message: string } {
+  if (!isTransientGitHubError(error)) throw error;
+  return {
+    ok: false,
+    reason: 'unavailable',
+    message: `GitHub could not be reached to ${doing} (${githubMessage(error)}); nothing was started, try again in a minute`,
+  };
+}
