@@ -11,10 +11,13 @@ type Rest = Octokit['rest'];
 /** The only calls preflight makes, all reads. */
 export interface SetupOctokit {
   rest: {
-    repos: Pick<Rest['repos'], 'get' | 'getCommit' | 'getContent'>;
+    repos: Pick<Rest['repos'], 'get' | 'getCommit' | 'getContent' | 'getCombinedStatusForRef'>;
     actions: Pick<Rest['actions'], 'getWorkflow'>;
+    checks: Pick<Rest['checks'], 'listForRef'>;
   };
 }
+
+const totalCount = z.object({ total_count: z.number() });
 
 const repositoryResponse = z.object({
   full_name: z.string(),
@@ -106,6 +109,25 @@ export function githubSetupProbe(octokit: SetupOctokit, repo: { owner: string; r
         return githubStatus(error) === 404 ? found(undefined) : failure(error, `reading ${path} at ${ref}`);
       }
       return declaredDispatch(text, path, ref);
+    },
+    async checks(sha) {
+      try {
+        const [statuses, runs] = await Promise.all([
+          octokit.rest.repos.getCombinedStatusForRef({ ...repo, ref: sha, per_page: 1 }),
+          octokit.rest.checks.listForRef({ ...repo, ref: sha, per_page: 1 }),
+        ]);
+        return found({
+          statuses: totalCount.parse(statuses.data).total_count,
+          checkRuns: totalCount.parse(runs.data).total_count,
+        });
+      } catch (error) {
+        const status = githubStatus(error);
+        if (status === 403 || status === 404)
+          return cannotTell(
+            `GITHUB_TOKEN may not read the commit statuses or check runs of ${slug} (${githubMessage(error)}): give it Commit statuses: read and Checks: read, or set deploy.requireChecks: none`,
+          );
+        return failure(error, `reading the checks of ${sha.slice(0, 7)}`);
+      }
     },
   };
 }

@@ -62,6 +62,8 @@ export interface GitHubSetup {
   workflow(workflow: string): Promise<Probe<GitHubWorkflow | undefined>>;
   /** The `workflow_dispatch` trigger of the workflow file at `ref`; undefined when the file is not at that ref. */
   dispatchTrigger(path: string, ref: string): Promise<Probe<DeclaredDispatch | undefined>>;
+  /** How many commit statuses and check runs GitHub lets the token read on a commit (what `/deploy` reads). */
+  checks(sha: string): Promise<Probe<{ statuses: number; checkRuns: number }>>;
 }
 
 export function found<T>(value: T): Probe<T> {

@@ -182,13 +182,38 @@ async function githubChecks(config: FileConfig, github: GitHubSetup): Promise<Pr
         `github.ref "${settings.ref}" is no branch, tag or commit of ${slug}: fix github.ref in greenlight.yml`,
       ),
     );
-  else checks.push(pass('GitHub', `github.ref ${settings.ref} is ${commit.value.sha.slice(0, 7)}`));
+  else {
+    checks.push(pass('GitHub', `github.ref ${settings.ref} is ${commit.value.sha.slice(0, 7)}`));
+    if (requiresChecks(config)) checks.push(await checksReadable(github, settings.ref, commit.value.sha));
+  }
 
   const dispatches = workflowDispatches(config);
   for (const workflow of [...new Set(dispatches.map((dispatch) => dispatch.workflow))]) {
     checks.push(...(await workflowChecks(config, github, workflow, dispatches)));
   }
   return checks;
+}
+
+/** Whether some environment deploys only green commits, so `/deploy` must read commit statuses and check runs. */
+function requiresChecks(config: FileConfig): boolean {
+  return Object.values(config.environments).some(
+    (environment) => (environment.requireChecks ?? config.deploy.requireChecks) !== 'none',
+  );
+}
+
+/** `/deploy` reads the commit's statuses and check runs before it queues: a token that may not is refused every time. */
+async function checksReadable(github: GitHubSetup, ref: string, sha: string): Promise<PreflightCheck> {
+  const read = await github.checks(sha);
+  if (!read.ok)
+    return fail(
+      'GitHub',
+      `${read.problem}; until then every /deploy is refused, since deploy.requireChecks needs them`,
+    );
+  const { statuses, checkRuns } = read.value;
+  return pass(
+    'GitHub',
+    `GITHUB_TOKEN may read the checks of a commit (${ref}: ${statuses} ${statuses === 1 ? 'status' : 'statuses'}, ${plural(checkRuns, 'check run')})`,
+  );
 }
 
 function dispatchPermission(repository: GitHubRepository): PreflightCheck {

@@ -99,6 +99,20 @@ function planFor(env: string, planConfig: PlanConfig = config, services?: string
   return result.plan;
 }
 
+const SHA = 'c0ffee1ab2a1e5b0b6d4f2e1f0e9d8c7b6a59483';
+
+/** A deployment of a commit by its SHA: the workflows are dispatched at `main`, the SHA sent as `ref`. */
+function planAtCommit(): DeploymentPlan {
+  const result = planDeployment(config, {
+    env: 'staging',
+    greenlightId: 'gl_42',
+    ref: SHA,
+    dispatchRef: 'main',
+  });
+  if (!result.ok) throw new Error(result.message);
+  return result.plan;
+}
+
 function deployment(env: string, override?: string): DeploymentState {
   return createDeployment(
     { plan: planFor(env), requestedBy: 'U0ALICE', ...(override ? { override } : {}) },
@@ -371,15 +385,8 @@ describe('deployTimeline, a deployment that failed before anything went out', ()
   });
 
   it('a commit deployed by its SHA shows the short SHA, linked', () => {
-    const sha = 'c0ffee1ab2a1e5b0b6d4f2e1f0e9d8c7b6a59483';
-    const planned = planDeployment(config, {
-      env: 'staging',
-      greenlightId: 'gl_42',
-      ref: sha,
-      dispatchRef: 'main',
-    });
-    if (!planned.ok) throw new Error(planned.message);
-    const state = createDeployment({ plan: planned.plan, requestedBy: 'U0ALICE', sha }, T0);
+    const sha = SHA;
+    const state = createDeployment({ plan: planAtCommit(), requestedBy: 'U0ALICE', sha }, T0);
     const text = shown(deployTimeline(state, { now: T0, shortSha: sha, repoUrl: REPO }));
     expect(text).toContain(`Deploy <${REPO}/commit/${sha}|\`c0ffee1\`> to *staging*`);
     expect(text).not.toContain(`\`${sha}\``);
@@ -526,15 +533,8 @@ describe('ephemeral replies', () => {
   });
 
   it('dry run of a commit SHA: where the workflows run, the full SHA sent as `ref`, and what the checks say', () => {
-    const sha = 'c0ffee1ab2a1e5b0b6d4f2e1f0e9d8c7b6a59483';
-    const planned = planDeployment(config, {
-      env: 'staging',
-      greenlightId: 'gl_42',
-      ref: sha,
-      dispatchRef: 'main',
-    });
-    if (!planned.ok) throw new Error(planned.message);
-    const message = deployPlanReply(planned.plan, {
+    const sha = SHA;
+    const message = deployPlanReply(planAtCommit(), {
       sha,
       checks: {
         green: false,

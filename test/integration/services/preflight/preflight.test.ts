@@ -68,6 +68,8 @@ interface World {
   groups: { id: string; handle: string; users: string[] }[];
   repository: { status: number; body: unknown; scopes?: string };
   commits: Record<string, number>;
+  /** What statuses and check runs of a commit answer: their counts, or a refusal. */
+  checks: { status: number; statuses: number; checkRuns: number };
   workflows: Record<string, { status: number; state?: string }>;
   files: Record<string, string | undefined>;
 }
@@ -113,6 +115,7 @@ function rightSetup(): World {
       },
     },
     commits: { main: 200 },
+    checks: { status: 200, statuses: 2, checkRuns: 1 },
     workflows: {
       'deploy.yml': { status: 200, state: 'active' },
       'rollback.yml': { status: 200, state: 'active' },
@@ -157,8 +160,21 @@ function mock(world: World): void {
       world.repository.body,
       world.repository.scopes === undefined ? {} : { 'x-oauth-scopes': world.repository.scopes },
     ]);
+  const sha = 'acb5820ced9479c074f688cc328bf03f341a511d';
+  const checksAnswer = (key: 'statuses' | 'check_runs', count: number) => () =>
+    world.checks.status === 200
+      ? [200, { total_count: count, [key]: [] }]
+      : [world.checks.status, { message: 'Resource not accessible by personal access token', status: '403' }];
   github
-    .get(new RegExp(`${repoPath}/commits/[^/?]+`))
+    .get(`${repoPath}/commits/${sha}/status`)
+    .query(true)
+    .reply(checksAnswer('statuses', world.checks.statuses));
+  github
+    .get(`${repoPath}/commits/${sha}/check-runs`)
+    .query(true)
+    .reply(checksAnswer('check_runs', world.checks.checkRuns));
+  github
+    .get(new RegExp(`${repoPath}/commits/[^/?]+$`))
     .query(true)
     .reply((uri) => {
       const ref = decodeURIComponent(uri.split('/commits/')[1]?.split('?')[0] ?? '');
@@ -232,10 +248,11 @@ GitHub
   ✓ repository acme/platform exists
   ✓ GITHUB_TOKEN may dispatch workflows (write access to acme/platform)
   ✓ github.ref main is acb5820
+  ✓ GITHUB_TOKEN may read the checks of a commit (main: 2 statuses, 1 check run)
   ✓ workflow \`deploy.yml\` accepts every input greenlight sends it (phase \`validation\`, canary phase \`traffic_switch\`)
   ✓ workflow \`rollback.yml\` accepts every input greenlight sends it (an automatic rollback, /rollback)
 
-All 10 checks passed.
+All 11 checks passed.
 `);
   });
 
@@ -374,6 +391,14 @@ All 10 checks passed.
       },
       problem:
         'github.ref "main" is no branch, tag or commit of acme/platform: fix github.ref in greenlight.yml',
+    },
+    {
+      case: 'a token that may not read commit statuses or check runs',
+      change: (w) => {
+        w.checks.status = 403;
+      },
+      problem:
+        'GITHUB_TOKEN may not read the commit statuses or check runs of acme/platform (Resource not accessible by personal access token): give it Commit statuses: read and Checks: read, or set deploy.requireChecks: none; until then every /deploy is refused, since deploy.requireChecks needs them',
     },
     {
       case: 'a workflow that does not exist',
