@@ -13,7 +13,7 @@ import { buildPage } from './server/bundle.js';
 import { type PlaygroundServer, startPlaygroundServer } from './server/server.js';
 import { simulatedServices } from './server/services.js';
 import { trafficFeeder } from './server/traffic.js';
-import { startGitHubSim } from './sim/github.js';
+import { greenlightWorkflow, startGitHubSim } from './sim/github.js';
 import { startSlackSim } from './sim/slack.js';
 import type { Lifecycle } from './web/protocol.js';
 
@@ -73,6 +73,14 @@ async function main(): Promise<void> {
   });
   cleanups.push(() => slack.close());
   const github = await startGitHubSim({
+    repos: [
+      {
+        fullName: repo,
+        workflows: [greenlightWorkflow(config.github.workflow)],
+        // Earlier releases to roll back to (`/rollback api --to v1.4.1`) or deploy (`/deploy staging v1.4.2`).
+        tags: { 'v1.4.1': 'v1.4.1', 'v1.4.2': 'v1.4.2' },
+      },
+    ],
     tokens: { [secrets.githubToken]: { login: 'greenlight-bot' } },
     lifecycle: { mode: 'auto', ...RUNS },
   });

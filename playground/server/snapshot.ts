@@ -4,6 +4,7 @@ import type {
   Lifecycle,
   Role,
   ServiceHealth,
+  SlackRefusal,
   Snapshot,
   SnapshotChannel,
   SnapshotMessage,
@@ -15,6 +16,7 @@ import type {
 const MESSAGES_KEPT = 200;
 const EPHEMERALS_KEPT = 100;
 const RUNS_KEPT = 60;
+const REFUSALS_KEPT = 20;
 
 export interface SnapshotParts {
   slack: SlackSim;
@@ -102,10 +104,37 @@ export function snapshotOf(parts: SnapshotParts): Snapshot {
           .length,
       },
     },
+    slackApi: {
+      calls: slack.calls.length + slack.responses.length,
+      refused: refusals(slack).slice(-REFUSALS_KEPT),
+    },
     traffic: parts.traffic,
     services: parts.services,
     flags: parts.flags,
   };
+}
+
+/** Every `ok:false` answer of the Web API and every refused response_url post, oldest first. */
+function refusals(slack: SlackSim): SlackRefusal[] {
+  const messages = (response: Record<string, unknown> | undefined): string[] => {
+    const metadata = response?.response_metadata as { messages?: unknown } | undefined;
+    return Array.isArray(metadata?.messages) ? metadata.messages.map(String) : [];
+  };
+  return [
+    ...slack.calls
+      .filter((call) => call.response?.ok === false)
+      .map((call) => ({
+        at: call.at,
+        method: call.method,
+        error: String(call.response?.error ?? call.status),
+        messages: messages(call.response),
+      })),
+    ...slack.responses
+      .filter((post) => post.status >= 400)
+      .map((post) => ({ at: post.at, method: 'response_url', error: `HTTP ${post.status}`, messages: [] })),
+  ]
+    .sort((a, b) => a.at - b.at)
+    .map(({ method, error, messages: said }) => ({ method, error, messages: said }));
 }
 
 /** Top-level messages, each with its thread replies. */

@@ -121,10 +121,20 @@ export interface Snapshot {
     /** Signed workflow_run webhooks delivered to the bot, and how many it refused. */
     webhooks: { delivered: number; refused: number };
   };
+  /** The Web API calls and response_url posts the bot made, and the ones Slack refused (Block Kit limits…). */
+  slackApi: { calls: number; refused: SlackRefusal[] };
   traffic: TrafficSettings;
   services: ServiceHealth[];
   /** The feature flags as the apps read them (greenlight's flag client), `null` while unknown. */
   flags: { name: string; enabled: boolean | null }[];
+}
+
+/** A Web API call (or response_url post) the simulated Slack refused, as Slack words it. */
+export interface SlackRefusal {
+  method: string;
+  error: string;
+  /** `response_metadata.messages`: which block broke which rule. */
+  messages: string[];
 }
 
 /** Where a clicked button is. */

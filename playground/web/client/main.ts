@@ -24,7 +24,7 @@ const SUGGESTIONS = [
   '/deploy production',
   '/deploy status',
   '/flag disable scan_creation',
-  '/rollback api staging',
+  '/rollback api staging --to v1.4.1',
   '/incident declare sev1 Checkout is down',
   '/deploy help',
 ];
@@ -329,6 +329,24 @@ function renderPanel(snapshot: Snapshot): void {
     `workflow_run webhooks delivered: ${github.webhooks.delivered}${
       github.webhooks.refused > 0 ? ` (${github.webhooks.refused} refused)` : ''
     }`,
+  );
+  const refused = snapshot.slackApi.refused;
+  setHtml(
+    $('#slack-api-summary'),
+    `${snapshot.slackApi.calls} calls from the bot · <span class="${refused.length > 0 ? 'refused' : ''}">${
+      refused.length
+    } refused</span>`,
+  );
+  setHtml(
+    $('#slack-refusals'),
+    refused
+      .map(
+        (refusal) =>
+          `<li class="refusal"><code>${escapeHtml(refusal.method)}</code> <b>${escapeHtml(refusal.error)}</b>${refusal.messages
+            .map((message) => `<div class="sub">${escapeHtml(message)}</div>`)
+            .join('')}</li>`,
+      )
+      .join(''),
   );
   const lifecycle = $('#lifecycle');
   if (!lifecycle.contains(document.activeElement)) {

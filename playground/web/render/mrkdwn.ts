@@ -71,10 +71,11 @@ export function mrkdwnToHtml(source: string, context: MrkdwnContext): string {
     .replace(inline('_'), '$1<i>$2</i>')
     .replace(inline('~'), '$1<s>$2</s>');
   html = withEmoji(html).replace(/\n/g, '<br>');
-  return html.replace(
-    new RegExp(`${OPEN}(\\d+)${CLOSE}`, 'g'),
-    (_, index: string) => pieces[Number(index)] ?? '',
-  );
+  // A link's label may hold code kept earlier: restore until nothing is left to restore.
+  const kept = new RegExp(`${OPEN}(\\d+)${CLOSE}`, 'g');
+  for (let depth = 0; depth < 3 && html.includes(OPEN); depth += 1)
+    html = html.replace(kept, (_, index: string) => pieces[Number(index)] ?? '');
+  return html;
 }
 
 /** A span between two `mark`s that starts and ends on a non-space and is not inside a word: Slack's rule. */

@@ -57,7 +57,10 @@ describe('mrkdwn as a Slack client shows it', () => {
     );
   });
 
-  it('links, with or without a label', () => {
+  it('links, with or without a label, code in the label kept', () => {
+    expect(html('<https://github.example/acme/platform/commit/e1e24c8|`e1e24c8`>')).toBe(
+      '<a class="mk-link" href="https://github.example/acme/platform/commit/e1e24c8" target="_blank" rel="noopener noreferrer"><code class="mk-code">e1e24c8</code></a>',
+    );
     expect(html('<https://github.example/acme/platform/actions/runs/7|run #7>')).toBe(
       '<a class="mk-link" href="https://github.example/acme/platform/actions/runs/7" target="_blank" rel="noopener noreferrer">run #7</a>',
     );
