@@ -1,30 +1,22 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import type { GitHubSim } from '../sim/github.js';
 import type { SlackSim } from '../sim/slack.js';
-import type { ApiAnswer, Lifecycle, Role } from '../web/protocol.js';
+import type { ApiAnswer } from '../web/protocol.js';
 import type { PageFiles } from './bundle.js';
 import type { SimulatedServices } from './services.js';
-import { snapshotOf } from './snapshot.js';
+import { type SnapshotParts, snapshotOf } from './snapshot.js';
 import type { TrafficFeeder } from './traffic.js';
 
-export interface PlaygroundServerOptions {
+export interface PlaygroundServerOptions
+  extends Pick<SnapshotParts, 'slack' | 'github' | 'repo' | 'commands' | 'roles' | 'lifecycle'> {
   /** 0 for any free port. */
   port: number;
   page: PageFiles;
-  slack: SlackSim;
-  github: GitHubSim;
-  /** `owner/name` of the deployed repository. */
-  repo: string;
-  /** The slash commands the app declares (manifest.yml). */
-  commands: readonly string[];
-  roles: ReadonlyMap<string, Role>;
-  lifecycle: Lifecycle;
   traffic: TrafficFeeder;
   services: SimulatedServices;
   /** The feature flags as the apps read them now. */
-  flags(): { name: string; enabled: boolean | null }[];
+  flags(): SnapshotParts['flags'];
 }
 
 export interface PlaygroundServer {

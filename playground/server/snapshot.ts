@@ -21,7 +21,9 @@ const REFUSALS_KEPT = 20;
 export interface SnapshotParts {
   slack: SlackSim;
   github: GitHubSim;
+  /** `owner/name` of the deployed repository. */
   repo: string;
+  /** The slash commands the app declares (manifest.yml). */
   commands: readonly string[];
   roles: ReadonlyMap<string, Role>;
   lifecycle: Lifecycle;
