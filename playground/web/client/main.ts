@@ -24,8 +24,9 @@ const SUGGESTIONS = [
   '/deploy production',
   '/deploy status',
   '/flag disable scan_creation',
-  '/rollback api staging --to v1.4.1',
   '/incident declare sev1 Checkout is down',
+  '/deploy staging v1.4.2',
+  '/rollback api staging',
   '/deploy help',
 ];
 
@@ -54,7 +55,6 @@ const state = {
   historyAt: 0,
   highlightedRun: undefined as number | undefined,
   shownModal: '',
-  homeRequested: new Set<string>(),
 };
 
 function context(snapshot: Snapshot): MrkdwnContext {
@@ -224,11 +224,14 @@ function renderConversation(snapshot: Snapshot): void {
     items.push({ ts: notice.ts, key: `n:${notice.ts}`, html: ephemeralHtml(snapshot, notice, ctx, true) });
   }
   items.sort((a, b) => Number(a.ts) - Number(b.ts));
+  // Follow new messages while the reader is at the bottom, and open a channel at its latest message.
   const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 80;
+  const opened = messages.dataset.channel !== channelId;
+  messages.dataset.channel = channelId;
   reconcile(messages, items);
   if (items.length === 0)
     messages.innerHTML = `<p class="empty">Nothing here yet. Type <code>/deploy staging</code> below.</p>`;
-  if (atBottom) messages.scrollTop = messages.scrollHeight;
+  if (atBottom || opened) messages.scrollTop = messages.scrollHeight;
   const latest = channel?.messages.at(-1)?.ts;
   if (latest) state.lastSeen.set(channelId, latest);
 }
@@ -527,8 +530,8 @@ async function send(text: string): Promise<void> {
 function choose(channel: string): void {
   state.channel = channel;
   sessionStorage.setItem('playground.channel', channel);
-  if (channel === HOME && !state.homeRequested.has(state.user)) {
-    state.homeRequested.add(state.user);
+  // Slack tells the app every time the person opens its Home tab (app_home_opened).
+  if (channel === HOME) {
     void api.home(state.user).then((answer) => {
       if (!answer.ok) notice(answer.error);
     });
@@ -607,7 +610,6 @@ function wire(): void {
       state.user = target.value;
       sessionStorage.setItem('playground.user', state.user);
       state.shownModal = '';
-      if (state.channel === HOME) state.homeRequested.delete(state.user);
       return choose(state.channel);
     }
     if (target.dataset.service !== undefined) void api.service(target.dataset.service, target.checked);
