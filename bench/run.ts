@@ -8,10 +8,10 @@
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { startPrivateRedis } from '../playground/launcher/private-redis.js';
 import { startGitHubSim } from '../playground/sim/github.js';
 import { startSlackSim } from '../playground/sim/slack.js';
 import { TEST_BOT_TOKEN, TEST_GITHUB_TOKEN, testConfig } from '../test/helpers/config.js';
-import { startPrivateRedis } from '../test/helpers/private-redis.js';
 import { type AckLevel, runAckLatency } from './ack-latency.js';
 import { runCanaryRollback } from './canary-rollback.js';
 import { runApproveToDispatch } from './deploy-approve.js';

@@ -12,12 +12,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { startPrivateRedis } from '../playground/launcher/private-redis.js';
 // Helpers that need no test runner: this runs with tsx in the development checkout, outside vitest.
 import { spawnNode } from '../test/helpers/child-process.js';
 import { CANARY_PIPELINE } from '../test/helpers/config.js';
 import { TEST_BOT_TOKEN, TEST_GITHUB_TOKEN, TEST_SIGNING_SECRET } from '../test/helpers/credentials.js';
 import { freePort } from '../test/helpers/net.js';
-import { startPrivateRedis } from '../test/helpers/private-redis.js';
 import { startTestGitHub, startTestSlack } from '../test/helpers/simulators.js';
 
 const root = resolve(import.meta.dirname, '..');

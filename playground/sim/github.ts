@@ -161,6 +161,10 @@ export interface GitHubSim {
   inFlight(): number;
   /** Resolves once `probe` returns a value (checked after every request and run change), or rejects. */
   waitFor<T>(probe: () => T | undefined, timeoutMs?: number, what?: string): Promise<T>;
+  /** Calls `listener` after every request and every change of a run; returns the unsubscribe. */
+  onChange(listener: () => void): () => void;
+  /** How dispatched runs move now. */
+  lifecycle(): RunLifecycle;
   /** Adds a route (GitHub App endpoints, say) in front of the built-in ones. */
   addRoute(route: Route): void;
   close(): Promise<void>;
@@ -543,6 +547,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
       lifecycle = next;
       const now = Date.now();
       for (const run of allRuns()) schedule(run, now);
+      waiters.notify();
     },
     start: (which) => select(which).filter((run) => move(run, 'in_progress')).length,
     finish: (which, conclusion = 'success') =>
@@ -613,6 +618,8 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     inFlight: () => server.held(),
     waitFor: (probe, timeoutMs = 10_000, what = 'a condition on the GitHub simulator') =>
       waiters.until(probe, timeoutMs, what),
+    onChange: (listener) => waiters.listen(listener),
+    lifecycle: () => lifecycle,
     addRoute(route) {
       routes.unshift(route);
     },

@@ -102,9 +102,17 @@ export async function startSimServer(handle: Handler, port = 0): Promise<SimServ
 /** Resolves once `probe` returns something other than undefined (checked whenever `notify` fires), or rejects. */
 export class Waiters {
   private readonly checks = new Set<() => void>();
+  private readonly listeners = new Set<() => void>();
 
   notify(): void {
     for (const check of [...this.checks]) check();
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  /** Calls `listener` on every notify (a change a watcher may want to show); returns the unsubscribe. */
+  listen(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {

@@ -236,6 +236,16 @@ export interface SlackSim {
   /** Sends a signed request to the bot's request URL. */
   send(request: SignedRequest): Promise<Delivery>;
   waitFor<T>(probe: () => T | undefined, timeoutMs?: number, what?: string): Promise<T>;
+  /**
+   * Calls `listener` after every change a client would show (a Web API call, a response_url post, an answer from
+   * the bot); returns the unsubscribe.
+   */
+  onChange(listener: () => void): () => void;
+  /**
+   * The user closes their top modal (its close button): the modal below it, if any, shows again, and the app hears
+   * `view_closed` when the view asked for it (`notify_on_close`).
+   */
+  closeModal(user: string): Promise<Delivery | undefined>;
   close(): Promise<void>;
 }
 
@@ -517,6 +527,22 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
       history: [],
     });
     target.last = { ts, ephemeral: true };
+  };
+
+  /**
+   * A slash command's acknowledgement with a body is a reply: JSON with text or blocks shows as a response_url post
+   * would (ephemeral unless `in_channel`), plain text as an ephemeral message; an empty 200 shows nothing.
+   */
+  const showAck = (responseUrl: string, delivery: Delivery) => {
+    if (delivery.status !== 200 || delivery.text.trim() === '') return;
+    const target = workspace.responseTargets.get(new URL(responseUrl).pathname);
+    if (!target) return;
+    const body = delivery.json ?? { text: delivery.text };
+    const blocks = body.blocks;
+    if (blocks !== undefined && validateMessageBlocks(blocks).length > 0) return;
+    if (typeof body.text !== 'string' && !Array.isArray(blocks)) return;
+    showResponse(target, body);
+    waiters.notify();
   };
 
   const handle = async (req: IncomingMessage, raw: Buffer, at: number): Promise<Answer> => {
@@ -840,7 +866,32 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
         }
       else if (action !== 'push') view.open = false;
     }
+    waiters.notify();
     return { ...delivery, view };
+  };
+
+  const closeModal = async (user: string): Promise<Delivery | undefined> => {
+    const view = workspace.topModal(user);
+    if (!view) return undefined;
+    view.open = false;
+    waiters.notify();
+    if (view.view.notify_on_close !== true) return undefined;
+    return send(
+      signedInteraction(
+        {
+          type: 'view_closed',
+          team: { id: workspace.team.id, domain: workspace.team.domain },
+          user: payloadUser(user, workspace.team),
+          api_app_id: 'A0GREEN',
+          token: 'deprecated-verification-token',
+          view: viewJson(workspace, view),
+          is_cleared: false,
+          is_enterprise_install: false,
+          enterprise: null,
+        },
+        signingSecret,
+      ),
+    );
   };
 
   const event = (inner: Record<string, unknown>) =>
@@ -921,6 +972,7 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
     async command(command, text, { user, channel }) {
       const built = commandRequest(command, text, { user, ...(channel ? { channel } : {}) });
       const delivery = await send(built.request);
+      showAck(built.responseUrl, delivery);
       return {
         ...delivery,
         responseUrl: built.responseUrl,
@@ -950,6 +1002,8 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
     send,
     waitFor: (probe, timeoutMs = 10_000, what = 'a condition on the Slack simulator') =>
       waiters.until(probe, timeoutMs, what),
+    onChange: (listener) => waiters.listen(listener),
+    closeModal,
     close: () => server.close(),
   };
   return sim;

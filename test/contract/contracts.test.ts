@@ -152,6 +152,23 @@ describe('contracts', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('keeps the playground outside the bot: it runs src/main.ts as a process and reads only the config and flags', () => {
+    const allowed = new Set([
+      'src/config.ts',
+      'src/config/file-schema.ts',
+      'src/client/flag-client.ts',
+      'src/domain/policy/principals.ts',
+    ]);
+    const offenders = sourceFiles('playground')
+      .filter((file) => !file.startsWith('playground/sim/'))
+      .flatMap((file) =>
+        importsOf(file)
+          .filter((target) => /^(src|commands|views)\//.test(target) && !allowed.has(target))
+          .map((target) => `${file} → ${target}`),
+      );
+    expect(offenders).toEqual([]);
+  });
+
   it('keeps the simulators apart: they import nothing of greenlight, and greenlight nothing of them', () => {
     const ofGreenlight = sourceFiles('playground/sim').filter((file) =>
       /from '(\.\.\/)+(src|commands|views)\//.test(readFileSync(join(root, file), 'utf8')),

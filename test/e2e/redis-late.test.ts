@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startPrivateRedis } from '../../playground/launcher/private-redis.js';
 import { createLogger } from '../../src/logger.js';
 import { useE2E } from '../helpers/e2e.js';
 import {
@@ -12,7 +13,6 @@ import {
   writeConfigFile,
 } from '../helpers/greenlight-process.js';
 import { freePort, startRedisProxy } from '../helpers/net.js';
-import { startPrivateRedis } from '../helpers/private-redis.js';
 import { testRedisUrl } from '../helpers/redis.js';
 import { startTestGitHub, startTestSlack } from '../helpers/simulators.js';
 

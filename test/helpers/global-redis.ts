@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startPrivateRedis } from './private-redis.js';
+import { startPrivateRedis } from '../../playground/launcher/private-redis.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -229,6 +229,26 @@ describe('GitHub simulator', () => {
       });
     });
 
+    it('tells a watcher of every run change, and switches a lifecycle for runs already under way', async () => {
+      const changes = vi.fn();
+      const unsubscribe = github.onChange(changes);
+      await dispatch({ ref: 'main', inputs: inputs() });
+      const run = github.runs()[0];
+      expect(run?.status).toBe('in_progress');
+      const seen = changes.mock.calls.length;
+      expect(seen).toBeGreaterThan(0);
+      github.setLifecycle({ mode: 'auto', runMs: 30, conclusion: 'failure' });
+      expect(github.lifecycle()).toEqual({ mode: 'auto', runMs: 30, conclusion: 'failure' });
+      await vi.waitFor(() => expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' }), {
+        interval: 5,
+      });
+      expect(changes.mock.calls.length).toBeGreaterThan(seen + 1);
+      unsubscribe();
+      changes.mockClear();
+      await dispatch({ ref: 'main', inputs: inputs({ greenlight_id: 'd2-validation-0' }) });
+      expect(changes).not.toHaveBeenCalled();
+    });
+
     it('lets a test finish, fail or cancel runs by id or by what they are', async () => {
       for (const phase of ['validation', 'migration', 'rollout'])
         await dispatch({ ref: 'main', inputs: inputs({ deployment_phase: phase, greenlight_id: phase }) });

@@ -412,6 +412,54 @@ describe('Slack simulator', () => {
       expect(slack.ephemerals('U0ALICE').map((message) => message.text)).toEqual(['Deployment d1 accepted']);
     });
 
+    it('shows a command acknowledged with a body as Slack does: JSON as a reply, text as an ephemeral', async () => {
+      const changes = vi.fn();
+      const unsubscribe = slack.onChange(changes);
+      answer = () => ({ status: 200, body: JSON.stringify({ text: 'Usage: /flag disable <name>' }) });
+      await slack.command('/flag', 'help', { user: 'U0ALICE', channel: 'C0STATUS' });
+      answer = () => ({
+        status: 200,
+        body: JSON.stringify({ response_type: 'in_channel', blocks: [section('*Deploying* staging')] }),
+      });
+      await slack.command('/deploy', 'staging', { user: 'U0ALICE', channel: 'C0STATUS' });
+      answer = () => ({ status: 200 });
+      await slack.command('/deploy', 'production', { user: 'U0ALICE', channel: 'C0STATUS' });
+      expect(slack.ephemerals('U0ALICE').map(({ text, channel }) => ({ text, channel }))).toEqual([
+        { text: 'Usage: /flag disable <name>', channel: 'C0STATUS' },
+      ]);
+      expect(slack.messages('C0STATUS').map((message) => message.blocks)).toEqual([
+        [expect.objectContaining(section('*Deploying* staging'))],
+      ]);
+      expect(changes).toHaveBeenCalled();
+      unsubscribe();
+      changes.mockClear();
+      await slack.command('/flag', 'list', { user: 'U0ALICE' });
+      expect(changes).not.toHaveBeenCalled();
+    });
+
+    it('closes the top modal, and tells the app with view_closed only when the view asked', async () => {
+      await web.views.open({
+        trigger_id: slack.workspace.issueTrigger('U0ALICE'),
+        view: reasonModal as never,
+      });
+      expect(await slack.closeModal('U0ALICE')).toBeUndefined();
+      expect(slack.modal('U0ALICE')).toBeUndefined();
+      expect(received).toEqual([]);
+      await web.views.open({
+        trigger_id: slack.workspace.issueTrigger('U0ALICE'),
+        view: { ...reasonModal, notify_on_close: true } as never,
+      });
+      expect((await slack.closeModal('U0ALICE'))?.status).toBe(200);
+      const payload = JSON.parse(new URLSearchParams(received[0]?.body).get('payload') ?? '{}');
+      expect(payload).toMatchObject({
+        type: 'view_closed',
+        user: { id: 'U0ALICE' },
+        view: { callback_id: 'abort' },
+        is_cleared: false,
+      });
+      expect(await slack.closeModal('U0ALICE')).toBeUndefined();
+    });
+
     it('refuses a forged signature only at the app: the simulator signs with the secret it is given', async () => {
       const forged = slack.commandRequest('/flag', 'list', { user: 'U0ALICE', secret: 'not-the-secret' });
       await slack.send(forged.request);

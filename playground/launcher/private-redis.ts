@@ -11,8 +11,8 @@ export interface PrivateRedis {
 
 /**
  * A throw-away `redis-server` on a free loopback port (or on `port`, to bring back a Redis a process is waiting
- * for), with persistence off, so tests and benchmarks never touch anyone's database. Killed by `stop()` (and by
- * the parent's exit, if the bench crashes).
+ * for), with persistence off, so the playground, tests and benchmarks never touch anyone's database. Killed by
+ * `stop()` (and by the parent's exit, if it crashes).
  */
 export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
   port ??= await freePort();
