@@ -11,6 +11,7 @@ import { githubDeployments } from '../adapters/github/deployments.js';
 import { githubWorkflowRuns, type WorkflowRunsOptions } from '../adapters/github/workflow-runs.js';
 import { deployQueue, deployWorker } from '../adapters/queue/deploy-queue.js';
 import { redisCommitTimeCache } from '../adapters/redis/commit-time-cache.js';
+import { redisDeploymentNames } from '../adapters/redis/deployment-names.js';
 import { redisDispatchLease } from '../adapters/redis/dispatch-lease.js';
 import { redisDispatchLedger } from '../adapters/redis/dispatch-ledger.js';
 import { redisDocumentStore } from '../adapters/redis/document-store.js';
@@ -79,6 +80,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
   const rollbackClaims = redisRollbackClaims(redis, keys);
   const records = redisDocumentStore(redis, keys.deployment, deployRecordSchema);
   const lanes = redisEnvironmentLanes(redis, keys);
+  const names = redisDeploymentNames(redis, keys);
   const jobs = deployQueue(queueRedis, keys.queuePrefix(), parts.onQueueError);
   const repo = { owner: file.github.owner, repo: file.github.repo };
   const repoUrl = env.GITHUB_API_URL
@@ -153,6 +155,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     index: keys.deploymentsOf,
     lanes,
     jobs,
+    names,
     permissions: parts.permissions,
     runs,
     stats,
@@ -166,6 +169,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     records: deploymentRecords,
     lanes,
     jobs,
+    names,
     permissions: parts.permissions,
     guard: rollbackClaims,
     registry,

@@ -5,7 +5,7 @@ import type {
   DoraReport,
   FailureCause,
 } from '../../src/domain/deploy/dora.js';
-import { context, type SlackBlock, type SlackMessage, section } from '../format.js';
+import { context, plural, type SlackBlock, type SlackMessage, section } from '../format.js';
 import { fallback, inlineText, MAX_BLOCKS, timeAt } from './deploy-text.js';
 
 /** Failed changes listed under an environment; the rest are counted. */
@@ -25,7 +25,6 @@ const CAUSE: Readonly<Record<FailureCause, string>> = {
 };
 
 const code = (text: string, max = 40) => `\`${inlineText(text, max).replace(/`/g, "'")}\``;
-const plural = (count: number, word: string, many = `${word}s`) => `${count} ${count === 1 ? word : many}`;
 
 /** `45s`, `6m`, `2h 30m`, `1d`, `3d 2h`: a span the way people say it, to the minute under a day. */
 export function spanText(ms: number): string {

@@ -1,6 +1,7 @@
 import type { FileConfig } from '../../config.js';
 import { noSuchName } from '../../domain/close-matches.js';
 import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
+import { deploymentName, isDeploymentName } from '../../domain/deploy/deployment-name.js';
 import {
   createDeployment,
   type DeploymentEvent,
@@ -21,7 +22,13 @@ import { accessFacts } from '../permissions.js';
 import type { AuditLog, DocumentStore, Permissions } from '../ports.js';
 import type { DeployStats } from './deploy-stats.js';
 import type { DeploymentRecords } from './deployment-records.js';
-import type { DeployJobs, EnvironmentLanes, EnvironmentLock, WorkflowRuns } from './ports.js';
+import type {
+  DeployJobs,
+  DeploymentNames,
+  EnvironmentLanes,
+  EnvironmentLock,
+  WorkflowRuns,
+} from './ports.js';
 
 export interface DeployRequest {
   user: string;
@@ -34,10 +41,16 @@ export interface DeployRequest {
 
 export type DeployRequestOutcome =
   | { ok: true; kind: 'plan'; plan: DeploymentPlan }
+  /** `queue.holder`: the name of the deployment holding the environment (`production-41`). */
   | { ok: true; kind: 'started'; state: DeploymentState; queue?: { position: number; holder: string } }
   | { ok: false; message: string; lock?: EnvironmentLock };
 
 export type Outcome = { ok: true; message: string } | { ok: false; message: string };
+
+/** A lock taken, or why not (with the lock that holds the environment when it is already locked). */
+export type LockOutcome =
+  | { ok: true; lock: EnvironmentLock }
+  | { ok: false; message: string; lock?: EnvironmentLock };
 
 export interface DeployServiceDeps {
   config: Pick<FileConfig, 'github' | 'environments' | 'services' | 'pipeline'>;
@@ -47,6 +60,8 @@ export interface DeployServiceDeps {
   index: (env: string) => string;
   lanes: EnvironmentLanes;
   jobs: DeployJobs;
+  /** Numbers deployments per environment (`production-42`) and finds them by that name. */
+  names: DeploymentNames;
   permissions: Permissions;
   runs: Pick<WorkflowRuns, 'cancelRun'>;
   /** `/deploy stats`: the DORA figures from the registries. */
@@ -88,17 +103,12 @@ export class DeployService {
       if (!overriding.ok) return { ok: false, message: `${window.wait} ${overriding.message}` };
     }
     const lock = await lanes.lockOf(request.env);
-    if (lock) {
-      return {
-        ok: false,
-        lock,
-        message: `${request.env} is locked by ${lock.by === 'greenlight' ? 'greenlight' : `<@${lock.by}>`}: ${lock.reason}. \`/deploy unlock ${request.env}\` when it is safe.`,
-      };
-    }
+    if (lock) return { ok: false, lock, message: `${request.env} is locked.` };
 
     const state = createDeployment(
       {
         plan: planned.plan,
+        number: await this.deps.names.assign(request.env, id),
         requestedBy: request.user,
         ...(request.override && !window.inside ? { override: request.override } : {}),
       },
@@ -115,13 +125,19 @@ export class DeployService {
     await this.deps.jobs.advance(id, 'v1');
     const queue = await lanes.queue(request.env);
     const position = queue.waiting.indexOf(id);
-    const ahead = queue.active && queue.active !== id ? queue.active : undefined;
+    const ahead =
+      queue.active && queue.active !== id ? await this.deps.records.state(queue.active) : undefined;
     return {
       ok: true,
       kind: 'started',
       state,
       ...(ahead
-        ? { queue: { position: position < 0 ? queue.waiting.length + 1 : position + 1, holder: ahead } }
+        ? {
+            queue: {
+              position: position < 0 ? queue.waiting.length + 1 : position + 1,
+              holder: deploymentName(ahead),
+            },
+          }
         : {}),
     };
   }
@@ -170,7 +186,7 @@ export class DeployService {
     if (run) await this.deps.runs.cancelRun({ ...this.deps.repo, runId: run.runId });
     return {
       ok: true,
-      message: `Deployment \`${id}\` stopped${run ? '; its workflow run is being cancelled' : ''}.`,
+      message: `Deployment \`${deploymentName(result.state)}\` stopped${run ? '; its workflow run is being cancelled' : ''}.`,
     };
   }
 
@@ -208,14 +224,19 @@ export class DeployService {
    * newest state (who requested it), the event applied by compare-and-set, and the outcome audited.
    */
   private async act(
-    id: string,
+    idOrName: string,
     user: string,
     action: AccessAction,
     event: (access: AccessDecision, at: number) => DeploymentEvent,
     audited: { done: string; refused: string; fields?: Record<string, string> },
   ): Promise<TransitionResult | { ok: false; message: string }> {
-    const env = (await this.deps.records.state(id))?.env;
-    if (env === undefined) return { ok: false, message: `There is no deployment \`${id}\`.` };
+    const found = await this.find(idOrName);
+    if (found === undefined)
+      return {
+        ok: false,
+        message: `There is no deployment \`${idOrName}\`; \`/deploy status\` shows the running ones.`,
+      };
+    const { id, env } = found;
     const facts = await this.accessFacts(action, user, env);
     const result = await this.deps.records.apply(id, (state) =>
       event(decideAccess(action, { ...facts, requestedBy: state.requestedBy }), this.deps.now()),
@@ -243,7 +264,8 @@ export class DeployService {
     return { ok: true, stats: await this.deps.stats.compute(env, windowMs) };
   }
 
-  async lock(env: string, user: string, reason: string, forMs?: number): Promise<Outcome> {
+  /** `/deploy lock`: holds the environment (who, why, until when); the lock already there wins. */
+  async lock(env: string, user: string, reason: string, forMs?: number): Promise<LockOutcome> {
     if (!this.deps.config.environments[env]) return { ok: false, message: this.noEnvironment(env) };
     const access = decideAccess('lock', await this.accessFacts('lock', user, env));
     if (!access.ok) return access;
@@ -257,8 +279,8 @@ export class DeployService {
     const result = await this.deps.lanes.lock(env, lock, forMs);
     await this.audit(result.locked ? 'env.locked' : 'env.lock_refused', user, { env, reason });
     return result.locked
-      ? { ok: true, message: `:lock: ${env} is locked${lock.until ? ` until ${lock.until}` : ''}: ${reason}` }
-      : { ok: false, message: `${env} is already locked by <@${result.lock.by}>: ${result.lock.reason}` };
+      ? { ok: true, lock }
+      : { ok: false, message: `${env} is already locked.`, lock: result.lock };
   }
 
   async unlock(env: string, user: string): Promise<Outcome> {
@@ -327,6 +349,14 @@ export class DeployService {
 
   async state(id: string): Promise<DeploymentState | undefined> {
     return (await this.deps.records.get(id))?.value.state;
+  }
+
+  /** A deployment by its id (what buttons carry) or by the name people type (`production-42`). */
+  async find(idOrName: string): Promise<DeploymentState | undefined> {
+    const direct = await this.deps.records.state(idOrName);
+    if (direct !== undefined || !isDeploymentName(idOrName)) return direct;
+    const id = await this.deps.names.idOf(idOrName);
+    return id === undefined ? undefined : this.deps.records.state(id);
   }
 
   /** The channel of the deployment's timeline message, for private answers there. */
