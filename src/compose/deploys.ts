@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { datadogApiUrl, datadogSource } from '../adapters/analysis/datadog-source.js';
 import { undiciHealthProber } from '../adapters/analysis/health-probes.js';
 import { prometheusSource } from '../adapters/analysis/prometheus-source.js';
 import { redisCountersSource } from '../adapters/analysis/redis-counters-source.js';
@@ -87,7 +88,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     ? `${env.GITHUB_API_URL.replace(/\/api\/v3$/, '')}/${repo.owner}/${repo.repo}`
     : `https://github.com/${repo.owner}/${repo.repo}`;
   const announcer = slackDeployAnnouncer(parts.web, file.slack.statusChannel, parts.now, repoUrl);
-  const source = metricSource(file.analysis, redis);
+  const source = metricSource(file.analysis, redis, env);
   const prober = undiciHealthProber();
   const analyst = new Analyst({
     ...(source ? { source } : {}),
@@ -205,10 +206,25 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
 }
 
 /** The metric source greenlight.yml chooses; none for `health` (probes alone) or without an `analysis` section. */
-function metricSource(analysis: AnalysisConfig | undefined, redis: Redis): MetricSource | undefined {
+function metricSource(
+  analysis: AnalysisConfig | undefined,
+  redis: Redis,
+  env: Config['env'],
+): MetricSource | undefined {
   if (analysis?.source === 'prometheus' && analysis.prometheusUrl) {
     const { timeoutMs, ...queries } = analysis.prometheus;
     return prometheusSource({ baseUrl: analysis.prometheusUrl, queries, timeoutMs });
+  }
+  if (analysis?.source === 'datadog' && env.DD_API_KEY && env.DD_APP_KEY) {
+    const { site, apiUrl, window, timeoutMs, ...queries } = analysis.datadog;
+    return datadogSource({
+      apiUrl: apiUrl ?? datadogApiUrl(site),
+      apiKey: env.DD_API_KEY,
+      appKey: env.DD_APP_KEY,
+      queries,
+      windowMs: window,
+      timeoutMs,
+    });
   }
   if (analysis?.source === 'redis-counters') return redisCountersSource(redis, analysis.redisCounters);
   return undefined;

@@ -17,6 +17,7 @@ import {
 
 const SOURCE_LABEL: Readonly<Record<AnalysisState['source'], string>> = {
   prometheus: 'Prometheus',
+  datadog: 'Datadog',
   'redis-counters': 'Redis counters',
   health: 'health checks',
   none: 'health checks only (no `analysis` in greenlight.yml)',
