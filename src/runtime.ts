@@ -5,7 +5,7 @@ import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { registerCommands } from '../commands/index.js';
 import { githubWebhookRoute } from './adapters/http/github-webhook.js';
-import { createMetrics, type Metrics } from './adapters/http/metrics.js';
+import { createMetrics, type Metrics, registerStateGauges } from './adapters/http/metrics.js';
 import { httpRoutes, type Readiness } from './adapters/http/routes.js';
 import { flagRevertQueue, flagRevertWorker } from './adapters/queue/flag-revert-queue.js';
 import { redisAuditLog } from './adapters/redis/audit-log.js';
@@ -171,6 +171,7 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     now,
     newId: () => `d${now().toString(36)}${randomUUID().slice(0, 6)}`,
     logger,
+    metrics,
     onQueueError: onRedisError('deploy-queue'),
     incidents,
     ...(options.github ? { github: options.github } : {}),
@@ -193,12 +194,25 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     if (result === 'reverted') metrics.flagChanges.inc({ source: 'auto-revert', value: String(job.enabled) });
   });
   worker.on('error', onRedisError('worker'));
-  worker.on('failed', (job, error) =>
+  worker.on('failed', (job, error) => {
+    metrics.queueJobsFailed.inc({ queue: 'flag-reverts' });
     logger.error(
       { event: 'job.failed', queue: 'flag-reverts', jobId: job?.id, err: error },
       'flag revert failed',
-    ),
-  );
+    );
+  });
+  registerStateGauges(metrics, {
+    environments: Object.keys(file.environments),
+    now,
+    ...deploys?.gauges,
+    jobCounts: { ...deploys?.gauges.jobCounts, 'flag-reverts': () => reverts.counts() },
+    openIncidents: async () => {
+      const open: Record<string, number> = {};
+      for (const incident of await incidents.open())
+        open[incident.severity] = (open[incident.severity] ?? 0) + 1;
+      return open;
+    },
+  });
 
   const server = await slack.start();
   const port = server ? (server.address() as AddressInfo).port : env.PORT;

@@ -10,6 +10,7 @@ import { createGitHubClient } from '../adapters/github/client.js';
 import { githubCommits } from '../adapters/github/commits.js';
 import { githubDeployments } from '../adapters/github/deployments.js';
 import { githubWorkflowRuns, type WorkflowRunsOptions } from '../adapters/github/workflow-runs.js';
+import type { Metrics, StateSources } from '../adapters/http/metrics.js';
 import { deployQueue, deployWorker } from '../adapters/queue/deploy-queue.js';
 import { redisCommitTimeCache } from '../adapters/redis/commit-time-cache.js';
 import { redisDeploymentNames } from '../adapters/redis/deployment-names.js';
@@ -35,10 +36,14 @@ import { DeployOrchestrator } from '../services/deploy/orchestrator.js';
 import type { MetricSource } from '../services/deploy/ports.js';
 import { RollbackService } from '../services/deploy/rollback-service.js';
 import type { AuditLog, Permissions } from '../services/ports.js';
+import { recordGitHubResponse, recordMilestones } from './deploy-metrics.js';
+import { observedStore } from './observed-store.js';
 
 export interface DeployParts {
   service: DeployService;
   rollbacks: RollbackService;
+  /** What /metrics reads from Redis at each scrape: queue lengths, locks, the deploy queue's jobs. */
+  gauges: Pick<StateSources, 'queueLength' | 'locked' | 'activeSince' | 'jobCounts'>;
   /** For webhooks: moves the run's deployment on, if the run is one of ours. */
   runCompleted(runId: number, conclusion: string): Promise<void>;
   close(): Promise<void>;
@@ -55,7 +60,10 @@ export interface DeployComposition {
   now: () => number;
   newId: () => string;
   logger: Logger;
+  metrics: Metrics;
   onQueueError: (error: Error) => void;
+  /** Told after every write of a deployment's record (the Home tab re-publishes for its viewers). */
+  onDeploymentWritten?: () => void;
   /** Every rollback declares its incident here. */
   incidents: IncidentRegistry;
   /** Tests shorten GitHub's waits (retry delays, looking for a dispatched run). */
@@ -75,11 +83,18 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
       ? {}
       : { retryAfterBaseValue: parts.github.retryAfterBaseValue }),
     ...(parts.github?.spaceWrites === undefined ? {} : { spaceWrites: parts.github.spaceWrites }),
+    onResponse: recordGitHubResponse(parts.metrics, 'GITHUB_TOKEN'),
   });
   const runs = githubWorkflowRuns(octokit, parts.github?.runs ?? {});
   const ledger = redisDispatchLedger(redis, keys);
   const rollbackClaims = redisRollbackClaims(redis, keys);
-  const records = redisDocumentStore(redis, keys.deployment, deployRecordSchema);
+  const records = observedStore(
+    redisDocumentStore(redis, keys.deployment, deployRecordSchema),
+    (before, after) => {
+      recordMilestones(parts.metrics, before?.state, after.state);
+      parts.onDeploymentWritten?.();
+    },
+  );
   const lanes = redisEnvironmentLanes(redis, keys);
   const names = redisDeploymentNames(redis, keys);
   const jobs = deployQueue(queueRedis, keys.queuePrefix(), parts.onQueueError);
@@ -182,17 +197,28 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
   });
   const worker: Worker = deployWorker(queueRedis, keys.queuePrefix(), (job) => orchestrator.handle(job));
   worker.on('error', parts.onQueueError);
-  worker.on('failed', (job, error) =>
+  worker.on('failed', (job, error) => {
+    parts.metrics.queueJobsFailed.inc({ queue: 'deployments' });
     logger.warn(
       { event: 'job.failed', queue: 'deployments', jobId: job?.id, err: error },
       'deploy step failed; retrying',
-    ),
-  );
+    );
+  });
   // Not awaited: with Redis down at start it waits for Redis to come back, and the bot must listen meanwhile.
   jobs.startSweeping(file.deploy.pollInterval).catch(parts.onQueueError);
   return {
     service,
     rollbacks,
+    gauges: {
+      queueLength: async (env) => (await lanes.queue(env)).waiting.length,
+      locked: async (env) => (await lanes.lockOf(env)) !== undefined,
+      activeSince: async (env) => {
+        const active = (await lanes.queue(env)).active;
+        const state = active === undefined ? undefined : await deploymentRecords.state(active);
+        return state && (state.timeline.find((entry) => entry.kind === 'started')?.at ?? state.requestedAt);
+      },
+      jobCounts: { deployments: () => jobs.counts() },
+    },
     async runCompleted(runId, conclusion) {
       const id = await ledger.ownerOfRun(runId);
       if (id) await orchestrator.completeRun(id, runId, conclusion);
