@@ -33,7 +33,7 @@ import { DeployStats } from '../services/deploy/deploy-stats.js';
 import { DeploymentIncidents, type IncidentRegistry } from '../services/deploy/deployment-incidents.js';
 import { DeploymentRecords } from '../services/deploy/deployment-records.js';
 import { DeployOrchestrator } from '../services/deploy/orchestrator.js';
-import type { MetricSource } from '../services/deploy/ports.js';
+import type { EnvironmentLanes, MetricSource } from '../services/deploy/ports.js';
 import { RollbackService } from '../services/deploy/rollback-service.js';
 import type { AuditLog, Permissions } from '../services/ports.js';
 import { recordGitHubResponse, recordMilestones } from './deploy-metrics.js';
@@ -62,8 +62,8 @@ export interface DeployComposition {
   logger: Logger;
   metrics: Metrics;
   onQueueError: (error: Error) => void;
-  /** Told after every write of a deployment's record (the Home tab re-publishes for its viewers). */
-  onDeploymentWritten?: () => void;
+  /** Told after every write of a deployment's record, and every lock or unlock (the Home tab re-publishes). */
+  onChanged?: () => void;
   /** Every rollback declares its incident here. */
   incidents: IncidentRegistry;
   /** Tests shorten GitHub's waits (retry delays, looking for a dispatched run). */
@@ -92,10 +92,10 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     redisDocumentStore(redis, keys.deployment, deployRecordSchema),
     (before, after) => {
       recordMilestones(parts.metrics, before?.state, after.state);
-      parts.onDeploymentWritten?.();
+      parts.onChanged?.();
     },
   );
-  const lanes = redisEnvironmentLanes(redis, keys);
+  const lanes = withLockSignal(redisEnvironmentLanes(redis, keys), () => parts.onChanged?.());
   const names = redisDeploymentNames(redis, keys);
   const jobs = deployQueue(queueRedis, keys.queuePrefix(), parts.onQueueError);
   const repo = { owner: file.github.owner, repo: file.github.repo };
@@ -227,6 +227,23 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
       await worker.close();
       await jobs.close();
       await Promise.all([prober.close(), source?.close()]);
+    },
+  };
+}
+
+/** Lanes that tell `changed` when a lock is taken or lifted (by a person or by greenlight after a failure). */
+function withLockSignal(lanes: EnvironmentLanes, changed: () => void): EnvironmentLanes {
+  return {
+    ...lanes,
+    async lock(env, lock, ttlMs) {
+      const result = await lanes.lock(env, lock, ttlMs);
+      if (result.locked) changed();
+      return result;
+    },
+    async unlock(env) {
+      const previous = await lanes.unlock(env);
+      if (previous) changed();
+      return previous;
     },
   };
 }

@@ -124,6 +124,27 @@ function leadTimeLine(report: DoraReport): string {
   return `⏱️ *Lead time*: median ${spanText(l.medianMs)}, p90 ${spanText(l.p90Ms)} (${plural(l.n, 'deployment')})${without} — ${BAND[l.band]}`;
 }
 
+/**
+ * One environment's four figures on one line, for the Home tab:
+ * `*production* · 12 successful deployments · 0.4/day · change-failure 8 % · restore 42m · lead time 1d 2h`.
+ */
+export function doraSummaryLine(report: DoraReport): string {
+  const parts = [`*${inlineText(report.env, 40)}*`];
+  const f = report.frequency;
+  parts.push(
+    f
+      ? `${plural(f.n, 'successful deployment')} · ${rate(f.perDay)}/day ${BAND[f.band]}`
+      : 'no successful deployment',
+  );
+  const c = report.changeFailureRate;
+  if (c) parts.push(`change-failure ${percent(c.rate)} ${BAND[c.band]}`);
+  const r = report.timeToRestore;
+  if (r) parts.push(`restore ${spanText(r.medianMs)} ${BAND[r.band]}`);
+  const l = report.leadTime;
+  if (l) parts.push(`lead time ${spanText(l.medianMs)} ${BAND[l.band]}`);
+  return parts.join(' · ');
+}
+
 function environmentText(report: DoraReport, stats: DeployStatsResult, windowText: string): string {
   const cut =
     report.window.from > stats.window.from

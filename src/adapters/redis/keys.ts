@@ -48,6 +48,8 @@ export interface RedisKeys {
   incidentSeq(): string;
   /** The id of the incident declared for a deployment: the incident registry's index by deployment. */
   incidentOfDeployment(deploymentId: string): string;
+  /** Sorted set of users by when they last opened the Home tab: who gets it re-published on changes. */
+  homeViewers(): string;
   /** Hash of commit times for lead time: field = a deployed SHA, or `<ref>@<deploymentId>` for a branch or tag. */
   commitTimes(): string;
 }
@@ -77,6 +79,7 @@ export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
     incidentSeq: () => `${keyPrefix}incident-seq`,
     incidentOfDeployment: (id) => `${keyPrefix}deploy:${id}:incident`,
     commitTimes: () => `${keyPrefix}commit-times`,
+    homeViewers: () => `${keyPrefix}home:viewers`,
   };
 }
 

@@ -283,6 +283,12 @@ export class DeployService {
       : { ok: false, message: `${env} is already locked.`, lock: result.lock };
   }
 
+  /** Whether `user` may lift a lock on `env` (the rule `unlock` applies), to offer the button only to them. */
+  async mayUnlock(user: string, env: string): Promise<boolean> {
+    if (!this.deps.config.environments[env]) return false;
+    return decideAccess('unlock', await this.accessFacts('unlock', user, env)).ok;
+  }
+
   async unlock(env: string, user: string): Promise<Outcome> {
     if (!this.deps.config.environments[env]) return { ok: false, message: this.noEnvironment(env) };
     const access = decideAccess('unlock', await this.accessFacts('unlock', user, env));
