@@ -81,7 +81,7 @@ function failureLine(failure: ChangeFailure): string {
   );
   const when = failure.finishedAt === undefined ? '' : ` ${timeAt(failure.finishedAt)}`;
   const ref = /^[0-9a-f]{40}$/.test(failure.ref) ? failure.ref.slice(0, 7) : failure.ref;
-  return `      • ${code(failure.id, 64)} of ${code(ref)}${when}: ${causes.join('; ')}`;
+  return `      • ${code(failure.name, 64)} of ${code(ref)}${when}: ${causes.join('; ')}`;
 }
 
 function changeFailureLines(report: DoraReport): string[] {
