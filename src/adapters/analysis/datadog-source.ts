@@ -2,8 +2,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { clip } from '../../domain/text.js';
 import type { MetricSource } from '../../services/deploy/ports.js';
-import { networkProblem } from './network-problem.js';
-import { jsonOf, type QueryOutcome, queryGet, sourceMetrics } from './query-http.js';
+import { askBackend, jsonOf, type QueryOutcome, readQueries } from './query-http.js';
 
 export interface DatadogSourceOptions {
   /** `https://api.datadoghq.com`, `https://api.datadoghq.eu`, …: see `datadogApiUrl`. */
@@ -50,40 +49,18 @@ export function datadogSource(options: DatadogSourceOptions): MetricSource {
   const dispatcher = options.dispatcher ?? (owned as Agent);
   const endpoint = `${options.apiUrl.replace(/\/+$/, '')}/api/v1/query`;
   const { queries, timeoutMs } = options;
-  const toMs = queries.latencyUnit === 'seconds' ? 1_000 : 1;
   const keys = { 'dd-api-key': options.apiKey, 'dd-application-key': options.appKey };
 
-  const latest = async (query: string, env: string, now: number): Promise<QueryOutcome> => {
+  const latest = (query: string, env: string, now: number): Promise<QueryOutcome> => {
     const url = new URL(endpoint);
     url.searchParams.set('from', String(Math.floor((now - options.windowMs) / 1_000)));
     url.searchParams.set('to', String(Math.floor(now / 1_000)));
     url.searchParams.set('query', query.replaceAll('$env', env));
-    const signal = AbortSignal.timeout(timeoutMs);
-    try {
-      const answer = await queryGet(dispatcher, url, keys, signal, timeoutMs);
-      return interpret(answer.status, answer.text);
-    } catch (error) {
-      return {
-        kind: 'failed',
-        reason: signal.aborted
-          ? `Datadog did not answer within ${timeoutMs} ms`
-          : `Datadog unreachable: ${networkProblem(error)}`,
-      };
-    }
+    return askBackend('Datadog', dispatcher, { url, headers: keys, timeoutMs }, interpret);
   };
 
   return {
-    async read({ env, now }) {
-      const [errorRate, p95, baselineP95] = await Promise.all([
-        latest(queries.errorRate, env, now),
-        latest(queries.p95, env, now),
-        queries.baselineP95 === undefined ? undefined : latest(queries.baselineP95, env, now),
-      ]);
-      return {
-        metrics: sourceMetrics({ errorRate, p95, baselineP95 }, toMs),
-        cursor: { at: now, counters: {} },
-      };
-    },
+    read: ({ env, now }) => readQueries(queries, (query) => latest(query, env, now), now),
     async close() {
       await owned?.close();
     },

@@ -2,8 +2,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { clip } from '../../domain/text.js';
 import type { MetricSource } from '../../services/deploy/ports.js';
-import { networkProblem } from './network-problem.js';
-import { jsonOf, type QueryOutcome, queryGet, sourceMetrics } from './query-http.js';
+import { askBackend, jsonOf, type QueryOutcome, readQueries } from './query-http.js';
 
 export interface PrometheusSourceOptions {
   /** Prometheus or a compatible API (Thanos, Mimir, VictoriaMetrics), path included: `http://host:9090/prometheus`. */
@@ -49,38 +48,16 @@ export function prometheusSource(options: PrometheusSourceOptions): MetricSource
   const dispatcher = options.dispatcher ?? (owned as Agent);
   const endpoint = `${options.baseUrl.replace(/\/+$/, '')}/api/v1/query`;
   const { queries, timeoutMs } = options;
-  const toMs = queries.latencyUnit === 'seconds' ? 1_000 : 1;
 
-  const instant = async (promql: string, env: string, now: number): Promise<Outcome> => {
+  const instant = (promql: string, env: string, now: number): Promise<Outcome> => {
     const url = new URL(endpoint);
     url.searchParams.set('query', promql.replaceAll('$env', env.replace(/["\\]/g, '\\$&')));
     url.searchParams.set('time', String(now / 1_000));
-    const signal = AbortSignal.timeout(timeoutMs);
-    try {
-      const answer = await queryGet(dispatcher, url, basicAuth(url), signal, timeoutMs);
-      return interpret(answer.status, answer.text);
-    } catch (error) {
-      return {
-        kind: 'failed',
-        reason: signal.aborted
-          ? `Prometheus did not answer within ${timeoutMs} ms`
-          : `Prometheus unreachable: ${networkProblem(error)}`,
-      };
-    }
+    return askBackend('Prometheus', dispatcher, { url, headers: basicAuth(url), timeoutMs }, interpret);
   };
 
   return {
-    async read({ env, now }) {
-      const [errorRate, p95, baselineP95] = await Promise.all([
-        instant(queries.errorRate, env, now),
-        instant(queries.p95, env, now),
-        queries.baselineP95 === undefined ? undefined : instant(queries.baselineP95, env, now),
-      ]);
-      return {
-        metrics: sourceMetrics({ errorRate, p95, baselineP95 }, toMs),
-        cursor: { at: now, counters: {} },
-      };
-    },
+    read: ({ env, now }) => readQueries(queries, (query) => instant(query, env, now), now),
     async close() {
       await owned?.close();
     },

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
-import type { SourceMetrics } from '../../domain/analysis/reading.js';
-import { isStaleConnection } from './network-problem.js';
+import type { SourceCursor, SourceMetrics } from '../../domain/analysis/reading.js';
+import { isStaleConnection, networkProblem } from './network-problem.js';
 
 export interface QueryAnswer {
   status: number;
@@ -59,7 +59,7 @@ export type QueryOutcome =
  * error rate there is no data (and the reason says why); p95 and the live baseline are read when they answer.
  * Latencies are scaled to milliseconds by `toMs`.
  */
-export function sourceMetrics(
+function sourceMetrics(
   answers: { errorRate: QueryOutcome; p95: QueryOutcome; baselineP95?: QueryOutcome | undefined },
   toMs: number,
 ): SourceMetrics {
@@ -71,4 +71,48 @@ export function sourceMetrics(
   if (p95.kind === 'value') metrics.p95Ms = p95.value * toMs;
   if (baselineP95?.kind === 'value') metrics.baselineP95Ms = baselineP95.value * toMs;
   return metrics;
+}
+
+/**
+ * One query to a metrics backend named `backend` (for the reasons a reading gives): its answer read by `interpret`,
+ * or why there was none (a timeout, a network failure).
+ */
+export async function askBackend(
+  backend: string,
+  dispatcher: Dispatcher,
+  request: { url: URL; headers: Record<string, string>; timeoutMs: number },
+  interpret: (status: number, text: string) => QueryOutcome,
+): Promise<QueryOutcome> {
+  const signal = AbortSignal.timeout(request.timeoutMs);
+  try {
+    const answer = await queryGet(dispatcher, request.url, request.headers, signal, request.timeoutMs);
+    return interpret(answer.status, answer.text);
+  } catch (error) {
+    return {
+      kind: 'failed',
+      reason: signal.aborted
+        ? `${backend} did not answer within ${request.timeoutMs} ms`
+        : `${backend} unreachable: ${networkProblem(error)}`,
+    };
+  }
+}
+
+/** The queries of a source, asked at once, as one reading at `now`; the cursor carries only the time. */
+export async function readQueries(
+  queries: {
+    errorRate: string;
+    p95: string;
+    baselineP95?: string | undefined;
+    latencyUnit: 'seconds' | 'milliseconds';
+  },
+  ask: (query: string) => Promise<QueryOutcome>,
+  now: number,
+): Promise<{ metrics: SourceMetrics; cursor: SourceCursor }> {
+  const [errorRate, p95, baselineP95] = await Promise.all([
+    ask(queries.errorRate),
+    ask(queries.p95),
+    queries.baselineP95 === undefined ? undefined : ask(queries.baselineP95),
+  ]);
+  const toMs = queries.latencyUnit === 'seconds' ? 1_000 : 1;
+  return { metrics: sourceMetrics({ errorRate, p95, baselineP95 }, toMs), cursor: { at: now, counters: {} } };
 }

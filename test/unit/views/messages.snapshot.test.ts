@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { validateMessage, validateView } from '../../../playground/sim/block-kit.js';
 import type { Reading } from '../../../src/domain/analysis/reading.js';
 import {
-  applyDeploymentEvent,
   createDeployment,
   type DeploymentEvent,
   type DeploymentState,
@@ -50,6 +49,7 @@ import {
 } from '../../../views/incident-views.js';
 import { accessFor } from '../../helpers/access.js';
 import { shown } from '../../helpers/block-kit.js';
+import { applyAll } from '../../helpers/deployment-events.js';
 
 /*
  * One snapshot per kind of message greenlight sends, each checked by the Block Kit validator the Slack simulator
@@ -91,13 +91,7 @@ function plan(ref = 'v1.2.0') {
   return result.plan;
 }
 
-function run(state: DeploymentState, ...events: DeploymentEvent[]): DeploymentState {
-  return events.reduce((current, event) => {
-    const result = applyDeploymentEvent(current, event);
-    if (!result.ok) throw new Error(`${event.type} refused: ${result.message}`);
-    return result.state;
-  }, state);
-}
+const run = applyAll;
 
 /** A run with an id GitHub uses internally and the number its pages show: the number is what people read. */
 const dispatched = (number: number, at: number): DeploymentEvent => ({
@@ -212,6 +206,16 @@ function rollbackState(): DeploymentState {
   );
 }
 const rolledBackByCommand = rollbackState();
+
+const apiDown = (): IncidentState =>
+  declareIncident({
+    id: 'inc-8',
+    severity: 'sev1',
+    title: 'API down',
+    by: 'U0ALICE',
+    at: T0,
+    env: 'production',
+  });
 
 /** The validator's problems (none expected) and the snapshot of what Slack receives. */
 function checked(message: SlackMessage): SlackMessage {
@@ -385,16 +389,7 @@ describe('every message kind, as Slack receives it', () => {
   });
 
   it('/incident list counts in words that agree', () => {
-    const one: IncidentState[] = [
-      declareIncident({
-        id: 'inc-8',
-        severity: 'sev1',
-        title: 'API down',
-        by: 'U0ALICE',
-        at: T0,
-        env: 'production',
-      }),
-    ];
+    const one: IncidentState[] = [apiDown()];
     const list = checked(incidentListReply(one, T0 + 300 * S));
     expect(list.text).toBe('1 open incident');
     expect(list).toMatchSnapshot();
@@ -448,16 +443,7 @@ describe('every message kind, as Slack receives it', () => {
             { name: 'scan_creation', raw: 'true', isProtected: true, isKnown: true },
             { name: 'email_automation', raw: null, isProtected: false, isKnown: true },
           ],
-          incidents: [
-            declareIncident({
-              id: 'inc-8',
-              severity: 'sev1',
-              title: 'API down',
-              by: 'U0ALICE',
-              at: T0,
-              env: 'production',
-            }),
-          ],
+          incidents: [apiDown()],
           dora: [],
         },
         { user: 'U0CAROL', mayUnlock: new Set(['staging']) },
