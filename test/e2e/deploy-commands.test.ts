@@ -134,7 +134,7 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
       expect(shown).toContain('`/deploy <env> [ref] [--services a,b] [--dry-run] [--override <reason…>]`');
       expect(shown).toContain('`/deploy status [env]`');
       expect(shown).toContain('`/deploy lock <env> <reason…> [--for 2h]`');
-      expect(shown).toContain('`/deploy cancel <id>`');
+      expect(shown).toContain('`/deploy cancel <name>`');
     }
 
     const typo = await deploy('production --dryrun');
