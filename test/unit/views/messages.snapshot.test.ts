@@ -48,6 +48,7 @@ import {
   updateModal,
 } from '../../../views/incident-views.js';
 import { accessFor } from '../../helpers/access.js';
+import { RUNBOOK_ANALYSIS } from '../../helpers/analysis.js';
 import { shown } from '../../helpers/block-kit.js';
 import { applyAll } from '../../helpers/deployment-events.js';
 
@@ -75,14 +76,7 @@ const config: PlanConfig = {
       canary: { steps: [5, 25, 100], hold: 60 * S },
     },
   ],
-  analysis: {
-    source: 'prometheus',
-    interval: 10 * S,
-    noDataToPause: 3,
-    errorRate: { warn: 0.01, rollback: 0.05 },
-    p95: { rollbackAtRatioToBaseline: 2 },
-    healthFailuresToRollback: 3,
-  },
+  analysis: RUNBOOK_ANALYSIS,
 };
 
 function plan(ref = 'v1.2.0') {

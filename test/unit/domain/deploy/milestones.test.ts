@@ -4,6 +4,7 @@ import { createDeployment, type DeploymentState } from '../../../../src/domain/d
 import { milestones } from '../../../../src/domain/deploy/milestones.js';
 import { type PlanConfig, planDeployment } from '../../../../src/domain/deploy/plan.js';
 import { accessFor } from '../../../helpers/access.js';
+import { RUNBOOK_ANALYSIS } from '../../../helpers/analysis.js';
 import { applyAll } from '../../../helpers/deployment-events.js';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
@@ -14,14 +15,7 @@ const config: PlanConfig = {
   environments: { production: { approvals: 1, approvers: ['U0CAROL'] } },
   services: {},
   pipeline: [{ id: 'canary', title: 'Canary', inputs: {}, canary: { steps: [10, 100], hold: 60 * S } }],
-  analysis: {
-    source: 'prometheus',
-    interval: 10 * S,
-    noDataToPause: 3,
-    errorRate: { warn: 0.01, rollback: 0.05 },
-    p95: { rollbackAtRatioToBaseline: 2 },
-    healthFailuresToRollback: 3,
-  },
+  analysis: RUNBOOK_ANALYSIS,
 };
 const planned = planDeployment(config, { env: 'production', greenlightId: 'd1' });
 if (!planned.ok) throw new Error(planned.message);
