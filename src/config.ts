@@ -50,6 +50,7 @@ export function loadConfig(
   );
   if (!file.ok) problems.push(...file.problems);
 
+  if (envResult.success && file.ok) problems.push(...crossCheck(envResult.data, file.value));
   if (problems.length > 0 || !envResult.success || !file.ok) return { ok: false, problems };
   return { ok: true, config: { env: envResult.data, file: file.value, configPath, usedExample } };
 }
@@ -138,6 +139,14 @@ function yamlPath(path: readonly (string | number)[]): string {
 
 /** Variables whose value may be echoed in an error: never a token, a secret or a URL that may carry a password. */
 const ECHOED_ENV = new Set(['PORT', 'LOG_LEVEL', 'SLACK_API_URL', 'GITHUB_API_URL', 'PAGERDUTY_EVENTS_URL']);
+
+/** What the file asks of the environment: the Datadog keys for a Datadog source. */
+function crossCheck(env: Env, file: FileConfig): string[] {
+  if (file.analysis?.source !== 'datadog') return [];
+  return (['DD_API_KEY', 'DD_APP_KEY'] as const)
+    .filter((name) => env[name] === undefined)
+    .map((name) => `${name} is missing: ${ENV_HELP[name]}`);
+}
 
 function describeEnvIssues(error: z.ZodError, environment: NodeJS.ProcessEnv): string[] {
   return error.issues.map((issue) => {

@@ -5,15 +5,18 @@ import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { registerCommands } from '../commands/index.js';
 import { githubWebhookRoute } from './adapters/http/github-webhook.js';
-import { createMetrics, type Metrics } from './adapters/http/metrics.js';
+import { createMetrics, type Metrics, registerStateGauges } from './adapters/http/metrics.js';
 import { httpRoutes, type Readiness } from './adapters/http/routes.js';
 import { flagRevertQueue, flagRevertWorker } from './adapters/queue/flag-revert-queue.js';
+import { homeRefreshQueue, homeRefreshWorker } from './adapters/queue/home-queue.js';
 import { redisAuditLog } from './adapters/redis/audit-log.js';
 import { connectRedis, connectRedisForQueue, waitUntilReady } from './adapters/redis/connection.js';
 import { redisFlagStore } from './adapters/redis/flag-store.js';
+import { redisHomeViewers } from './adapters/redis/home-viewers.js';
 import { redisKeys } from './adapters/redis/keys.js';
 import { watchRedis } from './adapters/redis/redis-watch.js';
 import { slackFlagAnnouncer } from './adapters/slack/flag-announcer.js';
+import { slackHomePublisher } from './adapters/slack/home-publisher.js';
 import { responseUrlReplier } from './adapters/slack/response-url.js';
 import { slackUserGroups } from './adapters/slack/user-groups.js';
 import { verifySlackToken } from './adapters/slack/verify-token.js';
@@ -23,6 +26,7 @@ import { composeIncidents, flagFlipEntry } from './compose/incidents.js';
 import type { Config } from './config.js';
 import { boltLogger } from './logger.js';
 import { FlagService } from './services/flag-service.js';
+import { HomeService } from './services/home-service.js';
 import { permissions } from './services/permissions.js';
 
 export interface RuntimeOptions {
@@ -144,10 +148,28 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     reply,
   });
 
+  // Anything the Home tab shows changed: a durable, debounced job re-publishes it for its recent viewers.
+  const homeRefresh = homeRefreshQueue(queueRedis, keys.queuePrefix(), onRedisError('home-queue'), { now });
+  const homeChanged = () => {
+    homeRefresh
+      .changed()
+      .catch((error: unknown) =>
+        logger.warn({ event: 'home.refresh_not_queued', err: error }, 'home tabs not refreshed'),
+      );
+  };
   const audit = redisAuditLog(redis, keys);
   const access = permissions(file.environments, slackUserGroups(web, now));
   const reverts = flagRevertQueue(queueRedis, keys.queuePrefix(), onRedisError('queue'));
-  const incidents = composeIncidents({ config, redis, keys, web, audit, now, logger });
+  const incidents = composeIncidents({
+    config,
+    redis,
+    keys,
+    web,
+    audit,
+    now,
+    logger,
+    onChanged: homeChanged,
+  });
   const flags = new FlagService({
     config: file.flags,
     store: redisFlagStore(redis, keys, file.flags.channel),
@@ -158,7 +180,10 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     now,
     newId: randomUUID,
     logger,
-    onFlagChanged: (notice) => incidents.appendToOpen(flagFlipEntry(notice)),
+    onFlagChanged: async (notice) => {
+      homeChanged();
+      return incidents.appendToOpen(flagFlipEntry(notice));
+    },
   });
   deploys = await composeDeploys({
     config,
@@ -171,11 +196,30 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     now,
     newId: () => `d${now().toString(36)}${randomUUID().slice(0, 6)}`,
     logger,
+    metrics,
+    onChanged: homeChanged,
     onQueueError: onRedisError('deploy-queue'),
     incidents,
     ...(options.github ? { github: options.github } : {}),
   });
+  const home = new HomeService({
+    environments: Object.keys(file.environments),
+    ...(deploys ? { deploys: deploys.service } : {}),
+    flags,
+    incidents,
+    viewers: redisHomeViewers(redis, keys),
+    publisher: slackHomePublisher(web),
+    now,
+    logger: logger.child({ component: 'home' }),
+  });
+  const homeWorker = homeRefreshWorker(queueRedis, keys.queuePrefix(), () => home.refresh());
+  homeWorker.on('error', onRedisError('home-worker'));
+  homeWorker.on('failed', (job, error) => {
+    metrics.queueJobsFailed.inc({ queue: 'home' });
+    logger.warn({ event: 'job.failed', queue: 'home', jobId: job?.id, err: error }, 'home refresh failed');
+  });
   registerCommands(slack.app, {
+    home,
     flags,
     deploys: deploys?.service,
     rollbacks: deploys?.rollbacks,
@@ -193,12 +237,29 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     if (result === 'reverted') metrics.flagChanges.inc({ source: 'auto-revert', value: String(job.enabled) });
   });
   worker.on('error', onRedisError('worker'));
-  worker.on('failed', (job, error) =>
+  worker.on('failed', (job, error) => {
+    metrics.queueJobsFailed.inc({ queue: 'flag-reverts' });
     logger.error(
       { event: 'job.failed', queue: 'flag-reverts', jobId: job?.id, err: error },
       'flag revert failed',
-    ),
-  );
+    );
+  });
+  registerStateGauges(metrics, {
+    environments: Object.keys(file.environments),
+    now,
+    ...deploys?.gauges,
+    jobCounts: {
+      ...deploys?.gauges.jobCounts,
+      'flag-reverts': () => reverts.counts(),
+      home: () => homeRefresh.counts(),
+    },
+    openIncidents: async () => {
+      const open: Record<string, number> = {};
+      for (const incident of await incidents.open())
+        open[incident.severity] = (open[incident.severity] ?? 0) + 1;
+      return open;
+    },
+  });
 
   const server = await slack.start();
   const port = server ? (server.address() as AddressInfo).port : env.PORT;
@@ -219,7 +280,13 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
           .catch((error: unknown) => logger.warn({ event: 'slack.stop_failed', err: error }, 'stop failed'));
         // A job still running is handed back: BullMQ's stalled-job check gives it to another replica.
         const closed = await settlesWithin(
-          Promise.all([worker.close(), reverts.close(), deploys?.close()]),
+          Promise.all([
+            worker.close(),
+            reverts.close(),
+            homeWorker.close(),
+            homeRefresh.close(),
+            deploys?.close(),
+          ]),
           CLOSE_GRACE_MS,
         );
         if (!closed)

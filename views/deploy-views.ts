@@ -11,7 +11,9 @@ export {
   deployPlanReply,
   deployStatusReply,
   type EnvironmentStatus,
+  envAlreadyLockedReply,
   envLockedReply,
+  envLockTakenReply,
   notGreenReply,
   type QueuePlace,
 } from './deploy/replies.js';

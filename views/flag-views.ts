@@ -3,6 +3,7 @@ import {
   context,
   escapeText,
   mention,
+  plural,
   type SlackBlock,
   type SlackMessage,
   section,
@@ -121,5 +122,5 @@ export function flagListReply(flags: readonly FlagView[]): SlackMessage {
   ];
   if (shown < flags.length)
     blocks.push(context(`…and ${flags.length - shown} more; use \`/flag status <name>\`.`));
-  return { text: `${flags.length} feature flags`, blocks };
+  return { text: plural(flags.length, 'feature flag'), blocks };
 }

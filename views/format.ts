@@ -24,6 +24,11 @@ export function clockStamp(iso: string): string {
   return `[${new Date(iso).toISOString().slice(11, 16)}]`;
 }
 
+/** `1 open incident`, `2 open incidents`: a count with its noun agreeing (`many` for irregular plurals). */
+export function plural(count: number, word: string, many = `${word}s`): string {
+  return `${count} ${count === 1 ? word : many}`;
+}
+
 export function mention(userId: string): string {
   return userId === 'greenlight' ? 'greenlight' : `<@${userId}>`;
 }

@@ -43,6 +43,24 @@ export const INCIDENT_SUMMARY_INPUT = 'incident_summary_input';
 export const ROLLBACK_DECLARE_INCIDENT = 'rollback_declare_incident';
 
 /**
+ * The Home tab's buttons. Several of each kind sit in one view and Slack wants each `action_id` unique, so the id is
+ * the prefix and what it acts on (`home_unlock:production`, `home_flag:scan_creation`); listeners match the prefix
+ * (`prefixed`). Unlock's `value` is the environment; a flag's is `<name>:on|off`, the value it sets.
+ */
+export const HOME_UNLOCK = 'home_unlock';
+export const HOME_FLAG = 'home_flag';
+
+/** `home_unlock:production`: an action id made unique within the view by what it acts on. */
+export function homeActionId(prefix: string, key: string): string {
+  return `${prefix}:${key}`.slice(0, 255);
+}
+
+/** What a listener registers for a prefixed action id: every `<prefix>:…`. */
+export function prefixed(prefix: string): RegExp {
+  return new RegExp(`^${prefix}:`);
+}
+
+/**
  * Every `action_id` a deploy view can emit as a `block_actions` payload; each needs an `app.action` listener.
  * `ABORT_REASON_INPUT` is not here: a modal input without `dispatch_action` only arrives with the view submission.
  */
@@ -57,6 +75,8 @@ export const ACTION_IDS: readonly string[] = [
   INCIDENT_RESOLVE,
   INCIDENT_ESCALATE,
   ROLLBACK_DECLARE_INCIDENT,
+  HOME_UNLOCK,
+  HOME_FLAG,
 ];
 
 /** `callback_id` of `/rollback`'s confirmation; its `private_metadata` is the JSON of `RollbackTarget`. */

@@ -22,7 +22,15 @@ import {
   packLines,
   who,
 } from './deploy/deploy-text.js';
-import { clockStamp, context, type SlackBlock, type SlackMessage, section, slackTime } from './format.js';
+import {
+  clockStamp,
+  context,
+  plural,
+  type SlackBlock,
+  type SlackMessage,
+  section,
+  slackTime,
+} from './format.js';
 import {
   INCIDENT_ACTIONS_BLOCK,
   INCIDENT_ESCALATE,
@@ -68,10 +76,13 @@ export function respondWithinText(rule: SeverityRule): string {
   return `respond within ${formatDuration(rule.respondWithin).replace(' ', '')}`;
 }
 
-/** `SEV1 · Complete service outage or data loss · respond within 5m · Immediate rollback + escalation`. */
+/**
+ * `SEV1 · Complete service outage or data loss · Immediate rollback + escalation`. The response time is the Status
+ * line's (with its deadline), so a card says it once.
+ */
 export function severityLine(severity: Severity, policy: SeverityPolicy): string {
   const rule = policy[severity];
-  return `*${severityLabel(severity)}* · ${inlineText(rule.meaning, 200)} · ${respondWithinText(rule)} · ${inlineText(rule.action, 200)}`;
+  return `*${severityLabel(severity)}* · ${inlineText(rule.meaning, 200)} · ${inlineText(rule.action, 200)}`;
 }
 
 /**
@@ -118,7 +129,13 @@ export function incidentCard(record: IncidentRecord, ctx: IncidentCardContext): 
   const [first, ...more] = texts;
   blocks.push(section(`*Timeline:*\n${first ?? '_nothing yet_'}`));
   if (hidden > 0)
-    blocks.splice(timelineAt, 0, context(`_${hidden} earlier timeline entries are not shown._`));
+    blocks.splice(
+      timelineAt,
+      0,
+      context(
+        `_${plural(hidden, 'earlier timeline entry', 'earlier timeline entries')} ${hidden === 1 ? 'is' : 'are'} not shown._`,
+      ),
+    );
   for (const text of more) blocks.push(section(text));
   blocks.push(section(`*Next steps:*\n${nextSteps(state, ctx.policy).join('\n')}`));
   blocks.push(
@@ -150,21 +167,23 @@ function statusText(state: IncidentState, policy: SeverityPolicy): string {
 
 function affectedText(state: IncidentState): string {
   const parts = [state.env === undefined ? 'not specified' : `*${inlineText(state.env, 40)}*`];
-  if (state.deploymentId !== undefined) parts.push(`deployment \`${inlineText(state.deploymentId, 64)}\``);
+  if (state.deploymentId !== undefined)
+    parts.push(`deployment \`${inlineText(state.deploymentName ?? state.deploymentId, 64)}\``);
   return parts.join(' · ');
 }
 
 const SAFE_URL = /^https?:\/\/[^\s<>|]{1,400}$/;
 
+/** The rollback's evidence; its reason is the incident's title (the Impact line), so it is not repeated here. */
 function rollbackText(record: IncidentRecord): string | undefined {
   const rollback = record.meta.rollback;
   if (!rollback) return undefined;
-  const parts = [inlineUserText(rollback.reason, 150)];
+  const parts: string[] = [];
   if (rollback.readings) parts.push(inlineUserText(rollback.readings, 250));
   if (rollback.version !== undefined) parts.push(`to \`${inlineText(rollback.version, 60)}\``);
   if (rollback.runUrl !== undefined && SAFE_URL.test(rollback.runUrl))
     parts.push(`<${rollback.runUrl}|rollback run>`);
-  return parts.join(' · ');
+  return parts.length > 0 ? parts.join(' · ') : undefined;
 }
 
 function pagingText(record: IncidentRecord, ctx: IncidentCardContext): string {
@@ -367,5 +386,5 @@ export function incidentListReply(incidents: readonly IncidentState[], now: numb
     ...texts.map((text) => section(text)),
   ];
   if (shown < lines.length) blocks.push(context(`…and ${lines.length - shown} more.`));
-  return { text: `${incidents.length} open incidents`, blocks };
+  return { text: plural(incidents.length, 'open incident'), blocks };
 }

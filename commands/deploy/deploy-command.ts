@@ -5,7 +5,9 @@ import {
   deployPlanReply,
   deployStatsReply,
   deployStatusReply,
+  envAlreadyLockedReply,
   envLockedReply,
+  envLockTakenReply,
   notGreenReply,
 } from '../../views/deploy-views.js';
 import { noticeReply, problemReply } from '../../views/format.js';
@@ -61,8 +63,13 @@ export function deployCommand(deps: DeployCommandDeps) {
           return reply(deployStatusReply(await deploys.status(action.env)));
         case 'history':
           return reply(deployHistoryReply(await deploys.history(action.env, action.limit)));
-        case 'lock':
-          return answer(await deploys.lock(action.env, user, action.reason, action.forMs));
+        case 'lock': {
+          const outcome = await deploys.lock(action.env, user, action.reason, action.forMs);
+          if (outcome.ok) return reply(envLockTakenReply(outcome.lock, action.env));
+          return reply(
+            outcome.lock ? envAlreadyLockedReply(outcome.lock, action.env) : problemReply(outcome.message),
+          );
+        }
         case 'unlock':
           return answer(await deploys.unlock(action.env, user));
         case 'cancel':

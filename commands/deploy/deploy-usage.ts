@@ -6,5 +6,5 @@ export const DEPLOY_USAGE = [
   '`/deploy stats [env] [30d]`: deploy frequency, change-failure rate, time to restore and lead time (DORA) over a period such as 7d, 2w or 90d (default 30d, at most 365d; every environment when none is named)',
   '`/deploy lock <env> <reason…> [--for 2h]`: stop deployments to an environment (`--for` unlocks it later)',
   '`/deploy unlock <env>`: allow deployments again',
-  '`/deploy cancel <id>`: stop a deployment that has not finished',
+  '`/deploy cancel <name>`: stop a deployment that has not finished, named as its messages show it (`production-42`)',
 ].join('\n');

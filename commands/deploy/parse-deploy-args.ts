@@ -169,9 +169,11 @@ function parseUnlock(words: string[]): ParseResult<DeployCommand> {
 function parseCancel(words: string[]): ParseResult<DeployCommand> {
   const [id, ...extra] = words;
   if (id === undefined)
-    return fail('Which deployment? `/deploy cancel <id>`, with the id from its timeline.');
-  if (extra.length > 0) return fail('`/deploy cancel` takes one deployment id.');
-  if (!DEPLOYMENT_ID_PATTERN.test(id)) return fail(`\`${shown(id)}\` is not a deployment id.`);
+    return fail(
+      'Which deployment? `/deploy cancel <name>`, with the name its timeline shows (`production-42`).',
+    );
+  if (extra.length > 0) return fail('`/deploy cancel` takes one deployment.');
+  if (!DEPLOYMENT_ID_PATTERN.test(id)) return fail(`\`${shown(id)}\` is not a deployment's name.`);
   return { ok: true, value: { kind: 'cancel', id } };
 }
 

@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { datadogApiUrl, datadogSource } from '../adapters/analysis/datadog-source.js';
 import { undiciHealthProber } from '../adapters/analysis/health-probes.js';
 import { prometheusSource } from '../adapters/analysis/prometheus-source.js';
 import { redisCountersSource } from '../adapters/analysis/redis-counters-source.js';
@@ -10,8 +11,10 @@ import { githubCommitChecks } from '../adapters/github/commit-checks.js';
 import { githubCommits } from '../adapters/github/commits.js';
 import { githubDeployments } from '../adapters/github/deployments.js';
 import { githubWorkflowRuns, type WorkflowRunsOptions } from '../adapters/github/workflow-runs.js';
+import type { Metrics, StateSources } from '../adapters/http/metrics.js';
 import { deployQueue, deployWorker } from '../adapters/queue/deploy-queue.js';
 import { redisCommitTimeCache } from '../adapters/redis/commit-time-cache.js';
+import { redisDeploymentNames } from '../adapters/redis/deployment-names.js';
 import { redisDispatchLease } from '../adapters/redis/dispatch-lease.js';
 import { redisDispatchLedger } from '../adapters/redis/dispatch-ledger.js';
 import { redisDocumentStore } from '../adapters/redis/document-store.js';
@@ -31,13 +34,17 @@ import { DeployStats } from '../services/deploy/deploy-stats.js';
 import { DeploymentIncidents, type IncidentRegistry } from '../services/deploy/deployment-incidents.js';
 import { DeploymentRecords } from '../services/deploy/deployment-records.js';
 import { DeployOrchestrator } from '../services/deploy/orchestrator.js';
-import type { MetricSource } from '../services/deploy/ports.js';
+import type { EnvironmentLanes, MetricSource } from '../services/deploy/ports.js';
 import { RollbackService } from '../services/deploy/rollback-service.js';
 import type { AuditLog, Permissions } from '../services/ports.js';
+import { recordGitHubResponse, recordMilestones } from './deploy-metrics.js';
+import { observedStore } from './observed-store.js';
 
 export interface DeployParts {
   service: DeployService;
   rollbacks: RollbackService;
+  /** What /metrics reads from Redis at each scrape: queue lengths, locks, the deploy queue's jobs. */
+  gauges: Pick<StateSources, 'queueLength' | 'locked' | 'activeSince' | 'jobCounts'>;
   /** For webhooks: moves the run's deployment on, if the run is one of ours. */
   runCompleted(runId: number, conclusion: string): Promise<void>;
   close(): Promise<void>;
@@ -54,7 +61,10 @@ export interface DeployComposition {
   now: () => number;
   newId: () => string;
   logger: Logger;
+  metrics: Metrics;
   onQueueError: (error: Error) => void;
+  /** Told after every write of a deployment's record, and every lock or unlock (the Home tab re-publishes). */
+  onChanged?: () => void;
   /** Every rollback declares its incident here. */
   incidents: IncidentRegistry;
   /** Tests shorten GitHub's waits (retry delays, looking for a dispatched run). */
@@ -74,19 +84,27 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
       ? {}
       : { retryAfterBaseValue: parts.github.retryAfterBaseValue }),
     ...(parts.github?.spaceWrites === undefined ? {} : { spaceWrites: parts.github.spaceWrites }),
+    onResponse: recordGitHubResponse(parts.metrics, 'GITHUB_TOKEN'),
   });
   const runs = githubWorkflowRuns(octokit, parts.github?.runs ?? {});
   const ledger = redisDispatchLedger(redis, keys);
   const rollbackClaims = redisRollbackClaims(redis, keys);
-  const records = redisDocumentStore(redis, keys.deployment, deployRecordSchema);
-  const lanes = redisEnvironmentLanes(redis, keys);
+  const records = observedStore(
+    redisDocumentStore(redis, keys.deployment, deployRecordSchema),
+    (before, after) => {
+      recordMilestones(parts.metrics, before?.state, after.state);
+      parts.onChanged?.();
+    },
+  );
+  const lanes = withLockSignal(redisEnvironmentLanes(redis, keys), () => parts.onChanged?.());
+  const names = redisDeploymentNames(redis, keys);
   const jobs = deployQueue(queueRedis, keys.queuePrefix(), parts.onQueueError);
   const repo = { owner: file.github.owner, repo: file.github.repo };
   const repoUrl = env.GITHUB_API_URL
     ? `${env.GITHUB_API_URL.replace(/\/api\/v3$/, '')}/${repo.owner}/${repo.repo}`
     : `https://github.com/${repo.owner}/${repo.repo}`;
   const announcer = slackDeployAnnouncer(parts.web, file.slack.statusChannel, parts.now, repoUrl);
-  const source = metricSource(file.analysis, redis);
+  const source = metricSource(file.analysis, redis, env);
   const prober = undiciHealthProber();
   const analyst = new Analyst({
     ...(source ? { source } : {}),
@@ -154,6 +172,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     index: keys.deploymentsOf,
     lanes,
     jobs,
+    names,
     permissions: parts.permissions,
     runs,
     commits: githubCommitChecks(octokit),
@@ -168,6 +187,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     records: deploymentRecords,
     lanes,
     jobs,
+    names,
     permissions: parts.permissions,
     guard: rollbackClaims,
     registry,
@@ -179,17 +199,28 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
   });
   const worker: Worker = deployWorker(queueRedis, keys.queuePrefix(), (job) => orchestrator.handle(job));
   worker.on('error', parts.onQueueError);
-  worker.on('failed', (job, error) =>
+  worker.on('failed', (job, error) => {
+    parts.metrics.queueJobsFailed.inc({ queue: 'deployments' });
     logger.warn(
       { event: 'job.failed', queue: 'deployments', jobId: job?.id, err: error },
       'deploy step failed; retrying',
-    ),
-  );
+    );
+  });
   // Not awaited: with Redis down at start it waits for Redis to come back, and the bot must listen meanwhile.
   jobs.startSweeping(file.deploy.pollInterval).catch(parts.onQueueError);
   return {
     service,
     rollbacks,
+    gauges: {
+      queueLength: async (env) => (await lanes.queue(env)).waiting.length,
+      locked: async (env) => (await lanes.lockOf(env)) !== undefined,
+      activeSince: async (env) => {
+        const active = (await lanes.queue(env)).active;
+        const state = active === undefined ? undefined : await deploymentRecords.state(active);
+        return state && (state.timeline.find((entry) => entry.kind === 'started')?.at ?? state.requestedAt);
+      },
+      jobCounts: { deployments: () => jobs.counts() },
+    },
     async runCompleted(runId, conclusion) {
       const id = await ledger.ownerOfRun(runId);
       if (id) await orchestrator.completeRun(id, runId, conclusion);
@@ -202,11 +233,43 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
   };
 }
 
+/** Lanes that tell `changed` when a lock is taken or lifted (by a person or by greenlight after a failure). */
+function withLockSignal(lanes: EnvironmentLanes, changed: () => void): EnvironmentLanes {
+  return {
+    ...lanes,
+    async lock(env, lock, ttlMs) {
+      const result = await lanes.lock(env, lock, ttlMs);
+      if (result.locked) changed();
+      return result;
+    },
+    async unlock(env) {
+      const previous = await lanes.unlock(env);
+      if (previous) changed();
+      return previous;
+    },
+  };
+}
+
 /** The metric source greenlight.yml chooses; none for `health` (probes alone) or without an `analysis` section. */
-function metricSource(analysis: AnalysisConfig | undefined, redis: Redis): MetricSource | undefined {
+function metricSource(
+  analysis: AnalysisConfig | undefined,
+  redis: Redis,
+  env: Config['env'],
+): MetricSource | undefined {
   if (analysis?.source === 'prometheus' && analysis.prometheusUrl) {
     const { timeoutMs, ...queries } = analysis.prometheus;
     return prometheusSource({ baseUrl: analysis.prometheusUrl, queries, timeoutMs });
+  }
+  if (analysis?.source === 'datadog' && env.DD_API_KEY && env.DD_APP_KEY) {
+    const { site, apiUrl, window, timeoutMs, ...queries } = analysis.datadog;
+    return datadogSource({
+      apiUrl: apiUrl ?? datadogApiUrl(site),
+      apiKey: env.DD_API_KEY,
+      appKey: env.DD_APP_KEY,
+      queries,
+      windowMs: window,
+      timeoutMs,
+    });
   }
   if (analysis?.source === 'redis-counters') return redisCountersSource(redis, analysis.redisCounters);
   return undefined;

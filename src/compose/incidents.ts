@@ -13,6 +13,7 @@ import { incidentRecordSchema } from '../domain/incidents/incident-record.js';
 import { actorOf } from '../domain/incidents/incident-rules.js';
 import { IncidentService } from '../services/incident-service.js';
 import type { AuditLog } from '../services/ports.js';
+import { observedStore } from './observed-store.js';
 
 export interface IncidentComposition {
   config: Config;
@@ -22,6 +23,8 @@ export interface IncidentComposition {
   audit: AuditLog;
   now: () => number;
   logger: Logger;
+  /** Told after every write of an incident (the Home tab re-publishes for its viewers). */
+  onChanged?: () => void;
 }
 
 /** `/incident`'s pieces: the Redis registry, the card, the incident channel, PagerDuty when a routing key is set. */
@@ -37,7 +40,9 @@ export function composeIncidents(parts: IncidentComposition): IncidentService {
     : undefined;
   const environments = Object.keys(file.environments);
   return new IncidentService({
-    records: redisDocumentStore(redis, keys.incident, incidentRecordSchema),
+    records: observedStore(redisDocumentStore(redis, keys.incident, incidentRecordSchema), () =>
+      parts.onChanged?.(),
+    ),
     index: keys.incidents(),
     links: redisIncidentLinks(redis, keys),
     nextId: async () => `inc-${await redis.incr(keys.incidentSeq())}`,

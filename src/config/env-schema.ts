@@ -17,6 +17,9 @@ export const ENV_HELP: Readonly<Record<string, string>> = {
   PAGERDUTY_ROUTING_KEY:
     'the Integration Key of an Events API v2 integration on your PagerDuty service; leave unset not to page',
   PAGERDUTY_EVENTS_URL: 'the Events API v2 endpoint; leave unset for https://events.pagerduty.com/v2/enqueue',
+  DD_API_KEY: 'a Datadog API key (Organization Settings → API Keys); needed for analysis.source: datadog',
+  DD_APP_KEY:
+    'a Datadog application key with the timeseries_query scope (Organization Settings → Application Keys); needed for analysis.source: datadog',
   REDIS_URL: 'a URL such as redis://127.0.0.1:6379/0',
   PORT: 'a TCP port number such as 3000',
   LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')}`,
@@ -46,6 +49,9 @@ export const envSchema = z.object({
   /** Secret: pages PagerDuty for the severities `incidents.page` lists. Never logged (see logger.ts). */
   PAGERDUTY_ROUTING_KEY: nonEmpty.optional(),
   PAGERDUTY_EVENTS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Secrets: Datadog's API and application keys, for `analysis.source: datadog`. Never logged (see logger.ts). */
+  DD_API_KEY: nonEmpty.optional(),
+  DD_APP_KEY: nonEmpty.optional(),
   REDIS_URL: redisUrl.default('redis://127.0.0.1:6379/0'),
   GREENLIGHT_CONFIG: nonEmpty.optional(),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),

@@ -134,9 +134,16 @@ const DEFAULT_QUERIES = {
   p95: 'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{env="$env",track="canary"}[1m])))',
 } as const;
 
+/** Datadog APM's trace metrics for the canary version; `$env` is replaced by the environment's name. */
+const DEFAULT_DATADOG_QUERIES = {
+  errorRate:
+    'sum:trace.http.request.errors{env:$env,version:canary}.as_count() / sum:trace.http.request.hits{env:$env,version:canary}.as_count()',
+  p95: 'p95:trace.http.request{env:$env,version:canary}',
+} as const;
+
 const analysis = z
   .strictObject({
-    source: z.enum(['prometheus', 'redis-counters', 'health']).default('health'),
+    source: z.enum(['prometheus', 'datadog', 'redis-counters', 'health']).default('health'),
     /** How often readings are taken while a canary step holds or a monitoring window runs. */
     interval: duration.default(10_000),
     /** After this many readings in a row without data the rollout pauses and asks a human. */
@@ -153,6 +160,32 @@ const analysis = z
         timeoutMs: z.number().int().positive().default(2_000),
       })
       .default({ ...DEFAULT_QUERIES, latencyUnit: 'seconds', timeoutMs: 2_000 }),
+    datadog: z
+      .strictObject({
+        /** The Datadog site the account lives on: datadoghq.com, datadoghq.eu, us3.datadoghq.com, us5…, ap1… */
+        site: z
+          .string()
+          .regex(/^[a-z0-9.-]+\.(datadoghq\.(com|eu)|ddog-gov\.com)$|^(datadoghq\.(com|eu)|ddog-gov\.com)$/, {
+            message: 'expected a Datadog site such as datadoghq.com, datadoghq.eu or us3.datadoghq.com',
+          })
+          .default('datadoghq.com'),
+        /** The API's base URL when it is not the site's (a proxy); overrides `site`. */
+        apiUrl: z.url({ protocol: /^https?$/ }).optional(),
+        errorRate: z.string().min(1).default(DEFAULT_DATADOG_QUERIES.errorRate),
+        p95: z.string().min(1).default(DEFAULT_DATADOG_QUERIES.p95),
+        baselineP95: z.string().min(1).optional(),
+        latencyUnit: z.enum(['seconds', 'milliseconds']).default('seconds'),
+        /** Each reading asks for the points of this last stretch of time and takes the newest. */
+        window: duration.default(120_000),
+        timeoutMs: z.number().int().positive().default(2_000),
+      })
+      .default({
+        ...DEFAULT_DATADOG_QUERIES,
+        site: 'datadoghq.com',
+        latencyUnit: 'seconds',
+        window: 120_000,
+        timeoutMs: 2_000,
+      }),
     redisCounters: z
       .strictObject({
         /** The `perf:<endpoint>` sorted sets to take p95 from, e.g. `GET:/api/scans`. */

@@ -66,6 +66,7 @@ export interface DeclareRequest {
   title: string;
   env?: string;
   deploymentId?: string;
+  deploymentName?: string;
 }
 
 export type IncidentOutcome =
@@ -148,7 +149,8 @@ export class IncidentService {
         title,
         env: request.env,
         deploymentId: request.deploymentId,
-        detail: `${kind.toLowerCase()} of deployment ${request.deploymentId}`,
+        ...(request.deploymentName === undefined ? {} : { deploymentName: request.deploymentName }),
+        detail: `${kind.toLowerCase()} of deployment ${request.deploymentName ?? request.deploymentId}`,
       },
       {
         reason: clip(reason, 300),
@@ -470,7 +472,9 @@ export class IncidentService {
               respond_within: formatDuration(rule.respondWithin),
               action: rule.action,
               ...(state.env === undefined ? {} : { environment: state.env }),
-              ...(state.deploymentId === undefined ? {} : { deployment: state.deploymentId }),
+              ...(state.deploymentId === undefined
+                ? {}
+                : { deployment: state.deploymentName ?? state.deploymentId }),
               ...(meta.rollback?.readings ? { readings: meta.rollback.readings } : {}),
             },
             ...(meta.rollback?.runUrl

@@ -4,6 +4,7 @@ import type {
   StoredFlag,
   StoredFlagValue,
 } from '../domain/flags/flag-state.js';
+import type { HomeSnapshot, HomeViewer } from '../domain/home/home-snapshot.js';
 import type { IncidentRecord } from '../domain/incidents/incident-record.js';
 import type { Role } from '../domain/policy/access.js';
 
@@ -163,4 +164,18 @@ export type PagerResult = { ok: true } | { ok: false; error: string };
 /** Pages people. Never rejects: a refusal, a rate limit or an unreachable PagerDuty is a result with a sentence. */
 export interface Pager {
   send(event: PagerEvent): Promise<PagerResult>;
+}
+
+// ── The Home tab ────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Who opened the Home tab lately: the people a change is re-published for. */
+export interface HomeViewers {
+  seen(user: string, at: number): Promise<void>;
+  /** Users who opened it since `since`, the most recent first, at most as many as the store keeps. */
+  recent(since: number): Promise<string[]>;
+}
+
+/** Shows one viewer their Home tab (views.publish). */
+export interface HomePublisher {
+  publish(snapshot: HomeSnapshot, viewer: HomeViewer): Promise<void>;
 }

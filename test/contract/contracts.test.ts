@@ -75,6 +75,18 @@ describe('contracts', () => {
     for (const name of Object.keys(envSchema.shape)) expect(table, name).toContain(`\`${name}\``);
   });
 
+  it('manifest.yml enables the Home tab and subscribes to app_home_opened, which the code listens to', () => {
+    const manifest = parse(readFileSync(join(root, 'manifest.yml'), 'utf8')) as {
+      features: { app_home?: { home_tab_enabled?: boolean } };
+      settings: { event_subscriptions?: { request_url?: string; bot_events?: string[] } };
+    };
+    expect(manifest.features.app_home?.home_tab_enabled).toBe(true);
+    expect(manifest.settings.event_subscriptions?.request_url).toMatch(/\/slack\/events$/);
+    expect(manifest.settings.event_subscriptions?.bot_events).toEqual(['app_home_opened']);
+    const listeners = readFileSync(join(root, 'commands/home/home-listeners.ts'), 'utf8');
+    expect(listeners).toContain("app.event('app_home_opened'");
+  });
+
   it('registers every command in SLASH_COMMANDS and nothing else', () => {
     const registered = [
       ...readFileSync(join(root, 'commands/index.ts'), 'utf8').matchAll(/app\.command\('([^']+)'/g),
@@ -87,6 +99,7 @@ describe('contracts', () => {
       'commands/deploy/deploy-actions.ts',
       'commands/rollback/rollback-actions.ts',
       'commands/incident/incident-actions.ts',
+      'commands/home/home-listeners.ts',
     ]
       .map((file) => readFileSync(join(root, file), 'utf8'))
       .join('\n');
@@ -94,8 +107,9 @@ describe('contracts', () => {
     for (const id of [...ids.ACTION_IDS, ...ids.VIEW_CALLBACK_IDS]) {
       const name = constants.find(([, value]) => value === id)?.[0];
       expect(name, `a constant for ${id}`).toBeDefined();
-      // `button(ID, …)` is the listeners' own shorthand for `app.action(ID, …)` with ack and a private refusal.
-      expect(listeners).toMatch(new RegExp(`(app\\.(action|view)|button)\\(${name}\\b`));
+      // `button(ID, …)` is the listeners' own shorthand for `app.action(ID, …)` with ack and a private refusal;
+      // `prefixed(ID)` matches the Home tab's ids made unique per environment or flag (`home_unlock:production`).
+      expect(listeners).toMatch(new RegExp(`(app\\.(action|view)|button)\\((prefixed\\()?${name}\\b`));
     }
     expect(new Set(ids.ACTION_IDS).size).toBe(ids.ACTION_IDS.length);
   });

@@ -2,7 +2,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DeploymentState } from '../../src/domain/deploy/deployment-state.js';
 import { DEPLOY_PAUSE, DEPLOY_PROMOTE, DEPLOY_RESUME, DEPLOY_ROLLBACK } from '../../views/ids.js';
 import { deployConfig, FAST_GITHUB, useE2E, visibleText } from '../helpers/e2e.js';
-import { FAKE_APP_QUERIES, type FakeApp, startFakeApp } from '../helpers/fake-app.js';
+import {
+  FAKE_APP_DATADOG_QUERIES,
+  FAKE_APP_QUERIES,
+  type FakeApp,
+  startFakeApp,
+} from '../helpers/fake-app.js';
+import { DATADOG_TEST_KEYS } from '../helpers/fake-datadog.js';
 import { freePort } from '../helpers/net.js';
 
 const DEPLOYER = 'U0ALICE';
@@ -26,7 +32,11 @@ describe('canary analysis and automatic rollback, end to end', () => {
   afterEach(() => app.close());
 
   /** Staging: no approvals, deployers U0ALICE only; a four-step canary with short holds, then a monitoring window. */
-  async function start(analysis: Record<string, unknown>, pipeline?: unknown[]): Promise<void> {
+  async function start(
+    analysis: Record<string, unknown>,
+    pipeline?: unknown[],
+    env: Record<string, string> = {},
+  ): Promise<void> {
     await e2e.startBot(
       deployConfig(
         {},
@@ -56,7 +66,7 @@ describe('canary analysis and automatic rollback, end to end', () => {
           analysis: { interval: `${INTERVAL_MS}ms`, noDataToPause: 3, ...analysis },
         },
       ),
-      { runtime: FAST_GITHUB },
+      { runtime: FAST_GITHUB, env },
     );
   }
 
@@ -192,6 +202,35 @@ describe('canary analysis and automatic rollback, end to end', () => {
       state: { deploymentId: bad, env: 'staging', severity: 'sev2' },
     });
     expect(lastTimeline()).toContain('↩️ *Rolled back* automatically');
+  });
+
+  it('rolls back on a 6 % error rate read from Datadog’s query API (analysis.source: datadog)', async () => {
+    await start(
+      {
+        source: 'datadog',
+        datadog: { apiUrl: app.datadogUrl, ...FAKE_APP_DATADOG_QUERIES, window: '1m' },
+      },
+      undefined,
+      { DD_API_KEY: DATADOG_TEST_KEYS.apiKey, DD_APP_KEY: DATADOG_TEST_KEYS.appKey },
+    );
+    const id = await deploy('v1.1.0');
+    await whenAt(id, '25', () => {
+      app.metrics.errorRate = 0.06;
+    });
+    await vi.waitFor(() => expect(rollbacks()).toHaveLength(1), { timeout: 10_000, interval: 20 });
+    const state = await stateOf(id);
+    expect(state.analysis?.source).toBe('datadog');
+    expect(state.rollback?.reason).toBe('error rate 6 % is above the rollback threshold of 5 %');
+    expect(state.rollback?.decision?.reading).toMatchObject({
+      source: 'datadog',
+      errorRate: 0.06,
+      p95Ms: 100,
+    });
+    expect(percentages()).not.toContain('50');
+    // Each reading asked Datadog for the window before it, with the environment in the query.
+    const asked = app.datadogQueries.find((query) => query.query === 'app.error_rate{env:staging}');
+    expect(asked && asked.to - asked.from).toBe(60);
+    expect(app.queries).toEqual([]);
   });
 
   it('rolls back when p95 reaches 2.5× the baseline read from the apps’ Redis counters', async () => {

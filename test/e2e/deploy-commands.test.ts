@@ -64,12 +64,18 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     return visibleText(await (await deploy(text, user)).reply());
   }
 
-  /** `/deploy …` that must start a deployment: its id, read from the requester's confirmation. */
-  async function requestDeployment(text: string, user = ALICE): Promise<{ id: string; reply: Reply }> {
+  /**
+   * `/deploy …` that must start a deployment: its name (`production-1`), read from the requester's confirmation, and
+   * the internal id that name stands for.
+   */
+  async function requestDeployment(
+    text: string,
+    user = ALICE,
+  ): Promise<{ id: string; name: string; reply: Reply }> {
     const reply = await (await deploy(text, user)).reply();
-    const id = /^Deployment (\S+) of /.exec(String(reply.text))?.[1];
-    if (!id) throw new Error(`not accepted: ${visibleText(reply)}`);
-    return { id, reply };
+    const id = await e2e.records.idFromReply(reply);
+    const name = /^Deployment (\S+) of /.exec(String(reply.text))?.[1] ?? '';
+    return { id, name, reply };
   }
 
   const doc = (id: string) => e2e.records.deployment(id);
@@ -128,7 +134,7 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
       expect(shown).toContain('`/deploy <env> [ref] [--services a,b] [--dry-run] [--override <reason…>]`');
       expect(shown).toContain('`/deploy status [env]`');
       expect(shown).toContain('`/deploy lock <env> <reason…> [--for 2h]`');
-      expect(shown).toContain('`/deploy cancel <id>`');
+      expect(shown).toContain('`/deploy cancel <name>`');
     }
 
     const typo = await deploy('production --dryrun');
@@ -310,7 +316,7 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
 
   it('Abort opens the modal; a too-short reason is refused in the HTTP answer; a reason cancels at the gate', async () => {
     await start();
-    const { id } = await requestDeployment('production');
+    const { id, name } = await requestDeployment('production');
     await vi.waitFor(() => expect(timeline(id).at(-1)).toContain(DEPLOY_ABORT));
 
     const click = await e2e.slack.click({ actionId: DEPLOY_ABORT, value: id, user: CAROL });
@@ -337,7 +343,7 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     }
     const input = view.blocks.find((block: { type: string }) => block.type === 'input');
     expect(input).toMatchObject({ block_id: ABORT_REASON_BLOCK, element: { action_id: ABORT_REASON_INPUT } });
-    expect(JSON.stringify(view.blocks)).toContain(`\`${id}\``);
+    expect(JSON.stringify(view.blocks)).toContain(`\`${name}\``);
 
     // Slack's client would not send these (min_length 3, required); a crafted request could.
     for (const tooShort of ['no', '   ', null]) {
@@ -445,13 +451,15 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
       where: (request: GitHubRequest) => (request.body as { state?: string }).state !== 'in_progress',
     });
     await start({ approvals: 0, approvers: [] });
-    const { id } = await requestDeployment('production', ALICE);
+    const { id, name } = await requestDeployment('production', ALICE);
     await vi.waitFor(() => expect(dispatchedFor(id)).toEqual(['validation']), { timeout: 5_000 });
     await vi.waitFor(async () => expect((await doc(id)).state.timeline.at(-1)?.kind).toBe('dispatched'));
     const runId = e2e.github.runs()[0]?.id;
 
-    expect(await answer(`cancel ${id}`, ALICE)).toBe(
-      `Deployment \`${id}\` stopped; its workflow run is being cancelled.`,
+    // The name people read (`production-1`) is what they type.
+    expect(name).toBe('production-1');
+    expect(await answer(`cancel ${name}`, ALICE)).toBe(
+      `Deployment \`${name}\` stopped; its workflow run is being cancelled.`,
     );
     await vi.waitFor(() => expect(cancelled()).toEqual([runId]));
     await waitForStatus(id, 'cancelled', true, 10_000);
@@ -466,13 +474,14 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
   it('a cancel that lands while a phase is being dispatched still cancels the run that dispatch started', async () => {
     e2e.github.delayDispatches(1_500);
     await start({ approvals: 0, approvers: [] });
-    const { id } = await requestDeployment('production', ALICE);
+    const { id, name } = await requestDeployment('production', ALICE);
     // GitHub has accepted the dispatch (the run exists) but has not answered yet.
     await vi.waitFor(() => expect(e2e.github.runs()).toHaveLength(1), { timeout: 5_000 });
     expect(e2e.github.inFlight()).toBe(1);
     const runId = e2e.github.runs()[0]?.id;
 
-    expect(await answer(`cancel ${id}`, ALICE)).toMatch(new RegExp(`^Deployment \`${id}\` stopped`));
+    // The internal id is still accepted.
+    expect(await answer(`cancel ${id}`, ALICE)).toMatch(new RegExp(`^Deployment \`${name}\` stopped`));
     await waitForStatus(id, 'cancelled');
     // The run the in-flight dispatch started must not be left running on GitHub.
     await vi.waitFor(() => expect(cancelled()).toContain(runId), { timeout: 6_000 });
@@ -490,12 +499,12 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
 
     const second = await requestDeployment('production', BOB);
     const secondText = visibleText(second.reply);
-    expect(secondText).toContain(`🕒 Queued at position 1, behind \`${first.id}\``);
+    expect(secondText).toContain(`🕒 Queued at position 1, behind \`${first.name}\``);
     expect(secondText).not.toContain('Starting now');
     expect(second.reply.text).toContain('queued at position 1');
 
     const third = await requestDeployment('production', DAVE);
-    expect(visibleText(third.reply)).toContain(`🕒 Queued at position 2, behind \`${first.id}\``);
+    expect(visibleText(third.reply)).toContain(`🕒 Queued at position 2, behind \`${first.name}\``);
     await vi.waitFor(async () =>
       expect(await e2e.redis.lrange(e2e.keys.deployQueue('production'), 0, -1)).toEqual([
         second.id,
@@ -506,23 +515,24 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     const queued = await answer('status production');
     expect(queued).toContain('*production* · open');
     expect(queued).toMatch(
-      new RegExp(`🚀 \`${first.id}\` \`main\` by <@U0ALICE> · running: Pre-deployment validation`),
+      new RegExp(`🚀 \`${first.name}\` \`main\` by <@U0ALICE> · running: Pre-deployment validation`),
     );
-    expect(queued).toContain(`1. 🕒 \`${second.id}\` \`main\` by <@U0BOB> · queued`);
-    expect(queued).toContain(`2. 🕒 \`${third.id}\` \`main\` by <@U0DAVE> · queued`);
+    expect(queued).toContain(`1. 🕒 \`${second.name}\` \`main\` by <@U0BOB> · queued`);
+    expect(queued).toContain(`2. 🕒 \`${third.name}\` \`main\` by <@U0DAVE> · queued`);
 
-    expect(await answer(`cancel ${second.id}`, EVE)).toBe(
+    expect(await answer(`cancel ${second.name}`, EVE)).toBe(
       ':no_entry_sign: Only the requester or an approver of production can cancel this deployment.',
     );
     expect(await answer('cancel dnosuchdeployment', BOB)).toBe(
-      ':no_entry_sign: There is no deployment `dnosuchdeployment`.',
+      ':no_entry_sign: There is no deployment `dnosuchdeployment`; `/deploy status` shows the running ones.',
     );
-    expect(await answer(`cancel ${second.id}`, BOB)).toBe(`Deployment \`${second.id}\` stopped.`);
+    expect(await answer('cancel production-99', BOB)).toContain('There is no deployment `production-99`');
+    expect(await answer(`cancel ${second.name}`, BOB)).toBe(`Deployment \`${second.name}\` stopped.`);
     await waitForStatus(second.id, 'cancelled', true);
     expect(await e2e.redis.lrange(e2e.keys.deployQueue('production'), 0, -1)).toEqual([third.id]);
     const after = await answer('status production');
     expect(after).not.toContain(second.id);
-    expect(after).toContain(`1. 🕒 \`${third.id}\``);
+    expect(after).toContain(`1. 🕒 \`${third.name}\``);
 
     // The first one finishes: the environment goes to the next in line, which dispatches its phases.
     runsFinishAtOnce();
@@ -547,8 +557,8 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
   it('a lock refuses deploys naming who and why; unlock lets them through', async () => {
     await start();
 
-    expect(await answer('lock production db maintenance', CAROL)).toBe(
-      ':lock: production is locked: db maintenance',
+    expect(await answer('lock production db maintenance', CAROL)).toMatch(
+      /^\*production\* is now 🔒 locked by <@U0CAROL> <!date\^\d+\^\{date_short_pretty\} \{time\}\|[^>]+ UTC>: db maintenance\.\nNothing deploys there until someone runs `\/deploy unlock production`\.$/,
     );
     const refused = await (await deploy('production', ALICE)).reply();
     const refusal = visibleText(refused);
@@ -559,8 +569,8 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     expect(await deploymentsIn('production')).toEqual([]);
 
     // A second lock does not replace the first.
-    expect(await answer('lock production other reason', ALICE)).toContain(
-      'production is already locked by <@U0CAROL>: db maintenance',
+    expect(await answer('lock production other reason', ALICE)).toMatch(
+      /\*production\* is already 🔒 locked by <@U0CAROL> <!date\^\d+\^[^>]+>: db maintenance/,
     );
 
     const status = await answer('status');
@@ -569,8 +579,8 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
 
     expect(await answer('unlock production', CAROL)).toBe(':unlock: production is unlocked.');
     expect(await answer('unlock production', CAROL)).toContain('production was not locked.');
-    const { id, reply } = await requestDeployment('production', ALICE);
-    expect(visibleText(reply)).toContain(`Deployment \`${id}\` of \`main\` to *production* accepted.`);
+    const { name, reply } = await requestDeployment('production', ALICE);
+    expect(visibleText(reply)).toContain(`Deployment \`${name}\` of \`main\` to *production* accepted.`);
     expect(visibleText(reply)).toContain(
       '⏳ It needs 1 approval from approvers of *production* before it starts.',
     );
@@ -586,11 +596,11 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     expect(await answer('history')).toBe('No deployments yet.');
     expect(await answer('status production')).toBe('*production* · open, nothing running');
 
-    const { id } = await requestDeployment('production', ALICE);
+    const { id, name } = await requestDeployment('production', ALICE);
     const waiting = await answer('history production');
     expect(waiting).toContain('*Last 1 deployment*');
     expect(waiting).toMatch(
-      new RegExp(`⏳ \`${id}\` \\*production\\* \`main\` by <@U0ALICE> · awaiting approval · <!date`),
+      new RegExp(`⏳ \`${name}\` \\*production\\* \`main\` by <@U0ALICE> · awaiting approval · <!date`),
     );
 
     await e2e.slack.click({ actionId: DEPLOY_APPROVE, value: id, user: CAROL });
@@ -604,7 +614,7 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     );
     const atGate = await answer('status production');
     expect(atGate).toContain('*production* · open');
-    expect(atGate).toContain(`⏳ \`${id}\` \`main\` by <@U0ALICE> · awaiting approval: Database migration`);
+    expect(atGate).toContain(`⏳ \`${name}\` \`main\` by <@U0ALICE> · awaiting approval: Database migration`);
 
     await vi.waitFor(() => expect(timeline(id).at(-1)).toContain(DEPLOY_APPROVE));
     await e2e.slack.click({ actionId: DEPLOY_APPROVE, value: id, user: CAROL });
@@ -613,28 +623,29 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     expect(history).toContain('*Last 1 deployment*');
     expect(history).toMatch(
       new RegExp(
-        `^✅ \`${id}\` \\*production\\* \`main\` by <@U0ALICE> · <!date\\^\\d+\\^[^>]+> · \\d+s$`,
+        `^✅ \`${name}\` \\*production\\* \`main\` by <@U0ALICE> · <!date\\^\\d+\\^[^>]+> · \\d+s$`,
         'm',
       ),
     );
     expect(await answer('status production')).toBe('*production* · open, nothing running');
     expect(e2e.github.runs()).toHaveLength(2);
 
-    const { id: second } = await requestDeployment('production', ALICE);
+    const { name: second } = await requestDeployment('production', ALICE);
+    expect(second).toBe('production-2');
     const both = await answer('history production 5');
     expect(both).toContain('*Last 2 deployments*');
-    expect(both.indexOf(second)).toBeLessThan(both.indexOf(id));
-    expect(await answer('history production 1')).not.toContain(id);
+    expect(both.indexOf(`\`${second}\``)).toBeLessThan(both.indexOf(`\`${name}\``));
+    expect(await answer('history production 1')).not.toContain(`\`${name}\``);
   }, 30_000);
 
   it('/deploy status lists a deployment that waits for approval to start', async () => {
     await start();
-    const { id } = await requestDeployment('production', ALICE);
+    const { id, name } = await requestDeployment('production', ALICE);
     expect((await doc(id)).state.status).toBe('awaiting_approval');
     // Usage: "`/deploy status [env]`: what is running, waiting or locked"; waiting for approval is waiting.
     const status = await answer('status production');
-    expect(status).toContain(`\`${id}\` \`main\` by <@U0ALICE> · awaiting approval`);
-    expect(await answer('status')).toContain(`\`${id}\``);
+    expect(status).toContain(`\`${name}\` \`main\` by <@U0ALICE> · awaiting approval`);
+    expect(await answer('status')).toContain(`\`${name}\``);
   });
 
   describe('deploy windows', () => {

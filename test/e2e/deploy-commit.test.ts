@@ -29,11 +29,7 @@ describe('/deploy and the commit it names, end to end', () => {
   const writes = () => e2e.github.requests.filter((request) => request.method !== 'GET');
   const lockOf = (env: string) => e2e.redis.hgetall(e2e.keys.envLock(env));
   const timeline = () => shownWithIds(e2e.slack.messages('#deployment-status').at(-1));
-  const idFrom = (reply: Record<string, unknown>) => {
-    const id = /^Deployment (\S+) of /.exec(String(reply.text))?.[1];
-    if (!id) throw new Error(`not accepted: ${visibleText(reply)}`);
-    return id;
-  };
+  const idFrom = (reply: Record<string, unknown>) => e2e.records.idFromReply(reply);
 
   describe('the ref', () => {
     it('a mistyped ref is refused naming it and the repository; nothing is recorded, queued or locked', async () => {
@@ -57,7 +53,7 @@ describe('/deploy and the commit it names, end to end', () => {
     it('a branch deleted while its deployment waited for approval: failed, the environment left unlocked', async () => {
       e2e.github.repo().setBranch('feature-x', 'feature-x');
       await start();
-      const id = idFrom(await deploy('production feature-x'));
+      const id = await idFrom(await deploy('production feature-x'));
       await vi.waitFor(() => expect(timeline()).toContain(DEPLOY_APPROVE));
       e2e.github.repo().branches.delete('feature-x');
       await e2e.slack.click({ actionId: DEPLOY_APPROVE, value: id, user: CAROL });
@@ -79,7 +75,7 @@ describe('/deploy and the commit it names, end to end', () => {
       const { greenlight_id: _undeclared, ...inputs } = GREENLIGHT_INPUTS;
       e2e.github.repo().addWorkflow({ ...greenlightWorkflow('production-deployment.yml'), inputs });
       await start();
-      const id = idFrom(await deploy('staging'));
+      const id = await idFrom(await deploy('staging'));
 
       const { state } = await e2e.records.waitForStatus(id, 'failed', { finalized: true });
       const reason =
@@ -97,7 +93,7 @@ describe('/deploy and the commit it names, end to end', () => {
       // Fixed: the next deployment goes through, nothing to unlock first.
       e2e.github.repo().addWorkflow(greenlightWorkflow('production-deployment.yml'));
       e2e.github.setLifecycle({ mode: 'auto', runMs: 0 });
-      const next = idFrom(await deploy('staging'));
+      const next = await idFrom(await deploy('staging'));
       await e2e.records.waitForStatus(next, 'succeeded', { finalized: true });
     });
   });
@@ -116,7 +112,7 @@ describe('/deploy and the commit it names, end to end', () => {
       expect(writes()).toEqual([]);
 
       e2e.github.setLifecycle({ mode: 'auto', runMs: 0 });
-      const id = idFrom(await deploy('staging c0ffee1'));
+      const id = await idFrom(await deploy('staging c0ffee1'));
       await e2e.records.waitForStatus(id, 'succeeded', { finalized: true });
       const [first] = e2e.github.requestsTo('actions/create-workflow-dispatch');
       expect(first?.body).toMatchObject({
@@ -179,7 +175,7 @@ describe('/deploy and the commit it names, end to end', () => {
       red();
       e2e.github.setLifecycle({ mode: 'auto', runMs: 0 });
       await start();
-      const id = idFrom(await deploy('production main --override CI is down, INC-7', CAROL));
+      const id = await idFrom(await deploy('production main --override CI is down, INC-7', CAROL));
       const { state } = await e2e.records.deployment(id);
       expect(state.overridden).toEqual({ checks: ['ci/test (failure)', 'lint (in_progress)'] });
       await vi.waitFor(() =>
@@ -215,7 +211,7 @@ describe('/deploy and the commit it names, end to end', () => {
       e2e.github.repo().setCheckRun(MAIN, { name: 'build', status: 'completed', conclusion: 'success' });
       await start();
       // A first deployment of main whose run fails: its job is a red check run on main's commit now.
-      const first = idFrom(await deploy('staging'));
+      const first = await idFrom(await deploy('staging'));
       await vi.waitFor(() => expect(e2e.github.runs()).toHaveLength(1));
       e2e.github.fail(e2e.github.runs()[0]?.id ?? 0);
       await e2e.records.waitForStatus(first, 'failed', { finalized: true });
@@ -224,7 +220,7 @@ describe('/deploy and the commit it names, end to end', () => {
       await vi.waitFor(async () => expect(await lockOf('staging')).toEqual({}));
 
       e2e.github.setLifecycle({ mode: 'auto', runMs: 0 });
-      const second = idFrom(await deploy('staging'));
+      const second = await idFrom(await deploy('staging'));
       await e2e.records.waitForStatus(second, 'succeeded', { finalized: true });
       expect(e2e.github.deployments().map((deployment) => deployment.requiredContexts)).toEqual([
         ['ci/test', 'build'],
@@ -237,7 +233,7 @@ describe('/deploy and the commit it names, end to end', () => {
         .repo()
         .setStatus(MAIN, { context: 'ci/test', state: 'success', description: null, targetUrl: CI });
       await start();
-      const id = idFrom(await deploy('production'));
+      const id = await idFrom(await deploy('production'));
       await vi.waitFor(() => expect(timeline()).toContain(DEPLOY_APPROVE));
       e2e.github
         .repo()
@@ -266,14 +262,14 @@ describe('/deploy and the commit it names, end to end', () => {
       e2e.github
         .repo()
         .setStatus(MAIN, { context: 'ci/test', state: 'success', description: null, targetUrl: CI });
-      const id = idFrom(await deploy('production'));
+      const id = await idFrom(await deploy('production'));
       expect((await e2e.records.state(id)).requiredContexts).toEqual(['ci/test']);
     });
 
     it('requireChecks: none deploys a red commit without asking GitHub about its checks', async () => {
       red();
       await start({}, { deploy: { pollInterval: '1s', requireChecks: 'none' } });
-      const id = idFrom(await deploy('staging'));
+      const id = await idFrom(await deploy('staging'));
       expect((await e2e.records.state(id)).requiredContexts).toEqual([]);
       expect(e2e.github.requestsTo('repos/get-combined-status-for-ref')).toEqual([]);
       expect(e2e.github.requestsTo('checks/list-for-ref')).toEqual([]);
@@ -301,7 +297,7 @@ describe('/deploy with a token that may read but not dispatch, end to end', () =
   it('fails the deployment at its first dispatch, saying which permission to give, without a lock', async () => {
     await e2e.startBot(deployConfig(), { runtime: FAST_GITHUB });
     const ack = await e2e.slack.command('/deploy', 'staging', { user: ALICE });
-    const id = /^Deployment (\S+) of /.exec(String((await ack.reply()).body.text))?.[1] ?? '';
+    const id = await e2e.records.idFromReply((await ack.reply()).body);
     const { state } = await e2e.records.waitForStatus(id, 'failed', { finalized: true });
     expect(state.timeline.at(-1)?.text).toBe(
       'Pre-deployment validation: GitHub refused the dispatch of `production-deployment.yml` in acme/platform: Resource not accessible by personal access token — give GITHUB_TOKEN Actions: read and write on acme/platform (see `npm run check`)',

@@ -131,7 +131,7 @@ describe('/incident end to end', () => {
     for (const field of [
       '🚨 *PRODUCTION INCIDENT inc-1* · SEV2',
       '*Status:* 🔴 Open · respond within 15m (by [10:17] UTC)',
-      '*Severity:* *SEV2* · Significant performance degradation or security breach · respond within 15m · Assess + rollback if needed',
+      '*Severity:* *SEV2* · Significant performance degradation or security breach · Assess + rollback if needed',
       '*Affected:* *production*',
       '*Impact:* Checkout p95 doubled',
       '*Paging:* not paged (SEV2 does not page; `incidents.page`: SEV1)',

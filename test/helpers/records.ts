@@ -37,6 +37,14 @@ export function records(redis: Redis, prefix: string) {
     state: async (id: string) => (await deployment(id)).state,
     /** Deployment ids of an environment, oldest first. */
     deploymentIds: (env: string) => redis.zrange(keys.deploymentsOf(env), '0', '-1'),
+    /** The internal id of the deployment a requester's confirmation names (`Deployment production-42 of …`). */
+    async idFromReply(reply: { text?: unknown }): Promise<string> {
+      const name = /^Deployment (\S+) of /.exec(String(reply.text))?.[1];
+      if (!name) throw new Error(`not accepted: ${String(reply.text)}`);
+      const id = await redis.hget(keys.deploymentNames(), name);
+      if (!id) throw new Error(`no deployment is named ${name}`);
+      return id;
+    },
     /** Waits for a deployment of `env` newer than the `known` count, and answers its id. */
     async nextDeployment(env: string, known: number, timeout = 5_000): Promise<string> {
       return vi.waitFor(

@@ -84,6 +84,31 @@ surprise: true
     expect(typo.ok ? '' : typo.problems.join('\n')).toContain('analysis.interval:');
   });
 
+  it('a Datadog source needs DD_API_KEY and DD_APP_KEY, and a Datadog site', () => {
+    const datadog = `${minimal}analysis: { source: datadog, datadog: { site: datadoghq.eu } }\n`;
+    const missing = loadConfig(credentials, dirWith(datadog));
+    expect(missing.ok ? [] : missing.problems).toEqual([
+      expect.stringMatching(/^DD_API_KEY is missing: a Datadog API key/),
+      expect.stringMatching(
+        /^DD_APP_KEY is missing: a Datadog application key with the timeseries_query scope/,
+      ),
+    ]);
+    const keyed = loadConfig({ ...credentials, DD_API_KEY: 'k', DD_APP_KEY: 'a' }, dirWith(datadog));
+    expect(keyed.ok && keyed.config.file.analysis?.datadog).toMatchObject({
+      site: 'datadoghq.eu',
+      window: 120_000,
+      timeoutMs: 2_000,
+      latencyUnit: 'seconds',
+    });
+    const site = loadConfig(
+      { ...credentials, DD_API_KEY: 'k', DD_APP_KEY: 'a' },
+      dirWith(`${minimal}analysis: { source: datadog, datadog: { site: example.com } }\n`),
+    );
+    expect(site.ok ? '' : site.problems.join('\n')).toContain(
+      'analysis.datadog.site: expected a Datadog site such as datadoghq.com, datadoghq.eu or us3.datadoghq.com',
+    );
+  });
+
   it('fills the analysis defaults: readings every 10 s, a pause after 3 without data, the runbooks’ thresholds', () => {
     const result = loadConfig(
       credentials,

@@ -1,8 +1,9 @@
 import type { ModalView } from '@slack/types';
+import { deploymentName } from '../../src/domain/deploy/deployment-name.js';
 import type { DeploymentState } from '../../src/domain/deploy/deployment-state.js';
 import { section } from '../format.js';
 import { ABORT_REASON_BLOCK, ABORT_REASON_INPUT, DEPLOY_ABORT_MODAL } from '../ids.js';
-import { inlineText, phaseTitle, STATUS_EMOJI, STATUS_LABEL } from './deploy-text.js';
+import { inlineText, phaseTitle, statusEmoji, statusLabel } from './deploy-text.js';
 
 export const ABORT_REASON_MIN = 3;
 export const ABORT_REASON_MAX = 500;
@@ -26,7 +27,7 @@ export function abortModal(deploymentId: string, state: DeploymentState): ModalV
     close: { type: 'plain_text', text: 'Keep going' },
     blocks: [
       section(
-        `${STATUS_EMOJI[state.status]} Abort the deployment of \`${inlineText(state.ref, 100)}\` to *${inlineText(state.env, 40)}* (${STATUS_LABEL[state.status].toLowerCase()}, \`${inlineText(deploymentId, 64)}\`)?${where}\nNo further phase will be dispatched. The reason goes into the deployment's timeline.`,
+        `${statusEmoji(state)} Abort the deployment of \`${inlineText(state.ref, 100)}\` to *${inlineText(state.env, 40)}* (${statusLabel(state).toLowerCase()}, \`${inlineText(deploymentName(state), 64)}\`)?${where}\nNo further phase will be dispatched. The reason goes into the deployment's timeline.`,
       ),
       {
         type: 'input',

@@ -5,10 +5,19 @@ import type {
   DeploymentState,
   RollbackState,
 } from '../../src/domain/deploy/deployment-state.js';
-import { formatDuration, inlineText, inlineUserText, runLink, timeAt, who } from './deploy-text.js';
+import {
+  formatDuration,
+  inlineText,
+  inlineUserText,
+  rollbackRun,
+  runLink,
+  timeAt,
+  who,
+} from './deploy-text.js';
 
 const SOURCE_LABEL: Readonly<Record<AnalysisState['source'], string>> = {
   prometheus: 'Prometheus',
+  datadog: 'Datadog',
   'redis-counters': 'Redis counters',
   health: 'health checks',
   none: 'health checks only (no `analysis` in greenlight.yml)',
@@ -114,9 +123,7 @@ export function rollbackText(state: DeploymentState, rollback: RollbackState): s
   ];
   const facts: string[] = [];
   if (rollback.runId !== undefined && rollback.url !== undefined && rollback.dispatchedAt !== undefined) {
-    facts.push(
-      `rollback ${runLink({ runId: rollback.runId, url: rollback.url, dispatchedAt: rollback.dispatchedAt }, `run #${rollback.runId}`)}`,
-    );
+    facts.push(`rollback ${runLink(rollbackRun({ ...rollback, url: rollback.url }))}`);
   } else if (state.status === 'rolling_back') {
     facts.push('dispatching the rollback workflow…');
   }

@@ -35,6 +35,30 @@ export const STATUS_LABEL: Readonly<Record<DeploymentStatus, string>> = {
   rolled_back: 'Rolled back',
 };
 
+/** A `/rollback`'s own words: it rolls back and is rolled back, it never "succeeds" as a deployment would. */
+const ROLLBACK_EMOJI: Readonly<Partial<Record<DeploymentStatus, string>>> = {
+  queued: '↩️',
+  running: '↩️',
+  succeeded: '↩️',
+  failed: '🔥',
+};
+const ROLLBACK_LABEL: Readonly<Partial<Record<DeploymentStatus, string>>> = {
+  queued: 'Rolling back',
+  running: 'Rolling back',
+  succeeded: 'Rolled back',
+  failed: 'Rollback failed',
+};
+
+/** The status's emoji, in a rollback's terms for a `/rollback`. */
+export function statusEmoji(state: Pick<DeploymentState, 'status' | 'rollbackOf'>): string {
+  return (state.rollbackOf && ROLLBACK_EMOJI[state.status]) || STATUS_EMOJI[state.status];
+}
+
+/** The status in words (`Running`, `Rolled back`), in a rollback's terms for a `/rollback`. */
+export function statusLabel(state: Pick<DeploymentState, 'status' | 'rollbackOf'>): string {
+  return (state.rollbackOf && ROLLBACK_LABEL[state.status]) || STATUS_LABEL[state.status];
+}
+
 export const PHASE_EMOJI: Readonly<Record<PhaseStatus, string>> = {
   pending: '⚪',
   waiting_gate: '✋',
@@ -103,14 +127,24 @@ export function formatPercent(value: number): string {
 
 const SAFE_URL = /^https?:\/\/[^\s<>|]{1,400}$/;
 
+/** `run #123` with GitHub's run number (what its pages show), never the run's internal id. */
+export function runLabel(run: Pick<PhaseRun, 'number'>): string {
+  return run.number === undefined ? 'workflow run' : `run #${run.number}`;
+}
+
 /** `<url|run #123>`, or plain `run #123` when the URL could break Slack's link syntax. */
-export function runLink(run: PhaseRun, label = `run #${run.runId}`): string {
+export function runLink(run: Pick<PhaseRun, 'number' | 'url'>, label = runLabel(run)): string {
   return link(run.url, label);
 }
 
 /** `label` linked to `url` when it is a well-formed http(s) URL that cannot break out of the link. */
 export function link(url: string | undefined, label: string): string {
   return url !== undefined && SAFE_URL.test(url) ? `<${url}|${label}>` : label;
+}
+
+/** A rollback's run as `runLink` takes it. */
+export function rollbackRun(rollback: { runNumber?: number; url: string }): Pick<PhaseRun, 'number' | 'url'> {
+  return { url: rollback.url, ...(rollback.runNumber === undefined ? {} : { number: rollback.runNumber }) };
 }
 
 /** Links to a phase's runs, the latest `max` of them, oldest first. */

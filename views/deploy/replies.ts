@@ -4,11 +4,20 @@ import type {
   DryRunFacts,
   NotGreen,
 } from '../../src/domain/deploy/commit-checks.js';
+import { deploymentName } from '../../src/domain/deploy/deployment-name.js';
 import type { DeploymentState } from '../../src/domain/deploy/deployment-state.js';
 import type { DeploymentPlan, PlannedPhase } from '../../src/domain/deploy/plan.js';
 import { phaseDispatches } from '../../src/domain/deploy/workflow-inputs.js';
 import { clip } from '../../src/domain/text.js';
-import { context, escapeText, type SlackBlock, type SlackMessage, section, slackTime } from '../format.js';
+import {
+  context,
+  escapeText,
+  plural,
+  type SlackBlock,
+  type SlackMessage,
+  section,
+  slackTime,
+} from '../format.js';
 import {
   fallback,
   formatDuration,
@@ -22,9 +31,9 @@ import {
   phaseTitle,
   principals,
   SECTION_BUDGET,
-  STATUS_EMOJI,
-  STATUS_LABEL,
   startedAt,
+  statusEmoji,
+  statusLabel,
   timeAt,
   who,
 } from './deploy-text.js';
@@ -47,7 +56,6 @@ export interface QueuePlace {
 
 const code = (text: string, max = 64) => `\`${inlineText(text, max).replace(/`/g, "'")}\``;
 const envName = (env: string) => `*${inlineText(env, 40)}*`;
-const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
 /**
  * The requester's ephemeral confirmation: the id, what happens next (approval, queue, start) and where to follow
@@ -59,7 +67,7 @@ export function deployAcceptedReply(
   options: { timelineUrl?: string } = {},
 ): SlackMessage {
   const lines = [
-    `${STATUS_EMOJI[state.status]} Deployment ${code(state.id)} of ${code(state.ref, 100)} to ${envName(state.env)} accepted.`,
+    `${statusEmoji(state)} Deployment ${code(deploymentName(state))} of ${code(state.ref, 100)} to ${envName(state.env)} accepted.`,
   ];
   if (state.override) lines.push(overrideText(state));
   if (state.status === 'awaiting_approval') {
@@ -81,11 +89,13 @@ export function deployAcceptedReply(
       : 'Follow it in the status channel';
   return {
     text: fallback(
-      `Deployment ${inlineText(state.id, 64)} of ${inlineText(state.ref, 60)} to ${inlineText(state.env, 40)} accepted${queue ? `, queued at position ${queue.position}` : ''}`,
+      `Deployment ${inlineText(deploymentName(state), 64)} of ${inlineText(state.ref, 60)} to ${inlineText(state.env, 40)} accepted${queue ? `, queued at position ${queue.position}` : ''}`,
     ),
     blocks: [
       section(lines.join('\n')),
-      context(`${follow} · cancel with \`/deploy cancel ${inlineText(state.id, 64).replace(/`/g, "'")}\``),
+      context(
+        `${follow} · cancel with \`/deploy cancel ${inlineText(deploymentName(state), 64).replace(/`/g, "'")}\``,
+      ),
     ],
   };
 }
@@ -109,7 +119,7 @@ export function deployPlanReply(plan: DeploymentPlan, facts?: DryRunFacts): Slac
     blocks.push(section(phaseText(plan, phase, index + 1)));
   });
   if (shown.length < plan.phases.length) {
-    blocks.push(context(`…and ${plan.phases.length - shown.length} more phases`));
+    blocks.push(context(`…and ${plural(plan.phases.length - shown.length, 'more phase')}`));
   }
   if (plan.skippedPhases.length > 0) {
     const names = plan.skippedPhases.slice(0, 20).map(phaseTitle).join(', ');
@@ -119,7 +129,7 @@ export function deployPlanReply(plan: DeploymentPlan, facts?: DryRunFacts): Slac
   blocks.push(context(`Run it without \`--dry-run\` to deploy.`));
   return {
     text: fallback(
-      `Dry run: ${plan.phases.length} phases to deploy ${inlineText(plan.ref, 60)} to ${inlineText(plan.env, 40)}; nothing was dispatched`,
+      `Dry run: ${plural(plan.phases.length, 'phase')} to deploy ${inlineText(plan.ref, 60)} to ${inlineText(plan.env, 40)}; nothing was dispatched`,
     ),
     blocks,
   };
@@ -254,13 +264,13 @@ function codeBlockText(text: string, max: number): string {
 function deploymentLine(state: DeploymentState, withEnv: boolean): string {
   const started = startedAt(state);
   const parts = [
-    `${STATUS_EMOJI[state.status]} ${code(state.id)}${withEnv ? ` ${envName(state.env)}` : ''} ${code(state.ref, 80)} by ${who(state.requestedBy)}`,
+    `${statusEmoji(state)} ${code(deploymentName(state))}${withEnv ? ` ${envName(state.env)}` : ''}${state.rollbackOf ? ` rollback of ${code(state.rollbackOf.service)} to` : ''} ${code(state.ref, 80)} by ${who(state.requestedBy)}`,
   ];
   if (state.status === 'running' || state.status === 'awaiting_approval' || state.status === 'queued') {
     const active = state.phases.find((phase) =>
       ['running', 'dispatching', 'waiting_gate'].includes(phase.status),
     );
-    parts.push(`${STATUS_LABEL[state.status].toLowerCase()}${active ? `: ${phaseTitle(active)}` : ''}`);
+    parts.push(`${statusLabel(state).toLowerCase()}${active ? `: ${phaseTitle(active)}` : ''}`);
   }
   parts.push(timeAt(started));
   if (state.finishedAt !== undefined) parts.push(formatDuration(state.finishedAt - started));
@@ -303,7 +313,8 @@ export function deployStatusReply(envs: readonly EnvironmentStatus[]): SlackMess
   }
   const packed = packLines(lines, MAX_BLOCKS - 1);
   const blocks = packed.texts.map((text) => section(text));
-  if (packed.shown < lines.length) blocks.push(context(`…and ${lines.length - packed.shown} more lines`));
+  if (packed.shown < lines.length)
+    blocks.push(context(`…and ${plural(lines.length - packed.shown, 'more line')}`));
   return {
     text: `Deployments: ${running} running, ${waiting} waiting, ${plural(locked, 'environment')} locked`,
     blocks,
@@ -340,18 +351,48 @@ function lockLine(lock: DeployLock): string {
   return `🔒 locked by ${who(lock.by)} ${slackTime(lock.at)}${until}${reason}`;
 }
 
-/** The refusal when a deploy meets a manual lock: who, why, until when, and how to lift it. */
-export function envLockedReply(lock: DeployLock, env: string): SlackMessage {
+/** How to lift a lock: ask whoever took it, or, for a lock greenlight took itself after a failure, do it yourself. */
+function unlockAdvice(lock: DeployLock, env: string): string {
   const unlock = `\`/deploy unlock ${inlineText(env, 40)}\``;
+  const by = lock.until ? `It unlocks by itself ${slackTime(lock.until)}, or ` : '';
+  if (lock.by === 'greenlight')
+    return `${by ? `${by}run` : 'Run'} ${unlock} once what went wrong is understood (deployers and approvers of ${envName(env)} may).`;
+  return `${by ? `${by}ask` : 'Ask'} ${who(lock.by)} to run ${unlock}${lock.until ? '' : ' when it is safe again'}.`;
+}
+
+/** The refusal when a deploy meets a lock: who, why, until when, and how to lift it. */
+export function envLockedReply(lock: DeployLock, env: string): SlackMessage {
   return {
     text: fallback(`${inlineText(env, 40)} is locked; nothing was deployed`),
     blocks: [
       section(`${envName(env)} is ${lockLine(lock)}.\nNothing was deployed.`),
+      context(unlockAdvice(lock, env)),
+    ],
+  };
+}
+
+/** `/deploy lock`'s confirmation: who, why and until when, in every reader's own time zone. */
+export function envLockTakenReply(lock: DeployLock, env: string): SlackMessage {
+  return {
+    text: fallback(`${inlineText(env, 40)} is locked${lock.until ? ' for a while' : ''}`),
+    blocks: [
+      section(`${envName(env)} is now ${lockLine(lock)}.`),
       context(
         lock.until
-          ? `It unlocks by itself ${slackTime(lock.until)}, or ask ${who(lock.by)} to run ${unlock}.`
-          : `Ask ${who(lock.by)} to run ${unlock} when it is safe again.`,
+          ? `Nothing deploys there until it unlocks by itself ${slackTime(lock.until)}, or someone runs \`/deploy unlock ${inlineText(env, 40)}\`.`
+          : `Nothing deploys there until someone runs \`/deploy unlock ${inlineText(env, 40)}\`.`,
       ),
+    ],
+  };
+}
+
+/** `/deploy lock` on an environment already locked: the lock that holds it. */
+export function envAlreadyLockedReply(lock: DeployLock, env: string): SlackMessage {
+  return {
+    text: fallback(`${inlineText(env, 40)} is already locked`),
+    blocks: [
+      section(`:no_entry_sign: ${envName(env)} is already ${lockLine(lock)}.`),
+      context(unlockAdvice(lock, env)),
     ],
   };
 }

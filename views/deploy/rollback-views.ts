@@ -1,4 +1,5 @@
 import type { ModalView } from '@slack/types';
+import { deploymentName } from '../../src/domain/deploy/deployment-name.js';
 import type { DeploymentState } from '../../src/domain/deploy/deployment-state.js';
 import { noticeReply, type SlackMessage, section } from '../format.js';
 import {
@@ -32,7 +33,7 @@ export function rollbackModal(confirm: RollbackConfirmation): ModalView {
   const env = `*${inlineText(confirm.env, 40)}*`;
   const version = `\`${inlineText(confirm.version, 100)}\``;
   const live = confirm.live
-    ? `\`${inlineText(confirm.live.ref, 100)}\`, deployed ${timeAt(confirm.live.finishedAt ?? confirm.live.requestedAt)} by ${who(confirm.live.requestedBy)} (\`${inlineText(confirm.live.id, 64)}\`)`
+    ? `\`${inlineText(confirm.live.ref, 100)}\`, deployed ${timeAt(confirm.live.finishedAt ?? confirm.live.requestedAt)} by ${who(confirm.live.requestedBy)} (\`${inlineText(deploymentName(confirm.live), 64)}\`)`
     : 'no successful deployment on record';
   const target = confirm.target
     ? `${version}, deployed ${timeAt(confirm.target.finishedAt ?? confirm.target.requestedAt)} by ${who(confirm.target.requestedBy)}`
@@ -72,7 +73,7 @@ export function rollbackModal(confirm: RollbackConfirmation): ModalView {
 export function rollbackStartedReply(state: DeploymentState, stopped?: string): SlackMessage {
   const service = state.rollbackOf?.service ?? 'the service';
   const lines = [
-    `↩️ Rolling back *${inlineText(service, 64)}* in *${inlineText(state.env, 40)}* to \`${inlineText(state.ref, 100)}\` (\`${inlineText(state.id, 64)}\`): the rollback workflow is being dispatched; follow it on the timeline in the status channel.`,
+    `↩️ Rolling back *${inlineText(service, 64)}* in *${inlineText(state.env, 40)}* to \`${inlineText(state.ref, 100)}\` (\`${inlineText(deploymentName(state), 64)}\`): the rollback workflow is being dispatched; follow it on the timeline in the status channel.`,
   ];
   if (stopped)
     lines.push(`The deployment \`${inlineText(stopped, 64)}\` that was running there was stopped.`);

@@ -5,7 +5,7 @@ import type {
   DoraReport,
   FailureCause,
 } from '../../src/domain/deploy/dora.js';
-import { context, type SlackBlock, type SlackMessage, section } from '../format.js';
+import { context, plural, type SlackBlock, type SlackMessage, section } from '../format.js';
 import { fallback, inlineText, MAX_BLOCKS, timeAt } from './deploy-text.js';
 
 /** Failed changes listed under an environment; the rest are counted. */
@@ -25,7 +25,6 @@ const CAUSE: Readonly<Record<FailureCause, string>> = {
 };
 
 const code = (text: string, max = 40) => `\`${inlineText(text, max).replace(/`/g, "'")}\``;
-const plural = (count: number, word: string, many = `${word}s`) => `${count} ${count === 1 ? word : many}`;
 
 /** `45s`, `6m`, `2h 30m`, `1d`, `3d 2h`: a span the way people say it, to the minute under a day. */
 export function spanText(ms: number): string {
@@ -82,7 +81,7 @@ function failureLine(failure: ChangeFailure): string {
   );
   const when = failure.finishedAt === undefined ? '' : ` ${timeAt(failure.finishedAt)}`;
   const ref = /^[0-9a-f]{40}$/.test(failure.ref) ? failure.ref.slice(0, 7) : failure.ref;
-  return `      • ${code(failure.id, 64)} of ${code(ref)}${when}: ${causes.join('; ')}`;
+  return `      • ${code(failure.name, 64)} of ${code(ref)}${when}: ${causes.join('; ')}`;
 }
 
 function changeFailureLines(report: DoraReport): string[] {
@@ -123,6 +122,27 @@ function leadTimeLine(report: DoraReport): string {
       : '⏱️ *Lead time*: no successful deployment in the window';
   }
   return `⏱️ *Lead time*: median ${spanText(l.medianMs)}, p90 ${spanText(l.p90Ms)} (${plural(l.n, 'deployment')})${without} — ${BAND[l.band]}`;
+}
+
+/**
+ * One environment's four figures on one line, for the Home tab:
+ * `*production* · 12 successful deployments · 0.4/day · change-failure 8 % · restore 42m · lead time 1d 2h`.
+ */
+export function doraSummaryLine(report: DoraReport): string {
+  const parts = [`*${inlineText(report.env, 40)}*`];
+  const f = report.frequency;
+  parts.push(
+    f
+      ? `${plural(f.n, 'successful deployment')} · ${rate(f.perDay)}/day ${BAND[f.band]}`
+      : 'no successful deployment',
+  );
+  const c = report.changeFailureRate;
+  if (c) parts.push(`change-failure ${percent(c.rate)} ${BAND[c.band]}`);
+  const r = report.timeToRestore;
+  if (r) parts.push(`restore ${spanText(r.medianMs)} ${BAND[r.band]}`);
+  const l = report.leadTime;
+  if (l) parts.push(`lead time ${spanText(l.medianMs)} ${BAND[l.band]}`);
+  return parts.join(' · ');
 }
 
 function environmentText(report: DoraReport, stats: DeployStatsResult, windowText: string): string {

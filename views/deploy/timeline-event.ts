@@ -1,4 +1,5 @@
 import type { DeploymentState, TimelineEntry } from '../../src/domain/deploy/deployment-state.js';
+import { repliesInThread } from '../../src/domain/deploy/thread-replies.js';
 import { clockStamp } from '../format.js';
 import { baselineText, probesText, readingFacts } from './analysis-text.js';
 import {
@@ -8,19 +9,21 @@ import {
   iso,
   phaseOfEntry,
   phaseTitle,
+  rollbackRun,
   runLink,
   startedAt,
   who,
 } from './deploy-text.js';
 
 /**
- * The thread reply under the timeline for an event worth a line of its own, in the runbooks' status-line style:
- * `[10:00] ✅ Database migration complete (run #123)`. Undefined for events the timeline message already says or
- * that another entry at the same moment reports better (the request and its start gate, a gate passing or
- * expiring, a run that did not succeed: the `failed` or `cancelled` entry that follows carries the reason).
+ * The thread reply under the timeline for a decision (`repliesInThread`: an approval, a promotion, a pause, a
+ * warning, a rollback, the end), in the runbooks' status-line style: `[10:00] 👍 Approved by @carol (1/1)`.
+ * Undefined for progress, which the timeline message shows, and for entries another entry at the same moment
+ * reports better.
  * Times are UTC like the runbooks'; `entry` should be one of `state.timeline`.
  */
 export function timelineEvent(entry: TimelineEntry, state: DeploymentState): string | undefined {
+  if (!repliesInThread(entry)) return undefined;
   const line = describe(entry, state);
   return line === undefined ? undefined : `${clockStamp(iso(entry.at))} ${line}`;
 }
@@ -43,7 +46,9 @@ function describe(entry: TimelineEntry, state: DeploymentState): string | undefi
       return `👍 Approved by ${who(entry.by)} (${approvalsSoFar(entry, state)}/${state.approvalsRequired})`;
     }
     case 'started':
-      return `🚀 Deployment of ${what} started`;
+      return state.rollbackOf
+        ? `↩️ Rolling back *${inlineText(state.rollbackOf.service, 64)}* in *${inlineText(state.env, 40)}* to \`${inlineText(state.ref, 60)}\``
+        : `🚀 Deployment of ${what} started`;
     case 'dispatched': {
       if (title === undefined) return undefined;
       const run = phase?.runs.findLast((candidate) => candidate.dispatchedAt === entry.at);
@@ -56,8 +61,12 @@ function describe(entry: TimelineEntry, state: DeploymentState): string | undefi
       const percentage = run?.percentage === undefined ? '' : ` ${run.percentage} %`;
       return `✅ ${title}${percentage} complete${run ? ` (${runLink(run)})` : ''}`;
     }
-    case 'succeeded':
-      return `🎉 Deployment of ${what} succeeded in ${formatDuration(entry.at - startedAt(state))}`;
+    case 'succeeded': {
+      const took = formatDuration(entry.at - startedAt(state));
+      return state.rollbackOf
+        ? `↩️ *${inlineText(state.rollbackOf.service, 64)}* in *${inlineText(state.env, 40)}* rolled back to \`${inlineText(state.ref, 60)}\` in ${took}`
+        : `🎉 Deployment of ${what} succeeded in ${took}`;
+    }
     case 'failed': {
       const reason = entry.text ? `: ${inlineUserText(entry.text, 300)}` : '';
       if (phase && title) {
@@ -99,7 +108,7 @@ function describe(entry: TimelineEntry, state: DeploymentState): string | undefi
       const rollback = state.rollback;
       const link =
         rollback?.runId !== undefined && rollback.url !== undefined && rollback.dispatchedAt !== undefined
-          ? ` (${runLink({ runId: rollback.runId, url: rollback.url, dispatchedAt: rollback.dispatchedAt })})`
+          ? ` (${runLink(rollbackRun({ ...rollback, url: rollback.url }))})`
           : '';
       return `↩️ Rollback started${entry.text ? ` to \`${inlineText(entry.text, 60)}\`` : ''}${link}`;
     }

@@ -1,4 +1,5 @@
 import type { Button } from '@slack/types';
+import { deploymentName } from '../../src/domain/deploy/deployment-name.js';
 import {
   type DeploymentState,
   isAnalysing,
@@ -8,7 +9,7 @@ import {
   rollbackRefusal,
 } from '../../src/domain/deploy/deployment-state.js';
 import { somethingWentOut } from '../../src/domain/deploy/next-step.js';
-import { context, type SlackBlock, type SlackMessage, section } from '../format.js';
+import { context, plural, type SlackBlock, type SlackMessage, section } from '../format.js';
 import {
   DEPLOY_ABORT,
   DEPLOY_APPROVE,
@@ -37,9 +38,9 @@ import {
   principals,
   repoLink,
   runLinks,
-  STATUS_EMOJI,
-  STATUS_LABEL,
   startedAt,
+  statusEmoji,
+  statusLabel,
   timeAt,
   who,
 } from './deploy-text.js';
@@ -75,7 +76,7 @@ export function deployTimeline(state: DeploymentState, ctx: TimelineContext): Sl
   const packed = packLines(lines.length > 0 ? lines : ['_No phases._'], room);
   blocks.push(...packed.texts.map((text) => section(text)));
   if (packed.shown < lines.length) {
-    blocks.push(context(`…and ${lines.length - packed.shown} more phases`));
+    blocks.push(context(`…and ${plural(lines.length - packed.shown, 'more phase')}`));
   }
   if (state.rollback) blocks.push(section(rollbackText(state, state.rollback)));
   if (state.gate !== undefined) {
@@ -104,10 +105,10 @@ function refText(state: DeploymentState, ctx: TimelineContext): string {
 
 function headerText(state: DeploymentState, ctx: TimelineContext): string {
   const what = state.rollbackOf
-    ? `↩️ Roll back *${inlineText(state.rollbackOf.service, 64)}* in *${inlineText(state.env, 40)}* to ${refText(state, ctx)}`
+    ? `Roll back *${inlineText(state.rollbackOf.service, 64)}* in *${inlineText(state.env, 40)}* to ${refText(state, ctx)}`
     : `Deploy ${refText(state, ctx)} to *${inlineText(state.env, 40)}*`;
   const lines = [
-    `${STATUS_EMOJI[state.status]} ${what} · *${STATUS_LABEL[state.status]}*${statusDetail(state)}`,
+    `${statusEmoji(state)} ${what} · *${statusLabel(state)}*${statusDetail(state)}`,
     `Requested by ${who(state.requestedBy)} ${timeAt(state.requestedAt)}`,
   ];
   if (state.rollbackOf) {
@@ -331,10 +332,12 @@ function gateActions(state: DeploymentState, gate: OpenGate): SlackBlock {
 
 function verdictText(state: DeploymentState): string {
   const took = formatDuration((state.finishedAt ?? state.requestedAt) - startedAt(state));
-  const head = `${STATUS_EMOJI[state.status]} *${STATUS_LABEL[state.status]}*`;
+  const head = `${statusEmoji(state)} *${statusLabel(state)}*`;
   switch (state.status) {
     case 'succeeded':
-      return `${head} in ${took}`;
+      return state.rollbackOf
+        ? `${head} — *${inlineText(state.rollbackOf.service, 64)}* is back on \`${inlineText(state.ref, 100)}\` after ${took}${verifiedText(state)}`
+        : `${head} in ${took}`;
     case 'failed':
     case 'cancelled': {
       const reason = haltReason(state, haltEntry(state));
@@ -356,6 +359,12 @@ function verdictText(state: DeploymentState): string {
   }
 }
 
+/** `; its health checks pass` when the rollback verified the version it went back to. */
+function verifiedText(state: DeploymentState): string {
+  const probes = state.phases.flatMap((phase) => phase.probes ?? []);
+  return probes.length > 0 && probes.every((probe) => probe.ok) ? '; its health checks pass' : '';
+}
+
 /** A rollback that did not restore the service is the worst moment of an incident: say so, and what to do next. */
 function rollbackFailedAdvice(state: DeploymentState, service: string): string {
   const env = inlineText(state.env, 40);
@@ -368,7 +377,7 @@ function rollbackFailedAdvice(state: DeploymentState, service: string): string {
 }
 
 function footerText(state: DeploymentState, now: number): string {
-  const parts = [`\`${inlineText(state.id, 64)}\``];
+  const parts = [`\`${inlineText(deploymentName(state), 64)}\``];
   if (
     state.status === 'running' ||
     state.status === 'rolling_back' ||
@@ -380,11 +389,29 @@ function footerText(state: DeploymentState, now: number): string {
   return parts.join(' · ');
 }
 
+/** A `/rollback` in a notification: what it rolls back, where, to what, and how it is going. */
+function rollbackFallback(state: DeploymentState, service: string, took: string): string {
+  const what = `${inlineText(service, 64)} in ${inlineText(state.env, 40)}`;
+  const to = inlineText(state.ref, 60);
+  switch (state.status) {
+    case 'succeeded':
+      return `${what} rolled back to ${to} in ${took}`;
+    case 'failed':
+      return `Rollback of ${what} to ${to} failed: ${haltReason(state, haltEntry(state), false)}`;
+    case 'cancelled':
+      return `Rollback of ${what} to ${to} cancelled`;
+    default:
+      return `Rolling back ${what} to ${to}`;
+  }
+}
+
 function fallbackText(state: DeploymentState, ctx: TimelineContext): string {
   const sha = ctx.shortSha && /^[0-9a-f]{7,40}$/i.test(ctx.shortSha) ? ` (${ctx.shortSha.slice(0, 7)})` : '';
   const what = `Deploy ${inlineText(state.ref, 60)}${sha} to ${inlineText(state.env, 40)}`;
-  const emoji = STATUS_EMOJI[state.status];
+  const emoji = statusEmoji(state);
   const took = formatDuration((state.finishedAt ?? ctx.now) - startedAt(state));
+  if (state.rollbackOf)
+    return fallback(`${emoji} ${rollbackFallback(state, state.rollbackOf.service, took)}`);
   switch (state.status) {
     case 'queued':
       return fallback(`${emoji} ${what} is queued (requested by ${who(state.requestedBy)})`);

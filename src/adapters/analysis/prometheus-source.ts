@@ -1,9 +1,8 @@
 import { Agent, type Dispatcher } from 'undici';
 import { z } from 'zod';
-import type { SourceMetrics } from '../../domain/analysis/reading.js';
 import { clip } from '../../domain/text.js';
 import type { MetricSource } from '../../services/deploy/ports.js';
-import { isStaleConnection, networkProblem } from './network-problem.js';
+import { askBackend, jsonOf, type QueryOutcome, readQueries } from './query-http.js';
 
 export interface PrometheusSourceOptions {
   /** Prometheus or a compatible API (Thanos, Mimir, VictoriaMetrics), path included: `http://host:9090/prometheus`. */
@@ -35,11 +34,7 @@ const queryResponse = z.discriminatedUnion('status', [
   z.object({ status: z.literal('error'), errorType: z.string(), error: z.string() }),
 ]);
 
-/** One query's outcome: a number, no usable number (and why), or no answer from Prometheus (and why). */
-type Outcome =
-  | { kind: 'value'; value: number }
-  | { kind: 'missing'; reason: string }
-  | { kind: 'failed'; reason: string };
+type Outcome = QueryOutcome;
 
 /**
  * Canary metrics from Prometheus instant queries, evaluated at the reading's `now`. The queries' own range
@@ -53,79 +48,31 @@ export function prometheusSource(options: PrometheusSourceOptions): MetricSource
   const dispatcher = options.dispatcher ?? (owned as Agent);
   const endpoint = `${options.baseUrl.replace(/\/+$/, '')}/api/v1/query`;
   const { queries, timeoutMs } = options;
-  const toMs = queries.latencyUnit === 'seconds' ? 1_000 : 1;
 
-  const instant = async (promql: string, env: string, now: number): Promise<Outcome> => {
+  const instant = (promql: string, env: string, now: number): Promise<Outcome> => {
     const url = new URL(endpoint);
     url.searchParams.set('query', promql.replaceAll('$env', env.replace(/["\\]/g, '\\$&')));
     url.searchParams.set('time', String(now / 1_000));
-    const signal = AbortSignal.timeout(timeoutMs);
-    try {
-      let response: Dispatcher.ResponseData;
-      try {
-        response = await send(dispatcher, url, signal, timeoutMs);
-      } catch (error) {
-        if (!isStaleConnection(error) || signal.aborted) throw error;
-        response = await send(dispatcher, url, signal, timeoutMs);
-      }
-      return interpret(response.statusCode, await response.body.text());
-    } catch (error) {
-      return {
-        kind: 'failed',
-        reason: signal.aborted
-          ? `Prometheus did not answer within ${timeoutMs} ms`
-          : `Prometheus unreachable: ${networkProblem(error)}`,
-      };
-    }
+    return askBackend('Prometheus', dispatcher, { url, headers: basicAuth(url), timeoutMs }, interpret);
   };
 
   return {
-    async read({ env, now }) {
-      const [errorRate, p95, baseline] = await Promise.all([
-        instant(queries.errorRate, env, now),
-        instant(queries.p95, env, now),
-        queries.baselineP95 === undefined ? undefined : instant(queries.baselineP95, env, now),
-      ]);
-      const metrics: SourceMetrics = {};
-      if (errorRate.kind === 'value') metrics.errorRate = Math.min(1, Math.max(0, errorRate.value));
-      else if (errorRate.kind === 'missing') metrics.noData = `the error-rate query ${errorRate.reason}`;
-      else metrics.noData = errorRate.reason;
-      if (p95.kind === 'value') metrics.p95Ms = p95.value * toMs;
-      if (baseline?.kind === 'value') metrics.baselineP95Ms = baseline.value * toMs;
-      return { metrics, cursor: { at: now, counters: {} } };
-    },
+    read: ({ env, now }) => readQueries(queries, (query) => instant(query, env, now), now),
     async close() {
       await owned?.close();
     },
   };
 }
 
-function send(dispatcher: Dispatcher, url: URL, signal: AbortSignal, timeoutMs: number) {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  // Hosted Prometheus (Grafana Cloud, a proxy) often wants basic auth, which the URL is the only place to give.
-  if (url.username || url.password) {
-    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
-  }
-  return dispatcher.request({
-    origin: url.origin,
-    path: `${url.pathname}${url.search}`,
-    method: 'GET',
-    headers,
-    signal,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-  });
+/** Hosted Prometheus (Grafana Cloud, a proxy) often wants basic auth, which the URL is the only place to give. */
+function basicAuth(url: URL): Record<string, string> {
+  if (!url.username && !url.password) return {};
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  return { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` };
 }
 
 function interpret(status: number, text: string): Outcome {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const parsed = queryResponse.safeParse(json);
+  const parsed = queryResponse.safeParse(jsonOf(text));
   if (!parsed.success) {
     const hint = status === 200 || status === 404 ? ' with no query result (is prometheusUrl right?)' : '';
     return { kind: 'failed', reason: `Prometheus answered ${status}${hint}` };

@@ -28,6 +28,17 @@ export interface RateLimitEvent {
   willRetry: boolean;
 }
 
+/** What GitHub answered one request, once retries are over: for metrics of requests and of the rate limit. */
+export interface GitHubResponseEvent {
+  method: string;
+  /** The route template (`/repos/{owner}/{repo}/actions/runs/{run_id}`), never the filled-in path. */
+  route: string;
+  /** The HTTP status; absent when no answer came (network failure). */
+  status?: number;
+  /** From `x-ratelimit-remaining` and `x-ratelimit-resource`, when GitHub sent them. */
+  rateLimit?: { remaining: number; resource: string };
+}
+
 export interface GitHubClientOptions {
   token: string;
   /** REST base URL; on Enterprise Server it has a path, e.g. `https://ghe.example.com/api/v3`. */
@@ -37,6 +48,8 @@ export interface GitHubClientOptions {
   retries?: number;
   /** Told about every rate limit GitHub reports, e.g. to count them in /metrics. */
   onRateLimit?: (event: RateLimitEvent) => void;
+  /** Told of every request's final answer (after retries), with the rate limit it reported. */
+  onResponse?: (event: GitHubResponseEvent) => void;
   /**
    * Milliseconds per second of waiting: GitHub's `retry-after` and the retry plugin's backoff (1, 4, 9 s…) are
    * multiplied by it. 1000 in production; tests pass 0 so that nothing sleeps.
@@ -96,7 +109,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     };
 
   const debug = (message: string) => logger?.debug?.({ event: 'github_request' }, message);
-  return new GreenlightOctokit({
+  const octokit = new GreenlightOctokit({
     auth: options.token,
     userAgent: 'greenlight',
     ...(options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : {}),
@@ -116,4 +129,36 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       ...(options.spaceWrites === true ? {} : { write: UNSPACED_GROUP, notifications: UNSPACED_GROUP }),
     },
   });
+  const onResponse = options.onResponse;
+  if (onResponse) {
+    // Registered after the plugins, so it wraps them: it sees each request's final answer, retries done.
+    octokit.hook.wrap('request', async (request, requestOptions) => {
+      const seen = (status: number | undefined, headers: Record<string, unknown> | undefined) =>
+        onResponse({
+          method: requestOptions.method,
+          route: requestOptions.url,
+          ...(status === undefined ? {} : { status }),
+          ...rateLimitOf(headers),
+        });
+      try {
+        const response = await request(requestOptions);
+        seen(response.status, response.headers);
+        return response;
+      } catch (error) {
+        const failed = error as { status?: unknown; response?: { headers?: Record<string, unknown> } };
+        // Octokit reports a network failure as status 500 without a response.
+        const status = failed.response && typeof failed.status === 'number' ? failed.status : undefined;
+        seen(status, failed.response?.headers);
+        throw error;
+      }
+    });
+  }
+  return octokit;
+}
+
+function rateLimitOf(headers: Record<string, unknown> | undefined): Pick<GitHubResponseEvent, 'rateLimit'> {
+  const remaining = Number(headers?.['x-ratelimit-remaining']);
+  if (headers?.['x-ratelimit-remaining'] === undefined || !Number.isFinite(remaining)) return {};
+  const resource = headers['x-ratelimit-resource'];
+  return { rateLimit: { remaining, resource: typeof resource === 'string' ? resource : 'core' } };
 }

@@ -31,6 +31,8 @@ export interface WorkflowRunsOctokit {
 
 export interface WorkflowRun {
   id: number;
+  /** GitHub's number for the run within its workflow (`#123` on GitHub's pages); what people see and say. */
+  runNumber?: number;
   /** queued, in_progress, waiting, requested, pending, completed… (GitHub's words, kept as given). */
   status: string | null;
   /** Set once `status` is `completed`: success, failure, cancelled, timed_out, startup_failure… */
@@ -67,6 +69,7 @@ const dispatchResponse = z.object({ workflow_run_id: githubId, run_url: z.string
 
 const workflowRun = z.object({
   id: githubId,
+  run_number: z.number().int().positive().optional(),
   name: z.string().nullish(),
   display_title: z.string().optional(),
   status: z.string().nullable(),
@@ -81,6 +84,7 @@ const workflowRunList = z.object({ total_count: z.number(), workflow_runs: z.arr
 function toRun(run: z.infer<typeof workflowRun>): WorkflowRun {
   return {
     id: run.id,
+    ...(run.run_number === undefined ? {} : { runNumber: run.run_number }),
     status: run.status,
     conclusion: run.conclusion,
     htmlUrl: run.html_url,
@@ -222,6 +226,24 @@ export function githubWorkflowRuns(
     return { status: 'ok', ...(responseEtag ? { etag: responseEtag } : {}), run: toRun(run.data) };
   };
 
+  /**
+   * `return_run_details` answers the run's id but not its number: one look at the run gets the number people see.
+   * While the run is still going, its ETag makes the first poll a free 304; a run already finished keeps no ETag,
+   * so that poll reads (and the engine learns) how it ended. Never fails the dispatch: without it the run shows no
+   * number.
+   */
+  const runNumberOf = async (
+    request: DispatchRequest,
+    runId: number,
+  ): Promise<{ runNumber?: number; etag?: string }> => {
+    const snapshot = await getRun({ owner: request.owner, repo: request.repo, runId }).catch(() => undefined);
+    if (snapshot?.status !== 'ok') return {};
+    return {
+      ...(snapshot.run.runNumber === undefined ? {} : { runNumber: snapshot.run.runNumber }),
+      ...(snapshot.etag && runOutcome(snapshot.run) === 'running' ? { etag: snapshot.etag } : {}),
+    };
+  };
+
   return {
     findRun,
     async dispatch(request) {
@@ -236,18 +258,22 @@ export function githubWorkflowRuns(
         }
         switch (posted.kind) {
           case 'details':
-            return { ok: true, runId: posted.runId, htmlUrl: posted.htmlUrl, via: 'return_run_details' };
+            return {
+              ok: true,
+              runId: posted.runId,
+              htmlUrl: posted.htmlUrl,
+              via: 'return_run_details',
+              ...(await runNumberOf(request, posted.runId)),
+            };
           case 'rejected':
             return { ok: false, reason: posted.reason, message: posted.message };
           case 'accepted': {
             const run = await findRun(request);
-            return run
-              ? { ok: true, runId: run.id, htmlUrl: run.htmlUrl, via: 'correlation' }
-              : notFound(request);
+            return run ? found(run) : notFound(request);
           }
           case 'transient': {
             const run = await findRun(request);
-            if (run) return { ok: true, runId: run.id, htmlUrl: run.htmlUrl, via: 'correlation' };
+            if (run) return found(run);
             if (attempt >= dispatchAttempts) throw posted.error;
           }
         }
@@ -296,6 +322,16 @@ export function githubWorkflowRuns(
         throw error;
       }
     },
+  };
+}
+
+function found(run: WorkflowRun): DispatchResult {
+  return {
+    ok: true,
+    runId: run.id,
+    htmlUrl: run.htmlUrl,
+    via: 'correlation',
+    ...(run.runNumber === undefined ? {} : { runNumber: run.runNumber }),
   };
 }
 

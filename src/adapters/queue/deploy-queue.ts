@@ -21,7 +21,12 @@ export function deployQueue(
   connection: ConnectionOptions,
   prefix: string,
   onError: (error: Error) => void,
-): DeployJobs & { startSweeping(everyMs: number): Promise<void>; close(): Promise<void> } {
+): DeployJobs & {
+  startSweeping(everyMs: number): Promise<void>;
+  /** Jobs by state (waiting, delayed, active, failed), for /metrics. */
+  counts(): Promise<Record<string, number>>;
+  close(): Promise<void>;
+} {
   const queue = new Queue<DeployJob>(DEPLOY_QUEUE, { connection, prefix });
   queue.on('error', onError);
   const keep = { removeOnComplete: 1_000, removeOnFail: 5_000 };
@@ -61,6 +66,7 @@ export function deployQueue(
         },
       );
     },
+    counts: () => queue.getJobCounts('waiting', 'delayed', 'active', 'failed'),
     close: () => queue.close(),
   };
 }

@@ -23,7 +23,7 @@ export function flagRevertQueue(
   connection: ConnectionOptions,
   prefix: string,
   onError: (error: Error) => void,
-): FlagRevertScheduler & { close(): Promise<void> } {
+): FlagRevertScheduler & { counts(): Promise<Record<string, number>>; close(): Promise<void> } {
   const queue = new Queue<FlagRevertJob>(FLAG_REVERT_QUEUE, { connection, prefix });
   queue.on('error', onError);
   return {
@@ -40,6 +40,7 @@ export function flagRevertQueue(
     async cancel(changeId) {
       await queue.remove(jobIdOf(changeId));
     },
+    counts: () => queue.getJobCounts('waiting', 'delayed', 'active', 'failed'),
     close: () => queue.close(),
   };
 }

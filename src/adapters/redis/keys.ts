@@ -20,6 +20,10 @@ export interface RedisKeys {
   deployment(id: string): string;
   /** Sorted set of deployment ids by request time, per environment: the registry's index. */
   deploymentsOf(env: string): string;
+  /** Counter behind an environment's deployment numbers (`production-42`). */
+  deploymentSeq(env: string): string;
+  /** Hash of deployment names (`production-42`) → deployment ids, for commands that take a name. */
+  deploymentNames(): string;
   /** The id of the one deployment running in an environment. */
   activeDeployment(env: string): string;
   /** List of deployment ids waiting for the environment, first in first out. */
@@ -44,6 +48,8 @@ export interface RedisKeys {
   incidentSeq(): string;
   /** The id of the incident declared for a deployment: the incident registry's index by deployment. */
   incidentOfDeployment(deploymentId: string): string;
+  /** Sorted set of users by when they last opened the Home tab: who gets it re-published on changes. */
+  homeViewers(): string;
   /** Hash of commit times for lead time: field = a deployed SHA, or `<ref>@<deploymentId>` for a branch or tag. */
   commitTimes(): string;
 }
@@ -58,6 +64,8 @@ export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
     queuePrefix: () => `${keyPrefix}bull`,
     deployment: (id) => `${keyPrefix}deploy:${id}`,
     deploymentsOf: (env) => `${keyPrefix}deploys:${env}`,
+    deploymentSeq: (env) => `${keyPrefix}env:${env}:deploy-seq`,
+    deploymentNames: () => `${keyPrefix}deploy-names`,
     activeDeployment: (env) => `${keyPrefix}env:${env}:active`,
     deployQueue: (env) => `${keyPrefix}env:${env}:queue`,
     envLock: (env) => `${keyPrefix}env:${env}:lock`,
@@ -71,6 +79,7 @@ export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
     incidentSeq: () => `${keyPrefix}incident-seq`,
     incidentOfDeployment: (id) => `${keyPrefix}deploy:${id}:incident`,
     commitTimes: () => `${keyPrefix}commit-times`,
+    homeViewers: () => `${keyPrefix}home:viewers`,
   };
 }
 

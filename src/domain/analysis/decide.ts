@@ -23,9 +23,14 @@ export interface AnalysisStreaks {
   noDataInARow: number;
 }
 
+/** Which rule a rollback verdict tripped first: the runbooks' matrix has three. */
+export type RollbackTrigger = 'health' | 'error_rate' | 'latency';
+
 /** A verdict with the readings and limits that led to it, so whoever reads it later can check the arithmetic. */
 export interface Decision extends AnalysisStreaks {
   verdict: Verdict;
+  /** For a `rollback` verdict: the rule behind its first reason. */
+  trippedBy?: RollbackTrigger;
   /** One fragment per finding, worst first: `error rate 6.0 % is above the rollback threshold of 5 %`. */
   reasons: string[];
   reading: Reading;
@@ -53,6 +58,7 @@ export function decide(
   streaks: AnalysisStreaks,
 ): Decision {
   const rollback: string[] = [];
+  const tripped: RollbackTrigger[] = [];
   const warn: string[] = [];
   const failingProbes = reading.probes.filter((probe) => !probe.ok);
   const healthFailuresInARow = failingProbes.length > 0 ? streaks.healthFailuresInARow + 1 : 0;
@@ -60,6 +66,7 @@ export function decide(
   if (firstFailure) {
     const what = `${firstFailure.service} ${firstFailure.url} ${firstFailure.problem ?? 'failed'}`;
     const count = `${healthFailuresInARow}/${thresholds.healthFailuresToRollback}`;
+    if (healthFailuresInARow >= thresholds.healthFailuresToRollback) tripped.push('health');
     (healthFailuresInARow >= thresholds.healthFailuresToRollback ? rollback : warn).push(
       `health check failed ${healthFailuresInARow >= thresholds.healthFailuresToRollback ? `${healthFailuresInARow} times in a row` : `(${count})`}: ${what}`,
     );
@@ -67,6 +74,7 @@ export function decide(
   const { errorRate } = reading;
   if (errorRate !== undefined) {
     if (errorRate > thresholds.errorRate.rollback) {
+      tripped.push('error_rate');
       rollback.push(
         `error rate ${percent(errorRate)} is above the rollback threshold of ${percent(thresholds.errorRate.rollback)}`,
       );
@@ -85,6 +93,7 @@ export function decide(
       ? baselineP95Ms * thresholds.p95RatioToBaseline
       : undefined;
   if (reading.p95Ms !== undefined && p95LimitMs !== undefined && reading.p95Ms > p95LimitMs) {
+    tripped.push('latency');
     rollback.push(
       `p95 latency ${ms(reading.p95Ms)} is ${ratio(reading.p95Ms, baselineP95Ms)} the baseline ${ms(baselineP95Ms)} (limit ${thresholds.p95RatioToBaseline}×)`,
     );
@@ -103,6 +112,7 @@ export function decide(
   const reasons = [...rollback, ...warn, ...(noData === undefined ? [] : [noData])];
   return {
     verdict,
+    ...(tripped[0] === undefined ? {} : { trippedBy: tripped[0] }),
     reasons,
     reading,
     healthFailuresInARow,

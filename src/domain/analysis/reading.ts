@@ -46,7 +46,7 @@ export interface SourceCursor {
 }
 
 /** 'none' when greenlight.yml has no `analysis`: holds are then timed waits, watched only by health probes. */
-export type SourceName = 'prometheus' | 'redis-counters' | 'health' | 'none';
+export type SourceName = 'prometheus' | 'datadog' | 'redis-counters' | 'health' | 'none';
 
 /** One analysis tick's evidence: the source's metrics and every probe's result. */
 export interface Reading extends SourceMetrics {

@@ -28,6 +28,8 @@ export type PhaseStatus =
 
 export interface PhaseRun {
   runId: number;
+  /** GitHub's `run_number`, what its pages show as `#123`; absent when GitHub did not say. */
+  number?: number;
   url: string;
   dispatchedAt: number;
   /** The canary step's traffic percentage, for a canary phase. */
@@ -95,6 +97,8 @@ export interface RollbackState {
   /** The version handed to the rollback workflow as `rollback_version`, when the registry knows one. */
   version?: string;
   runId?: number;
+  /** The rollback run's `run_number` (`#123`). */
+  runNumber?: number;
   url?: string;
   dispatchedAt?: number;
   conclusion?: string;
@@ -156,8 +160,11 @@ export interface TimelineEntry {
 
 /** Everything the timeline message and the orchestrator need, so both are functions of this value alone. */
 export interface DeploymentState {
+  /** Internal and unique: the record's key and the root of every dispatch's `greenlight_id`. */
   id: string;
   env: string;
+  /** The environment's count of deployments when this one was requested: people call it `production-42`. */
+  number?: number;
   ref: string;
   requestedBy: string;
   requestedAt: number;
@@ -193,7 +200,7 @@ export type DeploymentEvent =
   | { type: 'abort'; user: string; access: AccessDecision; reason: string; at: number }
   | { type: 'cancel'; user: string; access: AccessDecision; at: number }
   | { type: 'gateExpired'; gateSeq: number; at: number }
-  | { type: 'phaseDispatched'; runId: number; url: string; at: number }
+  | { type: 'phaseDispatched'; runId: number; runNumber?: number; url: string; at: number }
   | { type: 'runCompleted'; runId: number; conclusion: string; at: number }
   /**
    * The orchestrator's verdict outside a run: a dispatch GitHub refused, a run that disappeared. `runMayHaveStarted`:
@@ -208,7 +215,14 @@ export type DeploymentEvent =
   | { type: 'resume'; user: string; access: AccessDecision; at: number }
   /** A person's rollback (the analysis starts its own from `analysed`). */
   | { type: 'rollback'; user: string; access: AccessDecision; reason: string; at: number }
-  | { type: 'rollbackDispatched'; runId: number; url: string; version?: string; at: number }
+  | {
+      type: 'rollbackDispatched';
+      runId: number;
+      runNumber?: number;
+      url: string;
+      version?: string;
+      at: number;
+    }
   | { type: 'rollbackCompleted'; runId: number; conclusion: string; at: number }
   /** The rollback could not be dispatched at all: GitHub refused it. */
   | { type: 'rollbackFailed'; reason: string; at: number }
@@ -239,6 +253,8 @@ export function isFinished(status: DeploymentStatus): boolean {
 
 export interface NewDeployment {
   plan: DeploymentPlan;
+  /** Its number in the environment (see `deploymentName`). */
+  number?: number;
   requestedBy: string;
   override?: string;
   overridden?: Overridden;
@@ -257,6 +273,7 @@ export function createDeployment(request: NewDeployment, at: number): Deployment
   const state: DeploymentState = {
     id: plan.greenlightId,
     env: plan.env,
+    ...(request.number === undefined ? {} : { number: request.number }),
     ref: plan.ref,
     requestedBy: request.requestedBy,
     requestedAt: at,
@@ -440,6 +457,7 @@ function dispatched(
   const percentage = phase.canarySteps?.[phase.step];
   const run: PhaseRun = {
     runId: event.runId,
+    ...(event.runNumber === undefined ? {} : { number: event.runNumber }),
     url: event.url,
     dispatchedAt: event.at,
     ...(percentage === undefined ? {} : { percentage }),
@@ -795,6 +813,7 @@ function rollbackDispatched(
   const next: RollbackState = {
     ...rollback,
     runId: event.runId,
+    ...(event.runNumber === undefined ? {} : { runNumber: event.runNumber }),
     url: event.url,
     dispatchedAt: event.at,
     ...(event.version === undefined ? {} : { version: event.version }),

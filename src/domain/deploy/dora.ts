@@ -1,4 +1,5 @@
 import type { IncidentState } from '../incidents/incident.js';
+import { deploymentName } from './deployment-name.js';
 import type { DeploymentState } from './deployment-state.js';
 
 /**
@@ -38,7 +39,16 @@ export type DoraBand = 'elite' | 'high' | 'medium' | 'low';
 /** What the computation reads of a deployment. `kind` marks a `/rollback` record for writers that set it. */
 export type DoraDeployment = Pick<
   DeploymentState,
-  'id' | 'env' | 'ref' | 'status' | 'requestedAt' | 'finishedAt' | 'timeline' | 'rollback' | 'rollbackOf'
+  | 'id'
+  | 'env'
+  | 'number'
+  | 'ref'
+  | 'status'
+  | 'requestedAt'
+  | 'finishedAt'
+  | 'timeline'
+  | 'rollback'
+  | 'rollbackOf'
 > & { kind?: 'deploy' | 'rollback' };
 
 /** What the computation reads of an incident. */
@@ -104,6 +114,8 @@ export type FailureCause = 'rolled_back' | 'rollback_started' | 'incident';
 
 export interface ChangeFailure {
   id: string;
+  /** What people call it (`production-42`). */
+  name: string;
   ref: string;
   status: DoraDeployment['status'];
   finishedAt?: number;
@@ -239,6 +251,7 @@ export function computeDora(input: DoraInput): DoraReport {
       return [
         {
           id: deployment.id,
+          name: deploymentName(deployment),
           ref: deployment.ref,
           status: deployment.status,
           ...(deployment.finishedAt === undefined ? {} : { finishedAt: deployment.finishedAt }),

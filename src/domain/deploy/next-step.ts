@@ -1,5 +1,6 @@
 import type { ProbeResult } from '../analysis/reading.js';
 import type { DeployRecord } from './deploy-record.js';
+import { deploymentName } from './deployment-name.js';
 import {
   type DeploymentEvent,
   type DeploymentState,
@@ -202,7 +203,7 @@ export function githubDeploymentOf(state: DeploymentState): {
     ref: state.ref,
     environment: state.env,
     requiredContexts: state.requiredContexts ?? [],
-    description: `greenlight ${state.id} by ${state.requestedBy}`,
+    description: `greenlight ${deploymentName(state)} by ${state.requestedBy}`,
     payload: { greenlight_id: state.id },
     started: { state: 'in_progress', description: 'greenlight is deploying' },
   };
@@ -248,7 +249,7 @@ export function finalization(state: DeploymentState, settings: EngineSettings, n
   if (rollbackOf && settings.lockAfterRollback && state.status !== 'cancelled')
     locks.push({
       by: 'greenlight',
-      reason: `${rollbackOf.service} was rolled back to ${state.ref} (${state.id}); unlock with /deploy unlock ${state.env} once it is understood`,
+      reason: `${rollbackOf.service} was rolled back to ${state.ref} (${deploymentName(state)}); unlock with /deploy unlock ${state.env} once it is understood`,
       at,
     });
   if (state.rollback || (state.status === 'failed' && settings.lockOnFailure && somethingWentOut(state))) {
@@ -259,7 +260,7 @@ export function finalization(state: DeploymentState, settings: EngineSettings, n
       : 'failed';
     locks.push({
       by: 'greenlight',
-      reason: `deployment ${state.id} ${what}; unlock with /deploy unlock ${state.env} once it is understood`,
+      reason: `deployment ${deploymentName(state)} ${what}; unlock with /deploy unlock ${state.env} once it is understood`,
       at,
     });
   }

@@ -39,6 +39,7 @@ export interface DeclareFacts {
   at: number;
   env?: string;
   deploymentId?: string;
+  deploymentName?: string;
   /** Added to the first timeline entry, e.g. what an automatic rollback saw. */
   detail?: string;
 }
@@ -55,6 +56,7 @@ export function declareIncident(facts: DeclareFacts): IncidentState {
     declaredAt: facts.at,
     ...(facts.env === undefined ? {} : { env: facts.env }),
     ...(facts.deploymentId === undefined ? {} : { deploymentId: facts.deploymentId }),
+    ...(facts.deploymentName === undefined ? {} : { deploymentName: facts.deploymentName }),
     timeline: [{ at: facts.at, by: facts.by, text }],
   };
 }

@@ -24,6 +24,8 @@ export interface IncidentState {
   env?: string;
   /** The deployment that caused it or that it rolled back, for change-failure rate. */
   deploymentId?: string;
+  /** What people call that deployment (`production-42`), for the card. */
+  deploymentName?: string;
   timeline: IncidentEntry[];
   resolvedAt?: number;
   resolvedBy?: string;
@@ -34,6 +36,8 @@ export interface IncidentState {
 export interface RollbackIncidentRequest {
   env: string;
   deploymentId: string;
+  /** What people call the deployment (`production-42`). */
+  deploymentName?: string;
   /** Why it rolled back, one line: `error rate 7.2 % above 5 %`. */
   reason: string;
   /** The readings behind the decision, as text. */

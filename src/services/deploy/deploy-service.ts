@@ -11,6 +11,7 @@ import {
   requiredContexts,
 } from '../../domain/deploy/commit-checks.js';
 import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
+import { deploymentName, isDeploymentName } from '../../domain/deploy/deployment-name.js';
 import {
   createDeployment,
   type DeploymentEvent,
@@ -35,6 +36,7 @@ import type { DeploymentRecords } from './deployment-records.js';
 import type {
   CommitChecks,
   DeployJobs,
+  DeploymentNames,
   EnvironmentLanes,
   EnvironmentLock,
   ResolveRefResult,
@@ -52,10 +54,16 @@ export interface DeployRequest {
 
 export type DeployRequestOutcome =
   | { ok: true; kind: 'plan'; plan: DeploymentPlan; facts: DryRunFacts }
+  /** `queue.holder`: the name of the deployment holding the environment (`production-41`). */
   | { ok: true; kind: 'started'; state: DeploymentState; queue?: { position: number; holder: string } }
   | { ok: false; message: string; lock?: EnvironmentLock; notGreen?: NotGreen };
 
 export type Outcome = { ok: true; message: string } | { ok: false; message: string };
+
+/** A lock taken, or why not (with the lock that holds the environment when it is already locked). */
+export type LockOutcome =
+  | { ok: true; lock: EnvironmentLock }
+  | { ok: false; message: string; lock?: EnvironmentLock };
 
 export interface DeployServiceDeps {
   config: Pick<FileConfig, 'github' | 'environments' | 'services' | 'pipeline' | 'deploy' | 'rollback'>;
@@ -65,6 +73,8 @@ export interface DeployServiceDeps {
   index: (env: string) => string;
   lanes: EnvironmentLanes;
   jobs: DeployJobs;
+  /** Numbers deployments per environment (`production-42`) and finds them by that name. */
+  names: DeploymentNames;
   permissions: Permissions;
   runs: Pick<WorkflowRuns, 'cancelRun'>;
   /** What a ref names and whether its checks are green, asked before anything is queued. */
@@ -149,13 +159,7 @@ export class DeployService {
       if (!overriding.ok) return { ok: false, message: `${window.wait} ${overriding.message}` };
     }
     const lock = await lanes.lockOf(request.env);
-    if (lock) {
-      return {
-        ok: false,
-        lock,
-        message: `${request.env} is locked by ${lock.by === 'greenlight' ? 'greenlight' : `<@${lock.by}>`}: ${lock.reason}. \`/deploy unlock ${request.env}\` when it is safe.`,
-      };
-    }
+    if (lock) return { ok: false, lock, message: `${request.env} is locked.` };
     return checked;
   }
 
@@ -236,6 +240,7 @@ export class DeployService {
     const state = createDeployment(
       {
         plan,
+        number: await this.deps.names.assign(request.env, id),
         requestedBy: request.user,
         sha,
         requiredContexts: requiredContexts(verdict, overridden !== undefined),
@@ -264,13 +269,19 @@ export class DeployService {
     await this.deps.jobs.advance(id, 'v1');
     const queue = await lanes.queue(request.env);
     const position = queue.waiting.indexOf(id);
-    const ahead = queue.active && queue.active !== id ? queue.active : undefined;
+    const ahead =
+      queue.active && queue.active !== id ? await this.deps.records.state(queue.active) : undefined;
     return {
       ok: true,
       kind: 'started',
       state,
       ...(ahead
-        ? { queue: { position: position < 0 ? queue.waiting.length + 1 : position + 1, holder: ahead } }
+        ? {
+            queue: {
+              position: position < 0 ? queue.waiting.length + 1 : position + 1,
+              holder: deploymentName(ahead),
+            },
+          }
         : {}),
     };
   }
@@ -389,7 +400,7 @@ export class DeployService {
     if (run) await this.deps.runs.cancelRun({ ...this.deps.repo, runId: run.runId });
     return {
       ok: true,
-      message: `Deployment \`${id}\` stopped${run ? '; its workflow run is being cancelled' : ''}.`,
+      message: `Deployment \`${deploymentName(result.state)}\` stopped${run ? '; its workflow run is being cancelled' : ''}.`,
     };
   }
 
@@ -427,14 +438,19 @@ export class DeployService {
    * newest state (who requested it), the event applied by compare-and-set, and the outcome audited.
    */
   private async act(
-    id: string,
+    idOrName: string,
     user: string,
     action: AccessAction,
     event: (access: AccessDecision, at: number) => DeploymentEvent,
     audited: { done: string; refused: string; fields?: Record<string, string> },
   ): Promise<TransitionResult | { ok: false; message: string }> {
-    const env = (await this.deps.records.state(id))?.env;
-    if (env === undefined) return { ok: false, message: `There is no deployment \`${id}\`.` };
+    const found = await this.find(idOrName);
+    if (found === undefined)
+      return {
+        ok: false,
+        message: `There is no deployment \`${idOrName}\`; \`/deploy status\` shows the running ones.`,
+      };
+    const { id, env } = found;
     const facts = await this.accessFacts(action, user, env);
     const result = await this.deps.records.apply(id, (state) =>
       event(decideAccess(action, { ...facts, requestedBy: state.requestedBy }), this.deps.now()),
@@ -462,7 +478,8 @@ export class DeployService {
     return { ok: true, stats: await this.deps.stats.compute(env, windowMs) };
   }
 
-  async lock(env: string, user: string, reason: string, forMs?: number): Promise<Outcome> {
+  /** `/deploy lock`: holds the environment (who, why, until when); the lock already there wins. */
+  async lock(env: string, user: string, reason: string, forMs?: number): Promise<LockOutcome> {
     if (!this.deps.config.environments[env]) return { ok: false, message: this.noEnvironment(env) };
     const access = decideAccess('lock', await this.accessFacts('lock', user, env));
     if (!access.ok) return access;
@@ -476,8 +493,14 @@ export class DeployService {
     const result = await this.deps.lanes.lock(env, lock, forMs);
     await this.audit(result.locked ? 'env.locked' : 'env.lock_refused', user, { env, reason });
     return result.locked
-      ? { ok: true, message: `:lock: ${env} is locked${lock.until ? ` until ${lock.until}` : ''}: ${reason}` }
-      : { ok: false, message: `${env} is already locked by <@${result.lock.by}>: ${result.lock.reason}` };
+      ? { ok: true, lock }
+      : { ok: false, message: `${env} is already locked.`, lock: result.lock };
+  }
+
+  /** Whether `user` may lift a lock on `env` (the rule `unlock` applies), to offer the button only to them. */
+  async mayUnlock(user: string, env: string): Promise<boolean> {
+    if (!this.deps.config.environments[env]) return false;
+    return decideAccess('unlock', await this.accessFacts('unlock', user, env)).ok;
   }
 
   async unlock(env: string, user: string): Promise<Outcome> {
@@ -546,6 +569,14 @@ export class DeployService {
 
   async state(id: string): Promise<DeploymentState | undefined> {
     return (await this.deps.records.get(id))?.value.state;
+  }
+
+  /** A deployment by its id (what buttons carry) or by the name people type (`production-42`). */
+  async find(idOrName: string): Promise<DeploymentState | undefined> {
+    const direct = await this.deps.records.state(idOrName);
+    if (direct !== undefined || !isDeploymentName(idOrName)) return direct;
+    const id = await this.deps.names.idOf(idOrName);
+    return id === undefined ? undefined : this.deps.records.state(id);
   }
 
   /** The channel of the deployment's timeline message, for private answers there. */

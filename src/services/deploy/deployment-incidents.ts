@@ -1,4 +1,5 @@
 import { readingSummary } from '../../domain/analysis/decide.js';
+import { deploymentName } from '../../domain/deploy/deployment-name.js';
 import type { DeploymentState } from '../../domain/deploy/deployment-state.js';
 import type { IncidentState, RollbackIncidentRequest } from '../../domain/incidents/incident.js';
 import type { IncidentOutcome } from '../incident-service.js';
@@ -58,6 +59,7 @@ export function rolledBackRollout(state: DeploymentState): RollbackIncidentReque
   return {
     env: state.env,
     deploymentId: state.id,
+    deploymentName: deploymentName(state),
     reason: rollback.reason,
     ...(rollback.decision ? { readings: readingSummary(rollback.decision) } : {}),
     ...(rollback.url ? { rollbackRunUrl: rollback.url } : {}),
@@ -72,6 +74,7 @@ export function confirmedRollback(by: string) {
     state.rollbackOf && {
       env: state.env,
       deploymentId: state.id,
+      deploymentName: deploymentName(state),
       reason: `${state.rollbackOf.service} rolled back to ${state.ref}: ${state.rollbackOf.reason}`,
       version: state.ref,
       by,

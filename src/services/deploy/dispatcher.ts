@@ -3,6 +3,10 @@ import { rollbackDispatch, type WorkflowDispatch } from '../../domain/deploy/wor
 import type { OrchestratorDeps } from './orchestrator.js';
 import type { DispatchRequest, DispatchResult } from './ports.js';
 
+function numbered(result: { runNumber?: number }): { runNumber?: number } {
+  return result.runNumber === undefined ? {} : { runNumber: result.runNumber };
+}
+
 /** Work in progress elsewhere: the job fails and BullMQ tries it again later. */
 export class RetryLater extends Error {}
 
@@ -38,6 +42,7 @@ export class Dispatcher {
       const recorded = await records.apply(id, () => ({
         type: 'phaseDispatched',
         runId: result.runId,
+        ...numbered(result),
         url: result.htmlUrl,
         at: now(),
       }));
@@ -77,6 +82,7 @@ export class Dispatcher {
       await records.apply(id, () => ({
         type: 'rollbackDispatched',
         runId: result.runId,
+        ...numbered(result),
         url: result.htmlUrl,
         ...(version === undefined ? {} : { version }),
         at: now(),
@@ -113,9 +119,18 @@ export class Dispatcher {
     const sentBefore = await ledger.markAttempt(request.correlationId);
     const found = sentBefore ? await runs.findRun(request) : undefined;
     const result: DispatchResult = found
-      ? { ok: true, runId: found.id, htmlUrl: found.htmlUrl, via: 'correlation' }
+      ? {
+          ok: true,
+          runId: found.id,
+          htmlUrl: found.htmlUrl,
+          via: 'correlation',
+          ...(found.runNumber === undefined ? {} : { runNumber: found.runNumber }),
+        }
       : await runs.dispatch(request);
-    if (result.ok) await ledger.rememberRun(result.runId, id);
+    if (result.ok) {
+      await ledger.rememberRun(result.runId, id);
+      if (result.etag) await ledger.saveEtag(result.runId, result.etag);
+    }
     return result;
   }
 

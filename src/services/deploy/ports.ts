@@ -47,7 +47,16 @@ export type DispatchFailure =
   | 'run_not_found';
 
 export type DispatchResult =
-  | { ok: true; runId: number; htmlUrl: string; via: 'return_run_details' | 'correlation' }
+  | {
+      ok: true;
+      runId: number;
+      htmlUrl: string;
+      via: 'return_run_details' | 'correlation';
+      /** GitHub's `run_number` (`#123`), when it was learnt with the run. */
+      runNumber?: number;
+      /** The ETag of the run as just read, so the first poll can be a free 304. */
+      etag?: string;
+    }
   | { ok: false; reason: DispatchFailure; message: string };
 
 /** One look at a run, in the deployment's terms. */
@@ -73,7 +82,7 @@ export interface WorkflowRuns {
    * The run an earlier dispatch of `request` started, if any: how a process that died between dispatching and
    * recording the run finds it again instead of dispatching twice.
    */
-  findRun(request: DispatchRequest): Promise<{ id: number; htmlUrl: string } | undefined>;
+  findRun(request: DispatchRequest): Promise<{ id: number; htmlUrl: string; runNumber?: number } | undefined>;
   /** With the `etag` of the last answer, an unchanged run costs a 304 that does not count against the rate limit. */
   poll(run: RunRef, etag?: string): Promise<RunPoll>;
   /** A 202 only asks GitHub to cancel: keep polling until the run is `completed`. */
@@ -256,6 +265,14 @@ export interface EnvironmentLanes {
   track(deploymentId: string): Promise<void>;
   untrack(deploymentId: string): Promise<void>;
   tracked(): Promise<string[]>;
+}
+
+/** What people call deployments: `production-42`, a number per environment, and the way back to the id. */
+export interface DeploymentNames {
+  /** The next number of `env`, recorded as naming deployment `id`. */
+  assign(env: string, id: string): Promise<number>;
+  /** The deployment a name (`production-42`) stands for. */
+  idOf(name: string): Promise<string | undefined>;
 }
 
 // ── Doing a thing once ──────────────────────────────────────────────────────────────────────────────────────────

@@ -1,5 +1,6 @@
 import type { FileConfig } from '../../config.js';
 import { noSuchName } from '../../domain/close-matches.js';
+import { deploymentName } from '../../domain/deploy/deployment-name.js';
 import { createDeployment, type DeploymentState, isFinished } from '../../domain/deploy/deployment-state.js';
 import { planRollback } from '../../domain/deploy/rollback-plan.js';
 import { type AccessDecision, decideAccess } from '../../domain/policy/access.js';
@@ -9,7 +10,7 @@ import type { DeployRegistry } from './deploy-registry.js';
 import type { DeployService, Outcome } from './deploy-service.js';
 import { confirmedRollback, type DeploymentIncidents } from './deployment-incidents.js';
 import type { DeploymentRecords } from './deployment-records.js';
-import type { DeployJobs, EnvironmentLanes, RollbackClaims } from './ports.js';
+import type { DeployJobs, DeploymentNames, EnvironmentLanes, RollbackClaims } from './ports.js';
 
 export interface RollbackRequest {
   user: string;
@@ -32,14 +33,16 @@ export type RollbackPreviewOutcome =
   | { ok: false; message: string; running?: DeploymentState };
 
 export type RollbackStartOutcome =
-  | { ok: true; state: DeploymentState; stopped?: string }
-  | { ok: false; message: string };
+  /** `stopped`: the name of the deployment the rollback stopped (`production-41`). */
+  { ok: true; state: DeploymentState; stopped?: string } | { ok: false; message: string };
 
 export interface RollbackServiceDeps {
   config: Pick<FileConfig, 'github' | 'environments' | 'services' | 'pipeline' | 'rollback'>;
   records: DeploymentRecords;
   lanes: Pick<EnvironmentLanes, 'track' | 'queue'>;
   jobs: Pick<DeployJobs, 'advance'>;
+  /** A rollback is a deployment of its environment, numbered like the others (`production-43`). */
+  names: Pick<DeploymentNames, 'assign'>;
   permissions: Permissions;
   /** One `/rollback` per service and environment at a time. */
   guard: Pick<RollbackClaims, 'claimRollback' | 'rollbackHolder'>;
@@ -76,7 +79,7 @@ export class RollbackService {
       return {
         ok: false,
         running,
-        message: `A rollback of \`${request.service}\` in ${request.env} is already under way: \`${running.id}\` to \`${running.ref}\`, by <@${running.requestedBy}>. Follow it on its timeline.`,
+        message: `A rollback of \`${request.service}\` in ${request.env} is already under way: \`${deploymentName(running)}\` to \`${running.ref}\`, by <@${running.requestedBy}>. Follow it on its timeline.`,
       };
     }
     const good = registry.filter(
@@ -113,7 +116,7 @@ export class RollbackService {
     if (holder)
       return {
         ok: false,
-        message: `A rollback of \`${request.service}\` in ${request.env} is already under way: \`${holder}\`.`,
+        message: `A rollback of \`${request.service}\` in ${request.env} is already under way: \`${await this.nameOf(holder)}\`.`,
       };
     const planned = planRollback(config, {
       service: request.service,
@@ -125,6 +128,7 @@ export class RollbackService {
     const state = createDeployment(
       {
         plan: planned.plan,
+        number: await this.deps.names.assign(request.env, id),
         requestedBy: request.user,
         rollbackOf: {
           service: request.service,
@@ -139,7 +143,8 @@ export class RollbackService {
     // Queued before anything a person reads is sent: the dispatch never waits for Slack.
     await this.deps.jobs.advance(id, 'v1');
     const active = (await lanes.queue(request.env)).active;
-    const stopped = active && active !== id ? await this.stopFor(active, request.user, id) : undefined;
+    const stopped =
+      active && active !== id ? await this.stopFor(active, request.user, deploymentName(state)) : undefined;
     await this.audit('rollback.requested', request.user, {
       env: request.env,
       service: request.service,
@@ -154,23 +159,30 @@ export class RollbackService {
   /** The confirmation's "Declare incident": the incident this rollback belongs to, declared once whoever clicks. */
   async declareIncident(id: string, user: string): Promise<Outcome> {
     const result = await this.deps.incidents.declareForDeployment(id, confirmedRollback(user));
+    const name = await this.nameOf(id);
     switch (result.status) {
       case 'nothing':
         return { ok: false, message: 'That rollback is no longer on record.' };
       case 'declaring':
-        return { ok: false, message: `An incident for ${id} is being declared right now.` };
+        return { ok: false, message: `An incident for ${name} is being declared right now.` };
       case 'existing':
-        return { ok: true, message: `Already declared: ${linked(result.incident, id)}.` };
+        return { ok: true, message: `Already declared: ${linked(result.incident, name)}.` };
       case 'declared': {
         const { outcome } = result;
         if (!outcome.ok) return outcome;
         const { incident } = outcome;
         return {
           ok: true,
-          message: `${outcome.existing ? 'Already declared' : 'Declared'}: ${linked(incident, id)}. Update it with /incident update ${incident.id} <text>.`,
+          message: `${outcome.existing ? 'Already declared' : 'Declared'}: ${linked(incident, name)}. Update it with /incident update ${incident.id} <text>.`,
         };
       }
     }
+  }
+
+  /** What people call a deployment, for a sentence; its id when the record is gone. */
+  private async nameOf(id: string): Promise<string> {
+    const state = await this.deps.records.state(id);
+    return state ? deploymentName(state) : id;
   }
 
   /** A known environment and service, and someone who may roll back there. */
@@ -193,11 +205,12 @@ export class RollbackService {
   }
 
   /** The deployment a rollback undoes must not go on deploying underneath it; confirming the rollback allows that. */
-  private async stopFor(active: string, user: string, rollbackId: string): Promise<string | undefined> {
-    const result = await this.deps.deploys.stop(active, user, `superseded by rollback ${rollbackId}`, {
+  /** Answers the name of the deployment it stopped. */
+  private async stopFor(active: string, user: string, rollback: string): Promise<string | undefined> {
+    const result = await this.deps.deploys.stop(active, user, `superseded by rollback ${rollback}`, {
       ok: true,
     });
-    return result.ok ? active : undefined;
+    return result.ok ? this.nameOf(active) : undefined;
   }
 
   private async runningRollback(env: string, service: string): Promise<DeploymentState | undefined> {
@@ -233,6 +246,6 @@ function noTarget(
   return `No earlier good version of \`${request.service}\` in ${request.env} is on record${live ? ` (live: \`${live.ref}\`)` : ''}; name one with \`--to <version>\`.`;
 }
 
-function linked(incident: { id: string; severity: string }, deploymentId: string): string {
-  return `${incident.id} (${incident.severity.toUpperCase()}), linked to ${deploymentId}`;
+function linked(incident: { id: string; severity: string }, deployment: string): string {
+  return `${incident.id} (${incident.severity.toUpperCase()}), linked to ${deployment}`;
 }

@@ -74,7 +74,7 @@ describe('IncidentService (real Redis, the Slack simulator at the edge)', () => 
     );
     const card = lastCard();
     expect(card).toContain(
-      '*Rollback:* error rate 7.2 % above 5 % · error rate 7.2 % · p95 310 ms (baseline 280 ms) · to `v41` · <https://github.com/acme/platform/actions/runs/9009|rollback run>',
+      '*Rollback:* error rate 7.2 % · p95 310 ms (baseline 280 ms) · to `v41` · <https://github.com/acme/platform/actions/runs/9009|rollback run>',
     );
     expect(card).toContain('*Affected:* *production* · deployment `d1abc`');
     expect(card).toContain('• Confirm the rollback restored health');

@@ -82,7 +82,7 @@ describe('incidentCard', () => {
     expect(text).toContain('🚨 *PRODUCTION INCIDENT inc-7* · SEV1');
     expect(text).toContain('*Status:* 🔴 Open · respond within 5m (by [10:07] UTC)');
     expect(text).toContain(
-      '*Severity:* *SEV1* · Complete service outage or data loss · respond within 5m · Immediate rollback + escalation',
+      '*Severity:* *SEV1* · Complete service outage or data loss · Immediate rollback + escalation',
     );
     expect(text).toContain('*Affected:* *production*');
     expect(text).toContain('*Impact:* API returns 5xx for every scan');

@@ -1,6 +1,6 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RateLimitEvent } from '../../../../src/adapters/github/client.js';
+import type { GitHubResponseEvent, RateLimitEvent } from '../../../../src/adapters/github/client.js';
 import { isTransientGitHubError } from '../../../../src/adapters/github/github-errors.js';
 import {
   GHE_API,
@@ -177,5 +177,37 @@ describe('createGitHubClient', () => {
     expect(isTransientGitHubError(error)).toBe(false);
     expect(JSON.stringify(error)).not.toContain(TEST_GITHUB_TOKEN);
     api.done();
+  });
+});
+
+describe('onResponse', () => {
+  it('tells every final answer (after retries) with its route template, status and the rate limit left', async () => {
+    const events: GitHubResponseEvent[] = [];
+    const client = testGitHubClient({ onResponse: (event) => events.push(event) });
+    githubApi()
+      .get(RUN)
+      .reply(200, workflowRunJson(), { 'x-ratelimit-remaining': '4321', 'x-ratelimit-resource': 'core' })
+      .get(RUN)
+      .reply(304, '', { 'x-ratelimit-remaining': '4321' })
+      .get(RUN)
+      .reply(404, githubErrorJson(404, 'Not Found', 'rest/actions/workflow-runs'))
+      .get(RUN)
+      .times(4)
+      .reply(502, 'Bad gateway');
+
+    await getRun(client);
+    await expect(getRun(client)).rejects.toMatchObject({ status: 304 });
+    await expect(getRun(client)).rejects.toMatchObject({ status: 404 });
+    await expect(getRun(client)).rejects.toMatchObject({ status: 502 });
+
+    const route = '/repos/{owner}/{repo}/actions/runs/{run_id}';
+    expect(events).toEqual([
+      { method: 'GET', route, status: 200, rateLimit: { remaining: 4321, resource: 'core' } },
+      { method: 'GET', route, status: 304, rateLimit: { remaining: 4321, resource: 'core' } },
+      // GitHub sends its rate-limit headers with errors too (the helper's defaults here).
+      { method: 'GET', route, status: 404, rateLimit: { remaining: 4987, resource: 'core' } },
+      // The 502 was retried three times: one answer, the last.
+      { method: 'GET', route, status: 502, rateLimit: { remaining: 4987, resource: 'core' } },
+    ]);
   });
 });

@@ -91,6 +91,11 @@ describe('dispatch', () => {
         workflow_run_id: 30433642,
         run_url: `${GHE_API}/repos/${OWNER}/${REPO}/actions/runs/30433642`,
         html_url: `https://ghe.example.com/${OWNER}/${REPO}/actions/runs/30433642`,
+      })
+      // The details carry the run's id, not the number people know it by: one look at the run gets it.
+      .get(run(30433642))
+      .reply(200, workflowRunJson({ id: 30433642, run_number: 418, status: 'in_progress' }), {
+        etag: 'W/"run-30433642"',
       });
     const { workflowRuns } = runs();
 
@@ -99,6 +104,8 @@ describe('dispatch', () => {
     expect(result).toEqual({
       ok: true,
       runId: 30433642,
+      runNumber: 418,
+      etag: 'W/"run-30433642"',
       htmlUrl: `https://ghe.example.com/${OWNER}/${REPO}/actions/runs/30433642`,
       via: 'return_run_details',
     });
@@ -115,7 +122,11 @@ describe('dispatch', () => {
       .reply(
         200,
         workflowRunListJson([
-          workflowRunJson({ id: 30433650, display_title: `Deploy production · ${GREENLIGHT_ID}` }),
+          workflowRunJson({
+            id: 30433650,
+            run_number: 7,
+            display_title: `Deploy production · ${GREENLIGHT_ID}`,
+          }),
           workflowRunJson({ id: 30433649, display_title: 'Deploy production · gl-someone-else' }),
         ]),
       );
@@ -123,7 +134,7 @@ describe('dispatch', () => {
 
     const result = await workflowRuns.dispatch(request());
 
-    expect(result).toMatchObject({ ok: true, runId: 30433650, via: 'correlation' });
+    expect(result).toMatchObject({ ok: true, runId: 30433650, via: 'correlation', runNumber: 7 });
     expect(waits).toEqual([1000]);
     api.done();
   });
@@ -166,6 +177,7 @@ describe('dispatch', () => {
     expect(result).toEqual({
       ok: true,
       runId: 30433642,
+      runNumber: 562,
       htmlUrl: `https://ghe.example.com/${OWNER}/${REPO}/actions/runs/30433642`,
       via: 'correlation',
     });
@@ -408,6 +420,7 @@ describe('getRun', () => {
       etag,
       run: {
         id: 30433642,
+        runNumber: 562,
         status: 'in_progress',
         conclusion: null,
         htmlUrl: `https://ghe.example.com/${OWNER}/${REPO}/actions/runs/30433642`,

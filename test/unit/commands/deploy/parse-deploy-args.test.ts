@@ -83,6 +83,7 @@ describe('parseDeployArgs', () => {
     ],
     ['unlock production', { kind: 'unlock', env: 'production' }],
     ['cancel dep_01HZX3', { kind: 'cancel', id: 'dep_01HZX3' }],
+    ['cancel production-42', { kind: 'cancel', id: 'production-42' }],
   ])('parses %j', (text, expected) => {
     expect(parseDeployArgs(text)).toEqual({ ok: true, value: expected });
   });
@@ -136,8 +137,8 @@ describe('parseDeployArgs', () => {
     ['unlock a b', 'takes one environment'],
     ['unlock Status', 'is a subcommand'],
     ['cancel', 'Which deployment?'],
-    ['cancel a b', 'takes one deployment id'],
-    ['cancel ../../etc', 'is not a deployment id'],
+    ['cancel a b', 'takes one deployment'],
+    ['cancel ../../etc', "is not a deployment's name"],
   ])('refuses %j with a sentence and the usage', (text, fragment) => {
     const result = parseDeployArgs(text);
     expect(result.ok).toBe(false);

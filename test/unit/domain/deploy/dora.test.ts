@@ -131,6 +131,7 @@ describe('computeDora on a hand-computed month', () => {
     expect(cfr?.failed).toEqual([
       {
         id: 'p12',
+        name: 'p12',
         ref: 'v-p12',
         status: 'failed',
         finishedAt: at(22, 10, 40),
@@ -139,6 +140,7 @@ describe('computeDora on a hand-computed month', () => {
       },
       {
         id: 'p6',
+        name: 'p6',
         ref: 'v-p6',
         status: 'rolled_back',
         finishedAt: at(12, 10, 26),
@@ -147,6 +149,7 @@ describe('computeDora on a hand-computed month', () => {
       },
       {
         id: 'p5',
+        name: 'p5',
         ref: 'v-p5',
         status: 'succeeded',
         finishedAt: at(10, 11),
@@ -155,6 +158,7 @@ describe('computeDora on a hand-computed month', () => {
       },
       {
         id: 'p3',
+        name: 'p3',
         ref: 'v-p3',
         status: 'rolled_back',
         finishedAt: at(5, 14, 52),

@@ -78,6 +78,7 @@ describe('declareForDeployment', () => {
       {
         env: 'production',
         deploymentId: 'd1',
+        deploymentName: 'd1',
         reason: 'error rate 7 % above 5 %',
         rollbackRunUrl: 'https://runs/9',
         version: 'v1.1.0',
@@ -97,6 +98,7 @@ describe('declareForDeployment', () => {
       {
         env: 'staging',
         deploymentId: 'd2',
+        deploymentName: 'd2',
         reason: 'api rolled back to v1.0.0: checkout errors',
         version: 'v1.0.0',
         by: 'U0CAROL',

@@ -49,6 +49,7 @@ describe('deployStatsReply', () => {
   it('lists a few failed changes and counts the rest', () => {
     const failed = Array.from({ length: 8 }, (_, i) => ({
       id: `d${i}`,
+      name: `production-${i + 1}`,
       ref: 'main',
       status: 'rolled_back' as const,
       finishedAt: FROM + i * DAY_MS,
@@ -72,6 +73,7 @@ describe('deployStatsReply', () => {
   it('stays within Slack limits for many environments with long names and many failures', () => {
     const failed = Array.from({ length: 40 }, (_, i) => ({
       id: `d${'x'.repeat(60)}${i}`,
+      name: `production-${'x'.repeat(60)}${i}`,
       ref: `release/${'y'.repeat(240)}`,
       status: 'failed' as const,
       causes: ['rollback_started' as const, 'incident' as const],
