@@ -137,10 +137,12 @@ describe('the playground, in a browser', () => {
       .getByText(/· Rolled back/)
       .first()
       .waitFor(WAIT);
-    // About 8 %: each reading counts whole requests and errors over about a second.
-    expect(await timeline('production').innerText()).toMatch(
-      /error rate [78](\.\d)? % is above the rollback threshold of 5 %/,
+    // Up to 8 %: a reading that straddles the slider's move counts some requests from before it.
+    const tripped = /error rate (\d+(?:\.\d)?) % is above the rollback threshold of 5 %/.exec(
+      await timeline('production').innerText(),
     );
+    expect(Number(tripped?.[1])).toBeGreaterThan(5);
+    expect(Number(tripped?.[1])).toBeLessThanOrEqual(8);
     expect(await timeline('production').innerText()).toContain('stays locked');
     await page.locator('.run .run-phase', { hasText: 'rollback' }).first().waitFor(WAIT);
     await timeline('production').scrollIntoViewIfNeeded();
