@@ -11,6 +11,7 @@ import { flagRevertQueue, flagRevertWorker } from './adapters/queue/flag-revert-
 import { homeRefreshQueue, homeRefreshWorker } from './adapters/queue/home-queue.js';
 import { redisAuditLog } from './adapters/redis/audit-log.js';
 import { connectRedis, connectRedisForQueue, waitUntilReady } from './adapters/redis/connection.js';
+import { migrateFlagNames } from './adapters/redis/flag-names-migration.js';
 import { redisFlagStore } from './adapters/redis/flag-store.js';
 import { redisHomeViewers } from './adapters/redis/home-viewers.js';
 import { redisKeys } from './adapters/redis/keys.js';
@@ -84,6 +85,18 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
   // A Redis that answers is waited for (so the first request finds it); one that refuses is not: the bot listens
   // at once, /readyz says 503, and the connections keep retrying.
   await waitUntilReady(redis, options.redisWaitMs ?? 5_000);
+  // Off the command path and once per Redis: flags written before the set of names existed are found by one
+  // bounded SCAN, in the background, as soon as Redis answers.
+  const migrateNames = () => {
+    migrateFlagNames(redis, keys, { logger }).catch((error: unknown) =>
+      logger.warn(
+        { event: 'flags.names_migration_failed', err: error },
+        'flag names not migrated; retried at the next start',
+      ),
+    );
+  };
+  if (redis.status === 'ready') migrateNames();
+  else redis.once('ready', migrateNames);
 
   const readiness = async (): Promise<Readiness> => {
     const ping = await Promise.race([

@@ -80,7 +80,7 @@ export class FlagService {
         ? await this.deps.permissions.has(request.actor.id, 'approvers', config.approverEnvironment)
         : false,
       exists: configured.includes(request.name) || current.raw !== null,
-      knownNames: current.raw === null ? [...configured, ...(await store.scanNames(MAX_LISTED_KEYS))] : [],
+      knownNames: current.raw === null ? [...configured, ...(await store.names(MAX_LISTED_KEYS))] : [],
       maxForMs: config.maxFor,
       approverEnvironment: config.approverEnvironment,
     });
@@ -192,18 +192,22 @@ export class FlagService {
     if (flag.raw === null && !configured.includes(name)) {
       const suggestions = closeMatches(name, [
         ...configured,
-        ...(await this.deps.store.scanNames(MAX_LISTED_KEYS)),
+        ...(await this.deps.store.names(MAX_LISTED_KEYS)),
       ]);
       return { ok: false, message: `There is no flag \`${name}\`.${didYouMean(suggestions)}`, suggestions };
     }
     return { ok: true, flag: this.view(flag) };
   }
 
-  /** Every flag named in the config plus every flag key in Redis, sorted by name. */
+  /** Every flag named in the config plus every flag greenlight knows in Redis, sorted by name. */
   async list(): Promise<FlagView[]> {
-    const names = new Set([...this.configuredNames(), ...(await this.deps.store.scanNames(MAX_LISTED_KEYS))]);
+    const names = new Set([...this.configuredNames(), ...(await this.deps.store.names(MAX_LISTED_KEYS))]);
     const flags = await this.deps.store.readMany([...names].sort((a, b) => a.localeCompare(b)));
-    return flags.map((flag) => this.view(flag));
+    const configured = this.configuredNames();
+    // A name whose key someone deleted by hand stays in the set; the list shows what the apps can read.
+    return flags
+      .filter((flag) => flag.raw !== null || configured.includes(flag.name))
+      .map((flag) => this.view(flag));
   }
 
   private view(flag: StoredFlag): FlagView {

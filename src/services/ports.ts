@@ -101,8 +101,11 @@ export interface FlagStore {
   write(change: FlagWrite): Promise<FlagWriteResult>;
   read(name: string): Promise<StoredFlag>;
   readMany(names: readonly string[]): Promise<StoredFlag[]>;
-  /** Names of the flag keys present in Redis, at most `limit`. */
-  scanNames(limit: number): Promise<string[]>;
+  /**
+   * Names of the flags greenlight knows in Redis (every flag it wrote, and those found once at start), at most
+   * `limit`. Never scans the keyspace: the apps' Redis may hold millions of unrelated keys.
+   */
+  names(limit: number): Promise<string[]>;
 }
 
 /** A `--for` change's way back: the flip to undo, and who set it why. */

@@ -7,7 +7,7 @@ import type { RedisKeys } from './keys.js';
 import { luaCommand } from './lua-script.js';
 
 export function redisFlagStore(redis: Redis, keys: RedisKeys, channel: string): FlagStore {
-  const setFlag = luaCommand<[string, string | null]>(redis, 'set-flag', 3);
+  const setFlag = luaCommand<[string, string | null]>(redis, 'set-flag', 4);
 
   return {
     async write(change) {
@@ -22,6 +22,7 @@ export function redisFlagStore(redis: Redis, keys: RedisKeys, channel: string): 
         keys.flag(change.name),
         keys.flagMeta(change.name),
         keys.audit(),
+        keys.flagNames(),
         change.value,
         change.changeId,
         change.expectedChangeId ?? '',
@@ -61,19 +62,19 @@ export function redisFlagStore(redis: Redis, keys: RedisKeys, channel: string): 
       });
     },
 
-    async scanNames(limit) {
-      const names = new Set<string>();
+    async names(limit) {
+      // The set holds flag names only, so this costs the same with 1k or 1M other keys in the apps' Redis.
+      const names: string[] = [];
       let cursor = '0';
       do {
-        const [next, found] = await redis.scan(cursor, 'MATCH', keys.flagPattern(), 'COUNT', 1_000);
+        const [next, found] = await redis.sscan(keys.flagNames(), cursor, 'COUNT', 500);
         cursor = next;
-        for (const key of found) {
-          const name = keys.flagNameOf(key);
-          if (name) names.add(name);
-          if (names.size >= limit) return [...names];
+        for (const name of found) {
+          names.push(name);
+          if (names.length >= limit) return names;
         }
       } while (cursor !== '0');
-      return [...names];
+      return names;
     },
   };
 }

@@ -6,12 +6,16 @@
 export interface RedisKeys {
   /** The key apps read: `feature:<name>` = "true" | "false". */
   flag(name: string): string;
-  /** SCAN pattern matching every flag key. */
+  /** SCAN pattern matching every flag key: only for the one-time migration into `flagNames` (never on a command). */
   flagPattern(): string;
   /** The flag name from a flag key, or undefined for a key that is not one. */
   flagNameOf(key: string): string | undefined;
   /** Hash with greenlight's last change to a flag (who, why, when, until). */
   flagMeta(name: string): string;
+  /** Set of every flag name greenlight has written or found: what `/flag list` and "did you mean" read. */
+  flagNames(): string;
+  /** Progress of the one-time SCAN of existing flag keys into `flagNames`: a SCAN cursor, or "done". */
+  flagNamesMigration(): string;
   /** Stream of every audited action, append-only. */
   audit(): string;
   /** BullMQ's prefix for greenlight's queues. */
@@ -60,6 +64,8 @@ export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
     flagPattern: () => `${escapeGlob(flagPrefix)}*`,
     flagNameOf: (key) => (key.startsWith(flagPrefix) ? key.slice(flagPrefix.length) : undefined),
     flagMeta: (name) => `${keyPrefix}flag:${name}`,
+    flagNames: () => `${keyPrefix}flag-names`,
+    flagNamesMigration: () => `${keyPrefix}flag-names:migration`,
     audit: () => `${keyPrefix}audit`,
     queuePrefix: () => `${keyPrefix}bull`,
     deployment: (id) => `${keyPrefix}deploy:${id}`,

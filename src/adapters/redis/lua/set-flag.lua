@@ -1,11 +1,13 @@
 --[[
   Sets a feature flag and records the change atomically: the value apps read, greenlight's change record,
-  an audit entry and the change event on the flags channel all happen, or none does.
+  the flag's name in the set of names (so listing flags never SCANs the keyspace), an audit entry and the change
+  event on the flags channel all happen, or none does.
 
   Input:
     KEYS[1] flag key (feature:<name>)
     KEYS[2] change record hash (greenlight:flag:<name>)
     KEYS[3] audit stream
+    KEYS[4] set of flag names (greenlight:flag-names)
 
     ARGV[1]  new value: "true" | "false"
     ARGV[2]  change id of this change
@@ -31,6 +33,7 @@ if ARGV[3] ~= "" then
 end
 local old = rcall("GET", KEYS[1])
 rcall("SET", KEYS[1], ARGV[1])
+rcall("SADD", KEYS[4], ARGV[12])
 rcall("DEL", KEYS[2])
 rcall("HSET", KEYS[2], "changeId", ARGV[2], "by", ARGV[4], "reason", ARGV[5], "at", ARGV[6], "source", ARGV[8])
 if ARGV[7] ~= "" then

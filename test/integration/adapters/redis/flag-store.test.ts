@@ -59,13 +59,35 @@ describe('redisFlagStore', () => {
     expect(await write('c4', 'true', 'c2')).toEqual({ status: 'written', old: 'false' });
   });
 
-  it('lists flag keys by prefix, and reads values with their last change', async () => {
+  it('lists the flags it wrote from the set of names, never from the keyspace', async () => {
     await write('c1', 'false');
+    // Written behind greenlight's back: not a flag it knows until the start-up migration finds it.
     await redis.set(keys().flag('other'), 'true');
     await redis.set(`${prefix}unrelated`, 'x');
-    expect((await store().scanNames(100)).sort()).toEqual(['other', 'scan_creation']);
+    expect(await store().names(100)).toEqual(['scan_creation']);
+    expect(await redis.smembers(keys().flagNames())).toEqual(['scan_creation']);
     const [scan, other] = await store().readMany(['scan_creation', 'other']);
     expect(scan).toMatchObject({ raw: 'false', lastChange: { changeId: 'c1', by: 'U1', source: 'slack' } });
     expect(other).toEqual({ name: 'other', raw: 'true' });
+  });
+
+  it('does not add a name when a conditional write is superseded', async () => {
+    await store().write({
+      name: 'gone',
+      value: 'true',
+      changeId: 'c9',
+      expectedChangeId: 'c0',
+      by: 'greenlight',
+      reason: 'r',
+      at: '2026-11-22T10:00:00.000Z',
+      source: 'auto-revert',
+    });
+    expect(await store().names(100)).toEqual([]);
+  });
+
+  it('returns at most `limit` names', async () => {
+    await redis.sadd(keys().flagNames(), ...Array.from({ length: 30 }, (_, index) => `f${index}`));
+    expect(await store().names(10)).toHaveLength(10);
+    expect(await store().names(1_000)).toHaveLength(30);
   });
 });
