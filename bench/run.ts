@@ -4,8 +4,11 @@
  * running workflow runs costs), canary analysis (threshold breach → rollback dispatch), what a health probe
  * costs, and `/rollback` (confirmation submitted → rollback dispatch); writes bench/results.md and
  * bench/results.json. `npm run bench -- --quick` is a smoke run (few samples, results not written).
+ * `npm run bench -- --only flag-lookup` runs only what `/flag status <unknown>` costs against 1k and 1M keys and
+ * puts it into the existing results.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startPrivateRedis } from '../playground/launcher/private-redis.js';
@@ -16,14 +19,17 @@ import { type AckLevel, runAckLatency } from './ack-latency.js';
 import { runCanaryRollback } from './canary-rollback.js';
 import { runApproveToDispatch } from './deploy-approve.js';
 import { runDeployPolling } from './deploy-polling.js';
+import { type FlagLookupOptions, runFlagLookup } from './flag-lookup.js';
 import { runFlagPropagation } from './flag-propagation.js';
 import { startFakeMetrics } from './lib/fake-metrics.js';
-import { type BenchResults, type Machine, TARGETS, writeResults } from './lib/report.js';
+import { type BenchResults, formatJson, type Machine, TARGETS, table, writeResults } from './lib/report.js';
+import { flagLookupPasses, spliceFlagLookup } from './lib/report-flag-lookup.js';
 import { BENCH_SIGNING_SECRET } from './lib/slash-request.js';
 import { runProbeOverhead } from './probe-overhead.js';
 import { runRollbackConfirm } from './rollback-confirm.js';
 
 const quick = process.argv.includes('--quick');
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const KEY_PREFIX = 'bench:';
 const FLAG = 'email_automation';
 
@@ -69,7 +75,31 @@ function machine(): Machine {
   };
 }
 
+const resultsJson = fileURLToPath(new URL('./results.json', import.meta.url));
+const resultsMd = fileURLToPath(new URL('./results.md', import.meta.url));
+
+const flagLookupOptions = (): FlagLookupOptions => ({
+  sizes: quick ? [1_000, 100_000] : [1_000, 1_000_000],
+  samples: quick ? 50 : 500,
+  oldSamples: quick ? 3 : 10,
+  flags: 50,
+  log,
+});
+
+/** `--only flag-lookup`: this one bench, merged into the results of the last full run. */
+async function mainFlagLookupOnly(): Promise<void> {
+  const flagLookup = await runFlagLookup(flagLookupOptions());
+  if (quick) return log('quick run: results not written');
+  const previous = JSON.parse(readFileSync(resultsJson, 'utf8')) as BenchResults;
+  const verdict = { ...previous.verdict, flagLookup: flagLookupPasses(flagLookup) };
+  writeFileSync(resultsJson, formatJson({ ...previous, verdict, flagLookup }));
+  writeFileSync(resultsMd, spliceFlagLookup(readFileSync(resultsMd, 'utf8'), flagLookup, table));
+  log('put the flag lookup into bench/results.md and bench/results.json');
+}
+
 async function main(): Promise<void> {
+  if (only === 'flag-lookup') return mainFlagLookupOnly();
+  if (only) throw new Error(`--only knows flag-lookup, not ${only}`);
   const startedAt = performance.now();
   const redis = await startPrivateRedis();
   const slack = await startSlackSim({ botToken: TEST_BOT_TOKEN, signingSecret: BENCH_SIGNING_SECRET });
@@ -172,6 +202,7 @@ async function main(): Promise<void> {
       pauseMs: 50,
       log,
     });
+    const flagLookup = await runFlagLookup(flagLookupOptions());
 
     const results: BenchResults = {
       date: new Date().toISOString(),
@@ -185,6 +216,7 @@ async function main(): Promise<void> {
           canaryRollback.breachToDispatch.p99 <= TARGETS.breachToRollbackDispatchMs &&
           canaryRollback.breachToDispatch.max <= TARGETS.breachToRollbackDispatchMs,
         rollbackConfirmToDispatch: rollbackConfirm.toDispatch.p99 <= TARGETS.rollbackConfirmToDispatchP99Ms,
+        flagLookup: flagLookupPasses(flagLookup),
       },
       ackLatency,
       propagation,
@@ -193,15 +225,12 @@ async function main(): Promise<void> {
       canaryRollback,
       probeOverhead,
       rollbackConfirm,
+      flagLookup,
     };
     if (quick) {
       log('quick run: results not written');
     } else {
-      writeResults(
-        results,
-        fileURLToPath(new URL('./results.json', import.meta.url)),
-        fileURLToPath(new URL('./results.md', import.meta.url)),
-      );
+      writeResults(results, resultsJson, resultsMd);
       log('wrote bench/results.md and bench/results.json');
     }
     log(

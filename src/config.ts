@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { type ConfigProblem, describeIssue } from './config/describe-issue.js';
 import { ENV_HELP, type Env, envSchema } from './config/env-schema.js';
 import { type FileConfig, fileSchema } from './config/file-schema.js';
+import { redisTargetOf } from './config/redis-target.js';
 
 export type { Env } from './config/env-schema.js';
 export type { EnvironmentConfig, FileConfig, FlagsConfig } from './config/file-schema.js';
@@ -50,6 +51,10 @@ export function loadConfig(
   );
   if (!file.ok) problems.push(...file.problems);
 
+  if (envResult.success) {
+    const redis = redisTargetOf(envResult.data);
+    if (!redis.ok) problems.push(...redis.problems);
+  }
   if (envResult.success && file.ok) problems.push(...crossCheck(envResult.data, file.value));
   if (problems.length > 0 || !envResult.success || !file.ok) return { ok: false, problems };
   return { ok: true, config: { env: envResult.data, file: file.value, configPath, usedExample } };

@@ -24,6 +24,7 @@ import { verifySlackToken } from './adapters/slack/verify-token.js';
 import { type BotIdentity, createSlackApp, slackClientOptions } from './app.js';
 import { composeDeploys, type DeployComposition, type DeployParts } from './compose/deploys.js';
 import { composeIncidents, flagFlipEntry } from './compose/incidents.js';
+import { describeRedisTarget, redisTargetOf } from './config/redis-target.js';
 import type { Config } from './config.js';
 import { boltLogger } from './logger.js';
 import { FlagService } from './services/flag-service.js';
@@ -76,11 +77,16 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
   const { logger } = options;
   const now = options.now ?? Date.now;
   const metrics = createMetrics();
-  const redisWatch = watchRedis(env.REDIS_URL, { logger, countError: () => metrics.redisErrors.inc() });
+  const target = redisTargetOf(env);
+  if (!target.ok) throw new FatalStartError(target.problems.join('\n'));
+  const redisWatch = watchRedis(describeRedisTarget(target.target), {
+    logger,
+    countError: () => metrics.redisErrors.inc(),
+  });
   const onRedisError = redisWatch.onError;
-  const redis = connectRedis(env.REDIS_URL, 'greenlight', onRedisError('commands'));
+  const redis = connectRedis(target.target, 'greenlight', onRedisError('commands'));
   redisWatch.follow(redis);
-  const queueRedis = connectRedisForQueue(env.REDIS_URL, 'greenlight-queue', onRedisError('queue'));
+  const queueRedis = connectRedisForQueue(target.target, 'greenlight-queue', onRedisError('queue'));
   const keys = redisKeys(file.redis.keyPrefix, file.flags.prefix);
   // A Redis that answers is waited for (so the first request finds it); one that refuses is not: the bot listens
   // at once, /readyz says 503, and the connections keep retrying.
@@ -185,7 +191,14 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
   });
   const flags = new FlagService({
     config: file.flags,
-    store: redisFlagStore(redis, keys, file.flags.channel),
+    store: redisFlagStore(redis, keys, file.flags.channel, {
+      replicas: env.REDIS_WAIT_REPLICAS,
+      onShort: (reached, wanted) =>
+        logger.warn(
+          { event: 'redis.replication_short', write: 'flag', reached, wanted },
+          `a flag change reached ${reached} of ${wanted} replicas before its timeout`,
+        ),
+    }),
     audit,
     reverts,
     permissions: access,

@@ -3,10 +3,12 @@ import type { AckLatencyResult } from '../ack-latency.js';
 import type { CanaryRollbackResult } from '../canary-rollback.js';
 import type { ApproveResult } from '../deploy-approve.js';
 import type { PollingResult } from '../deploy-polling.js';
+import type { FlagLookupResult } from '../flag-lookup.js';
 import type { PropagationResult } from '../flag-propagation.js';
 import type { ProbeOverheadResult } from '../probe-overhead.js';
 import type { RollbackConfirmResult } from '../rollback-confirm.js';
 import type { Summary } from './percentiles.js';
+import { flagLookupTargetRow, renderFlagLookup } from './report-flag-lookup.js';
 
 export const TARGETS = {
   ackRatioP99: 1.25,
@@ -42,6 +44,7 @@ export interface BenchResults {
     propagation: boolean;
     breachToRollback: boolean;
     rollbackConfirmToDispatch: boolean;
+    flagLookup?: boolean;
   };
   ackLatency: AckLatencyResult;
   propagation: PropagationResult;
@@ -50,6 +53,8 @@ export interface BenchResults {
   canaryRollback: CanaryRollbackResult;
   probeOverhead: ProbeOverheadResult;
   rollbackConfirm: RollbackConfirmResult;
+  /** Optional: results written before this bench existed lack it (`npm run bench -- --only flag-lookup` adds it). */
+  flagLookup?: FlagLookupResult;
 }
 
 const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
@@ -143,6 +148,7 @@ export function renderMarkdown(results: BenchResults): string {
             .join('; '),
           'reported',
         ],
+        ...(results.flagLookup ? [flagLookupTargetRow(results.flagLookup)] : []),
       ],
     ),
     '',
@@ -264,6 +270,7 @@ export function renderMarkdown(results: BenchResults): string {
     ...renderCanaryRollback(results.canaryRollback),
     ...renderProbeOverhead(results.probeOverhead),
     ...renderRollbackConfirm(results.rollbackConfirm),
+    ...(results.flagLookup ? renderFlagLookup(results.flagLookup, table) : []),
   );
   return lines.join('\n');
 }
@@ -467,7 +474,7 @@ function renderRollbackConfirm(rollback: RollbackConfirmResult): string[] {
 }
 
 /** A Markdown table with padded columns, as the repository's formatter lays it out. */
-function table(header: string[], rows: string[][]): string[] {
+export function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((cell, column) =>
     Math.max(3, cell.length, ...rows.map((row) => (row[column] ?? '').length)),
   );

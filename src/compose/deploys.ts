@@ -87,7 +87,14 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     onResponse: recordGitHubResponse(parts.metrics, 'GITHUB_TOKEN'),
   });
   const runs = githubWorkflowRuns(octokit, parts.github?.runs ?? {});
-  const ledger = redisDispatchLedger(redis, keys);
+  const ledger = redisDispatchLedger(redis, keys, {
+    replicas: env.REDIS_WAIT_REPLICAS,
+    onShort: (reached, wanted) =>
+      logger.warn(
+        { event: 'redis.replication_short', write: 'dispatch-mark', reached, wanted },
+        `a dispatch mark reached ${reached} of ${wanted} replicas; dispatching anyway`,
+      ),
+  });
   const rollbackClaims = redisRollbackClaims(redis, keys);
   const records = observedStore(
     redisDocumentStore(redis, keys.deployment, deployRecordSchema),

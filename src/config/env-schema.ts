@@ -20,7 +20,17 @@ export const ENV_HELP: Readonly<Record<string, string>> = {
   DD_API_KEY: 'a Datadog API key (Organization Settings → API Keys); needed for analysis.source: datadog',
   DD_APP_KEY:
     'a Datadog application key with the timeseries_query scope (Organization Settings → Application Keys); needed for analysis.source: datadog',
-  REDIS_URL: 'a URL such as redis://127.0.0.1:6379/0',
+  REDIS_URL:
+    'a URL such as redis://127.0.0.1:6379/0, rediss://… for TLS, or redis+sentinel://host:26379,host2:26379/mymaster/0',
+  REDIS_SENTINELS:
+    'the sentinels as host:port[,host:port…], e.g. sentinel-1:26379,sentinel-2:26379,sentinel-3:26379',
+  REDIS_SENTINEL_NAME:
+    'the master group name the sentinels monitor (`sentinel monitor <name> …` in sentinel.conf)',
+  REDIS_SENTINEL_PASSWORD:
+    "the sentinels' own password (`requirepass` in sentinel.conf); leave unset if they have none",
+  REDIS_CA_FILE: "the PEM file of the CA that signed Redis's TLS certificate (with a rediss:// REDIS_URL)",
+  REDIS_WAIT_REPLICAS:
+    'a whole number of replicas (0 = do not wait) that must have a flag change and a dispatch mark before greenlight goes on',
   PORT: 'a TCP port number such as 3000',
   LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')}`,
 };
@@ -29,7 +39,14 @@ const nonEmpty = z.string().trim().min(1);
 const httpUrl = z
   .url({ protocol: /^https?$/ })
   .transform((value) => (value.endsWith('/') ? value : `${value}/`));
-const redisUrl = z.url({ protocol: /^rediss?$/ });
+const redisServerUrl = z.url({ protocol: /^rediss?$/ });
+/** One server (`redis://`, `rediss://`), or sentinels (`redis+sentinel://…`, read by `redis-target.ts`). */
+const redisUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^rediss?\+sentinel:\/\//i.test(value) || redisServerUrl.safeParse(value).success, {
+    message: 'expected redis://, rediss://, redis+sentinel:// or rediss+sentinel://',
+  });
 
 export const envSchema = z.object({
   SLACK_BOT_TOKEN: nonEmpty,
@@ -53,6 +70,12 @@ export const envSchema = z.object({
   DD_API_KEY: nonEmpty.optional(),
   DD_APP_KEY: nonEmpty.optional(),
   REDIS_URL: redisUrl.default('redis://127.0.0.1:6379/0'),
+  REDIS_SENTINELS: nonEmpty.optional(),
+  REDIS_SENTINEL_NAME: nonEmpty.optional(),
+  /** Secret: never logged (see logger.ts). */
+  REDIS_SENTINEL_PASSWORD: nonEmpty.optional(),
+  REDIS_CA_FILE: nonEmpty.optional(),
+  REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).default(0),
   GREENLIGHT_CONFIG: nonEmpty.optional(),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),

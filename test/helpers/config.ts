@@ -39,6 +39,7 @@ export function testConfig(
       SLACK_API_URL: 'http://slack.invalid/api/',
       GITHUB_TOKEN: TEST_GITHUB_TOKEN,
       REDIS_URL: redisUrl,
+      REDIS_WAIT_REPLICAS: 0,
       PORT: 0,
       LOG_LEVEL: 'silent',
     },

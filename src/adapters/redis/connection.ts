@@ -1,30 +1,62 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisTarget } from '../../config/redis-target.js';
 
 /** Reconnects forever, backing off 200 ms per attempt up to 2 s, so Redis is found within 2 s of coming back. */
 const reconnectDelay = (attempt: number) => Math.min(attempt * 200, 2_000);
 
 /**
+ * The one place connections are made (commands, BullMQ's queues and workers, which duplicate theirs): one server,
+ * or the primary Sentinel names, over TLS when the target says so. With Sentinel, ioredis asks the sentinels for
+ * the primary on every (re)connect, checks the node it reached is still the primary, and follows a failover the
+ * sentinels announce (`failoverDetector`), so a failover looks like a short Redis outage to the rest of greenlight.
+ */
+export function redisConnection(target: RedisTarget, options: RedisOptions): Redis {
+  const tls = target.tls ? { tls: target.tls.ca ? { ca: target.tls.ca } : {} } : {};
+  if (target.kind === 'server') return new Redis(target.url, { ...options, ...tls });
+  return new Redis({
+    ...options,
+    sentinels: target.sentinels,
+    name: target.name,
+    db: target.db,
+    ...(target.username ? { username: target.username } : {}),
+    ...(target.password ? { password: target.password } : {}),
+    ...(target.sentinelPassword ? { sentinelPassword: target.sentinelPassword } : {}),
+    ...(target.tls ? { ...tls, enableTLSForSentinelMode: true, sentinelTLS: tls.tls } : {}),
+    failoverDetector: true,
+    // The sentinels themselves: tried in turn, each within the connect timeout, then again after a short wait.
+    sentinelRetryStrategy: reconnectDelay,
+  });
+}
+
+/**
  * A connection for request/response work. Commands fail at once while Redis is down (no offline queue, one retry)
  * so a user hears "Redis is unreachable" within a second instead of a Slack timeout.
  */
-export function connectRedis(url: string, name: string, onError: (error: Error) => void): Redis {
-  const options: RedisOptions = {
+export function connectRedis(target: RedisTarget, name: string, onError: (error: Error) => void): Redis {
+  const redis = redisConnection(target, {
     connectionName: name,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     connectTimeout: 2_000,
     retryStrategy: reconnectDelay,
-  };
-  const redis = new Redis(url, options);
+  });
   redis.on('error', onError);
   return redis;
 }
 
-/** A connection as BullMQ workers need it: blocking commands, retried forever while Redis comes back. */
-export function connectRedisForQueue(url: string, name: string, onError: (error: Error) => void): Redis {
-  const redis = new Redis(url, {
+/**
+ * A connection as BullMQ needs it (its workers duplicate it for their blocking commands): no per-request retry limit
+ * (`maxRetriesPerRequest: null`, which BullMQ requires), retried forever while Redis comes back or fails over.
+ */
+export function connectRedisForQueue(
+  target: RedisTarget,
+  name: string,
+  onError: (error: Error) => void,
+): Redis {
+  const redis = redisConnection(target, {
     connectionName: name,
     maxRetriesPerRequest: null,
+    connectTimeout: 2_000,
     retryStrategy: reconnectDelay,
   });
   redis.on('error', onError);

@@ -5,8 +5,15 @@ import type { FlagStore } from '../../services/ports.js';
 import { AUDIT_MAX_LENGTH } from './audit-log.js';
 import type { RedisKeys } from './keys.js';
 import { luaCommand } from './lua-script.js';
+import { type Replication, waitForReplicas } from './replication.js';
 
-export function redisFlagStore(redis: Redis, keys: RedisKeys, channel: string): FlagStore {
+/** Flags in the apps' Redis; with `replication`, a flip is acknowledged only once its replicas have it. */
+export function redisFlagStore(
+  redis: Redis,
+  keys: RedisKeys,
+  channel: string,
+  replication?: Replication,
+): FlagStore {
   const setFlag = luaCommand<[string, string | null]>(redis, 'set-flag', 4);
 
   return {
@@ -36,7 +43,9 @@ export function redisFlagStore(redis: Redis, keys: RedisKeys, channel: string): 
         AUDIT_MAX_LENGTH,
         change.name,
       );
-      return status === 'ok' ? { status: 'written', old: old ?? null } : { status: 'superseded' };
+      if (status !== 'ok') return { status: 'superseded' };
+      await waitForReplicas(redis, replication);
+      return { status: 'written', old: old ?? null };
     },
 
     async read(name) {

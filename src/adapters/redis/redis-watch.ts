@@ -25,9 +25,8 @@ export interface RedisWatchOptions {
  * lines: one when Redis goes away, naming where and why, and one when it comes back, saying after how long. The
  * connections themselves keep retrying with their capped backoff; nothing here reconnects.
  */
-export function watchRedis(url: string, options: RedisWatchOptions): RedisWatch {
+export function watchRedis(where: string, options: RedisWatchOptions): RedisWatch {
   const { logger, countError } = options;
-  const where = redisAddress(url);
   let state: 'unknown' | 'up' | 'down' = 'unknown';
   let downSince = 0;
   let followed: Redis | undefined;
@@ -78,16 +77,6 @@ export function watchRedis(url: string, options: RedisWatchOptions): RedisWatch 
       followed?.off('close', onClose);
     },
   };
-}
-
-/** `host:port/db` without credentials: safe to log. */
-function redisAddress(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname}:${parsed.port || '6379'}${parsed.pathname && parsed.pathname !== '/' ? parsed.pathname : ''}`;
-  } catch {
-    return 'REDIS_URL';
-  }
 }
 
 /**
