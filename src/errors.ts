@@ -45,8 +45,9 @@ export function slackErrorOf(error: unknown): string {
   return (error as { data?: { error?: string } }).data?.error ?? (error as Error).message ?? String(error);
 }
 
+// The Sentinel phrases are ioredis's while it looks for the primary during a failover.
 const REDIS_FAILURE =
-  /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|MaxRetriesPerRequest|Reached the max retries|connect ETIMEDOUT|LOADING/;
+  /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|MaxRetriesPerRequest|Reached the max retries|connect ETIMEDOUT|LOADING|All sentinels are unreachable|failed to connect to sentinel|READONLY/;
 
 /** Gives any thrown value a code and a user sentence, recognising the infrastructure failures we know. */
 export function asCodedError(error: unknown): GreenlightError {
