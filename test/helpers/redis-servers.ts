@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -196,4 +196,70 @@ export async function startSentinelGroup(): Promise<SentinelGroup> {
     await stop();
     throw error;
   }
+}
+
+export interface TlsRedis {
+  /** `rediss://127.0.0.1:<port>/0`. */
+  url: string;
+  /** The PEM file of the CA that signed the server's certificate (what REDIS_CA_FILE names). */
+  caFile: string;
+  /** The CA's certificate, for a test's own client. */
+  ca: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A `redis-server` that speaks only TLS (`--port 0 --tls-port …`), with a CA and a certificate for 127.0.0.1 made
+ * by openssl in a temporary directory. Clients need not present a certificate.
+ */
+export async function startTlsRedis(): Promise<TlsRedis> {
+  const dir = mkdtempSync(join(tmpdir(), 'greenlight-tls-'));
+  const file = (name: string) => join(dir, name);
+  const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  openssl(
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=greenlight test CA'].concat(
+      ['-keyout', file('ca.key'), '-out', file('ca.pem')],
+    ),
+  );
+  openssl(
+    ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', file('server.key')].concat([
+      '-out',
+      file('server.csr'),
+    ]),
+  );
+  writeFileSync(file('san.ext'), 'subjectAltName = IP:127.0.0.1, DNS:localhost\n');
+  openssl(
+    ['x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key')].concat([
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-extfile',
+      file('san.ext'),
+      '-out',
+      file('server.pem'),
+    ]),
+  );
+  const port = await freePort();
+  const server = await startRedisServer(
+    ['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '']
+      .concat([
+        '--appendonly',
+        'no',
+        '--tls-cert-file',
+        file('server.pem'),
+        '--tls-key-file',
+        file('server.key'),
+      ])
+      .concat(['--tls-ca-cert-file', file('ca.pem'), '--tls-auth-clients', 'no']),
+    port,
+  );
+  return {
+    url: `rediss://127.0.0.1:${port}/0`,
+    caFile: file('ca.pem'),
+    ca: readFileSync(file('ca.pem'), 'utf8'),
+    async stop() {
+      await server.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -81,11 +81,14 @@ export function watchRedis(where: string, options: RedisWatchOptions): RedisWatc
 
 /**
  * A failure to reach Redis rather than an answer from it: a socket error (ECONNREFUSED, EPIPE, ECONNRESET…, which
- * carry a system error code) or one of the connection failures ioredis and BullMQ report in words.
+ * carry a system error code), a refused TLS handshake, or one of the connection failures ioredis and BullMQ report
+ * in words.
  */
 function isConnectionError(error: Error): boolean {
   const { code, syscall } = error as NodeJS.ErrnoException;
   if (syscall !== undefined || (typeof code === 'string' && /^E[A-Z]+$/.test(code))) return true;
+  // A TLS handshake refused (an unknown CA, a wrong host name) is Redis out of reach too: told once, with its code.
+  if (typeof code === 'string' && /CERT|^ERR_TLS|^ERR_SSL/.test(code)) return true;
   return asCodedError(error) instanceof RedisUnavailableError;
 }
 
