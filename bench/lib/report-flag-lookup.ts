@@ -15,9 +15,9 @@ const keysLabel = (keys: number) =>
 export function flagLookupTargetRow(result: FlagLookupResult): string[] {
   const largest = result.levels.at(-1);
   return [
-    `\`/flag status <unknown>\` Redis CPU per lookup < ${FLAG_LOOKUP_TARGET_MS} ms at ${largest ? keysLabel(largest.keys) : '?'} keys, independent of the keyspace`,
+    `\`/flag status <unknown>\` Redis CPU per lookup < ${FLAG_LOOKUP_TARGET_MS} ms at ${largest ? keysLabel(largest.unrelatedKeys) : '?'} keys, independent of the keyspace`,
     largest
-      ? `${largest.now.redisMsPerLookup} ms (×${result.growthNow} from ${keysLabel(result.levels[0]?.keys ?? 0)} keys); SCAN as before: ${largest.before.redisMsPerLookup} ms (×${largest.ratioRedisCpu})`
+      ? `${largest.now.redisMsPerLookup} ms (×${result.growthNow} from ${keysLabel(result.levels[0]?.unrelatedKeys ?? 0)} keys); SCAN as before: ${largest.before.redisMsPerLookup} ms (×${largest.ratioRedisCpu})`
       : 'not run',
     flagLookupPasses(result) ? 'PASS' : 'FAIL',
   ];
@@ -41,14 +41,14 @@ export function renderFlagLookup(
     `What the lookup behind "did you mean" costs on a private Redis holding the given number of unrelated keys and ${result.levels[0]?.flags ?? 0} flags: the flag's \`GET\` + \`HGETALL\`, then the names of the flags. **Now**: \`SSCAN\` of the set of flag names that \`set-flag.lua\` keeps (\`greenlight:flag-names\`). **Before** (kept in the bench only to compare): \`SCAN MATCH feature:* COUNT 1000\` over the whole keyspace. Redis CPU is the \`usec\` of \`INFO commandstats\` summed over every command, per lookup; latency is measured at the client, one lookup at a time. Both ways in the same run on the same data.`,
     '',
     ...table(
-      ['Keys in Redis', 'way', 'n', 'Redis CPU ms / lookup', 'commands / lookup', 'p50 ms', 'p99 ms'],
+      ['Unrelated keys', 'way', 'n', 'Redis CPU ms / lookup', 'commands / lookup', 'p50 ms', 'p99 ms'],
       result.levels.flatMap((level) => [
-        [keysLabel(level.keys), ...row('now (set)', level.now)],
-        [keysLabel(level.keys), ...row('before (SCAN)', level.before)],
+        [keysLabel(level.unrelatedKeys), ...row('now (set)', level.now)],
+        [keysLabel(level.unrelatedKeys), ...row('before (SCAN)', level.before)],
       ]),
     ),
     '',
-    `Before / now, Redis CPU per lookup: ${result.levels.map((level) => `×${level.ratioRedisCpu} at ${keysLabel(level.keys)} keys`).join(', ')}. From the smallest to the largest keyspace, a lookup's Redis CPU grew ×${result.growthNow} now and ×${result.growthBefore} before.`,
+    `Before / now, Redis CPU per lookup: ${result.levels.map((level) => `×${level.ratioRedisCpu} at ${keysLabel(level.unrelatedKeys)} keys`).join(', ')}. From the smallest to the largest keyspace, a lookup's Redis CPU grew ×${result.growthNow} now and ×${result.growthBefore} before.`,
     '',
   ];
 }

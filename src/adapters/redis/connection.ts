@@ -1,5 +1,21 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import type { RedisTarget } from '../../config/redis-target.js';
+
+/**
+ * Where to connect, as the factory needs it (the config's `RedisTarget` has this shape; adapters import no config):
+ * one server by URL, or the primary a set of sentinels names; TLS when `tls` is set, trusting `tls.ca` if given.
+ */
+export type RedisTarget =
+  | { kind: 'server'; url: string; tls?: { ca?: string } }
+  | {
+      kind: 'sentinel';
+      sentinels: { host: string; port: number }[];
+      name: string;
+      sentinelPassword?: string;
+      username?: string;
+      password?: string;
+      db: number;
+      tls?: { ca?: string };
+    };
 
 /** Reconnects forever, backing off 200 ms per attempt up to 2 s, so Redis is found within 2 s of coming back. */
 const reconnectDelay = (attempt: number) => Math.min(attempt * 200, 2_000);
