@@ -64,11 +64,12 @@ describe('Redis Sentinel: the primary dies mid-deployment', () => {
         REDIS_SENTINELS: group.sentinelList,
         REDIS_SENTINEL_NAME: group.name,
         REDIS_WAIT_REPLICAS: '1',
+        ...(process.env.SENTINEL_DEBUG ? { DEBUG: 'ioredis:*' } : {}),
       }),
     );
     const running = bot;
     cleanups.push(() => running.kill());
-    e2e.slack.connectBot(`http://127.0.0.1:${await startedPort(running)}/slack/events`);
+    e2e.slack.connectBot(`http://127.0.0.1:${await startedPort(running, 30_000)}/slack/events`);
 
     const ids: string[] = [];
     for (const env of ENVIRONMENTS) {

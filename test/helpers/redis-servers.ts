@@ -174,7 +174,6 @@ export async function startSentinelGroup(): Promise<SentinelGroup> {
           sentinels: sentinels.map((sentinel) => ({ host: '127.0.0.1', port: sentinel.port })),
           name: MASTER,
           maxRetriesPerRequest: 20,
-          failoverDetector: true,
           sentinelRetryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
           retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
         });

@@ -23,8 +23,8 @@ const reconnectDelay = (attempt: number) => Math.min(attempt * 200, 2_000);
 /**
  * The one place connections are made (commands, BullMQ's queues and workers, which duplicate theirs): one server,
  * or the primary Sentinel names, over TLS when the target says so. With Sentinel, ioredis asks the sentinels for
- * the primary on every (re)connect, checks the node it reached is still the primary, and follows a failover the
- * sentinels announce (`failoverDetector`), so a failover looks like a short Redis outage to the rest of greenlight.
+ * the primary on every (re)connect and checks the node it reached is the primary, so a failover looks like a short
+ * Redis outage to the rest of greenlight.
  */
 export function redisConnection(target: RedisTarget, options: RedisOptions): Redis {
   const tls = target.tls ? { tls: target.tls.ca ? { ca: target.tls.ca } : {} } : {};
@@ -38,7 +38,10 @@ export function redisConnection(target: RedisTarget, options: RedisOptions): Red
     ...(target.password ? { password: target.password } : {}),
     ...(target.sentinelPassword ? { sentinelPassword: target.sentinelPassword } : {}),
     ...(target.tls ? { ...tls, enableTLSForSentinelMode: true, sentinelTLS: tls.tls } : {}),
-    failoverDetector: true,
+    // Not ioredis's `failoverDetector`: in ioredis 6, a `+switch-master` that arrives while a connection is still
+    // looking for the primary ends that connection for good (seen in test/e2e/redis-sentinel.test.ts under load).
+    // A failover is found instead when the old primary's connection drops, or when it answers READONLY.
+    reconnectOnError: (error) => error.message.startsWith('READONLY'),
     // The sentinels themselves: tried in turn, each within the connect timeout, then again after a short wait.
     sentinelRetryStrategy: reconnectDelay,
   });
