@@ -75,7 +75,6 @@ export function connectRedisForQueue(
   const redis = redisConnection(target, {
     connectionName: name,
     maxRetriesPerRequest: null,
-    connectTimeout: 2_000,
     retryStrategy: reconnectDelay,
   });
   redis.on('error', onError);
