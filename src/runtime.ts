@@ -15,6 +15,7 @@ import { redisFlagStore } from './adapters/redis/flag-store.js';
 import { redisHomeViewers } from './adapters/redis/home-viewers.js';
 import { redisKeys } from './adapters/redis/keys.js';
 import { watchRedis } from './adapters/redis/redis-watch.js';
+import { redisDeliveries } from './adapters/redis/request-claims.js';
 import { slackFlagAnnouncer } from './adapters/slack/flag-announcer.js';
 import { slackHomePublisher } from './adapters/slack/home-publisher.js';
 import { responseUrlReplier } from './adapters/slack/response-url.js';
@@ -225,6 +226,7 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     rollbacks: deploys?.rollbacks,
     incidents,
     reply,
+    deliveries: redisDeliveries(redis, keys),
     client: web,
     rollback: {
       environments: Object.keys(config.file.environments),
