@@ -28,6 +28,8 @@ export interface CommandDeps {
   reply: Reply;
   /** Which deliveries of a request are the first (trigger_id claims): nothing happens twice. */
   deliveries: Deliveries;
+  /** A direct message from the bot: the private answer after a modal, which has no response_url. */
+  tell: Tell;
   client: Pick<WebClient, 'views' | 'chat'>;
   /** What `/rollback` needs from greenlight.yml: the environment names and the workflow it dispatches. */
   rollback: { environments: readonly string[]; workflow: string | undefined };
@@ -38,10 +40,7 @@ export const SLASH_COMMANDS = ['/flag', '/deploy', '/rollback', '/incident'] as 
 
 /** The only place that registers listeners: commands, button actions, modal submissions and the Home tab. */
 export function registerCommands(app: App, deps: CommandDeps): void {
-  const tell: Tell = async (user, text) => {
-    await deps.client.chat.postMessage({ channel: user, text });
-  };
-  const answers = { reply: deps.reply, deliveries: deps.deliveries, tell };
+  const answers = { reply: deps.reply, deliveries: deps.deliveries, tell: deps.tell, client: deps.client };
   app.command('/flag', flagCommand(deps));
   app.command('/deploy', deployCommand(deps));
   app.command('/rollback', rollbackCommand({ ...deps, ...deps.rollback }));

@@ -1,4 +1,6 @@
 import type { App } from '@slack/bolt';
+import type { ModalView } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
 import { problemReply } from '../views/format.js';
 import {
   type ButtonClick,
@@ -16,7 +18,13 @@ export interface InteractionDeps {
   reply: Reply;
   deliveries: Deliveries;
   tell: Tell;
+  client: Pick<WebClient, 'views'>;
 }
+
+/** Slack's answers to views.open when a click's trigger can no longer open anything (late, replayed, forged). */
+const SPENT_TRIGGER = new Set(['invalid_trigger_id', 'expired_trigger_id', 'exchanged_trigger_id']);
+const SPENT_TRIGGER_MESSAGE =
+  'Slack would not open the form for that click (it arrived too late or was used already); click the button again.';
 
 export const UNREADABLE_CLICK =
   'That click could not be read (it does not say who clicked or what the button acts on), so nothing was changed; use the buttons on the newest message.';
@@ -96,5 +104,16 @@ export function interactions(app: App, deps: InteractionDeps) {
     });
   };
 
-  return { click, button, submission, refuse, tell: deps.tell };
+  /** Opens `view` for the click; a trigger Slack no longer honours is a refusal to the clicker, not a failure. */
+  const open = async (parsed: ButtonClick, view: ModalView): Promise<void> => {
+    try {
+      await deps.client.views.open({ trigger_id: parsed.trigger_id, view });
+    } catch (error) {
+      const code = (error as { data?: { error?: unknown } }).data?.error;
+      if (typeof code === 'string' && SPENT_TRIGGER.has(code)) return refuse(parsed, SPENT_TRIGGER_MESSAGE);
+      throw error;
+    }
+  };
+
+  return { click, button, submission, refuse, open };
 }

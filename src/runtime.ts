@@ -133,6 +133,9 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
   }
 
   const reply = responseUrlReplier();
+  const tell = async (user: string, text: string) => {
+    await web.chat.postMessage({ channel: user, text });
+  };
   // Assigned once the Bolt app exists; the webhook route reads it per request.
   let deploys: DeployParts | undefined;
   const slack = createSlackApp({
@@ -147,6 +150,7 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     ],
     identity: () => identity,
     reply,
+    tell,
   });
 
   // Anything the Home tab shows changed: a durable, debounced job re-publishes it for its recent viewers.
@@ -227,6 +231,7 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     incidents,
     reply,
     deliveries: redisDeliveries(redis, keys),
+    tell,
     client: web,
     rollback: {
       environments: Object.keys(config.file.environments),

@@ -26,7 +26,7 @@ export interface DeployActionDeps extends InteractionDeps {
  * the use case; refusals reach only the clicker, and the timeline itself shows what changed.
  */
 export function registerDeployActions(app: App, deps: DeployActionDeps): void {
-  const { button, click, submission } = interactions(app, deps);
+  const { button, click, submission, open } = interactions(app, deps);
   button(DEPLOY_APPROVE, (id, user) => deps.deploys.approve(id, user));
   button(DEPLOY_PROMOTE, (id, user) => deps.deploys.steer(id, user, 'promote'));
   button(DEPLOY_PAUSE, (id, user) => deps.deploys.steer(id, user, 'pause'));
@@ -37,7 +37,7 @@ export function registerDeployActions(app: App, deps: DeployActionDeps): void {
     const id = clickedValue(parsed);
     const state = await deps.deploys.state(id);
     if (!state) return;
-    await deps.client.views.open({ trigger_id: parsed.trigger_id, view: abortModal(id, state) });
+    await open(parsed, abortModal(id, state));
   });
 
   submission(DEPLOY_ABORT_MODAL, {

@@ -32,7 +32,7 @@ export interface IncidentActionDeps extends InteractionDeps {
 export function registerIncidentActions(app: App, deps: IncidentActionDeps): void {
   const { incidents, client } = deps;
   const now = deps.now ?? Date.now;
-  const { button, click, submission, refuse } = interactions(app, deps);
+  const { button, click, submission, refuse, open } = interactions(app, deps);
   /** A button that opens a modal about the incident it carries, unless the incident is gone or resolved. */
   const opens =
     (modal: (state: IncidentState) => ModalView) =>
@@ -41,7 +41,7 @@ export function registerIncidentActions(app: App, deps: IncidentActionDeps): voi
       const state = await incidents.get(id);
       if (!state) return refuse(parsed, `There is no incident \`${id}\`.`);
       if (state.status === 'resolved') return refuse(parsed, `\`${id}\` is already resolved.`);
-      await client.views.open({ trigger_id: parsed.trigger_id, view: modal(state) });
+      await open(parsed, modal(state));
     };
   /** After a modal there is no response_url: a refusal goes to the card's channel, visible to the person only. */
   const tellAfterModal = async (id: string, user: string, outcome: IncidentOutcome) => {

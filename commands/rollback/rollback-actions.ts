@@ -15,7 +15,7 @@ import { clickedValue, inputOf } from '../payloads.js';
 
 export interface RollbackActionDeps extends InteractionDeps {
   rollbacks: Pick<RollbackService, 'startRollback' | 'declareIncident'>;
-  client: Pick<WebClient, 'chat'>;
+  client: Pick<WebClient, 'views' | 'chat'>;
 }
 
 const target = z.object({ service: z.string().min(1), env: z.string().min(1), version: z.string().min(1) });
