@@ -12,9 +12,10 @@ import {
   DEPLOY_PROMOTE,
   DEPLOY_RESUME,
   DEPLOY_ROLLBACK,
+  renderedForBlock,
 } from '../../views/ids.js';
 import { type InteractionDeps, interactions } from '../interactions.js';
-import { clickedValue, inputOf } from '../payloads.js';
+import { type ButtonClick, clickedBlock, clickedValue, inputOf } from '../payloads.js';
 
 export interface DeployActionDeps extends InteractionDeps {
   deploys: DeployService;
@@ -27,11 +28,14 @@ export interface DeployActionDeps extends InteractionDeps {
  */
 export function registerDeployActions(app: App, deps: DeployActionDeps): void {
   const { button, click, submission, open } = interactions(app, deps);
-  button(DEPLOY_APPROVE, (id, user) => deps.deploys.approve(id, user));
-  button(DEPLOY_PROMOTE, (id, user) => deps.deploys.steer(id, user, 'promote'));
-  button(DEPLOY_PAUSE, (id, user) => deps.deploys.steer(id, user, 'pause'));
-  button(DEPLOY_RESUME, (id, user) => deps.deploys.steer(id, user, 'resume'));
-  button(DEPLOY_ROLLBACK, (id, user) => deps.deploys.rollback(id, user));
+  // Each carries the gate or canary step its block was rendered for: a click on a message that had not caught up
+  // is refused instead of acting on whatever is open now.
+  const renderedFor = (click: ButtonClick) => renderedForBlock(clickedBlock(click));
+  button(DEPLOY_APPROVE, (id, user, click) => deps.deploys.approve(id, user, renderedFor(click)));
+  button(DEPLOY_PROMOTE, (id, user, click) => deps.deploys.steer(id, user, 'promote', renderedFor(click)));
+  button(DEPLOY_PAUSE, (id, user, click) => deps.deploys.steer(id, user, 'pause', renderedFor(click)));
+  button(DEPLOY_RESUME, (id, user, click) => deps.deploys.steer(id, user, 'resume', renderedFor(click)));
+  button(DEPLOY_ROLLBACK, (id, user, click) => deps.deploys.rollback(id, user, renderedFor(click)));
 
   click(DEPLOY_ABORT, async (parsed) => {
     const id = clickedValue(parsed);
