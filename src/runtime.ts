@@ -76,7 +76,13 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
   const { logger } = options;
   const now = options.now ?? Date.now;
   const metrics = createMetrics();
-  const redisWatch = watchRedis(env.REDIS_URL, { logger, countError: () => metrics.redisErrors.inc() });
+  const redisWatch = watchRedis(env.REDIS_URL, {
+    logger,
+    countError: () => {
+      metrics.redisErrors.inc();
+      metrics.dependencyErrors.inc({ dependency: 'redis' });
+    },
+  });
   const onRedisError = redisWatch.onError;
   const redis = connectRedis(env.REDIS_URL, 'greenlight', onRedisError('commands'));
   redisWatch.follow(redis);
@@ -173,6 +179,7 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     audit,
     now,
     logger,
+    metrics,
     onChanged: homeChanged,
   });
   const flags = new FlagService({
