@@ -24,6 +24,8 @@ import { runProbeOverhead } from './probe-overhead.js';
 import { runRollbackConfirm } from './rollback-confirm.js';
 
 const quick = process.argv.includes('--quick');
+/** `npm run bench -- --ack-only`: only (a), printed and not written, for working on the ack path. */
+const ackOnly = process.argv.includes('--ack-only');
 const KEY_PREFIX = 'bench:';
 const FLAG = 'email_automation';
 
@@ -38,6 +40,11 @@ const LEVELS: AckLevel[] = [
     id: 'c100',
     label: 'concurrency 100',
     plan: { kind: 'closed', concurrency: 100, total: quick ? 500 : 3_000 },
+  },
+  {
+    id: 'r200',
+    label: '200 req/s (open)',
+    plan: { kind: 'open', ratePerSecond: 200, total: quick ? 200 : 600 },
   },
   {
     id: 'r500',
@@ -84,10 +91,19 @@ async function main(): Promise<void> {
       redisUrl: redis.url,
       keyPrefix: KEY_PREFIX,
       slack,
-      rounds: quick ? 1 : 6,
+      rounds: quick ? 1 : ackOnly ? 3 : 6,
       levels: LEVELS,
       log,
     });
+    if (ackOnly) {
+      for (const level of ackLatency.levels) {
+        const [greenlight, bare] = [level.apps.greenlight, level.apps['bare-bolt']];
+        log(
+          `${level.label}: p99 ratio ${level.ratioP99}, CPU/request ${greenlight.cpuMicrosPerRequest} µs vs ${bare.cpuMicrosPerRequest} µs (ratio ${Math.round((greenlight.cpuMicrosPerRequest / bare.cpuMicrosPerRequest) * 100) / 100})`,
+        );
+      }
+      return;
+    }
     const propagation = await runFlagPropagation({
       redisUrl: redis.url,
       keyPrefix: KEY_PREFIX,

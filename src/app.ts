@@ -71,6 +71,8 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     logger: bolt,
     clientOptions,
     extendedErrorHandler: true,
+    // Bolt's conversation store keeps nothing greenlight reads, and costs an Error per request in front of the ack.
+    convoStore: false,
   });
 
   // Both receivers hand every request to processEvent: the guard stands in front of it, so an unusable request is
