@@ -708,7 +708,9 @@ function steer(
       `This deployment is ${STATUS_TEXT[state.status]}; there is nothing to ${event.type}.`,
     );
   }
-  const stale = staleClick(state, event.renderedFor);
+  // Promote and Resume move the rollout on, so one meant for an earlier step is refused; Pause only holds it, and
+  // is honoured from any step's buttons, as Abort and Roll back are: stopping is never the wrong thing to do late.
+  const stale = event.type === 'pause' ? undefined : staleClick(state, event.renderedFor);
   if (stale) return stale;
   if (!event.access.ok) return event.access;
   const phase = state.phases.find((candidate) => ACTIVE_PHASE.has(candidate.status));
@@ -759,7 +761,7 @@ function manualRollback(
   state: DeploymentState,
   event: Extract<DeploymentEvent, { type: 'rollback' }>,
 ): TransitionResult {
-  const refusal = rollbackRefusal(state, event.access) ?? staleClick(state, event.renderedFor);
+  const refusal = rollbackRefusal(state, event.access);
   if (refusal) return refusal;
   return ok(startRollback(state, event.at, { reason: event.reason, by: event.user }));
 }
@@ -1003,7 +1005,8 @@ function ok(state: DeploymentState): TransitionResult {
 
 /**
  * A click on a button rendered for another gate or canary step than the one open now: refused, so a late Approve on
- * an earlier gate's message cannot pass the gate open now, nor a Promote meant for an earlier step skip this one.
+ * an earlier gate's message cannot pass the gate open now, nor a Promote or Resume meant for an earlier step move
+ * this one on. (Abort, Pause and Roll back stop or hold: they are honoured whichever message they came from.)
  */
 function staleClick(
   state: DeploymentState,

@@ -1057,7 +1057,7 @@ describe('a click rendered for an earlier gate or step', () => {
     expect(phase(through, 'traffic')).toMatchObject({ status: 'dispatching', step: 2 });
   });
 
-  it('refuses Promote, Pause and Roll back rendered for an earlier canary step, and takes the current one', () => {
+  it('refuses Promote and Resume rendered for an earlier canary step; honours Pause and Roll back from any step', () => {
     const at25 = run(
       holding,
       steer('promote', T0 + 121 * S),
@@ -1068,18 +1068,29 @@ describe('a click rendered for an earlier gate or step', () => {
     const step = phase(at25, 'traffic').step;
     expect(step).toBeGreaterThan(0);
     const early = { phaseId: 'traffic', step: 0 };
-    const pause = { ...steer('pause', T0 + 124 * S), renderedFor: early } as DeploymentEvent;
-    expect(refused(at25, pause)).toMatchObject({ reason: 'stale' });
+    const current = { phaseId: 'traffic', step };
+    const promote = { ...steer('promote', T0 + 124 * S), renderedFor: early } as DeploymentEvent;
+    expect(refused(at25, promote)).toMatchObject({
+      reason: 'stale',
+      message: 'That button was for an earlier step of the rollout; the timeline shows the current one.',
+    });
+    const paused = run(at25, { ...steer('pause', T0 + 124 * S), renderedFor: early } as DeploymentEvent);
+    expect(paused.analysis?.paused).toBeDefined();
+    const resume = { ...steer('resume', T0 + 125 * S), renderedFor: early } as DeploymentEvent;
+    expect(refused(paused, resume)).toMatchObject({ reason: 'stale' });
+    const resumed = run(paused, {
+      ...steer('resume', T0 + 125 * S),
+      renderedFor: current,
+    } as DeploymentEvent);
+    expect(resumed.analysis?.paused).toBeUndefined();
     const rollback: DeploymentEvent = {
       type: 'rollback',
       user: 'U0BOB',
       access: bobMay('roll-back'),
-      reason: 'late',
-      at: T0 + 124 * S,
+      reason: 'late, still meant',
+      at: T0 + 126 * S,
       renderedFor: early,
     };
-    expect(refused(at25, rollback)).toMatchObject({ reason: 'stale' });
-    const current = { ...steer('pause', T0 + 124 * S), renderedFor: { phaseId: 'traffic', step } };
-    expect(run(at25, current as DeploymentEvent).analysis?.paused).toBeDefined();
+    expect(run(resumed, rollback).status).toBe('rolling_back');
   });
 });
