@@ -11,7 +11,7 @@ import { flagCommand } from './flag/flag-command.js';
 import { registerHome } from './home/home-listeners.js';
 import { registerIncidentActions } from './incident/incident-actions.js';
 import { incidentCommand } from './incident/incident-command.js';
-import type { Reply } from './ports.js';
+import type { Deliveries, Reply, Tell } from './ports.js';
 import { registerRollbackActions } from './rollback/rollback-actions.js';
 import { rollbackCommand } from './rollback/rollback-command.js';
 
@@ -26,6 +26,10 @@ export interface CommandDeps {
   /** `/incident` and the incident card's buttons. */
   incidents: IncidentService;
   reply: Reply;
+  /** Which deliveries of a request are the first (trigger_id claims): nothing happens twice. */
+  deliveries: Deliveries;
+  /** A direct message from the bot: the private answer after a modal, which has no response_url. */
+  tell: Tell;
   client: Pick<WebClient, 'views' | 'chat'>;
   /** What `/rollback` needs from greenlight.yml: the environment names and the workflow it dispatches. */
   rollback: { environments: readonly string[]; workflow: string | undefined };
@@ -36,13 +40,14 @@ export const SLASH_COMMANDS = ['/flag', '/deploy', '/rollback', '/incident'] as 
 
 /** The only place that registers listeners: commands, button actions, modal submissions and the Home tab. */
 export function registerCommands(app: App, deps: CommandDeps): void {
+  const answers = { reply: deps.reply, deliveries: deps.deliveries, tell: deps.tell, client: deps.client };
   app.command('/flag', flagCommand(deps));
   app.command('/deploy', deployCommand(deps));
   app.command('/rollback', rollbackCommand({ ...deps, ...deps.rollback }));
   app.command('/incident', incidentCommand(deps));
-  registerIncidentActions(app, deps);
-  if (deps.deploys)
-    registerDeployActions(app, { deploys: deps.deploys, reply: deps.reply, client: deps.client });
-  if (deps.rollbacks) registerRollbackActions(app, { rollbacks: deps.rollbacks, client: deps.client });
-  if (deps.home) registerHome(app, { home: deps.home });
+  registerIncidentActions(app, { ...answers, incidents: deps.incidents, client: deps.client });
+  if (deps.deploys) registerDeployActions(app, { ...answers, deploys: deps.deploys, client: deps.client });
+  if (deps.rollbacks)
+    registerRollbackActions(app, { ...answers, rollbacks: deps.rollbacks, client: deps.client });
+  if (deps.home) registerHome(app, { ...answers, home: deps.home });
 }

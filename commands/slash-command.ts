@@ -1,8 +1,8 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { problemReply, type SlackMessage, usageReply } from '../views/format.js';
+import { noticeReply, problemReply, type SlackMessage, usageReply } from '../views/format.js';
 import type { ParseResult } from './args.js';
 import { type SlashCommandInput, slashCommandSchema } from './payloads.js';
-import type { Reply } from './ports.js';
+import type { Deliveries, Reply } from './ports.js';
 
 type Help = { kind: 'help' };
 
@@ -13,6 +13,10 @@ export interface SlashCommand<C extends { kind: string }> {
   usage: string;
   /** Answers through the command's response_url. */
   reply: Reply;
+  /** Which deliveries are the first: a command that changes something runs once per trigger_id. */
+  deliveries: Deliveries;
+  /** Whether the command changes anything (a read is answered again on a re-delivery, a change never made twice). */
+  changes(command: Exclude<C, Help>): boolean;
   /** The work after the ack, for `user`; `reply` answers them privately. */
   run(
     command: Exclude<C, Help>,
@@ -20,14 +24,27 @@ export interface SlashCommand<C extends { kind: string }> {
   ): Promise<void>;
 }
 
+/** What a re-delivered or replayed command that changes something is told instead of doing it again. */
+export const ALREADY_DONE =
+  'Slack delivered this command again; it was carried out once, when it first arrived, and not repeated.';
+
+const UNREADABLE_COMMAND =
+  'That command could not be read (it does not say who ran it), so nothing was done.';
+
 /**
  * The opening every slash command shares: the payload parsed at the edge and the text parsed (pure); help and input
- * problems answered in the ack itself, so a typo costs no round trip; otherwise the ack within Slack's 3 s, then the
+ * problems answered in the ack itself, so a typo costs no round trip; otherwise the ack within Slack's 3 s, then a
+ * command that changes something claims its trigger_id (a re-delivery or replay is told it was done once), then the
  * work, answering privately through response_url.
  */
 export function slashCommand<C extends { kind: string }>(command: SlashCommand<C>) {
   return async ({ command: payload, ack }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
-    const input = slashCommandSchema.parse(payload);
+    const read = slashCommandSchema.safeParse(payload);
+    if (!read.success) {
+      await ack({ response_type: 'ephemeral', ...problemReply(UNREADABLE_COMMAND) });
+      return;
+    }
+    const input = read.data;
     const parsed = command.parse(input.text);
     if (!parsed.ok) {
       await ack({ response_type: 'ephemeral', ...problemReply(parsed.error, parsed.usage) });
@@ -40,10 +57,11 @@ export function slashCommand<C extends { kind: string }>(command: SlashCommand<C
     await ack();
     const responseUrl = input.response_url;
     if (!responseUrl) throw new Error('slash command without response_url');
-    await command.run(parsed.value as Exclude<C, Help>, {
-      user: input.user_id,
-      input,
-      reply: (message) => command.reply(responseUrl, message),
-    });
+    const reply = (message: SlackMessage) => command.reply(responseUrl, message);
+    const action = parsed.value as Exclude<C, Help>;
+    // Without a trigger_id (never from Slack) the response_url, as unique to one invocation, is the key.
+    if (command.changes(action) && !(await command.deliveries.first(input.trigger_id ?? responseUrl)))
+      return reply(noticeReply(ALREADY_DONE));
+    await command.run(action, { user: input.user_id, input, reply });
   };
 }

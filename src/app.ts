@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
 import { App, type CustomRoute, HTTPReceiver, type Receiver, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { Reply } from '../commands/ports.js';
+import type { Reply, Tell } from '../commands/ports.js';
 import type { Metrics } from './adapters/http/metrics.js';
+import { ingressGuard } from './adapters/slack/envelope.js';
 import { summarizeRequest } from './adapters/slack/request-summary.js';
 import type { Env } from './config.js';
 import { registerErrorSink } from './error-sink.js';
@@ -20,6 +21,8 @@ export interface SlackAppOptions {
   identity: () => Partial<BotIdentity>;
   /** How the error sink answers a user privately (response_url). */
   reply: Reply;
+  /** A direct message, for what has no response_url (an unusable modal submission). */
+  tell: Tell;
 }
 
 export interface BotIdentity {
@@ -68,7 +71,15 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     logger: bolt,
     clientOptions,
     extendedErrorHandler: true,
+    // Bolt's conversation store keeps nothing greenlight reads, and costs an Error per request in front of the ack.
+    convoStore: false,
   });
+
+  // Both receivers hand every request to processEvent: the guard stands in front of it, so an unusable request is
+  // answered without reaching Bolt's routing, and every request is acked whatever its listeners do.
+  const guard = ingressGuard({ logger, reply: options.reply, tell: options.tell });
+  const processEvent = app.processEvent.bind(app);
+  app.processEvent = (event) => guard(event, processEvent);
 
   app.use(async ({ body, next }) => {
     const { kind, name } = summarizeRequest(body);

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Reply } from '../commands/ports.js';
 import type { Metrics } from './adapters/http/metrics.js';
 import { summarizeRequest } from './adapters/slack/request-summary.js';
-import { asCodedError, ErrorCode } from './errors.js';
+import { asCodedError, DependencyError, ErrorCode } from './errors.js';
 
 /**
  * The one place a failed Slack request ends up: it is logged with its code, counted, and the user gets the
@@ -19,6 +19,7 @@ export function registerErrorSink(app: App, logger: Logger, metrics: Metrics, re
     const coded = asCodedError(original);
     const request = summarizeRequest(body);
     if (coded.code === ErrorCode.RedisUnavailable) metrics.redisErrors.inc();
+    if (coded instanceof DependencyError) metrics.dependencyErrors.inc({ dependency: coded.dependency });
     logger.error(
       {
         event: 'request.failed',

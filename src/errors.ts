@@ -5,8 +5,13 @@
 export enum ErrorCode {
   RedisUnavailable = 'greenlight_redis_unavailable',
   SlackApiFailed = 'greenlight_slack_api_failed',
+  ResponseUrlFailed = 'greenlight_response_url_failed',
+  GitHubApiFailed = 'greenlight_github_api_failed',
   Unknown = 'greenlight_unknown',
 }
+
+/** The systems greenlight depends on, as `greenlight_dependency_errors_total` labels them. */
+export type Dependency = 'slack' | 'response_url' | 'github' | 'redis' | 'probe' | 'pagerduty';
 
 export class GreenlightError extends Error {
   constructor(
@@ -20,9 +25,23 @@ export class GreenlightError extends Error {
   }
 }
 
-export class RedisUnavailableError extends GreenlightError {
+/** A failure of a system greenlight depends on, named by the adapter that met it (not guessed from a message). */
+export class DependencyError extends GreenlightError {
+  constructor(
+    readonly dependency: Dependency,
+    code: ErrorCode,
+    userMessage: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, userMessage, options);
+    this.name = 'DependencyError';
+  }
+}
+
+export class RedisUnavailableError extends DependencyError {
   constructor(cause?: unknown) {
     super(
+      'redis',
       ErrorCode.RedisUnavailable,
       'Redis is unreachable, so nothing was changed. Try again in a moment; if it persists, check the Redis server behind REDIS_URL.',
       { cause },
@@ -30,11 +49,25 @@ export class RedisUnavailableError extends GreenlightError {
   }
 }
 
-export class SlackApiError extends GreenlightError {
-  constructor(method: string, detail: string, cause?: unknown) {
+export class SlackApiError extends DependencyError {
+  /** `method`: the Web API method, when the adapter knows it. */
+  constructor(method: string | undefined, detail: string, cause?: unknown) {
     super(
+      'slack',
       ErrorCode.SlackApiFailed,
-      `Slack's API refused \`${method}\` (${detail}), so nothing was changed. Check the app's scopes in manifest.yml or try again.`,
+      `Slack's API refused ${method ? `\`${method}\`` : 'a call'} (${detail}), so nothing was changed. Check the app's scopes in manifest.yml or try again.`,
+      { cause },
+    );
+  }
+}
+
+/** A post to a request's response_url that failed: the user's private answer is lost, nothing else is. */
+export class ResponseUrlError extends DependencyError {
+  constructor(detail: string, cause?: unknown) {
+    super(
+      'response_url',
+      ErrorCode.ResponseUrlFailed,
+      `greenlight could not answer through Slack's response_url (${detail}); the change itself is unaffected — check the timeline or run the command's status.`,
       { cause },
     );
   }
@@ -45,15 +78,29 @@ export function slackErrorOf(error: unknown): string {
   return (error as { data?: { error?: string } }).data?.error ?? (error as Error).message ?? String(error);
 }
 
-// The Sentinel phrases are ioredis's while it looks for the primary during a failover.
+/**
+ * What ioredis and BullMQ say when Redis cannot be reached, or is being failed over (the Sentinel phrases are
+ * ioredis's while it looks for the primary). Socket codes alone (ECONNREFUSED…) are not here: any network client
+ * raises them, and the adapter that met one names its dependency (a response_url, a probe).
+ */
 const REDIS_FAILURE =
-  /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|MaxRetriesPerRequest|Reached the max retries|connect ETIMEDOUT|LOADING|All sentinels are unreachable|failed to connect to sentinel|READONLY/;
+  /Connection is closed|Stream isn't writeable|MaxRetriesPerRequest|Reached the max retries|LOADING Redis|connect ETIMEDOUT|All sentinels are unreachable|failed to connect to sentinel|READONLY/;
 
-/** Gives any thrown value a code and a user sentence, recognising the infrastructure failures we know. */
+/** Gives any thrown value a code and a user sentence, recognising the infrastructure failures we know by their kind. */
 export function asCodedError(error: unknown): GreenlightError {
   if (error instanceof GreenlightError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const name = error instanceof Error ? error.name : '';
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('slack_webapi_'))
+    return new SlackApiError(undefined, slackErrorOf(error), error);
+  if (name === 'HttpError' || name === 'RequestError')
+    return new DependencyError(
+      'github',
+      ErrorCode.GitHubApiFailed,
+      "GitHub did not do what greenlight asked, so nothing was changed. Try again in a moment; if it persists, check GitHub's status and the token's permissions.",
+      { cause: error },
+    );
   if (REDIS_FAILURE.test(message) || name === 'MaxRetriesPerRequestError')
     return new RedisUnavailableError(error);
   return new GreenlightError(

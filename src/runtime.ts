@@ -16,6 +16,7 @@ import { redisFlagStore } from './adapters/redis/flag-store.js';
 import { redisHomeViewers } from './adapters/redis/home-viewers.js';
 import { redisKeys } from './adapters/redis/keys.js';
 import { watchRedis } from './adapters/redis/redis-watch.js';
+import { redisDeliveries } from './adapters/redis/request-claims.js';
 import { slackFlagAnnouncer } from './adapters/slack/flag-announcer.js';
 import { slackHomePublisher } from './adapters/slack/home-publisher.js';
 import { responseUrlReplier } from './adapters/slack/response-url.js';
@@ -81,7 +82,10 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
   if (!target.ok) throw new FatalStartError(target.problems.join('\n'));
   const redisWatch = watchRedis(describeRedisTarget(target.target), {
     logger,
-    countError: () => metrics.redisErrors.inc(),
+    countError: () => {
+      metrics.redisErrors.inc();
+      metrics.dependencyErrors.inc({ dependency: 'redis' });
+    },
   });
   const onRedisError = redisWatch.onError;
   const redis = connectRedis(target.target, 'greenlight', onRedisError('commands'));
@@ -151,6 +155,9 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
   }
 
   const reply = responseUrlReplier();
+  const tell = async (user: string, text: string) => {
+    await web.chat.postMessage({ channel: user, text });
+  };
   // Assigned once the Bolt app exists; the webhook route reads it per request.
   let deploys: DeployParts | undefined;
   const slack = createSlackApp({
@@ -165,6 +172,7 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     ],
     identity: () => identity,
     reply,
+    tell,
   });
 
   // Anything the Home tab shows changed: a durable, debounced job re-publishes it for its recent viewers.
@@ -187,6 +195,7 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     audit,
     now,
     logger,
+    metrics,
     onChanged: homeChanged,
   });
   const flags = new FlagService({
@@ -251,6 +260,8 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     rollbacks: deploys?.rollbacks,
     incidents,
     reply,
+    deliveries: redisDeliveries(redis, keys),
+    tell,
     client: web,
     rollback: {
       environments: Object.keys(config.file.environments),

@@ -1,3 +1,5 @@
+import type { RenderedFor } from '../src/domain/deploy/deployment-state.js';
+
 /**
  * Every id the deploy UI puts into Slack and gets back in an interaction payload, shared by the view builders and
  * the listeners so a renamed id cannot leave a button without a handler.
@@ -93,15 +95,32 @@ export const VIEW_CALLBACK_IDS: readonly string[] = [
   INCIDENT_RESOLVE_MODAL,
 ];
 
-/** The actions block holding Promote, Pause/Resume and Roll back. */
+/** The actions block holding Promote, Pause/Resume and Roll back (with `:<phase>:<step>` while a phase is active). */
 export const ROLLOUT_BLOCK = 'deploy_rollout';
 
 const GATE_BLOCK_PREFIX = 'deploy_gate:';
 
 /**
  * The `block_id` of the actions block under an open gate. It carries the gate's `seq`, so each gate's buttons are a
- * new block of the message, never the block rendered for an earlier gate.
+ * new block of the message, never the block rendered for an earlier gate, and a click says which gate it approves.
  */
 export function gateBlockId(gateSeq: number): string {
   return `${GATE_BLOCK_PREFIX}${gateSeq}`;
+}
+
+/**
+ * The rollout block's `block_id`: the active phase and its canary step, so a click on Promote, Pause, Resume or Roll
+ * back says which step it was rendered for (`deploy_rollout:canary:1`); `ROLLOUT_BLOCK` with no phase active.
+ */
+export function rolloutBlockId(active?: { id: string; step: number }): string {
+  return active ? `${ROLLOUT_BLOCK}:${active.step}:${active.id}`.slice(0, 255) : ROLLOUT_BLOCK;
+}
+
+/** What a clicked block was rendered for (see `gateBlockId`, `rolloutBlockId`), or undefined when it does not say. */
+export function renderedForBlock(blockId: string): RenderedFor | undefined {
+  const gate = /^deploy_gate:(\d{1,9})$/.exec(blockId);
+  if (gate) return { gateSeq: Number(gate[1]) };
+  const rollout = /^deploy_rollout:(\d{1,4}):(.+)$/.exec(blockId);
+  if (rollout) return { step: Number(rollout[1]), phaseId: rollout[2] ?? '' };
+  return undefined;
 }

@@ -79,11 +79,6 @@ export function formatJson(value: unknown): string {
 export function renderMarkdown(results: BenchResults): string {
   const { machine, ackLatency: ack, propagation: prop } = results;
   const worstRatio = Math.max(...ack.levels.map((level) => level.ratioP99));
-  const errors = ack.levels.reduce(
-    (sum, level) => sum + level.apps.greenlight.errors + level.apps['bare-bolt'].errors,
-    0,
-  );
-  const open = ack.levels.filter((level) => level.plan.kind === 'open');
   const lines = [
     '# greenlight benchmark results',
     '',
@@ -152,101 +147,9 @@ export function renderMarkdown(results: BenchResults): string {
       ],
     ),
     '',
-    '## (a) Slash-command ack latency: `/flag status email_automation`',
-    '',
-    `Milliseconds from sending the signed request to the end of the HTTP 200. ${ack.rounds} rounds, ${ack.order}; samples pooled over the rounds. Fixed-rate rows are open-loop and timed from each request's scheduled send time (or its actual send, when the timer fired early).`,
-    '',
-    ...table(
-      [
-        'Load',
-        'n per app',
-        'greenlight p50',
-        'greenlight p99',
-        'bare Bolt p50',
-        'bare Bolt p99',
-        'ratio p50',
-        'ratio p99',
-        'p99 ratio per round',
-        '≤ 1.25',
-      ],
-      ack.levels.map((level) => {
-        const green = level.apps.greenlight.latency;
-        const bare = level.apps['bare-bolt'].latency;
-        return [
-          level.label,
-          String(green.n),
-          ms(green.p50),
-          ms(green.p99),
-          ms(bare.p50),
-          ms(bare.p99),
-          level.ratioP50.toFixed(2),
-          level.ratioP99.toFixed(2),
-          level.ratioP99PerRound.map((ratio) => ratio.toFixed(2)).join(', '),
-          verdict(level.ratioP99 <= TARGETS.ackRatioP99),
-        ];
-      }),
-    ),
-    '',
+    ...renderAckLatency(ack),
   ];
-  if (open.length > 0) {
-    lines.push(
-      'Open-loop detail (ms): service time is timed from the actual send; send lag is how late the generator fired against its schedule (negative: early; the same generator serves both apps).',
-      '',
-      ...table(
-        [
-          'Load',
-          'app',
-          'achieved req/s',
-          'service p50',
-          'service p99',
-          'send lag p50',
-          'send lag p99',
-          'errors',
-        ],
-        open.flatMap((level) =>
-          Object.entries(level.apps).map(([name, app]) => [
-            level.label,
-            name,
-            String(app.achievedRatePerSecond ?? ''),
-            ms(app.serviceTime?.p50 ?? Number.NaN),
-            ms(app.serviceTime?.p99 ?? Number.NaN),
-            ms(app.sendLag?.p50 ?? Number.NaN),
-            ms(app.sendLag?.p99 ?? Number.NaN),
-            String(app.errors),
-          ]),
-        ),
-      ),
-      '',
-    );
-  }
   lines.push(
-    "CPU time per request (µs, user + system) of each app's process, including greenlight's work after the ack (Redis read, response_url reply), and of the bench process, which hosts the Slack simulator that receives greenlight's replies on the same 2 cores:",
-    '',
-    ...table(
-      [
-        'Load',
-        'greenlight',
-        'bare Bolt',
-        'ratio',
-        'bench process, greenlight runs',
-        'bench process, bare Bolt runs',
-      ],
-      ack.levels.map((level) => {
-        const green = level.apps.greenlight;
-        const bare = level.apps['bare-bolt'];
-        return [
-          level.label,
-          String(green.cpuMicrosPerRequest),
-          String(bare.cpuMicrosPerRequest),
-          (green.cpuMicrosPerRequest / bare.cpuMicrosPerRequest).toFixed(2),
-          String(green.benchCpuMicrosPerRequest),
-          String(bare.benchCpuMicrosPerRequest),
-        ];
-      }),
-    ),
-    '',
-    `Failed requests (non-200 or connection error) across all levels: ${errors}. greenlight replied on response_url to ${ack.greenlightReplies.received} of ${ack.greenlightReplies.expected} acked \`/flag status\` requests (warm-up included).`,
-    '',
     '## (b) Flag propagation: `/flag disable|enable email_automation` → flag client in another process',
     '',
     `Milliseconds from the signed request leaving the bench to the other process's \`onChange\` listener running (with \`peek\` already returning the new value), ${prop.samples} sequential changes alternating disable/enable.`,
@@ -481,4 +384,111 @@ export function table(header: string[], rows: string[][]): string[] {
   const line = (cells: string[]) =>
     `| ${widths.map((width, column) => (cells[column] ?? '').padEnd(width)).join(' | ')} |`;
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
+}
+
+/** Section (a): ack latency and CPU per request, greenlight against bare Bolt (also what `--ack-only` writes). */
+export function renderAckLatency(ack: AckLatencyResult): string[] {
+  const errors = ack.levels.reduce(
+    (sum, level) => sum + level.apps.greenlight.errors + level.apps['bare-bolt'].errors,
+    0,
+  );
+  const open = ack.levels.filter((level) => level.plan.kind === 'open');
+  const lines = [
+    '## (a) Slash-command ack latency: `/flag status email_automation`',
+    '',
+    `Milliseconds from sending the signed request to the end of the HTTP 200. ${ack.rounds} rounds, ${ack.order}; samples pooled over the rounds. Fixed-rate rows are open-loop and timed from each request's scheduled send time (or its actual send, when the timer fired early).`,
+    '',
+    ...table(
+      [
+        'Load',
+        'n per app',
+        'greenlight p50',
+        'greenlight p99',
+        'bare Bolt p50',
+        'bare Bolt p99',
+        'ratio p50',
+        'ratio p99',
+        'p99 ratio per round',
+        '≤ 1.25',
+      ],
+      ack.levels.map((level) => {
+        const green = level.apps.greenlight.latency;
+        const bare = level.apps['bare-bolt'].latency;
+        return [
+          level.label,
+          String(green.n),
+          ms(green.p50),
+          ms(green.p99),
+          ms(bare.p50),
+          ms(bare.p99),
+          level.ratioP50.toFixed(2),
+          level.ratioP99.toFixed(2),
+          level.ratioP99PerRound.map((ratio) => ratio.toFixed(2)).join(', '),
+          verdict(level.ratioP99 <= TARGETS.ackRatioP99),
+        ];
+      }),
+    ),
+    '',
+  ];
+  if (open.length > 0) {
+    lines.push(
+      'Open-loop detail (ms): service time is timed from the actual send; send lag is how late the generator fired against its schedule (negative: early; the same generator serves both apps).',
+      '',
+      ...table(
+        [
+          'Load',
+          'app',
+          'achieved req/s',
+          'service p50',
+          'service p99',
+          'send lag p50',
+          'send lag p99',
+          'errors',
+        ],
+        open.flatMap((level) =>
+          Object.entries(level.apps).map(([name, app]) => [
+            level.label,
+            name,
+            String(app.achievedRatePerSecond ?? ''),
+            ms(app.serviceTime?.p50 ?? Number.NaN),
+            ms(app.serviceTime?.p99 ?? Number.NaN),
+            ms(app.sendLag?.p50 ?? Number.NaN),
+            ms(app.sendLag?.p99 ?? Number.NaN),
+            String(app.errors),
+          ]),
+        ),
+      ),
+      '',
+    );
+  }
+  lines.push(
+    "CPU time per request (µs, user + system) of each app's process, including greenlight's work after the ack (Redis read, response_url reply), and of the bench process, which hosts the Slack simulator that receives greenlight's replies on the same 2 cores:",
+    '',
+    ...table(
+      [
+        'Load',
+        'greenlight',
+        'bare Bolt',
+        'ratio',
+        'bench process, greenlight runs',
+        'bench process, bare Bolt runs',
+      ],
+      ack.levels.map((level) => {
+        const green = level.apps.greenlight;
+        const bare = level.apps['bare-bolt'];
+        return [
+          level.label,
+          String(green.cpuMicrosPerRequest),
+          String(bare.cpuMicrosPerRequest),
+          (green.cpuMicrosPerRequest / bare.cpuMicrosPerRequest).toFixed(2),
+          String(green.benchCpuMicrosPerRequest),
+          String(bare.benchCpuMicrosPerRequest),
+        ];
+      }),
+    ),
+    '',
+    `Failed requests (non-200 or connection error) across all levels: ${errors}. greenlight replied on response_url to ${ack.greenlightReplies.received} of ${ack.greenlightReplies.expected} acked \`/flag status\` requests (warm-up included).`,
+    '',
+  );
+  return lines;
 }

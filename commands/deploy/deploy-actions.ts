@@ -12,14 +12,13 @@ import {
   DEPLOY_PROMOTE,
   DEPLOY_RESUME,
   DEPLOY_ROLLBACK,
+  renderedForBlock,
 } from '../../views/ids.js';
-import { buttonsAnsweringWith } from '../buttons.js';
-import { buttonClickSchema, clickedValue, inputOf, viewSubmissionSchema } from '../payloads.js';
-import type { Reply } from '../ports.js';
+import { type InteractionDeps, interactions } from '../interactions.js';
+import { type ButtonClick, clickedBlock, clickedValue, inputOf } from '../payloads.js';
 
-export interface DeployActionDeps {
+export interface DeployActionDeps extends InteractionDeps {
   deploys: DeployService;
-  reply: Reply;
   client: Pick<WebClient, 'views' | 'chat'>;
 }
 
@@ -28,39 +27,37 @@ export interface DeployActionDeps {
  * the use case; refusals reach only the clicker, and the timeline itself shows what changed.
  */
 export function registerDeployActions(app: App, deps: DeployActionDeps): void {
-  const button = buttonsAnsweringWith(app, deps.reply);
-  button(DEPLOY_APPROVE, (id, user) => deps.deploys.approve(id, user));
-  button(DEPLOY_PROMOTE, (id, user) => deps.deploys.steer(id, user, 'promote'));
-  button(DEPLOY_PAUSE, (id, user) => deps.deploys.steer(id, user, 'pause'));
-  button(DEPLOY_RESUME, (id, user) => deps.deploys.steer(id, user, 'resume'));
-  button(DEPLOY_ROLLBACK, (id, user) => deps.deploys.rollback(id, user));
+  const { button, click, submission, open } = interactions(app, deps);
+  // Each carries the gate or canary step its block was rendered for: a click on a message that had not caught up
+  // is refused instead of acting on whatever is open now.
+  const renderedFor = (click: ButtonClick) => renderedForBlock(clickedBlock(click));
+  button(DEPLOY_APPROVE, (id, user, click) => deps.deploys.approve(id, user, renderedFor(click)));
+  button(DEPLOY_PROMOTE, (id, user, click) => deps.deploys.steer(id, user, 'promote', renderedFor(click)));
+  button(DEPLOY_PAUSE, (id, user, click) => deps.deploys.steer(id, user, 'pause', renderedFor(click)));
+  button(DEPLOY_RESUME, (id, user, click) => deps.deploys.steer(id, user, 'resume', renderedFor(click)));
+  button(DEPLOY_ROLLBACK, (id, user, click) => deps.deploys.rollback(id, user, renderedFor(click)));
 
-  app.action(DEPLOY_ABORT, async ({ ack, body }) => {
-    await ack();
-    const click = buttonClickSchema.parse(body);
-    const id = clickedValue(click);
+  click(DEPLOY_ABORT, async (parsed) => {
+    const id = clickedValue(parsed);
     const state = await deps.deploys.state(id);
     if (!state) return;
-    await deps.client.views.open({ trigger_id: click.trigger_id, view: abortModal(id, state) });
+    await open(parsed, abortModal(id, state));
   });
 
-  app.view(DEPLOY_ABORT_MODAL, async ({ ack, body }) => {
-    const submission = viewSubmissionSchema.parse(body);
-    const reason = inputOf(submission, ABORT_REASON_BLOCK, ABORT_REASON_INPUT);
-    if (reason.length < 3) {
-      await ack({
-        response_action: 'errors',
-        errors: { [ABORT_REASON_BLOCK]: 'Say in a few words why you abort.' },
-      });
-      return;
-    }
-    await ack();
-    const id = submission.view.private_metadata;
-    const outcome = await deps.deploys.stop(id, submission.user.id, reason);
-    if (!outcome.ok) {
+  submission(DEPLOY_ABORT_MODAL, {
+    errors: (submitted) =>
+      inputOf(submitted, ABORT_REASON_BLOCK, ABORT_REASON_INPUT).length < 3
+        ? { [ABORT_REASON_BLOCK]: 'Say in a few words why you abort.' }
+        : undefined,
+    async run(submitted) {
+      const reason = inputOf(submitted, ABORT_REASON_BLOCK, ABORT_REASON_INPUT);
+      const id = submitted.view.private_metadata;
+      const user = submitted.user.id;
+      const outcome = await deps.deploys.stop(id, user, reason);
+      if (outcome.ok) return;
       const channel = await deps.deploys.channelOf(id);
-      if (channel)
-        await deps.client.chat.postEphemeral({ channel, user: submission.user.id, text: outcome.message });
-    }
+      if (channel) await deps.client.chat.postEphemeral({ channel, user, text: outcome.message });
+      else await deps.tell(user, outcome.message);
+    },
   });
 }

@@ -11,7 +11,7 @@ import {
   notGreenReply,
 } from '../../views/deploy-views.js';
 import { noticeReply, problemReply } from '../../views/format.js';
-import type { Reply } from '../ports.js';
+import type { Deliveries, Reply } from '../ports.js';
 import { slashCommand } from '../slash-command.js';
 import { DEPLOY_USAGE } from './deploy-usage.js';
 import { parseDeployArgs } from './parse-deploy-args.js';
@@ -19,7 +19,11 @@ import { parseDeployArgs } from './parse-deploy-args.js';
 export interface DeployCommandDeps {
   deploys: DeployService | undefined;
   reply: Reply;
+  deliveries: Deliveries;
 }
+
+/** What `/deploy` changes: a deployment started (not a dry run's plan), a lock taken or freed, a cancel. */
+const CHANGING = new Set(['deploy', 'lock', 'unlock', 'cancel']);
 
 const NOT_CONFIGURED =
   '/deploy needs a `github` section in greenlight.yml (owner, repo, workflow, ref) and a GITHUB_TOKEN with actions:write, deployments:write, contents:read.';
@@ -30,6 +34,8 @@ export function deployCommand(deps: DeployCommandDeps) {
     parse: parseDeployArgs,
     usage: DEPLOY_USAGE,
     reply: deps.reply,
+    deliveries: deps.deliveries,
+    changes: (action) => CHANGING.has(action.kind) && !(action.kind === 'deploy' && action.dryRun),
     async run(action, { user, reply }) {
       const deploys = deps.deploys;
       if (!deploys) return reply(problemReply(NOT_CONFIGURED));

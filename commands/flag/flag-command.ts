@@ -1,7 +1,7 @@
 import type { FlagService } from '../../src/services/flag-service.js';
 import { flagChangedReply, flagListReply, flagStatusReply } from '../../views/flag-views.js';
 import { problemReply } from '../../views/format.js';
-import type { Reply } from '../ports.js';
+import type { Deliveries, Reply } from '../ports.js';
 import { slashCommand } from '../slash-command.js';
 import { FLAG_USAGE } from './flag-usage.js';
 import { parseFlagArgs } from './parse-flag-args.js';
@@ -9,6 +9,7 @@ import { parseFlagArgs } from './parse-flag-args.js';
 export interface FlagCommandDeps {
   flags: FlagService;
   reply: Reply;
+  deliveries: Deliveries;
 }
 
 /** `/flag`: parse (pure), ack within Slack's 3 s, then do the work and answer privately through response_url. */
@@ -17,6 +18,8 @@ export function flagCommand(deps: FlagCommandDeps) {
     parse: parseFlagArgs,
     usage: FLAG_USAGE,
     reply: deps.reply,
+    deliveries: deps.deliveries,
+    changes: (action) => action.kind === 'set',
     async run(action, { user, input, reply }) {
       switch (action.kind) {
         case 'list':

@@ -6,7 +6,7 @@ import {
   incidentDeclaredReply,
   incidentListReply,
 } from '../../views/incident-views.js';
-import type { Reply } from '../ports.js';
+import type { Deliveries, Reply } from '../ports.js';
 import { slashCommand } from '../slash-command.js';
 import { INCIDENT_USAGE } from './incident-usage.js';
 import { parseIncidentArgs } from './parse-incident-args.js';
@@ -14,6 +14,7 @@ import { parseIncidentArgs } from './parse-incident-args.js';
 export interface IncidentCommandDeps {
   incidents: IncidentService;
   reply: Reply;
+  deliveries: Deliveries;
   now?: () => number;
 }
 
@@ -29,6 +30,8 @@ export function incidentCommand(deps: IncidentCommandDeps) {
     parse: parseIncidentArgs,
     usage: INCIDENT_USAGE,
     reply: deps.reply,
+    deliveries: deps.deliveries,
+    changes: (action) => action.kind !== 'list',
     async run(action, { user, reply }) {
       switch (action.kind) {
         case 'declare': {

@@ -10,14 +10,25 @@ import {
   ROLLBACK_REASON_BLOCK,
   ROLLBACK_REASON_INPUT,
 } from '../../views/ids.js';
-import { buttonClickSchema, clickedValue, inputOf, viewSubmissionSchema } from '../payloads.js';
+import { type InteractionDeps, interactions } from '../interactions.js';
+import { clickedValue, inputOf } from '../payloads.js';
 
-export interface RollbackActionDeps {
+export interface RollbackActionDeps extends InteractionDeps {
   rollbacks: Pick<RollbackService, 'startRollback' | 'declareIncident'>;
-  client: Pick<WebClient, 'chat'>;
+  client: Pick<WebClient, 'views' | 'chat'>;
 }
 
 const target = z.object({ service: z.string().min(1), env: z.string().min(1), version: z.string().min(1) });
+
+/** The confirmation's `private_metadata`, or undefined when it is not the target greenlight wrote. */
+function targetOf(metadata: string): z.infer<typeof target> | undefined {
+  try {
+    const parsed = target.safeParse(JSON.parse(metadata));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The confirmation's submit: a missing reason keeps the modal open with the error under the field; otherwise the
@@ -25,38 +36,38 @@ const target = z.object({ service: z.string().min(1), env: z.string().min(1), ve
  * as a direct message from the bot: a view submission has no response_url.
  */
 export function registerRollbackActions(app: App, deps: RollbackActionDeps): void {
-  app.view(ROLLBACK_CONFIRM_MODAL, async ({ ack, body }) => {
-    const payload = viewSubmissionSchema.parse(body);
-    const reason = inputOf(payload, ROLLBACK_REASON_BLOCK, ROLLBACK_REASON_INPUT);
-    if (reason.length < ROLLBACK_REASON_MIN) {
-      await ack({
-        response_action: 'errors',
-        errors: { [ROLLBACK_REASON_BLOCK]: 'Say in a few words why you roll back.' },
+  const { click, submission } = interactions(app, deps);
+  submission(ROLLBACK_CONFIRM_MODAL, {
+    errors: (submitted) =>
+      inputOf(submitted, ROLLBACK_REASON_BLOCK, ROLLBACK_REASON_INPUT).length < ROLLBACK_REASON_MIN
+        ? { [ROLLBACK_REASON_BLOCK]: 'Say in a few words why you roll back.' }
+        : undefined,
+    async run(submitted) {
+      const user = submitted.user.id;
+      const chosen = targetOf(submitted.view.private_metadata);
+      if (!chosen)
+        return deps.tell(
+          user,
+          'That confirmation does not say what to roll back, so nothing was rolled back; run `/rollback` again.',
+        );
+      const outcome = await deps.rollbacks.startRollback({
+        user,
+        service: chosen.service,
+        env: chosen.env,
+        to: chosen.version,
+        reason: inputOf(submitted, ROLLBACK_REASON_BLOCK, ROLLBACK_REASON_INPUT),
       });
-      return;
-    }
-    const chosen = target.parse(JSON.parse(payload.view.private_metadata));
-    await ack();
-    const user = payload.user.id;
-    const outcome = await deps.rollbacks.startRollback({
-      user,
-      service: chosen.service,
-      env: chosen.env,
-      to: chosen.version,
-      reason,
-    });
-    const message = outcome.ok
-      ? rollbackStartedReply(outcome.state, outcome.stopped)
-      : problemReply(outcome.message);
-    await deps.client.chat.postMessage({ channel: user, text: message.text, blocks: message.blocks });
+      const message = outcome.ok
+        ? rollbackStartedReply(outcome.state, outcome.stopped)
+        : problemReply(outcome.message);
+      await deps.client.chat.postMessage({ channel: user, text: message.text, blocks: message.blocks });
+    },
   });
 
   // The incident a /rollback belongs to, linked to it; a second click finds the one already declared.
-  app.action(ROLLBACK_DECLARE_INCIDENT, async ({ ack, body }) => {
-    await ack();
-    const click = buttonClickSchema.parse(body);
-    const user = click.user.id;
-    const outcome = await deps.rollbacks.declareIncident(clickedValue(click), user);
+  click(ROLLBACK_DECLARE_INCIDENT, async (parsed) => {
+    const user = parsed.user.id;
+    const outcome = await deps.rollbacks.declareIncident(clickedValue(parsed), user);
     await deps.client.chat.postMessage({ channel: user, text: outcome.message });
   });
 }

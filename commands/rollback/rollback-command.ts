@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { RollbackService } from '../../src/services/deploy/rollback-service.js';
 import { rollbackModal } from '../../views/deploy-views.js';
 import { problemReply } from '../../views/format.js';
-import type { Reply } from '../ports.js';
+import type { Deliveries, Reply } from '../ports.js';
 import { slashCommand } from '../slash-command.js';
 import { parseRollbackArgs } from './parse-rollback-args.js';
 import { ROLLBACK_USAGE } from './rollback-usage.js';
@@ -11,6 +11,7 @@ export interface RollbackCommandDeps {
   /** Absent when greenlight.yml has no `github` section. */
   rollbacks: RollbackService | undefined;
   reply: Reply;
+  deliveries: Deliveries;
   client: Pick<WebClient, 'views'>;
   environments: readonly string[];
   /** The workflow a rollback dispatches, shown in the confirmation. */
@@ -29,6 +30,9 @@ export function rollbackCommand(deps: RollbackCommandDeps) {
     parse: (text) => parseRollbackArgs(text, deps.environments),
     usage: ROLLBACK_USAGE,
     reply: deps.reply,
+    deliveries: deps.deliveries,
+    // Its trigger_id opens the confirmation once: a re-delivery could not open it again, and is told so.
+    changes: () => true,
     async run(action, { user, input, reply }) {
       const { rollbacks, workflow } = deps;
       if (!rollbacks || !workflow) return reply(problemReply(NOT_CONFIGURED));

@@ -37,6 +37,7 @@ import { DeployOrchestrator } from '../services/deploy/orchestrator.js';
 import type { EnvironmentLanes, MetricSource } from '../services/deploy/ports.js';
 import { RollbackService } from '../services/deploy/rollback-service.js';
 import type { AuditLog, Permissions } from '../services/ports.js';
+import { countedProber } from './dependency-failures.js';
 import { recordGitHubResponse, recordMilestones } from './deploy-metrics.js';
 import { observedStore } from './observed-store.js';
 
@@ -112,7 +113,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     : `https://github.com/${repo.owner}/${repo.repo}`;
   const announcer = slackDeployAnnouncer(parts.web, file.slack.statusChannel, parts.now, repoUrl);
   const source = metricSource(file.analysis, redis, env);
-  const prober = undiciHealthProber();
+  const prober = countedProber(undiciHealthProber(), parts.metrics);
   const analyst = new Analyst({
     ...(source ? { source } : {}),
     prober,

@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { Metrics } from '../adapters/http/metrics.js';
 import { pagerDutyEvents } from '../adapters/pagerduty/events-api.js';
 import { redisDocumentStore } from '../adapters/redis/document-store.js';
 import { redisIncidentLinks } from '../adapters/redis/incident-links.js';
@@ -13,6 +14,7 @@ import { incidentRecordSchema } from '../domain/incidents/incident-record.js';
 import { actorOf } from '../domain/incidents/incident-rules.js';
 import { IncidentService } from '../services/incident-service.js';
 import type { AuditLog } from '../services/ports.js';
+import { countedPager } from './dependency-failures.js';
 import { observedStore } from './observed-store.js';
 
 export interface IncidentComposition {
@@ -23,6 +25,7 @@ export interface IncidentComposition {
   audit: AuditLog;
   now: () => number;
   logger: Logger;
+  metrics: Pick<Metrics, 'dependencyErrors'>;
   /** Told after every write of an incident (the Home tab re-publishes for its viewers). */
   onChanged?: () => void;
 }
@@ -33,10 +36,13 @@ export function composeIncidents(parts: IncidentComposition): IncidentService {
   const { env, file } = config;
   const settings = file.incidents;
   const pager = env.PAGERDUTY_ROUTING_KEY
-    ? pagerDutyEvents({
-        routingKey: env.PAGERDUTY_ROUTING_KEY,
-        ...(env.PAGERDUTY_EVENTS_URL ? { url: env.PAGERDUTY_EVENTS_URL } : {}),
-      })
+    ? countedPager(
+        pagerDutyEvents({
+          routingKey: env.PAGERDUTY_ROUTING_KEY,
+          ...(env.PAGERDUTY_EVENTS_URL ? { url: env.PAGERDUTY_EVENTS_URL } : {}),
+        }),
+        parts.metrics,
+      )
     : undefined;
   const environments = Object.keys(file.environments);
   return new IncidentService({

@@ -107,9 +107,12 @@ describe('contracts', () => {
     for (const id of [...ids.ACTION_IDS, ...ids.VIEW_CALLBACK_IDS]) {
       const name = constants.find(([, value]) => value === id)?.[0];
       expect(name, `a constant for ${id}`).toBeDefined();
-      // `button(ID, …)` is the listeners' own shorthand for `app.action(ID, …)` with ack and a private refusal;
-      // `prefixed(ID)` matches the Home tab's ids made unique per environment or flag (`home_unlock:production`).
-      expect(listeners).toMatch(new RegExp(`(app\\.(action|view)|button)\\((prefixed\\()?${name}\\b`));
+      // `click`, `button` and `submission` (commands/interactions.ts) register `app.action` / `app.view` with the
+      // ack, the parse and the trigger_id claim; `prefixed(ID)` matches the Home tab's ids made unique per
+      // environment or flag (`home_unlock:production`).
+      expect(listeners).toMatch(
+        new RegExp(`(app\\.(action|view)|button|click|submission)\\((prefixed\\()?${name}\\b`),
+      );
     }
     expect(new Set(ids.ACTION_IDS).size).toBe(ids.ACTION_IDS.length);
   });

@@ -18,7 +18,7 @@ import {
   DEPLOY_RESUME,
   DEPLOY_ROLLBACK,
   gateBlockId,
-  ROLLOUT_BLOCK,
+  rolloutBlockId,
 } from '../ids.js';
 import { analysisText, probesText, rollbackText } from './analysis-text.js';
 import {
@@ -169,7 +169,7 @@ function rolloutActions(state: DeploymentState): SlackBlock {
       style: 'danger',
     },
   });
-  return { type: 'actions', block_id: ROLLOUT_BLOCK, elements };
+  return { type: 'actions', block_id: rolloutBlockId(phase), elements };
 }
 
 function canaryNow(phase: PhaseState): string {

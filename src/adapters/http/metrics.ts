@@ -5,6 +5,7 @@ export interface Metrics {
   requests: Counter<'kind' | 'name' | 'outcome'>;
   requestSeconds: Histogram<'kind' | 'name'>;
   redisErrors: Counter;
+  dependencyErrors: Counter<'dependency'>;
   flagChanges: Counter<'source' | 'value'>;
   deploymentsStarted: Counter<'env' | 'kind'>;
   deploymentsFinished: Counter<'env' | 'kind' | 'outcome'>;
@@ -51,6 +52,12 @@ export function createMetrics(): Metrics {
     redisErrors: new Counter({
       name: 'greenlight_redis_errors_total',
       help: 'Redis connection errors and failed commands.',
+      registers,
+    }),
+    dependencyErrors: new Counter({
+      name: 'greenlight_dependency_errors_total',
+      help: 'Failures of the systems greenlight depends on, by dependency (slack, response_url, github, redis, probe, pagerduty), as the adapter that met them named them.',
+      labelNames: ['dependency'],
       registers,
     }),
     flagChanges: new Counter({

@@ -56,6 +56,11 @@ export interface RedisKeys {
   homeViewers(): string;
   /** Hash of commit times for lead time: field = a deployed SHA, or `<ref>@<deploymentId>` for a branch or tag. */
   commitTimes(): string;
+  /**
+   * Claimed by the first delivery of a Slack request (its `trigger_id`, with a TTL), so a re-delivery or a replay of
+   * the same request finds it taken and has no effect.
+   */
+  request(triggerId: string): string;
 }
 
 export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
@@ -86,6 +91,7 @@ export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
     incidentOfDeployment: (id) => `${keyPrefix}deploy:${id}:incident`,
     commitTimes: () => `${keyPrefix}commit-times`,
     homeViewers: () => `${keyPrefix}home:viewers`,
+    request: (triggerId) => `${keyPrefix}request:${triggerId}`,
   };
 }
 

@@ -1,18 +1,8 @@
-import { z } from 'zod';
-
-/** The few fields of any Slack request (command, action, view, event) that logs, metrics and the error sink use. */
-const requestSchema = z.object({
-  command: z.string().optional(),
-  type: z.string().optional(),
-  user_id: z.string().optional(),
-  user: z.object({ id: z.string() }).optional(),
-  response_url: z.url().optional(),
-  response_urls: z.array(z.object({ response_url: z.url() })).optional(),
-  actions: z.array(z.object({ action_id: z.string() })).optional(),
-  view: z.object({ callback_id: z.string() }).optional(),
-  event: z.object({ type: z.string() }).optional(),
-});
-
+/**
+ * The few fields of any Slack request (command, action, view, event) that logs, metrics and the error sink use, read
+ * without a schema: this runs for every request in front of the ack, the envelope check has already judged the
+ * request's shape, and a field that is not what it should be is simply left out.
+ */
 export interface RequestSummary {
   /** command, action, view or event. */
   kind: string;
@@ -22,18 +12,29 @@ export interface RequestSummary {
   responseUrl?: string;
 }
 
+type Fields = Record<string, unknown>;
+
+const fieldsOf = (value: unknown): Fields | undefined =>
+  typeof value === 'object' && value !== null ? (value as Fields) : undefined;
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
 export function summarizeRequest(body: unknown): RequestSummary {
-  const parsed = requestSchema.safeParse(body);
-  if (!parsed.success) return { kind: 'unknown', name: 'unknown' };
-  const request = parsed.data;
-  const user = request.user_id ?? request.user?.id;
-  const responseUrl = request.response_url ?? request.response_urls?.[0]?.response_url;
+  const request = fieldsOf(body);
+  if (!request) return { kind: 'unknown', name: 'unknown' };
+  const user = text(request.user_id) ?? text(fieldsOf(request.user)?.id);
+  const urls = request.response_urls;
+  const responseUrl =
+    text(request.response_url) ?? (Array.isArray(urls) ? text(fieldsOf(urls[0])?.response_url) : undefined);
   const extra = { ...(user ? { user } : {}), ...(responseUrl ? { responseUrl } : {}) };
-  if (request.command) return { kind: 'command', name: request.command, ...extra };
-  if (request.type === 'block_actions')
-    return { kind: 'action', name: request.actions?.[0]?.action_id ?? 'unknown', ...extra };
-  if (request.type === 'view_submission' || request.type === 'view_closed') {
-    return { kind: 'view', name: request.view?.callback_id ?? 'unknown', ...extra };
+  const command = text(request.command);
+  if (command) return { kind: 'command', name: command, ...extra };
+  const type = text(request.type);
+  if (type === 'block_actions') {
+    const actions = request.actions;
+    const first = Array.isArray(actions) ? fieldsOf(actions[0]) : undefined;
+    return { kind: 'action', name: text(first?.action_id) ?? 'unknown', ...extra };
   }
-  return { kind: 'event', name: request.event?.type ?? request.type ?? 'unknown', ...extra };
+  if (type === 'view_submission' || type === 'view_closed')
+    return { kind: 'view', name: text(fieldsOf(request.view)?.callback_id) ?? 'unknown', ...extra };
+  return { kind: 'event', name: text(fieldsOf(request.event)?.type) ?? type ?? 'unknown', ...extra };
 }

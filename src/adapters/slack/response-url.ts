@@ -1,6 +1,8 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Reply } from '../../../commands/ports.js';
+import { ResponseUrlError } from '../../errors.js';
+import { networkProblem } from '../analysis/network-problem.js';
 
 /**
  * Answers a command privately through its response_url, over keep-alive connections. Much cheaper than Bolt's
@@ -13,7 +15,12 @@ export function responseUrlReplier(timeoutMs = 5_000): Reply & { close(): void }
   };
   const reply: Reply = (responseUrl, message) =>
     new Promise((resolve, reject) => {
-      const url = new URL(responseUrl);
+      let url: URL;
+      try {
+        url = new URL(responseUrl);
+      } catch (error) {
+        return reject(new ResponseUrlError('not a URL', error));
+      }
       const secure = url.protocol === 'https:';
       const body = JSON.stringify({ response_type: 'ephemeral', ...message });
       const req = (secure ? httpsRequest : httpRequest)(
@@ -36,12 +43,16 @@ export function responseUrlReplier(timeoutMs = 5_000): Reply & { close(): void }
           res.on('end', () => {
             const status = res.statusCode ?? 0;
             if (status >= 200 && status < 300) resolve();
-            else reject(new Error(`response_url answered ${status}: ${text.slice(0, 200)}`));
+            else reject(new ResponseUrlError(`it answered ${status}: ${text.slice(0, 200)}`));
           });
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`response_url did not answer within ${timeoutMs} ms`)));
-      req.on('error', reject);
+      req.on('timeout', () => req.destroy(new ResponseUrlError(`no answer within ${timeoutMs} ms`)));
+      req.on('error', (error) =>
+        reject(
+          error instanceof ResponseUrlError ? error : new ResponseUrlError(networkProblem(error), error),
+        ),
+      );
       req.end(body);
     });
   return Object.assign(reply, {

@@ -193,10 +193,16 @@ export interface DeploymentState {
   finishedAt?: number;
 }
 
+/**
+ * What a clicked button was rendered for: the gate (its `seq`), or the rollout's phase and canary step. A click on a
+ * message that had not caught up names an earlier one, and is refused rather than applied to what is open now.
+ */
+export type RenderedFor = { gateSeq: number } | { phaseId: string; step: number };
+
 export type DeploymentEvent =
   | { type: 'start'; at: number }
   /** A person's request carries what `decideAccess` said about it; the state decides whether it fits now. */
-  | { type: 'approve'; user: string; access: AccessDecision; at: number }
+  | { type: 'approve'; user: string; access: AccessDecision; at: number; renderedFor?: RenderedFor }
   | { type: 'abort'; user: string; access: AccessDecision; reason: string; at: number }
   | { type: 'cancel'; user: string; access: AccessDecision; at: number }
   | { type: 'gateExpired'; gateSeq: number; at: number }
@@ -210,11 +216,18 @@ export type DeploymentEvent =
   | { type: 'probed'; phaseId: string; results: ProbeResult[]; at: number }
   | { type: 'baselineCaptured'; reading: Reading; cursor: SourceCursor; at: number }
   | { type: 'analysed'; tick: number; reading: Reading; cursor: SourceCursor; at: number }
-  | { type: 'promote'; user: string; access: AccessDecision; at: number }
-  | { type: 'pause'; user: string; access: AccessDecision; at: number }
-  | { type: 'resume'; user: string; access: AccessDecision; at: number }
+  | { type: 'promote'; user: string; access: AccessDecision; at: number; renderedFor?: RenderedFor }
+  | { type: 'pause'; user: string; access: AccessDecision; at: number; renderedFor?: RenderedFor }
+  | { type: 'resume'; user: string; access: AccessDecision; at: number; renderedFor?: RenderedFor }
   /** A person's rollback (the analysis starts its own from `analysed`). */
-  | { type: 'rollback'; user: string; access: AccessDecision; reason: string; at: number }
+  | {
+      type: 'rollback';
+      user: string;
+      access: AccessDecision;
+      reason: string;
+      at: number;
+      renderedFor?: RenderedFor;
+    }
   | {
       type: 'rollbackDispatched';
       runId: number;
@@ -236,6 +249,7 @@ export type TransitionRefusal = {
     | 'not-waiting'
     | 'already-approved'
     | 'not-analysing'
+    | 'stale'
     | 'unexpected'
     | AccessRefusal['reason'];
   message: string;
@@ -379,6 +393,8 @@ function approve(
   if (state.status !== 'awaiting_approval' || gate === undefined) {
     return refuse('not-waiting', 'This deployment is not waiting for an approval right now.');
   }
+  const stale = staleClick(state, event.renderedFor);
+  if (stale) return stale;
   if (!event.access.ok) return event.access;
   if (gate.approvals.some((approval) => approval.user === event.user)) {
     return refuse(
@@ -692,6 +708,10 @@ function steer(
       `This deployment is ${STATUS_TEXT[state.status]}; there is nothing to ${event.type}.`,
     );
   }
+  // Promote and Resume move the rollout on, so one meant for an earlier step is refused; Pause only holds it, and
+  // is honoured from any step's buttons, as Abort and Roll back are: stopping is never the wrong thing to do late.
+  const stale = event.type === 'pause' ? undefined : staleClick(state, event.renderedFor);
+  if (stale) return stale;
   if (!event.access.ok) return event.access;
   const phase = state.phases.find((candidate) => ACTIVE_PHASE.has(candidate.status));
   if (analysis === undefined || phase === undefined || (!phase.canarySteps && phase.status !== 'holding')) {
@@ -981,6 +1001,30 @@ const STATUS_TEXT: Readonly<Record<DeploymentStatus, string>> = {
 
 function ok(state: DeploymentState): TransitionResult {
   return { ok: true, state };
+}
+
+/**
+ * A click on a button rendered for another gate or canary step than the one open now: refused, so a late Approve on
+ * an earlier gate's message cannot pass the gate open now, nor a Promote or Resume meant for an earlier step move
+ * this one on. (Abort, Pause and Roll back stop or hold: they are honoured whichever message they came from.)
+ */
+function staleClick(
+  state: DeploymentState,
+  renderedFor: RenderedFor | undefined,
+): TransitionRefusal | undefined {
+  if (renderedFor === undefined) return undefined;
+  if ('gateSeq' in renderedFor) {
+    return state.gate?.seq === renderedFor.gateSeq
+      ? undefined
+      : refuse('stale', 'This approval was for an earlier gate; the timeline shows the current one.');
+  }
+  const phase = state.phases.find((candidate) => ACTIVE_PHASE.has(candidate.status));
+  return phase?.id === renderedFor.phaseId && phase.step === renderedFor.step
+    ? undefined
+    : refuse(
+        'stale',
+        'That button was for an earlier step of the rollout; the timeline shows the current one.',
+      );
 }
 
 function refuse(reason: TransitionRefusal['reason'], message: string): TransitionRefusal {

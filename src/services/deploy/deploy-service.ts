@@ -18,6 +18,7 @@ import {
   type DeploymentState,
   isFinished,
   type Overridden,
+  type RenderedFor,
   type TransitionResult,
 } from '../../domain/deploy/deployment-state.js';
 import type { DeployStatsResult } from '../../domain/deploy/dora.js';
@@ -356,12 +357,13 @@ export class DeployService {
     return { ok: false, message, ...(notGreen ? { notGreen } : {}) };
   }
 
-  async approve(id: string, user: string): Promise<Outcome> {
+  /** `renderedFor`: the gate the clicked Approve was rendered for; a click meant for an earlier gate is refused. */
+  async approve(id: string, user: string, renderedFor?: RenderedFor): Promise<Outcome> {
     const result = await this.act(
       id,
       user,
       'approve',
-      (access, at) => ({ type: 'approve', user, access, at }),
+      (access, at) => ({ type: 'approve', user, access, at, ...(renderedFor ? { renderedFor } : {}) }),
       {
         done: 'deploy.approved',
         refused: 'deploy.approve_refused',
@@ -404,12 +406,20 @@ export class DeployService {
     };
   }
 
-  /** Promote, Pause and Resume on the timeline. */
-  async steer(id: string, user: string, action: 'promote' | 'pause' | 'resume'): Promise<Outcome> {
-    const result = await this.act(id, user, action, (access, at) => ({ type: action, user, access, at }), {
-      done: `deploy.${action}d`,
-      refused: `deploy.${action}_refused`,
-    });
+  /** Promote, Pause and Resume on the timeline, refused when clicked on an earlier step's buttons (`renderedFor`). */
+  async steer(
+    id: string,
+    user: string,
+    action: 'promote' | 'pause' | 'resume',
+    renderedFor?: RenderedFor,
+  ): Promise<Outcome> {
+    const result = await this.act(
+      id,
+      user,
+      action,
+      (access, at) => ({ type: action, user, access, at, ...(renderedFor ? { renderedFor } : {}) }),
+      { done: `deploy.${action}d`, refused: `deploy.${action}_refused` },
+    );
     const done = {
       promote: 'Promoted: the remaining canary steps go out without holds.',
       pause: 'Paused.',
@@ -419,13 +429,20 @@ export class DeployService {
   }
 
   /** Roll back now (the timeline's button): the rollback workflow is dispatched by the job this write starts. */
-  async rollback(id: string, user: string): Promise<Outcome> {
+  async rollback(id: string, user: string, renderedFor?: RenderedFor): Promise<Outcome> {
     const reason = `rolled back by hand by <@${user}>`;
     const result = await this.act(
       id,
       user,
       'roll-back',
-      (access, at) => ({ type: 'rollback', user, access, reason, at }),
+      (access, at) => ({
+        type: 'rollback',
+        user,
+        access,
+        reason,
+        at,
+        ...(renderedFor ? { renderedFor } : {}),
+      }),
       { done: 'deploy.rollback_requested', refused: 'deploy.rollback_refused' },
     );
     return result.ok

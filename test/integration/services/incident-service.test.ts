@@ -2,6 +2,7 @@ import { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SlackSim } from '../../../playground/sim/slack.js';
+import { createMetrics } from '../../../src/adapters/http/metrics.js';
 import { redisAuditLog } from '../../../src/adapters/redis/audit-log.js';
 import { redisKeys } from '../../../src/adapters/redis/keys.js';
 import { composeIncidents, flagFlipEntry } from '../../../src/compose/incidents.js';
@@ -36,6 +37,7 @@ describe('IncidentService (real Redis, the Slack simulator at the edge)', () => 
       audit: redisAuditLog(redis, keys),
       now: () => clock,
       logger: createLogger('silent'),
+      metrics: createMetrics(),
     });
   });
   afterEach(async () => {

@@ -20,7 +20,7 @@ import {
   DEPLOY_PROMOTE,
   DEPLOY_RESUME,
   DEPLOY_ROLLBACK,
-  ROLLOUT_BLOCK,
+  rolloutBlockId,
 } from '../../../views/ids.js';
 import { accessFor } from '../../helpers/access.js';
 import {
@@ -193,7 +193,10 @@ describe('the timeline of a holding canary', () => {
   });
 
   it('offers Promote, Pause and Roll back (behind Slack’s confirm), each carrying the deployment id', () => {
-    expect(actions(message).map((block) => block.block_id)).toEqual([ROLLOUT_BLOCK]);
+    // The block says which step its buttons were rendered for, so a late click on an earlier step is refused.
+    expect(actions(message).map((block) => block.block_id)).toEqual([
+      rolloutBlockId({ id: 'traffic', step: 0 }),
+    ]);
     expect(actionIds(message)).toEqual([DEPLOY_PROMOTE, DEPLOY_PAUSE, DEPLOY_ROLLBACK]);
     expect(buttons(message).map((button) => button.value)).toEqual(['gl_42', 'gl_42', 'gl_42']);
     const rollback = buttons(message).find((button) => button.action_id === DEPLOY_ROLLBACK);

@@ -43,7 +43,7 @@ import {
   DEPLOY_RESUME,
   DEPLOY_ROLLBACK,
   gateBlockId,
-  ROLLOUT_BLOCK,
+  rolloutBlockId,
 } from '../../../views/ids.js';
 import { accessFor } from '../../helpers/access.js';
 import {
@@ -178,7 +178,9 @@ describe('deployTimeline', () => {
     expect(text).toContain(`1m so far · <${runUrl(124)}|run #124>`);
     expect(text).toContain('⚪ Backend deploy\n⚪ Traffic switch · canary 5/25/100 %');
     // Once something has been dispatched, a running rollout can be rolled back by hand, behind Slack's confirm.
-    expect(actions(message).map((block) => block.block_id)).toEqual([ROLLOUT_BLOCK]);
+    expect(actions(message).map((block) => block.block_id)).toEqual([
+      rolloutBlockId({ id: 'database_migration', step: 0 }),
+    ]);
     expect(JSON.stringify(actions(message))).toContain(`"action_id":"${DEPLOY_ROLLBACK}"`);
     expect(JSON.stringify(actions(message))).toContain('"confirm"');
     expect(message.text).toBe('🚀 Deploy main (abc1234) to staging is running: Database migration');
@@ -225,7 +227,10 @@ describe('deployTimeline', () => {
 
     const gated = run(started, dispatched(123, T0 + 4 * S), completed(123, T0 + 60 * S));
     const beforeMigration = deployTimeline(gated, { now: T0 + 61 * S });
-    expect(actions(beforeMigration).map((block) => block.block_id)).toEqual([gateBlockId(2), ROLLOUT_BLOCK]);
+    expect(actions(beforeMigration).map((block) => block.block_id)).toEqual([
+      gateBlockId(2),
+      rolloutBlockId({ id: 'database_migration', step: 0 }),
+    ]);
     expect(shown(beforeMigration)).toContain(
       '✋ *Approval needed before Database migration* · 0/2 approvals',
     );
@@ -290,7 +295,10 @@ describe('deployTimeline', () => {
     expect(shown(gate)).toContain(
       '✋ *Traffic switch* · `▓▓▓░░░░░░░ 25%` step 2/3 · waiting for approval for 100 %',
     );
-    expect(actions(gate).map((block) => block.block_id)).toEqual([gateBlockId(3), ROLLOUT_BLOCK]);
+    expect(actions(gate).map((block) => block.block_id)).toEqual([
+      gateBlockId(3),
+      rolloutBlockId({ id: 'traffic_switch', step: 2 }),
+    ]);
   });
 
   it('ends with the verdict and the failure reason from the timeline', () => {
@@ -1008,7 +1016,10 @@ describe('every message stays within Slack limits and escapes user text, whateve
       shortSha: 'abcdef1',
     });
     expectWithinSlackLimits(message);
-    expect(actions(message).map((block) => block.block_id)).toEqual([gateBlockId(99), ROLLOUT_BLOCK]);
+    expect(actions(message).map((block) => block.block_id)).toEqual([
+      gateBlockId(99),
+      rolloutBlockId({ id: 'phase_10', step: 3 }),
+    ]);
     for (const entry of state.timeline) {
       const reply = timelineEvent(entry, state);
       if (reply) expectNoStrayMarkup(reply);

@@ -1021,3 +1021,76 @@ describe('isAnalysing', () => {
     expect(refused(state, steer('pause', T0 + 2 * S)).reason).toBe('not-analysing');
   });
 });
+
+describe('a click rendered for an earlier gate or step', () => {
+  const prod = planOf([BACKEND, TRAFFIC], 'production');
+  const approveAs = (user: string, at: number, renderedFor?: { gateSeq: number }): DeploymentEvent => ({
+    type: 'approve',
+    user,
+    access: accessFor('approve', user, ['approvers'], ALICES_PRODUCTION),
+    at,
+    ...(renderedFor ? { renderedFor } : {}),
+  });
+  /** Past the start gate (seq 1), 5 % and 25 % out, now at the go/no-go gate before 100 % (seq 2). */
+  const atGoNoGo = run(
+    createDeployment({ plan: prod, requestedBy: 'U0ALICE' }, T0),
+    approveAs('U0BOB', T0, { gateSeq: 1 }),
+    { type: 'start', at: T0 },
+    dispatched(1, T0 + S),
+    completed(1, T0 + 2 * S),
+    baselineAt(T0 + 3 * S),
+    dispatched(2, T0 + 4 * S),
+    completed(2, T0 + 5 * S),
+    steer('promote', T0 + 6 * S),
+    dispatched(3, T0 + 7 * S),
+    completed(3, T0 + 8 * S),
+  );
+
+  it('does not pass the go/no-go gate with a late Approve from the start gate’s message', () => {
+    expect(atGoNoGo.gate?.seq).toBe(2);
+    expect(refused(atGoNoGo, approveAs('U0CAROL', T0 + 9 * S, { gateSeq: 1 }))).toMatchObject({
+      reason: 'stale',
+      message: 'This approval was for an earlier gate; the timeline shows the current one.',
+    });
+    // The gate's own button passes it.
+    const through = run(atGoNoGo, approveAs('U0CAROL', T0 + 9 * S, { gateSeq: 2 }));
+    expect(phase(through, 'traffic')).toMatchObject({ status: 'dispatching', step: 2 });
+  });
+
+  it('refuses Promote and Resume rendered for an earlier canary step; honours Pause and Roll back from any step', () => {
+    const at25 = run(
+      holding,
+      steer('promote', T0 + 121 * S),
+      dispatched(3, T0 + 122 * S),
+      completed(3, T0 + 123 * S),
+    );
+    // Promoted: 25 % went out without a hold; the first step's buttons are now stale.
+    const step = phase(at25, 'traffic').step;
+    expect(step).toBeGreaterThan(0);
+    const early = { phaseId: 'traffic', step: 0 };
+    const current = { phaseId: 'traffic', step };
+    const promote = { ...steer('promote', T0 + 124 * S), renderedFor: early } as DeploymentEvent;
+    expect(refused(at25, promote)).toMatchObject({
+      reason: 'stale',
+      message: 'That button was for an earlier step of the rollout; the timeline shows the current one.',
+    });
+    const paused = run(at25, { ...steer('pause', T0 + 124 * S), renderedFor: early } as DeploymentEvent);
+    expect(paused.analysis?.paused).toBeDefined();
+    const resume = { ...steer('resume', T0 + 125 * S), renderedFor: early } as DeploymentEvent;
+    expect(refused(paused, resume)).toMatchObject({ reason: 'stale' });
+    const resumed = run(paused, {
+      ...steer('resume', T0 + 125 * S),
+      renderedFor: current,
+    } as DeploymentEvent);
+    expect(resumed.analysis?.paused).toBeUndefined();
+    const rollback: DeploymentEvent = {
+      type: 'rollback',
+      user: 'U0BOB',
+      access: bobMay('roll-back'),
+      reason: 'late, still meant',
+      at: T0 + 126 * S,
+      renderedFor: early,
+    };
+    expect(run(resumed, rollback).status).toBe('rolling_back');
+  });
+});
