@@ -52,6 +52,14 @@ export interface RedisKeys {
   homeViewers(): string;
   /** Hash of commit times for lead time: field = a deployed SHA, or `<ref>@<deploymentId>` for a branch or tag. */
   commitTimes(): string;
+  /**
+   * Hash of what Slack shows of a deployment: `shown` (a digest of the state the timeline shows), `gate` (the seq
+   * of the gate whose buttons it shows), `replied` (timeline entries handled for thread replies), and
+   * `asked:<seq>:<user>` per approver sent a gate's buttons directly.
+   */
+  announcement(deploymentId: string): string;
+  /** When the next call of a Slack method (in a channel, or `*` for the workspace) may go: see `pace-slack.lua`. */
+  slackPace(method: string, channel: string): string;
 }
 
 export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
@@ -80,6 +88,8 @@ export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
     incidentOfDeployment: (id) => `${keyPrefix}deploy:${id}:incident`,
     commitTimes: () => `${keyPrefix}commit-times`,
     homeViewers: () => `${keyPrefix}home:viewers`,
+    announcement: (id) => `${keyPrefix}deploy:${id}:announced`,
+    slackPace: (method, channel) => `${keyPrefix}slack-pace:${method}:${channel}`,
   };
 }
 

@@ -248,7 +248,7 @@ export class DeployService {
       },
       now(),
     );
-    const record = await this.deps.records.create(state, plan);
+    await this.deps.records.create(state, plan);
     await lanes.track(id);
     await this.audit('deploy.requested', request.user, {
       env: request.env,
@@ -265,8 +265,9 @@ export class DeployService {
           ', ',
         ),
       });
-    await this.deps.records.postTimeline(record);
+    // The first step is queued before anything a person reads is sent: it never waits for Slack.
     await this.deps.jobs.advance(id, 'v1');
+    await this.deps.records.announce(id);
     const queue = await lanes.queue(request.env);
     const position = queue.waiting.indexOf(id);
     const ahead =
