@@ -4,7 +4,6 @@
  * port's contract (compare-and-set versions, a lease held by one holder, a run found by its correlation id) and
  * records what was asked of it. Redis, BullMQ and GitHub themselves are tested against the real thing elsewhere.
  */
-import type { DeployRecord } from '../../src/domain/deploy/deploy-record.js';
 import type {
   AnnounceJobs,
   CancelResult,
