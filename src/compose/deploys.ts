@@ -208,6 +208,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     runs,
     commits: githubCommitChecks(octokit),
     stats,
+    shown: announcementLedger,
     audit: parts.audit,
     repo,
     now: parts.now,

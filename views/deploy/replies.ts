@@ -37,6 +37,7 @@ import {
   timeAt,
   who,
 } from './deploy-text.js';
+import { gateActions, gateTarget } from './timeline.js';
 
 /** A manual environment lock as the lanes store it (structurally the adapter's `EnvironmentLock`). */
 export interface DeployLock {
@@ -283,10 +284,15 @@ export interface EnvironmentStatus {
   active?: DeploymentState;
   waiting: readonly DeploymentState[];
   lock?: DeployLock;
+  /** Deployments whose open gate the status channel does not show: their buttons are offered here. */
+  unshownGates?: readonly string[];
 }
 
 /** The most waiting deployments listed under one environment in `/deploy status`. */
 const WAITING_SHOWN = 10;
+
+/** The most gates whose buttons `/deploy status` offers (two blocks each). */
+const GATES_OFFERED = 5;
 
 /** `/deploy status`: per environment, in the order given, its lock, the active deployment and the queue behind it. */
 export function deployStatusReply(envs: readonly EnvironmentStatus[]): SlackMessage {
@@ -311,10 +317,26 @@ export function deployStatusReply(envs: readonly EnvironmentStatus[]): SlackMess
       lines.push(`    …and ${status.waiting.length - WAITING_SHOWN} more waiting`);
     }
   }
-  const packed = packLines(lines, MAX_BLOCKS - 1);
+  const gates = envs
+    .flatMap((status) =>
+      [...(status.active ? [status.active] : []), ...status.waiting].filter(
+        (state) => state.gate !== undefined && status.unshownGates?.includes(state.id),
+      ),
+    )
+    .slice(0, GATES_OFFERED);
+  const packed = packLines(lines, MAX_BLOCKS - 1 - 2 * gates.length);
   const blocks = packed.texts.map((text) => section(text));
   if (packed.shown < lines.length)
     blocks.push(context(`…and ${plural(lines.length - packed.shown, 'more line')}`));
+  for (const state of gates) {
+    if (!state.gate) continue;
+    blocks.push(
+      section(
+        `✋ \`${inlineText(deploymentName(state), 64)}\` waits for approval ${gateTarget(state, state.gate)}; the status channel does not show it yet.`,
+      ),
+      gateActions(state, state.gate),
+    );
+  }
   return {
     text: `Deployments: ${running} running, ${waiting} waiting, ${plural(locked, 'environment')} locked`,
     blocks,

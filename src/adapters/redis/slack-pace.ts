@@ -14,7 +14,7 @@ export interface Pace {
  */
 export const SLACK_PACES = {
   'chat.postMessage': { intervalMs: 1_100, burst: 1 },
-  'chat.update': { intervalMs: 1_250, burst: 5 },
+  'chat.update': { intervalMs: 1_250, burst: 20 },
 } as const satisfies Record<string, Pace>;
 
 export interface SlackPacer {
