@@ -205,7 +205,13 @@ export interface SlackSim {
    */
   failNext(
     method: string,
-    options?: { times?: number; error?: string; status?: number; retryAfterSeconds?: number; channel?: string },
+    options?: {
+      times?: number;
+      error?: string;
+      status?: number;
+      retryAfterSeconds?: number;
+      channel?: string;
+    },
   ): void;
   latency(latency: Latency, method?: string): void;
   setRateLimits(limits: boolean | Record<string, MethodLimit>): void;
@@ -383,7 +389,10 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
         needed: needed.join(','),
         provided: [...scopes].join(','),
       });
-    const failure = takeFault(failures, { method, ...(typeof args.channel === 'string' ? { channel: args.channel } : {}) });
+    const failure = takeFault(failures, {
+      method,
+      ...(typeof args.channel === 'string' ? { channel: args.channel } : {}),
+    });
     if (failure) {
       if (failure.status === 429)
         return done(
@@ -952,11 +961,16 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
       ),
     modal: (user) => workspace.topModal(user),
     home: (user) => workspace.home(user),
-    failNext(method, { times = 1, error = 'internal_error', status = 200, retryAfterSeconds = 1, channel } = {}) {
+    failNext(
+      method,
+      { times = 1, error = 'internal_error', status = 200, retryAfterSeconds = 1, channel } = {},
+    ) {
       const inChannel = (called: string | undefined) => {
         if (channel === undefined || called === channel) return true;
         const target = workspace.resolveChannel(channel)?.id;
-        return target !== undefined && called !== undefined && workspace.resolveChannel(called)?.id === target;
+        return (
+          target !== undefined && called !== undefined && workspace.resolveChannel(called)?.id === target
+        );
       };
       failures.push({
         remaining: times,
