@@ -137,12 +137,13 @@ describe('the playground, in a browser', () => {
       .getByText(/· Rolled back/)
       .first()
       .waitFor(WAIT);
-    // Up to 8 %: a reading that straddles the slider's move counts some requests from before it.
+    // Near 8 %, not exactly: a reading's window does not line up with the traffic generator's ticks, and one
+    // that straddles the slider's move counts some requests from before it (8.4 % has been seen).
     const tripped = /error rate (\d+(?:\.\d)?) % is above the rollback threshold of 5 %/.exec(
       await timeline('production').innerText(),
     );
     expect(Number(tripped?.[1])).toBeGreaterThan(5);
-    expect(Number(tripped?.[1])).toBeLessThanOrEqual(8);
+    expect(Number(tripped?.[1])).toBeLessThan(12);
     expect(await timeline('production').innerText()).toContain('stays locked');
     await page.locator('.run .run-phase', { hasText: 'rollback' }).first().waitFor(WAIT);
     await timeline('production').scrollIntoViewIfNeeded();
