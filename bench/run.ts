@@ -2,7 +2,8 @@
  * `npm run bench`: ack latency of greenlight against a bare Bolt app, flag propagation to a flag client in
  * another process, then `/deploy` against a fake GitHub (Approve click → workflow dispatch, and what polling
  * running workflow runs costs), canary analysis (threshold breach → rollback dispatch), what a health probe
- * costs, and `/rollback` (confirmation submitted → rollback dispatch); writes bench/results.md and
+ * costs, `/rollback` (confirmation submitted → rollback dispatch), and N deployments at once under Slack's rate
+ * limits (phase handoff, timelines, 429s); writes bench/results.md and
  * bench/results.json. `npm run bench -- --quick` is a smoke run (few samples, results not written).
  */
 import { execFileSync } from 'node:child_process';
@@ -15,10 +16,11 @@ import { TEST_BOT_TOKEN, TEST_GITHUB_TOKEN, testConfig } from '../test/helpers/c
 import { type AckLevel, runAckLatency } from './ack-latency.js';
 import { runCanaryRollback } from './canary-rollback.js';
 import { runApproveToDispatch } from './deploy-approve.js';
+import { runDeployFanout } from './deploy-fanout.js';
 import { runDeployPolling } from './deploy-polling.js';
 import { runFlagPropagation } from './flag-propagation.js';
 import { startFakeMetrics } from './lib/fake-metrics.js';
-import { type BenchResults, type Machine, TARGETS, writeResults } from './lib/report.js';
+import { type BenchResults, fanoutPasses, type Machine, TARGETS, writeResults } from './lib/report.js';
 import { BENCH_SIGNING_SECRET } from './lib/slash-request.js';
 import { runProbeOverhead } from './probe-overhead.js';
 import { runRollbackConfirm } from './rollback-confirm.js';
@@ -172,6 +174,16 @@ async function main(): Promise<void> {
       pauseMs: 50,
       log,
     });
+    const deployFanout = await runDeployFanout({
+      redisUrl: redis.url,
+      keyPrefix: 'bench-fanout:',
+      levels: quick ? [1, 10] : [1, 10, 50],
+      latencyMs: 150,
+      phases: 4,
+      runMs: 500,
+      settleTimeoutMs: 300_000,
+      log,
+    });
 
     const results: BenchResults = {
       date: new Date().toISOString(),
@@ -185,6 +197,7 @@ async function main(): Promise<void> {
           canaryRollback.breachToDispatch.p99 <= TARGETS.breachToRollbackDispatchMs &&
           canaryRollback.breachToDispatch.max <= TARGETS.breachToRollbackDispatchMs,
         rollbackConfirmToDispatch: rollbackConfirm.toDispatch.p99 <= TARGETS.rollbackConfirmToDispatchP99Ms,
+        deployFanout: fanoutPasses(deployFanout),
       },
       ackLatency,
       propagation,
@@ -193,6 +206,7 @@ async function main(): Promise<void> {
       canaryRollback,
       probeOverhead,
       rollbackConfirm,
+      deployFanout,
     };
     if (quick) {
       log('quick run: results not written');
@@ -215,6 +229,9 @@ async function main(): Promise<void> {
     );
     log(
       `rollback confirm → dispatch p50 ${rollbackConfirm.toDispatch.p50.toFixed(1)} ms p99 ${rollbackConfirm.toDispatch.p99.toFixed(1)} ms max ${rollbackConfirm.toDispatch.max.toFixed(1)} ms → ${results.verdict.rollbackConfirmToDispatch ? 'PASS' : 'FAIL'}; its ack p99 ${rollbackConfirm.ack.p99.toFixed(1)} ms max ${rollbackConfirm.ack.max.toFixed(1)} ms`,
+    );
+    log(
+      `deploy fan-out (webhooks, Slack rate limits, 150 ms latency): ${deployFanout.levels.map((level) => `N=${level.deployments} handoff p50 ${level.handoff.p50.toFixed(0)} ms, timelines final ${level.finalShown}/${level.deployments}, 429s ${(level.rateLimitedShare * 100).toFixed(1)} %`).join('; ')} → ${results.verdict.deployFanout ? 'PASS' : 'FAIL'}`,
     );
   } finally {
     await metrics.close();
