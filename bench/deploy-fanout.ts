@@ -34,6 +34,8 @@ export interface FanoutLevel {
    * (webhook, job, compare-and-set, GitHub's answers with their latency), per phase handed over.
    */
   handoff: Summary;
+  /** How long greenlight took to answer GitHub's `workflow_run` deliveries, ms (GitHub gives up after 10 s). */
+  webhookAnswer: Summary;
   /** The first `/deploy` sent → the last deployment finalized, ms. */
   allFinishedMs: number;
   /** The first `/deploy` sent → every timeline message shows its deployment succeeded, ms. */
@@ -110,7 +112,11 @@ async function runLevel(options: FanoutOptions, deployments: number): Promise<Fa
   try {
     const startedAt = performance.now();
     const ids = await Promise.all(envs.map((env) => driver.requestDeploy(env)));
-    await Promise.all(ids.map((id) => driver.finalized(id, 180_000)));
+    await Promise.all(
+      ids.map((id) =>
+        driver.deploymentWhere(id, (doc) => doc.meta.finalized === true, 180_000, `${id} never finalized`),
+      ),
+    );
     const allFinishedMs = performance.now() - startedAt;
     const finalShown = async () => {
       let shown = 0;
@@ -138,7 +144,7 @@ async function runLevel(options: FanoutOptions, deployments: number): Promise<Fa
       finalShown: seen.shown,
     });
     log(
-      `  handoff p50 ${level.handoff.p50.toFixed(0)} ms p99 ${level.handoff.p99.toFixed(0)} ms (n=${level.handoff.n}); all finished ${(allFinishedMs / 1_000).toFixed(1)} s, all timelines final ${(allTimelinesFinalMs / 1_000).toFixed(1)} s; timelines ${level.withTimeline}/${deployments}, final ${level.finalShown}/${deployments}; Slack ${level.slackCalls} calls (${level.slackCallsPerDeployment} per deployment), 429 ${level.rateLimited} (${(level.rateLimitedShare * 100).toFixed(1)} %)`,
+      `  handoff p50 ${level.handoff.p50.toFixed(0)} ms p99 ${level.handoff.p99.toFixed(0)} ms (n=${level.handoff.n}); webhook answered p50 ${level.webhookAnswer.p50.toFixed(0)} ms max ${level.webhookAnswer.max.toFixed(0)} ms; all finished ${(allFinishedMs / 1_000).toFixed(1)} s, all timelines final ${(allTimelinesFinalMs / 1_000).toFixed(1)} s; timelines ${level.withTimeline}/${deployments}, final ${level.finalShown}/${deployments}; Slack ${level.slackCalls} calls (${level.slackCallsPerDeployment} per deployment), 429 ${level.rateLimited} (${(level.rateLimitedShare * 100).toFixed(1)} %)`,
     );
     return level;
   } finally {
@@ -175,9 +181,13 @@ function measure(
   }
   const slackCalls = calls.length;
   const rateLimited = calls.filter((call) => call.status === 429).length;
+  const answered = github.deliveries.flatMap((delivery) =>
+    delivery.tookMs === undefined ? [] : [delivery.tookMs],
+  );
   return {
     deployments,
     handoff: summarize(handoffs),
+    webhookAnswer: summarize(answered.length > 0 ? answered : [Number.NaN]),
     ...timing,
     doubleDispatches,
     slackCalls,
