@@ -1,7 +1,6 @@
 import { type ConnectionOptions, DelayedError, type Job, Queue, Worker } from 'bullmq';
 import { z } from 'zod';
-import type { AnnounceJobs } from '../../services/deploy/ports.js';
-import type { AnnounceRun } from '../../services/deploy/timeline-announcements.js';
+import type { AnnounceJobs, AnnounceRun } from '../../services/deploy/ports.js';
 
 export const ANNOUNCE_QUEUE = 'announcements';
 

@@ -361,6 +361,9 @@ export interface AnnouncementLedger {
   forgetApprover(id: string, seq: number, user: string): Promise<void>;
 }
 
+/** One run of an announcement: done, or try again after `retryInMs` (a durable delay, not a sleep). */
+export type AnnounceRun = { done: true } | { done: false; retryInMs: number };
+
 /** The durable announcement of a deployment: one job per deployment that renders its newest state. */
 export interface AnnounceJobs {
   announce(id: string): Promise<void>;

@@ -2,7 +2,13 @@ import type { Logger } from 'pino';
 import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
 import { repliesInThread } from '../../domain/deploy/thread-replies.js';
 import type { DocumentStore } from '../ports.js';
-import type { AnnouncementLedger, ApproverDirectory, DeployAnnouncer, SlackOutcome } from './ports.js';
+import type {
+  AnnouncementLedger,
+  AnnounceRun,
+  ApproverDirectory,
+  DeployAnnouncer,
+  SlackOutcome,
+} from './ports.js';
 
 export interface TimelineAnnouncementsDeps {
   store: DocumentStore<DeployRecord>;
@@ -11,9 +17,6 @@ export interface TimelineAnnouncementsDeps {
   approvers: ApproverDirectory;
   logger: Logger;
 }
-
-/** Done, or try the whole announcement again after `retryInMs` (a durable delay, not a sleep). */
-export type AnnounceRun = { done: true } | { done: false; retryInMs: number };
 
 /**
  * One run of a deployment's announcement job: it reads the NEWEST record and makes the status channel show it —
