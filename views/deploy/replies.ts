@@ -291,9 +291,6 @@ export interface EnvironmentStatus {
 /** The most waiting deployments listed under one environment in `/deploy status`. */
 const WAITING_SHOWN = 10;
 
-/** The most gates whose buttons `/deploy status` offers (two blocks each). */
-const GATES_OFFERED = 5;
-
 /** `/deploy status`: per environment, in the order given, its lock, the active deployment and the queue behind it. */
 export function deployStatusReply(envs: readonly EnvironmentStatus[]): SlackMessage {
   if (envs.length === 0) {
@@ -317,14 +314,15 @@ export function deployStatusReply(envs: readonly EnvironmentStatus[]): SlackMess
       lines.push(`    …and ${status.waiting.length - WAITING_SHOWN} more waiting`);
     }
   }
-  const gates = envs
-    .flatMap((status) =>
-      [...(status.active ? [status.active] : []), ...status.waiting].filter(
-        (state) => state.gate !== undefined && status.unshownGates?.includes(state.id),
-      ),
-    )
-    .slice(0, GATES_OFFERED);
-  const packed = packLines(lines, MAX_BLOCKS - 1 - 2 * gates.length);
+  // One gate's buttons per message: Slack wants each action id once in a message, and the ids are the timeline's.
+  const unshown = envs.flatMap((status) =>
+    [...(status.active ? [status.active] : []), ...status.waiting].filter(
+      (state) => state.gate !== undefined && status.unshownGates?.includes(state.id),
+    ),
+  );
+  const gates = unshown.slice(0, 1);
+  const more = new Set(unshown.map((state) => state.id)).size - gates.length;
+  const packed = packLines(lines, MAX_BLOCKS - 2 - 2 * gates.length);
   const blocks = packed.texts.map((text) => section(text));
   if (packed.shown < lines.length)
     blocks.push(context(`…and ${plural(lines.length - packed.shown, 'more line')}`));
@@ -337,6 +335,12 @@ export function deployStatusReply(envs: readonly EnvironmentStatus[]): SlackMess
       gateActions(state, state.gate),
     );
   }
+  if (more > 0)
+    blocks.push(
+      context(
+        `${plural(more, 'more deployment')} waiting for approval the status channel does not show: their approvers were sent the buttons directly.`,
+      ),
+    );
   return {
     text: `Deployments: ${running} running, ${waiting} waiting, ${plural(locked, 'environment')} locked`,
     blocks,
