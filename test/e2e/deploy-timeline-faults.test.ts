@@ -23,6 +23,8 @@ describe('the timeline and the gate survive Slack faults', () => {
     ['internal_error', { error: 'internal_error' }, 1_500],
     ['HTTP 503', { status: 503, error: 'service_unavailable' }, 1_500],
     ['HTTP 429 with Retry-After', { status: 429, retryAfterSeconds: 1 }, 950],
+    // A refusal spends one of the job's attempts (with backoff), so one that never goes away ends.
+    ['channel_not_found', { error: 'channel_not_found' }, 1_500],
   ])(
     'retries a first timeline post that failed (%s) until it exists, showing the newest state',
     async (_, fault, waitedMs) => {

@@ -7,8 +7,9 @@ export const ANNOUNCE_QUEUE = 'announcements';
 const announceJobSchema = z.object({ id: z.string() });
 
 /**
- * A failure that is not Slack's answer (Redis gone mid-run, a bug) is retried by BullMQ with backoff; Slack's own
- * "not now" (pacing, 429, 5xx) delays the job without spending an attempt.
+ * A failure that is not Slack's answer (Redis gone mid-run, a bug) and Slack's refusals (a channel gone) are retried
+ * by BullMQ with backoff, about two hours in all; Slack's own "not now" (pacing, 429, 5xx) delays the job without
+ * spending an attempt.
  */
 const RETRIES = { attempts: 12, backoff: { type: 'exponential', delay: 2_000 } } as const;
 
@@ -58,6 +59,9 @@ export function announceWorker(
     async (job: Job, token?: string) => {
       const outcome = await run(announceJobSchema.parse(job.data).id);
       if (outcome.done) return;
+      // An attempt spent, with BullMQ's backoff: a refusal that does not go away ends after the last one.
+      if (outcome.refused !== undefined)
+        throw new Error(`Slack refused the announcement (${outcome.refused})`);
       // A little spread, so jobs held back together do not all come back in the same millisecond.
       const jitter = Math.floor(Math.random() * 100);
       await job.moveToDelayed(Date.now() + outcome.retryInMs + jitter, token);

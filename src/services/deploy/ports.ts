@@ -361,8 +361,12 @@ export interface AnnouncementLedger {
   forgetApprover(id: string, seq: number, user: string): Promise<void>;
 }
 
-/** One run of an announcement: done, or try again after `retryInMs` (a durable delay, not a sleep). */
-export type AnnounceRun = { done: true } | { done: false; retryInMs: number };
+/**
+ * One run of an announcement: done, or try again after `retryInMs` (a durable delay, not a sleep). `refused`: Slack
+ * refused the call for a reason a retry will likely meet again (a channel gone, a scope missing), so the retries are
+ * counted and end, where a 429 or a 5xx is waited out however long it lasts.
+ */
+export type AnnounceRun = { done: true } | { done: false; retryInMs: number; refused?: string };
 
 /** The durable announcement of a deployment: one job per deployment that renders its newest state. */
 export interface AnnounceJobs {

@@ -125,6 +125,10 @@ export class TimelineAnnouncements {
         },
         'slack did not take the timeline; retrying',
       );
-    return { done: false, retryInMs: outcome.retryInMs };
+    return {
+      done: false,
+      retryInMs: outcome.retryInMs,
+      ...(outcome.reason === 'refused' ? { refused: `${what}: ${outcome.message}` } : {}),
+    };
   }
 }
