@@ -110,6 +110,9 @@ async function runLevel(options: FanoutOptions, deployments: number): Promise<Fa
     `deploy fan-out: ${deployments} deployment(s) × ${options.phases} phases, Slack rate limits on, ${options.latencyMs} ms latency on Slack and GitHub, webhooks`,
   );
   try {
+    // The fake GitHub stamps runs with Date.now() and requests with performance.now(): one offset, taken now, maps
+    // the one onto the other (timeOrigin drifts from the wall clock over a long run).
+    const wallOffset = Date.now() - performance.now();
     const startedAt = performance.now();
     const ids = await Promise.all(envs.map((env) => driver.requestDeploy(env)));
     await Promise.all(
@@ -137,7 +140,7 @@ async function runLevel(options: FanoutOptions, deployments: number): Promise<Fa
       seen = await finalShown();
     }
     const allTimelinesFinalMs = performance.now() - startedAt;
-    const level = measure(deployments, ids, slack.calls, github, {
+    const level = measure(deployments, ids, slack.calls, github, wallOffset, {
       allFinishedMs,
       allTimelinesFinalMs,
       withTimeline: seen.posted,
@@ -159,6 +162,7 @@ function measure(
   ids: string[],
   calls: { method: string; status: number; args: Record<string, unknown> }[],
   github: Awaited<ReturnType<typeof startGitHubSim>>,
+  wallOffset: number,
   timing: Pick<FanoutLevel, 'allFinishedMs' | 'allTimelinesFinalMs' | 'withTimeline' | 'finalShown'>,
 ): FanoutLevel {
   const mine = new Set(ids);
@@ -176,7 +180,7 @@ function measure(
       const previous = runs[index - 1];
       const dispatch = dispatches.find((request) => request.runId === runs[index]?.id);
       if (!previous || !dispatch) continue;
-      handoffs.push(performance.timeOrigin + dispatch.at - previous.updatedAt);
+      handoffs.push(wallOffset + dispatch.at - previous.updatedAt);
     }
   }
   const slackCalls = calls.length;
