@@ -2,7 +2,8 @@
  * `npm run bench`: ack latency of greenlight against a bare Bolt app, flag propagation to a flag client in
  * another process, then `/deploy` against a fake GitHub (Approve click → workflow dispatch, and what polling
  * running workflow runs costs), canary analysis (threshold breach → rollback dispatch), what a health probe
- * costs, and `/rollback` (confirmation submitted → rollback dispatch); writes bench/results.md and
+ * costs, `/rollback` (confirmation submitted → rollback dispatch), and N deployments at once under Slack's rate
+ * limits (phase handoff, timelines, 429s); writes bench/results.md and
  * bench/results.json. `npm run bench -- --quick` is a smoke run (few samples, results not written).
  * `npm run bench -- --only flag-lookup` runs only what `/flag status <unknown>` costs against 1k and 1M keys and
  * puts it into the existing results.
@@ -18,12 +19,14 @@ import { TEST_BOT_TOKEN, TEST_GITHUB_TOKEN, testConfig } from '../test/helpers/c
 import { type AckLatencyResult, type AckLevel, runAckLatency } from './ack-latency.js';
 import { runCanaryRollback } from './canary-rollback.js';
 import { runApproveToDispatch } from './deploy-approve.js';
+import { runDeployFanout } from './deploy-fanout.js';
 import { runDeployPolling } from './deploy-polling.js';
 import { type FlagLookupOptions, runFlagLookup } from './flag-lookup.js';
 import { runFlagPropagation } from './flag-propagation.js';
 import { startFakeMetrics } from './lib/fake-metrics.js';
 import {
   type BenchResults,
+  fanoutPasses,
   formatJson,
   type Machine,
   renderAckLatency,
@@ -259,6 +262,16 @@ async function main(): Promise<void> {
       log,
     });
     const flagLookup = await runFlagLookup(flagLookupOptions());
+    const deployFanout = await runDeployFanout({
+      redisUrl: redis.url,
+      keyPrefix: 'bench-fanout:',
+      levels: quick ? [1, 10] : [1, 10, 50],
+      latencyMs: 150,
+      phases: 4,
+      runMs: 500,
+      settleTimeoutMs: 300_000,
+      log,
+    });
 
     const results: BenchResults = {
       date: new Date().toISOString(),
@@ -273,6 +286,7 @@ async function main(): Promise<void> {
           canaryRollback.breachToDispatch.max <= TARGETS.breachToRollbackDispatchMs,
         rollbackConfirmToDispatch: rollbackConfirm.toDispatch.p99 <= TARGETS.rollbackConfirmToDispatchP99Ms,
         flagLookup: flagLookupPasses(flagLookup),
+        deployFanout: fanoutPasses(deployFanout),
       },
       ackLatency,
       propagation,
@@ -282,6 +296,7 @@ async function main(): Promise<void> {
       probeOverhead,
       rollbackConfirm,
       flagLookup,
+      deployFanout,
     };
     if (quick) {
       log('quick run: results not written');
@@ -300,6 +315,9 @@ async function main(): Promise<void> {
     );
     log(
       `rollback confirm → dispatch p50 ${rollbackConfirm.toDispatch.p50.toFixed(1)} ms p99 ${rollbackConfirm.toDispatch.p99.toFixed(1)} ms max ${rollbackConfirm.toDispatch.max.toFixed(1)} ms → ${results.verdict.rollbackConfirmToDispatch ? 'PASS' : 'FAIL'}; its ack p99 ${rollbackConfirm.ack.p99.toFixed(1)} ms max ${rollbackConfirm.ack.max.toFixed(1)} ms`,
+    );
+    log(
+      `deploy fan-out (webhooks, Slack rate limits, 150 ms latency): ${deployFanout.levels.map((level) => `N=${level.deployments} handoff p50 ${level.handoff.p50.toFixed(0)} ms, timelines final ${level.finalShown}/${level.deployments}, 429s ${(level.rateLimitedShare * 100).toFixed(1)} %`).join('; ')} → ${results.verdict.deployFanout ? 'PASS' : 'FAIL'}`,
     );
   } finally {
     await metrics.close();

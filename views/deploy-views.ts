@@ -3,6 +3,7 @@
  * modal, and the ephemeral replies to `/deploy`. Listeners import from here; ids live in `./ids.ts`.
  */
 export { ABORT_REASON_MAX, ABORT_REASON_MIN, abortModal } from './deploy/abort-modal.js';
+export { approvalRequest } from './deploy/approval-request.js';
 export { canaryBar, formatDuration } from './deploy/deploy-text.js';
 export {
   type DeployLock,
@@ -25,5 +26,5 @@ export {
   rollbackStartedReply,
 } from './deploy/rollback-views.js';
 export { deployStatsReply } from './deploy/stats.js';
-export { deployTimeline, type TimelineContext } from './deploy/timeline.js';
+export { deployTimeline, gateActions, type TimelineContext } from './deploy/timeline.js';
 export { timelineEvent } from './deploy/timeline-event.js';

@@ -27,6 +27,8 @@ export interface DeployAppOptions {
   /** `deploy.pollInterval`, e.g. `5s`. */
   pollInterval: string;
   spaceWrites: boolean;
+  /** Take GitHub's `workflow_run` webhooks, signed with this secret. */
+  webhookSecret?: string;
   /**
    * More greenlight.yml, merged over the defaults below (e.g. a canary `pipeline`, `services`, `analysis`,
    * `rollback`).
@@ -43,7 +45,7 @@ export interface StoredDeployment {
     rollbackOf?: { service: string; from?: string; reason: string };
     analysis?: { ticks?: number };
   };
-  meta: { message?: unknown; finalized?: boolean };
+  meta: { message?: { channel: string; ts: string }; finalized?: boolean };
 }
 
 /**
@@ -77,6 +79,7 @@ export class DeployDriver {
       deploy: {
         githubApiUrl: options.github.apiUrl,
         spaceWrites: options.spaceWrites,
+        ...(options.webhookSecret ? { webhookSecret: options.webhookSecret } : {}),
         config: {
           github: { owner: 'acme', repo: 'platform', workflow: 'production-deployment.yml', ref: 'main' },
           environments,

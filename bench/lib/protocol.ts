@@ -35,6 +35,8 @@ export interface DeploySetup {
    * as GitHub asks of integrations); production leaves it on.
    */
   spaceWrites: boolean;
+  /** `GITHUB_WEBHOOK_SECRET`: greenlight takes GitHub's signed `workflow_run` webhooks. */
+  webhookSecret?: string;
 }
 
 export interface ServerStart {

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { AckLatencyResult } from '../ack-latency.js';
 import type { CanaryRollbackResult } from '../canary-rollback.js';
 import type { ApproveResult } from '../deploy-approve.js';
+import type { FanoutResult } from '../deploy-fanout.js';
 import type { PollingResult } from '../deploy-polling.js';
 import type { FlagLookupResult } from '../flag-lookup.js';
 import type { PropagationResult } from '../flag-propagation.js';
@@ -22,6 +23,10 @@ export const TARGETS = {
   rollbackConfirmToDispatchP99Ms: 1_000,
   /** Slack's limit for acknowledging a request (reported against, not judged). */
   slackAckLimitMs: 3_000,
+  /** N deployments at once (webhooks, Slack's rate limits, API latency): handoff p50 at N = 1. */
+  fanoutHandoffP50Ms: 100,
+  /** …and the share of Slack calls answered 429, at every N. */
+  fanoutRateLimitedShare: 0.05,
 } as const;
 
 export interface Machine {
@@ -45,6 +50,8 @@ export interface BenchResults {
     breachToRollback: boolean;
     rollbackConfirmToDispatch: boolean;
     flagLookup?: boolean;
+    /** Every deployment's timeline shows its end, 429s within their share, handoff p50 at N = 1 within target. */
+    deployFanout: boolean;
   };
   ackLatency: AckLatencyResult;
   propagation: PropagationResult;
@@ -55,6 +62,7 @@ export interface BenchResults {
   rollbackConfirm: RollbackConfirmResult;
   /** Optional: results written before this bench existed lack it (`npm run bench -- --only flag-lookup` adds it). */
   flagLookup?: FlagLookupResult;
+  deployFanout: FanoutResult;
 }
 
 const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
@@ -174,6 +182,7 @@ export function renderMarkdown(results: BenchResults): string {
     ...renderProbeOverhead(results.probeOverhead),
     ...renderRollbackConfirm(results.rollbackConfirm),
     ...(results.flagLookup ? renderFlagLookup(results.flagLookup, table) : []),
+    ...renderFanout(results.deployFanout),
   );
   return lines.join('\n');
 }
@@ -372,6 +381,54 @@ function renderRollbackConfirm(rollback: RollbackConfirmResult): string[] {
     ),
     '',
     `greenlight acks the submission first (the modal closes), then checks again who may and whether a rollback is under way, claims the rollback for the service, writes the rollback deployment and queues it; greenlight's BullMQ worker (same process) starts it and dispatches in a second job, while the confirm handler posts the timeline and then the direct message on the same event loop (the dispatch does not wait for Slack). The direct message reached Slack before the dispatch reached GitHub in ${rollback.messageBeforeDispatch} of ${rollback.samples} samples. Dispatch inputs (\`greenlight_id\` aside): ${inputs}. Rollbacks dispatched twice: ${rollback.doubleDispatches}; with unexpected inputs or record: ${rollback.wrongInputs}; not \`succeeded\` at the end: ${rollback.notSucceeded}; environment not locked afterwards: ${rollback.notLocked}; direct messages that were a refusal: ${rollback.refusals}; health checks answered during the measured rollbacks: ${rollback.healthChecks}.`,
+    '',
+  ];
+}
+
+/** Whether the fan-out met its targets: every timeline final, 429s rare, a quick handoff with one deployment. */
+export function fanoutPasses(fanout: FanoutResult): boolean {
+  return fanout.levels.every(
+    (level) =>
+      level.finalShown === level.deployments &&
+      level.withTimeline === level.deployments &&
+      level.doubleDispatches === 0 &&
+      level.rateLimitedShare <= TARGETS.fanoutRateLimitedShare &&
+      (level.deployments !== 1 || level.handoff.p50 <= TARGETS.fanoutHandoffP50Ms),
+  );
+}
+
+function renderFanout(fanout: FanoutResult): string[] {
+  return [
+    '## (h) N deployments at once under Slack’s rate limits',
+    '',
+    `N deployments requested at once (signed \`/deploy f<i> main\`, each its own environment, no approvals), each of ${fanout.phases} phases whose workflow runs take ${fanout.runMs} ms. The Slack simulator enforces Slack’s per-method rate limits (\`chat.postMessage\` one a second per channel, \`chat.update\` Tier 3, 429 with \`Retry-After\`), and both simulators answer every request ${fanout.latencyMs} ms late. GitHub sends signed \`workflow_run\` webhooks (polling every 60 s as the safety net); GitHub's write spacing is off. Handoff: a run completing on the fake GitHub → the next phase's dispatch arriving there, per phase handed over. Each level runs its own greenlight and its own pair of simulators (rate-limit buckets full at the start).`,
+    '',
+    ...table(
+      [
+        'N',
+        'handoff p50 / p90 / p99 / max (ms)',
+        'all finished',
+        'all timelines final',
+        'timelines / final',
+        'Slack calls (per deployment)',
+        'posts / updates',
+        '429s',
+        'double dispatches',
+      ],
+      fanout.levels.map((level) => [
+        String(level.deployments),
+        `${level.handoff.p50.toFixed(0)} / ${level.handoff.p90.toFixed(0)} / ${level.handoff.p99.toFixed(0)} / ${level.handoff.max.toFixed(0)} (n=${level.handoff.n})`,
+        `${seconds(level.allFinishedMs)} s`,
+        `${seconds(level.allTimelinesFinalMs)} s`,
+        `${level.withTimeline}/${level.deployments} / ${level.finalShown}/${level.deployments}`,
+        `${level.slackCalls} (${level.slackCallsPerDeployment})`,
+        `${level.posts} / ${level.updates}`,
+        `${level.rateLimited} (${(level.rateLimitedShare * 100).toFixed(1)} %)`,
+        String(level.doubleDispatches),
+      ]),
+    ),
+    '',
+    'A handoff never waits for Slack: the next step is queued before the announcement, and each deployment’s announcement is one job that renders its newest state, paced per channel within Slack’s tiers and delayed (not retried at once) after a 429. The timelines therefore catch up after the deployments finish when Slack’s limits, not greenlight, are the bottleneck: one message a second in the status channel carries N timelines and their thread replies.',
     '',
   ];
 }

@@ -198,10 +198,20 @@ export interface SlackSim {
   /** The modal a user has open on top, if any. */
   modal(user: string): View | undefined;
   home(user: string): View | undefined;
-  /** The next `times` calls of `method` (or `response_url`) fail: `ok:false` with `error`, or an HTTP status. */
+  /**
+   * The next `times` calls of `method` (or `response_url`) fail: `ok:false` with `error`, or an HTTP status (429
+   * with `Retry-After: retryAfterSeconds`). With `channel` (a name such as `#deployment-status`, or an id), only
+   * calls to that channel fail.
+   */
   failNext(
     method: string,
-    options?: { times?: number; error?: string; status?: number; retryAfterSeconds?: number },
+    options?: {
+      times?: number;
+      error?: string;
+      status?: number;
+      retryAfterSeconds?: number;
+      channel?: string;
+    },
   ): void;
   latency(latency: Latency, method?: string): void;
   setRateLimits(limits: boolean | Record<string, MethodLimit>): void;
@@ -249,7 +259,7 @@ export interface SlackSim {
   close(): Promise<void>;
 }
 
-interface Failure extends CountedFault<string> {
+interface Failure extends CountedFault<{ method: string; channel?: string }> {
   error: string;
   status: number;
   retryAfterSeconds: number;
@@ -379,7 +389,10 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
         needed: needed.join(','),
         provided: [...scopes].join(','),
       });
-    const failure = takeFault(failures, method);
+    const failure = takeFault(failures, {
+      method,
+      ...(typeof args.channel === 'string' ? { channel: args.channel } : {}),
+    });
     if (failure) {
       if (failure.status === 429)
         return done(
@@ -454,7 +467,7 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
       return answer;
     };
     await latencies.wait('response_url');
-    const failure = takeFault(failures, 'response_url');
+    const failure = takeFault(failures, { method: 'response_url' });
     if (failure) return done(text(failure.status === 200 ? 500 : failure.status, failure.error));
     if (Date.now() - target.createdAt > 30 * 60_000) return done(text(404, 'expired_url'));
     if (target.uses >= 5) return done(text(404, 'used_url'));
@@ -948,10 +961,20 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
       ),
     modal: (user) => workspace.topModal(user),
     home: (user) => workspace.home(user),
-    failNext(method, { times = 1, error = 'internal_error', status = 200, retryAfterSeconds = 1 } = {}) {
+    failNext(
+      method,
+      { times = 1, error = 'internal_error', status = 200, retryAfterSeconds = 1, channel } = {},
+    ) {
+      const inChannel = (called: string | undefined) => {
+        if (channel === undefined || called === channel) return true;
+        const target = workspace.resolveChannel(channel)?.id;
+        return (
+          target !== undefined && called !== undefined && workspace.resolveChannel(called)?.id === target
+        );
+      };
       failures.push({
         remaining: times,
-        matches: (called) => called === method,
+        matches: (called) => called.method === method && inChannel(called.channel),
         error,
         status,
         retryAfterSeconds,

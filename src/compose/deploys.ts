@@ -1,4 +1,4 @@
-import type { WebClient } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -12,7 +12,9 @@ import { githubCommits } from '../adapters/github/commits.js';
 import { githubDeployments } from '../adapters/github/deployments.js';
 import { githubWorkflowRuns, type WorkflowRunsOptions } from '../adapters/github/workflow-runs.js';
 import type { Metrics, StateSources } from '../adapters/http/metrics.js';
+import { announceQueue, announceWorker } from '../adapters/queue/announce-queue.js';
 import { deployQueue, deployWorker } from '../adapters/queue/deploy-queue.js';
+import { redisAnnouncementLedger } from '../adapters/redis/announcement-ledger.js';
 import { redisCommitTimeCache } from '../adapters/redis/commit-time-cache.js';
 import { redisDeploymentNames } from '../adapters/redis/deployment-names.js';
 import { redisDispatchLease } from '../adapters/redis/dispatch-lease.js';
@@ -22,10 +24,14 @@ import { redisEnvironmentLanes } from '../adapters/redis/environment-lanes.js';
 import type { RedisKeys } from '../adapters/redis/keys.js';
 import { redisRegistryWindow } from '../adapters/redis/registry-window.js';
 import { redisRollbackClaims } from '../adapters/redis/rollback-claims.js';
+import { redisSlackPacer } from '../adapters/redis/slack-pace.js';
 import { slackDeployAnnouncer } from '../adapters/slack/deploy-announcer.js';
+import { slackUserGroups } from '../adapters/slack/user-groups.js';
+import { slackClientOptions } from '../app.js';
 import type { AnalysisConfig } from '../config/file-schema.js';
 import type { Config } from '../config.js';
 import { deployRecordSchema } from '../domain/deploy/deploy-record.js';
+import { boltLogger } from '../logger.js';
 import { Analyst } from '../services/deploy/analyst.js';
 import { resolveCommitTimes } from '../services/deploy/commit-times.js';
 import { deployRegistry } from '../services/deploy/deploy-registry.js';
@@ -36,6 +42,8 @@ import { DeploymentRecords } from '../services/deploy/deployment-records.js';
 import { DeployOrchestrator } from '../services/deploy/orchestrator.js';
 import type { EnvironmentLanes, MetricSource } from '../services/deploy/ports.js';
 import { RollbackService } from '../services/deploy/rollback-service.js';
+import { TimelineAnnouncements } from '../services/deploy/timeline-announcements.js';
+import { approverDirectory } from '../services/permissions.js';
 import type { AuditLog, Permissions } from '../services/ports.js';
 import { countedProber } from './dependency-failures.js';
 import { recordGitHubResponse, recordMilestones } from './deploy-metrics.js';
@@ -111,7 +119,23 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
   const repoUrl = env.GITHUB_API_URL
     ? `${env.GITHUB_API_URL.replace(/\/api\/v3$/, '')}/${repo.owner}/${repo.repo}`
     : `https://github.com/${repo.owner}/${repo.repo}`;
-  const announcer = slackDeployAnnouncer(parts.web, file.slack.statusChannel, parts.now, repoUrl);
+  // The announcement job retries Slack's refusals itself, as delayed jobs: this client neither waits out a 429 nor
+  // retries, so no worker slot waits for Slack.
+  const announceWeb = new WebClient(env.SLACK_BOT_TOKEN, {
+    ...slackClientOptions(env),
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    logger: boltLogger(logger),
+  });
+  const announcer = slackDeployAnnouncer(
+    announceWeb,
+    file.slack.statusChannel,
+    redisSlackPacer(redis, keys),
+    parts.now,
+    repoUrl,
+  );
+  const announcements = announceQueue(queueRedis, keys.queuePrefix(), parts.onQueueError);
+  const announcementLedger = redisAnnouncementLedger(redis, keys);
   const source = metricSource(file.analysis, redis, env);
   const prober = countedProber(undiciHealthProber(), parts.metrics);
   const analyst = new Analyst({
@@ -125,8 +149,15 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     store: records,
     index: keys.deploymentsOf,
     jobs,
-    announcer,
+    announcements,
     logger: logger.child({ component: 'deploy' }),
+  });
+  const timelines = new TimelineAnnouncements({
+    store: records,
+    announcer,
+    ledger: announcementLedger,
+    approvers: approverDirectory(slackUserGroups(parts.web, parts.now)),
+    logger: logger.child({ component: 'announce' }),
   });
   const deploymentIncidents = new DeploymentIncidents({
     records: deploymentRecords,
@@ -185,6 +216,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     runs,
     commits: githubCommitChecks(octokit),
     stats,
+    shown: announcementLedger,
     audit: parts.audit,
     repo,
     now: parts.now,
@@ -214,6 +246,15 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
       'deploy step failed; retrying',
     );
   });
+  const announcing = announceWorker(queueRedis, keys.queuePrefix(), (id) => timelines.run(id));
+  announcing.on('error', parts.onQueueError);
+  announcing.on('failed', (job, error) => {
+    parts.metrics.queueJobsFailed.inc({ queue: 'announcements' });
+    logger.warn(
+      { event: 'job.failed', queue: 'announcements', jobId: job?.id, err: error },
+      'timeline announcement failed; retrying',
+    );
+  });
   // Not awaited: with Redis down at start it waits for Redis to come back, and the bot must listen meanwhile.
   jobs.startSweeping(file.deploy.pollInterval).catch(parts.onQueueError);
   return {
@@ -227,15 +268,15 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
         const state = active === undefined ? undefined : await deploymentRecords.state(active);
         return state && (state.timeline.find((entry) => entry.kind === 'started')?.at ?? state.requestedAt);
       },
-      jobCounts: { deployments: () => jobs.counts() },
+      jobCounts: { deployments: () => jobs.counts(), announcements: () => announcements.counts() },
     },
     async runCompleted(runId, conclusion) {
       const id = await ledger.ownerOfRun(runId);
       if (id) await orchestrator.completeRun(id, runId, conclusion);
     },
     async close() {
-      await worker.close();
-      await jobs.close();
+      await Promise.all([worker.close(), announcing.close()]);
+      await Promise.all([jobs.close(), announcements.close()]);
       await Promise.all([prober.close(), source?.close()]);
     },
   };

@@ -1,6 +1,7 @@
 import type { EnvironmentConfig } from '../config.js';
 import { type AccessAction, type AccessFacts, type Role, rolesToLookUp } from '../domain/policy/access.js';
-import { isListed, needsGroupLookup } from '../domain/policy/principals.js';
+import { isListed, needsGroupLookup, parsePrincipal } from '../domain/policy/principals.js';
+import type { ApproverDirectory } from './deploy/ports.js';
 import type { Permissions, UserGroupDirectory } from './ports.js';
 
 export function permissions(
@@ -40,4 +41,23 @@ export async function accessFacts(
     }
   }
   return { env, environment, user, roles };
+}
+
+/** Who a list of principals names, groups expanded to their members: whom to ask for an approval directly. */
+export function approverDirectory(directory: UserGroupDirectory): ApproverDirectory {
+  return {
+    async usersOf(principals) {
+      const parsed = principals.map(parsePrincipal);
+      const groups = parsed.some((principal) => principal.kind === 'group') ? await directory.groups() : [];
+      const users = parsed.flatMap((principal) => {
+        if (principal.kind === 'user') return [principal.id];
+        const group =
+          'handle' in principal
+            ? groups.find((candidate) => candidate.handle === principal.handle)
+            : groups.find((candidate) => candidate.id === principal.id);
+        return group?.users ?? [];
+      });
+      return [...new Set(users)];
+    },
+  };
 }

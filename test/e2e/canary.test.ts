@@ -84,11 +84,14 @@ describe('canary analysis and automatic rollback, end to end', () => {
       .filter((run) => run.inputs.deployment_phase === 'traffic_switch')
       .map((run) => run.inputs.traffic_percentage);
   const rollbacks = () => runs().filter((run) => run.inputs.deployment_phase === 'rollback');
+  const STATUS_CHANNEL = '#deployment-status';
+  // The timeline is announced by a job of its own, after the step: the status channel catches up, so read it there.
   const lastTimeline = () =>
     visibleText(
       e2e.slack.calls.findLast(
         (call) =>
-          call.method === 'chat.update' || (call.method === 'chat.postMessage' && !call.args.thread_ts),
+          [STATUS_CHANNEL, e2e.slack.channel(STATUS_CHANNEL)?.id].includes(String(call.args.channel)) &&
+          (call.method === 'chat.update' || (call.method === 'chat.postMessage' && !call.args.thread_ts)),
       )?.args,
     );
   const timelineJson = () => JSON.stringify(e2e.slack.callsOf('chat.update').at(-1)?.args.blocks ?? []);
@@ -135,8 +138,10 @@ describe('canary analysis and automatic rollback, end to end', () => {
     // The commit GitHub resolved `main` to is on the deployment and, short, in its timeline header.
     const sha = e2e.github.repo().branches.get('main') ?? '';
     expect(state.sha).toBe(sha);
-    expect(lastTimeline()).toContain(
-      `(<${e2e.github.webUrl}/acme/platform/commit/${sha}|\`${sha.slice(0, 7)}\`>)`,
+    await vi.waitFor(() =>
+      expect(lastTimeline()).toContain(
+        `(<${e2e.github.webUrl}/acme/platform/commit/${sha}|\`${sha.slice(0, 7)}\`>)`,
+      ),
     );
     expect(await e2e.redis.exists(e2e.keys.envLock('staging'))).toBe(0);
   });
@@ -201,7 +206,9 @@ describe('canary analysis and automatic rollback, end to end', () => {
     expect(await e2e.records.incident('inc-1')).toMatchObject({
       state: { deploymentId: bad, env: 'staging', severity: 'sev2' },
     });
-    expect(lastTimeline()).toContain('↩️ *Rolled back* automatically');
+    await vi.waitFor(() => expect(lastTimeline()).toContain('↩️ *Rolled back* automatically'), {
+      timeout: 10_000,
+    });
   });
 
   it('rolls back on a 6 % error rate read from Datadog’s query API (analysis.source: datadog)', async () => {
@@ -311,6 +318,11 @@ describe('canary analysis and automatic rollback, end to end', () => {
     expect((await stateOf(id)).status).toBe('running');
     await vi.waitFor(() => expect(timelineJson()).toContain(DEPLOY_RESUME));
     expect(lastTimeline()).toContain('⏸️ *Paused*');
+    await vi.waitFor(() =>
+      expect(e2e.slack.calls.some((call) => String(call.args.text ?? '').includes('Rollout paused'))).toBe(
+        true,
+      ),
+    );
     const reply = e2e.slack.calls.find((call) => String(call.args.text ?? '').includes('Rollout paused'));
     expect(reply?.args.thread_ts).toBeDefined();
   });
@@ -362,7 +374,13 @@ describe('canary analysis and automatic rollback, end to end', () => {
     await vi.waitFor(async () => expect((await stateOf(second)).phases[0]?.runs.length).toBeGreaterThan(0), {
       timeout: 10_000,
     });
-    await vi.waitFor(() => expect(timelineJson()).toContain(DEPLOY_ROLLBACK));
+    await vi.waitFor(
+      () => {
+        expect(timelineJson()).toContain(DEPLOY_ROLLBACK);
+        expect(timelineJson()).toContain(second);
+      },
+      { timeout: 10_000 },
+    );
     await e2e.slack.click({ actionId: DEPLOY_ROLLBACK, value: second, user: DEPLOYER });
     await vi.waitFor(() => expect(rollbacks()).toHaveLength(1), { timeout: 10_000 });
     expect(rollbacks()[0]?.inputs.rollback_version).toBe('main');
@@ -370,6 +388,8 @@ describe('canary analysis and automatic rollback, end to end', () => {
       timeout: 10_000,
     });
     expect((await stateOf(second)).rollback).toMatchObject({ by: DEPLOYER });
-    expect(lastTimeline()).toContain(`↩️ *Rolled back* by <@${DEPLOYER}>`);
+    await vi.waitFor(() => expect(lastTimeline()).toContain(`↩️ *Rolled back* by <@${DEPLOYER}>`), {
+      timeout: 10_000,
+    });
   });
 });

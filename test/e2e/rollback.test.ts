@@ -249,10 +249,13 @@ describe('/rollback end to end', () => {
     // Judged unhealthy only after three rounds of checks, one per sweep.
     await vi.waitFor(async () => expect((await stateOf(id)).status).toBe('failed'), { timeout: 15_000 });
     expect(app.healthChecks).toBeGreaterThanOrEqual(3);
-    const timeline = visibleText(e2e.slack.callsOf('chat.update').at(-1)?.args);
-    expect(timeline).toContain('🔥 *`v1.0.0` is unhealthy too.*');
-    expect(timeline).toContain('/rollback api staging --to &lt;older version&gt;');
-    expect(timeline).toContain('answered 503, expected 200');
+    // The timeline catches up by its own job.
+    const timeline = () => visibleText(e2e.slack.callsOf('chat.update').at(-1)?.args);
+    await vi.waitFor(() => expect(timeline()).toContain('🔥 *`v1.0.0` is unhealthy too.*'), {
+      timeout: 10_000,
+    });
+    expect(timeline()).toContain('/rollback api staging --to &lt;older version&gt;');
+    expect(timeline()).toContain('answered 503, expected 200');
     await vi.waitFor(async () => expect(await e2e.redis.exists(e2e.keys.envLock('staging'))).toBe(1));
   });
 });

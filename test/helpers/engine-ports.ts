@@ -4,11 +4,10 @@
  * port's contract (compare-and-set versions, a lease held by one holder, a run found by its correlation id) and
  * records what was asked of it. Redis, BullMQ and GitHub themselves are tested against the real thing elsewhere.
  */
-import type { DeployRecord } from '../../src/domain/deploy/deploy-record.js';
 import type {
+  AnnounceJobs,
   CancelResult,
   Claim,
-  DeployAnnouncer,
   DeployJobs,
   DispatchLease,
   DispatchLedger,
@@ -316,13 +315,10 @@ export class FakeJobs implements DeployJobs {
   }
 }
 
-export class FakeAnnouncer implements DeployAnnouncer {
-  readonly updates: DeployRecord[] = [];
-  async post() {
-    return { channel: 'C0STATUS', ts: '1.0' };
+/** The announcement jobs asked for, in order (the timeline itself is the e2e tests' business). */
+export class FakeAnnounceJobs implements AnnounceJobs {
+  readonly announced: string[] = [];
+  async announce(id: string) {
+    this.announced.push(id);
   }
-  async update(record: DeployRecord) {
-    this.updates.push(record);
-  }
-  async reply() {}
 }

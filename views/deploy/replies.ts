@@ -37,6 +37,7 @@ import {
   timeAt,
   who,
 } from './deploy-text.js';
+import { gateActions, gateTarget } from './timeline.js';
 
 /** A manual environment lock as the lanes store it (structurally the adapter's `EnvironmentLock`). */
 export interface DeployLock {
@@ -283,6 +284,8 @@ export interface EnvironmentStatus {
   active?: DeploymentState;
   waiting: readonly DeploymentState[];
   lock?: DeployLock;
+  /** Deployments whose open gate the status channel does not show: their buttons are offered here. */
+  unshownGates?: readonly string[];
 }
 
 /** The most waiting deployments listed under one environment in `/deploy status`. */
@@ -311,10 +314,33 @@ export function deployStatusReply(envs: readonly EnvironmentStatus[]): SlackMess
       lines.push(`    …and ${status.waiting.length - WAITING_SHOWN} more waiting`);
     }
   }
-  const packed = packLines(lines, MAX_BLOCKS - 1);
+  // One gate's buttons per message: Slack wants each action id once in a message, and the ids are the timeline's.
+  const unshown = envs.flatMap((status) =>
+    [...(status.active ? [status.active] : []), ...status.waiting].filter(
+      (state) => state.gate !== undefined && status.unshownGates?.includes(state.id),
+    ),
+  );
+  const gates = unshown.slice(0, 1);
+  const more = new Set(unshown.map((state) => state.id)).size - gates.length;
+  const packed = packLines(lines, MAX_BLOCKS - 2 - 2 * gates.length);
   const blocks = packed.texts.map((text) => section(text));
   if (packed.shown < lines.length)
     blocks.push(context(`…and ${plural(lines.length - packed.shown, 'more line')}`));
+  for (const state of gates) {
+    if (!state.gate) continue;
+    blocks.push(
+      section(
+        `✋ \`${inlineText(deploymentName(state), 64)}\` waits for approval ${gateTarget(state, state.gate)}; the status channel does not show it yet.`,
+      ),
+      gateActions(state, state.gate),
+    );
+  }
+  if (more > 0)
+    blocks.push(
+      context(
+        `${plural(more, 'more deployment')} waiting for approval the status channel does not show: their approvers were sent the buttons directly.`,
+      ),
+    );
   return {
     text: `Deployments: ${running} running, ${waiting} waiting, ${plural(locked, 'environment')} locked`,
     blocks,

@@ -178,7 +178,7 @@ function canaryNow(phase: PhaseState): string {
 }
 
 /** `to start`, `before Database migration`, `before Traffic switch 100 %`. */
-function gateTarget(state: DeploymentState, gate: OpenGate): string {
+export function gateTarget(state: DeploymentState, gate: OpenGate): string {
   const phase = state.phases.find((candidate) => candidate.id === gate.phaseId);
   if (gate.phaseId === undefined || phase === undefined) return 'to start';
   const percentage = gate.beforePercentage === undefined ? '' : ` ${formatPercent(gate.beforePercentage)} %`;
@@ -312,7 +312,8 @@ function gateText(state: DeploymentState, gate: OpenGate, ctx: TimelineContext):
   return lines.join('\n');
 }
 
-function gateActions(state: DeploymentState, gate: OpenGate): SlackBlock {
+/** Approve and Abort under an open gate: the same ids wherever they are shown (timeline, `/deploy status`, a DM). */
+export function gateActions(state: DeploymentState, gate: OpenGate): SlackBlock {
   const approve: Button = {
     type: 'button',
     action_id: DEPLOY_APPROVE,

@@ -46,7 +46,10 @@ const checkRunList = z.object({
   ),
 });
 
-const runList = z.object({ workflow_runs: z.array(z.object({ check_suite_id: z.number().nullish() })) });
+const runList = z.object({
+  total_count: z.number().optional(),
+  workflow_runs: z.array(z.object({ check_suite_id: z.number().nullish() })),
+});
 
 /**
  * What a ref names and whether it is green, through the REST API: "Get a commit" (a branch, a tag or a SHA, full or
@@ -136,28 +139,30 @@ async function ownSuites(
 ): Promise<Set<number>> {
   const suites = new Set<number>();
   for (const workflow of workflows) {
-    let data: unknown;
+    // Every page: a commit deployed many times has more runs than one page, and a run left out would have its
+    // jobs judged as checks of the commit (and a running one block the next deployment).
+    let runs: z.infer<typeof runList>['workflow_runs'];
     try {
-      const response = await octokit.rest.actions.listWorkflowRuns({
-        owner,
-        repo,
-        workflow_id: workflow,
-        head_sha: sha,
-        per_page: PER_PAGE,
-      });
-      data = response.data;
+      runs = await readPages(
+        async (page) =>
+          octokit.rest.actions.listWorkflowRuns({
+            owner,
+            repo,
+            workflow_id: workflow,
+            head_sha: sha,
+            per_page: PER_PAGE,
+            page,
+          }),
+        runList,
+        'GET /repos/{owner}/{repo}/actions/workflows/{id}/runs',
+        (data) => [data.workflow_runs, data.total_count ?? data.workflow_runs.length],
+      );
     } catch (error) {
       // A workflow GitHub does not know has no runs; preflight reports it.
       if (githubStatus(error) === 404) continue;
       throw error;
     }
-    const parsed = runList.safeParse(data);
-    if (!parsed.success)
-      throw new GitHubUnexpectedResponseError(
-        'GET /repos/{owner}/{repo}/actions/workflows/{id}/runs',
-        parsed.error,
-      );
-    for (const run of parsed.data.workflow_runs) if (run.check_suite_id) suites.add(run.check_suite_id);
+    for (const run of runs) if (run.check_suite_id) suites.add(run.check_suite_id);
   }
   return suites;
 }

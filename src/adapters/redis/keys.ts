@@ -61,6 +61,14 @@ export interface RedisKeys {
    * the same request finds it taken and has no effect.
    */
   request(triggerId: string): string;
+  /**
+   * Hash of what Slack shows of a deployment: `shown` (a digest of the state the timeline shows), `gate` (the seq
+   * of the gate whose buttons it shows), `replied` (timeline entries handled for thread replies), and
+   * `asked:<seq>:<user>` per approver sent a gate's buttons directly.
+   */
+  announcement(deploymentId: string): string;
+  /** When the next call of a Slack method (in a channel, or `*` for the workspace) may go: see `pace-slack.lua`. */
+  slackPace(method: string, channel: string): string;
 }
 
 export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
@@ -92,6 +100,8 @@ export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
     commitTimes: () => `${keyPrefix}commit-times`,
     homeViewers: () => `${keyPrefix}home:viewers`,
     request: (triggerId) => `${keyPrefix}request:${triggerId}`,
+    announcement: (id) => `${keyPrefix}deploy:${id}:announced`,
+    slackPace: (method, channel) => `${keyPrefix}slack-pace:${method}:${channel}`,
   };
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DeploymentState, TimelineEntry } from './deployment-state.js';
+import type { DeploymentState } from './deployment-state.js';
 import type { DeploymentPlan } from './plan.js';
 
 /** Everything greenlight keeps about one deployment, in one versioned document (replaced by compare-and-set). */
@@ -9,8 +9,11 @@ export interface DeployRecord {
   meta: {
     /** The timeline message in the status channel. */
     message?: { channel: string; ts: string };
-    /** Timeline entries already claimed for a thread reply, so a reply is never posted twice. */
-    repliesPosted: number;
+    /**
+     * The timeline entries the record was created with, which need no thread reply (the announcement ledger
+     * counts the replies posted since).
+     */
+    repliesPosted?: number;
     githubDeploymentId?: number;
     /** Set once the end of the deployment has been handled (GitHub status, environment released). */
     finalized?: boolean;
@@ -32,8 +35,3 @@ export const deployRecordSchema = z.custom<DeployRecord>(
     typeof (value as { state: { id?: unknown } }).state.id === 'string',
   'not a deployment record',
 );
-
-/** The entries of `next` not yet claimed for a thread reply. */
-export function unpostedEntries(record: DeployRecord): TimelineEntry[] {
-  return record.state.timeline.slice(record.meta.repliesPosted);
-}

@@ -134,17 +134,6 @@ export function readingDelay(step: Extract<Step, { kind: 'schedule-reading' }>, 
 }
 
 /**
- * Whether the step a write leads to is a dispatch that must not wait for Slack: a rollback's (of a rollout, or a
- * `/rollback`'s one phase). Its job is queued before the timeline is updated, not after.
- */
-export function dispatchIsUrgent(state: DeploymentState): boolean {
-  return (
-    (state.status === 'rolling_back' && state.rollback?.runId === undefined) ||
-    (state.rollbackOf !== undefined && state.phases.some((phase) => phase.status === 'dispatching'))
-  );
-}
-
-/**
  * A deployment's GitHub Deployment is created before its first dispatch, so that GitHub checks the commit
  * (`required_contexts`) before anything runs: a refusal then fails the deployment with nothing sent. A `/rollback`
  * dispatches first instead (GitHub spaces writes a second apart, and a rollback must not wait); it requires no checks.

@@ -35,6 +35,7 @@ import type { AuditLog, DocumentStore, Permissions } from '../ports.js';
 import type { DeployStats } from './deploy-stats.js';
 import type { DeploymentRecords } from './deployment-records.js';
 import type {
+  AnnouncementLedger,
   CommitChecks,
   DeployJobs,
   DeploymentNames,
@@ -82,6 +83,8 @@ export interface DeployServiceDeps {
   commits: CommitChecks;
   /** `/deploy stats`: the DORA figures from the registries. */
   stats?: Pick<DeployStats, 'compute'>;
+  /** What Slack shows of each deployment: `/deploy status` offers a gate's buttons when the timeline does not. */
+  shown?: Pick<AnnouncementLedger, 'read'>;
   audit: AuditLog;
   repo: { owner: string; repo: string };
   now: () => number;
@@ -249,7 +252,7 @@ export class DeployService {
       },
       now(),
     );
-    const record = await this.deps.records.create(state, plan);
+    await this.deps.records.create(state, plan);
     await lanes.track(id);
     await this.audit('deploy.requested', request.user, {
       env: request.env,
@@ -266,8 +269,9 @@ export class DeployService {
           ', ',
         ),
       });
-    await this.deps.records.postTimeline(record);
+    // The first step is queued before anything a person reads is sent: it never waits for Slack.
     await this.deps.jobs.advance(id, 'v1');
+    await this.deps.records.announce(id);
     const queue = await lanes.queue(request.env);
     const position = queue.waiting.indexOf(id);
     const ahead =
@@ -544,10 +548,19 @@ export class DeployService {
       .slice(0, limit);
   }
 
-  async status(
-    env?: string,
-  ): Promise<
-    { env: string; active?: DeploymentState; waiting: DeploymentState[]; lock?: EnvironmentLock }[]
+  /**
+   * Per environment: the deployment holding it, those waiting (for it, or for approval to start) and its lock.
+   * `unshownGates`: the deployments whose open gate the status channel does not show (its post or update failed),
+   * whose Approve and Abort buttons `/deploy status` offers instead.
+   */
+  async status(env?: string): Promise<
+    {
+      env: string;
+      active?: DeploymentState;
+      waiting: DeploymentState[];
+      lock?: EnvironmentLock;
+      unshownGates?: string[];
+    }[]
   > {
     const envs = env ? [env] : Object.keys(this.deps.config.environments);
     // Waiting for approval to start is waiting too, though such a deployment has not joined the queue yet.
@@ -574,14 +587,27 @@ export class DeployService {
           .map((record) => record.value.state)
           .filter((state) => !isFinished(state.status));
         const active = states.find((state) => state.id === queue.active);
+        const unshownGates = await this.unshownGates(records.map((record) => record.value));
         return {
           env: name,
           ...(active ? { active } : {}),
           waiting: states.filter((state) => state.id !== queue.active),
           ...(lock ? { lock } : {}),
+          ...(unshownGates.length > 0 ? { unshownGates } : {}),
         };
       }),
     );
+  }
+
+  /** The deployments among `records` with an open gate that no timeline message shows yet. */
+  private async unshownGates(records: readonly DeployRecord[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const { state, meta } of records) {
+      if (state.status !== 'awaiting_approval' || state.gate === undefined) continue;
+      const shown = meta.message ? (await this.deps.shown?.read(state.id))?.gateShown : undefined;
+      if (shown !== state.gate.seq) ids.push(state.id);
+    }
+    return ids;
   }
 
   async state(id: string): Promise<DeploymentState | undefined> {

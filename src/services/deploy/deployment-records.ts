@@ -1,15 +1,14 @@
 import type { Logger } from 'pino';
-import { type DeployRecord, unpostedEntries } from '../../domain/deploy/deploy-record.js';
+import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
 import {
   applyDeploymentEvent,
   type DeploymentEvent,
   type DeploymentState,
   type TransitionResult,
 } from '../../domain/deploy/deployment-state.js';
-import { dispatchIsUrgent } from '../../domain/deploy/next-step.js';
 import type { DeploymentPlan } from '../../domain/deploy/plan.js';
 import type { DocumentStore, Versioned } from '../ports.js';
-import type { DeployAnnouncer, DeployJobs } from './ports.js';
+import type { AnnounceJobs, DeployJobs } from './ports.js';
 
 export type ApplyResult = TransitionResult | { ok: false; reason: 'not-found'; message: string };
 
@@ -18,15 +17,16 @@ export interface DeploymentRecordsDeps {
   /** The registry's index of an environment's deployments, by request time. */
   index: (env: string) => string;
   jobs: Pick<DeployJobs, 'advance'>;
-  announcer: DeployAnnouncer;
+  announcements: AnnounceJobs;
   logger: Logger;
 }
 
 /**
  * The one way a deployment's record changes, for the commands and for the orchestrator alike: a transition is
- * written by compare-and-set, then announced (timeline and the thread replies it claimed) and followed by the
- * job that takes the next step. Facts that are not transitions (where the timeline was posted, the incident
- * claim) are written without announcing or scheduling anything.
+ * written by compare-and-set, then the job that takes the next step is queued, then its announcement (a job of
+ * its own, `TimelineAnnouncements`): Slack is never on the path from one step to the next. Facts that are not
+ * transitions (where the timeline was posted, the incident claim) are written without announcing or scheduling
+ * anything.
  */
 export class DeploymentRecords {
   constructor(private readonly deps: DeploymentRecordsDeps) {}
@@ -40,24 +40,22 @@ export class DeploymentRecords {
   }
 
   /**
-   * Applies one event, retrying on a concurrent change; then tells the channel and schedules the next step. A
+   * Applies one event, retrying on a concurrent change; then schedules the next step and tells the channel. A
    * refusal (not an approver, already finished…) comes back as a result, with nothing written.
    */
   async apply(id: string, makeEvent: (state: DeploymentState) => DeploymentEvent): Promise<ApplyResult> {
     let result: TransitionResult | undefined;
-    let entries: DeployRecord['state']['timeline'] = [];
     const written = await this.deps.store.casUpdate(id, (record) => {
       result = applyDeploymentEvent(record.state, makeEvent(record.state));
-      if (!result.ok) return undefined;
-      const next = { ...record, state: result.state };
-      entries = unpostedEntries(next);
-      // The replies are claimed in the same write, so a reply is posted once whoever writes next.
-      return { ...next, meta: { ...next.meta, repliesPosted: next.state.timeline.length } };
+      return result.ok ? { ...record, state: result.state } : undefined;
     });
     if (written.status === 'not-found')
       return { ok: false, reason: 'not-found', message: `There is no deployment \`${id}\`.` };
     if (!result) throw new Error(`deployment ${id}: no transition computed`);
-    if (written.status === 'written') await this.afterWrite(id, written.version, written.value, entries);
+    if (written.status === 'written') {
+      await this.deps.jobs.advance(id, `v${written.version}`);
+      await this.announce(id);
+    }
     return result;
   }
 
@@ -70,22 +68,20 @@ export class DeploymentRecords {
     return record;
   }
 
-  /** Posts a new deployment's timeline and remembers where; without it the deployment goes on, and it is logged. */
-  async postTimeline(record: DeployRecord): Promise<void> {
-    const { id } = record.state;
+  /**
+   * Queues the deployment's announcement (its timeline posted or brought up to date, its decisions replied to),
+   * after its next step: the job retries until Slack shows the newest state. Not queued (Redis down): logged, and the
+   * next transition's announcement shows this one too.
+   */
+  async announce(id: string): Promise<void> {
     try {
-      await this.setMessage(id, await this.deps.announcer.post(record));
+      await this.deps.announcements.announce(id);
     } catch (error) {
       this.deps.logger.warn(
-        { event: 'deploy.timeline_post_failed', deploymentId: id, err: error },
-        'no timeline message',
+        { event: 'deploy.announce_not_queued', deploymentId: id, err: error },
+        'timeline announcement not queued',
       );
     }
-  }
-
-  /** Where the timeline message was posted, so every later change updates it in place. */
-  async setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
-    await this.changeMeta(id, (meta) => ({ ...meta, message }));
   }
 
   /**
@@ -117,45 +113,5 @@ export class DeploymentRecords {
   /** A compare-and-set write that is not a transition: no thread reply, no timeline update, no next job. */
   async changeRecord(id: string, change: (record: DeployRecord) => DeployRecord | undefined): Promise<void> {
     await this.deps.store.casUpdate(id, change);
-  }
-
-  /** A rollback must not wait for Slack: its dispatch goes first, the timeline follows. */
-  private async afterWrite(
-    id: string,
-    version: number,
-    record: DeployRecord,
-    entries: DeployRecord['state']['timeline'],
-  ): Promise<void> {
-    const urgent = dispatchIsUrgent(record.state);
-    if (urgent) await this.deps.jobs.advance(id, `v${version}`);
-    await this.announce(id, version, record, entries);
-    if (!urgent) await this.deps.jobs.advance(id, `v${version}`);
-  }
-
-  /**
-   * Updates the timeline, then posts the thread replies this write claimed. An update can land after a newer one
-   * sent by another step or replica; whoever finds the record moved on meanwhile renders the latest again, so the
-   * message always ends on the newest state.
-   */
-  private async announce(
-    id: string,
-    version: number,
-    record: DeployRecord,
-    entries: DeployRecord['state']['timeline'],
-  ): Promise<void> {
-    const { announcer, logger } = this.deps;
-    try {
-      if (record.meta.message) {
-        await announcer.update(record);
-        const latest = await this.deps.store.get(id);
-        if (latest && latest.version !== version) await announcer.update(latest.value);
-      }
-      if (entries.length > 0) await announcer.reply(record, entries);
-    } catch (error) {
-      logger.warn(
-        { event: 'deploy.announce_failed', deploymentId: record.state.id, err: error },
-        'slack update failed',
-      );
-    }
   }
 }

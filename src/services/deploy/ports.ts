@@ -309,11 +309,73 @@ export interface RollbackClaims {
 
 // ── Slack ───────────────────────────────────────────────────────────────────────────────────────────────────────
 
-/** What the status channel shows; failures here are logged, never fail a deployment. */
+/**
+ * What Slack made of one call: done, or not now and when to try again. `paced` means greenlight held the call back
+ * itself to stay within Slack's rate limits (nothing was sent); the others are Slack's answer (`rate_limited`: a 429
+ * with its Retry-After; `unavailable`: a 5xx, `internal_error` or no answer; `refused`: any other error).
+ */
+export type SlackOutcome<T = undefined> =
+  | { ok: true; value: T }
+  | {
+      ok: false;
+      reason: 'paced' | 'rate_limited' | 'unavailable' | 'refused';
+      retryInMs: number;
+      message: string;
+    };
+
+/**
+ * What the status channel shows, one Slack call at a time, paced per channel within Slack's tiers: a call that
+ * would exceed them, or that Slack refuses, answers when to try again instead of waiting in a worker slot.
+ */
 export interface DeployAnnouncer {
-  post(record: DeployRecord): Promise<{ channel: string; ts: string }>;
-  update(record: DeployRecord): Promise<void>;
-  reply(record: DeployRecord, entries: DeployRecord['state']['timeline']): Promise<void>;
+  /** Posts the timeline message of a deployment that has none yet. */
+  post(record: DeployRecord): Promise<SlackOutcome<{ channel: string; ts: string }>>;
+  /** Re-renders the timeline message (`record.meta.message`) from the record's state. */
+  update(record: DeployRecord, message: { channel: string; ts: string }): Promise<SlackOutcome>;
+  /** One thread reply under the timeline, for a decision (`repliesInThread`). */
+  reply(
+    record: DeployRecord,
+    message: { channel: string; ts: string },
+    entry: DeployRecord['state']['timeline'][number],
+  ): Promise<SlackOutcome>;
+  /** A direct message to one approver with the open gate's Approve and Abort buttons. */
+  askApprover(record: DeployRecord, user: string): Promise<SlackOutcome>;
+}
+
+/** What Slack has been shown of each deployment, so a retried announcement repeats nothing. */
+export interface AnnouncementLedger {
+  read(id: string): Promise<{
+    /** Whether the timeline message shows this state already. */
+    shows: (state: DeploymentState) => boolean;
+    /** The seq of the gate whose buttons the timeline message shows, if any. */
+    gateShown?: number;
+    /** Timeline entries handled for thread replies (posted or needing none). */
+    replied?: number;
+  }>;
+  /** The timeline message now shows `state` (and its gate's buttons when one is open). */
+  shown(id: string, state: DeploymentState): Promise<void>;
+  replied(id: string, count: number): Promise<void>;
+  /** Whether `user` was sent the buttons of gate `seq` already; marks it sent. */
+  askedApprover(id: string, seq: number, user: string): Promise<boolean>;
+  /** Un-marks it after a send that failed, so the next try sends it. */
+  forgetApprover(id: string, seq: number, user: string): Promise<void>;
+}
+
+/**
+ * One run of an announcement: done, or try again after `retryInMs` (a durable delay, not a sleep). `refused`: Slack
+ * refused the call for a reason a retry will likely meet again (a channel gone, a scope missing), so the retries are
+ * counted and end, where a 429 or a 5xx is waited out however long it lasts.
+ */
+export type AnnounceRun = { done: true } | { done: false; retryInMs: number; refused?: string };
+
+/** The durable announcement of a deployment: one job per deployment that renders its newest state. */
+export interface AnnounceJobs {
+  announce(id: string): Promise<void>;
+}
+
+/** The people a list of principals (user ids, user-group ids or `@handles`) names. */
+export interface ApproverDirectory {
+  usersOf(principals: readonly string[]): Promise<string[]>;
 }
 
 // ── Readings ────────────────────────────────────────────────────────────────────────────────────────────────────

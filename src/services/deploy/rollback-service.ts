@@ -138,7 +138,7 @@ export class RollbackService {
       },
       now(),
     );
-    const record = await records.create(state, planned.plan);
+    await records.create(state, planned.plan);
     await lanes.track(id);
     // Queued before anything a person reads is sent: the dispatch never waits for Slack.
     await this.deps.jobs.advance(id, 'v1');
@@ -152,7 +152,7 @@ export class RollbackService {
       version: target.version,
       reason: request.reason,
     });
-    await records.postTimeline(record);
+    await records.announce(id);
     return { ok: true, state, ...(stopped ? { stopped } : {}) };
   }
 

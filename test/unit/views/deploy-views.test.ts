@@ -19,6 +19,7 @@ import {
 } from '../../../src/domain/deploy/plan.js';
 import {
   abortModal,
+  approvalRequest,
   canaryBar,
   deployAcceptedReply,
   deployHistoryReply,
@@ -663,6 +664,47 @@ describe('ephemeral replies', () => {
     ]);
     expect(reply.text).toBe('Deployments: 1 running, 1 waiting, 1 environment locked');
     expectWithinSlackLimits(reply);
+  });
+
+  it('offers Approve and Abort in /deploy status for a gate the status channel does not show, and only then', () => {
+    const gated = deployment('production');
+    expect(gated.gate).toBeDefined();
+    const status = (unshownGates?: string[]) =>
+      deployStatusReply([{ env: 'production', waiting: [gated], ...(unshownGates ? { unshownGates } : {}) }]);
+    expect(actions(status())).toEqual([]);
+    const offered = status([gated.id]);
+    const [block] = actions(offered);
+    expect(block?.block_id).toBe(gateBlockId(gated.gate?.seq ?? -1));
+    expect(block?.elements?.map((element) => [element.action_id, element.value])).toEqual([
+      [DEPLOY_APPROVE, gated.id],
+      [DEPLOY_ABORT, gated.id],
+    ]);
+    expect(shown(offered)).toContain(
+      '`gl_42` waits for approval to start; the status channel does not show it yet.',
+    );
+    expectWithinSlackLimits(offered);
+    // One gate's buttons per message (Slack wants each action id once), however many are not shown.
+    const others = Array.from({ length: 60 }, (_, index) => ({ ...gated, id: `gl_${index}` }));
+    const many = deployStatusReply([
+      { env: 'production', waiting: others, unshownGates: others.map((state) => state.id) },
+    ]);
+    expectWithinSlackLimits(many);
+    expect(actions(many)).toHaveLength(1);
+    expect(shown(many)).toContain(
+      '59 more deployments waiting for approval the status channel does not show',
+    );
+  });
+
+  it('asks an approver directly with the gate’s own buttons', () => {
+    const gated = deployment('production');
+    const message = approvalRequest(gated);
+    expect(message.text).toContain('Approval needed: deploy main to production to start');
+    expect(shown(message)).toContain('<@U0ALICE> asks to deploy `main` to *production*');
+    expect(actions(message)[0]?.elements?.map((element) => element.action_id)).toEqual([
+      DEPLOY_APPROVE,
+      DEPLOY_ABORT,
+    ]);
+    expectWithinSlackLimits(message);
   });
 
   it('explains a refused deploy to a locked environment', () => {

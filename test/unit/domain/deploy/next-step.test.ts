@@ -7,7 +7,6 @@ import {
   type DeploymentState,
 } from '../../../../src/domain/deploy/deployment-state.js';
 import {
-  dispatchIsUrgent,
   type EngineSettings,
   failedVerification,
   finalization,
@@ -311,21 +310,6 @@ describe('readingDelay', () => {
     expect(readingDelay(step, T0 + 4 * S)).toBe(6 * S);
     expect(readingDelay(step, T0 + 14 * S)).toBe(0);
     expect(readingDelay({ kind: 'schedule-reading', tick: 1, intervalMs: 10 * S }, T0)).toBe(10 * S);
-  });
-});
-
-describe('dispatchIsUrgent', () => {
-  it('puts a rollback’s dispatch before Slack, and nothing else', () => {
-    const rolling = record(planFor('staging'), [start, dispatched(1), rollback(T0 + 3 * S)]).state;
-    const slash = record(rollbackPlan(), [start], {}, { service: 'api', reason: 'x' }).state;
-    expect(dispatchIsUrgent(rolling)).toBe(true);
-    expect(dispatchIsUrgent(slash)).toBe(true);
-    expect(dispatchIsUrgent(record(planFor('staging'), [start]).state)).toBe(false);
-    expect(
-      dispatchIsUrgent(
-        record(rollbackPlan(), [start, dispatched(4)], {}, { service: 'api', reason: 'x' }).state,
-      ),
-    ).toBe(false);
   });
 });
 

@@ -9,7 +9,7 @@ import { DeploymentRecords } from '../../../../src/services/deploy/deployment-re
 import { RetryLater } from '../../../../src/services/deploy/dispatcher.js';
 import { DeployOrchestrator } from '../../../../src/services/deploy/orchestrator.js';
 import {
-  FakeAnnouncer,
+  FakeAnnounceJobs,
   FakeGitHubDeployments,
   FakeJobs,
   FakeLanes,
@@ -50,7 +50,7 @@ function engine() {
     store,
     index: (env) => `deploys:${env}`,
     jobs,
-    announcer: new FakeAnnouncer(),
+    announcements: new FakeAnnounceJobs(),
     logger,
   });
   const lastGood: { ref?: string } = {};
