@@ -46,9 +46,13 @@ function record(metrics: Metrics, milestone: Milestone): void {
 }
 
 /** GitHub's answers as counts by route and outcome, and the rate limit left for `token` (a label, never the secret). */
-export function recordGitHubResponse(metrics: Metrics, token: string) {
+export function recordGitHubResponse(
+  metrics: Metrics,
+  tokenOf: string | ((event: GitHubResponseEvent) => string),
+) {
   return (event: GitHubResponseEvent): void => {
     metrics.githubRequests.inc({ route: `${event.method} ${event.route}`, outcome: outcomeOf(event.status) });
+    const token = typeof tokenOf === 'string' ? tokenOf : tokenOf(event);
     if (event.rateLimit)
       metrics.githubRateLimitRemaining.set(
         { token, resource: event.rateLimit.resource },

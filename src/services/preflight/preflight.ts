@@ -4,7 +4,7 @@ import { parsePrincipal } from '../../domain/policy/principals.js';
 import { type WorkflowDispatch, workflowDispatches } from '../../domain/preflight/dispatches.js';
 import { requiredSlackScopes, SLACK_SCOPES } from '../../domain/preflight/slack-scopes.js';
 import { workflowInputProblems } from '../../domain/preflight/workflow-inputs-check.js';
-import type { GitHubRepository, GitHubSetup, SlackGroup, SlackSetup } from './ports.js';
+import type { GitHubAccess, GitHubRepository, GitHubSetup, SlackGroup, SlackSetup } from './ports.js';
 
 /** One line of the checklist: what was checked and, when it failed, the sentence that says how to fix it. */
 export interface PreflightCheck {
@@ -15,8 +15,8 @@ export interface PreflightCheck {
 
 export interface PreflightPorts {
   slack: SlackSetup;
-  /** Absent without a `github` section: nothing to check there. */
-  github?: GitHubSetup;
+  /** The lookups on one repository; absent without a `github` section: nothing to check there. */
+  github?: (repository: { owner: string; repo: string }) => GitHubSetup;
 }
 
 /**
@@ -27,7 +27,9 @@ export interface PreflightPorts {
 export async function runPreflight(config: FileConfig, ports: PreflightPorts): Promise<PreflightCheck[]> {
   const [slack, github] = await Promise.all([
     slackChecks(config, ports.slack),
-    ports.github && config.github ? githubChecks(config, ports.github) : Promise.resolve([]),
+    ports.github && config.github
+      ? githubChecks(config, ports.github({ owner: config.github.owner, repo: config.github.repo }))
+      : Promise.resolve([]),
   ]);
   return [...slack, ...github];
 }
@@ -159,19 +161,25 @@ async function githubChecks(config: FileConfig, github: GitHubSetup): Promise<Pr
   const settings = config.github;
   if (!settings) return [];
   const slug = `${settings.owner}/${settings.repo}`;
+  const access = await github.access();
+  if (!access.ok) return [fail('GitHub', access.problem)];
+  const installed = accessCheck(slug, access.value);
+  if (!installed.ok) return [installed];
+  const who = access.value.mode === 'app' ? 'the GitHub App' : 'GITHUB_TOKEN';
   const repository = await github.repository();
   if (!repository.ok) return [fail('GitHub', repository.problem)];
   if (repository.value === undefined) {
     return [
       fail(
         'GitHub',
-        `GitHub has no repository ${slug} that GITHUB_TOKEN can see: check github.owner and github.repo, and give the token access to that repository`,
+        `GitHub has no repository ${slug} that ${who} can see: check github.owner and github.repo, and give ${access.value.mode === 'app' ? 'the App' : 'the token'} access to that repository`,
       ),
     ];
   }
   const checks = [
+    installed,
     pass('GitHub', `repository ${repository.value.fullName} exists`),
-    dispatchPermission(repository.value),
+    dispatchPermission(repository.value, who),
   ];
   const commit = await github.commit(settings.ref);
   if (!commit.ok) checks.push(fail('GitHub', commit.problem));
@@ -184,7 +192,8 @@ async function githubChecks(config: FileConfig, github: GitHubSetup): Promise<Pr
     );
   else {
     checks.push(pass('GitHub', `github.ref ${settings.ref} is ${commit.value.sha.slice(0, 7)}`));
-    if (requiresChecks(config)) checks.push(await checksReadable(github, settings.ref, commit.value.sha));
+    if (requiresChecks(config))
+      checks.push(await checksReadable(github, settings.ref, commit.value.sha, who));
   }
 
   const dispatches = workflowDispatches(config);
@@ -202,7 +211,12 @@ function requiresChecks(config: FileConfig): boolean {
 }
 
 /** `/deploy` reads the commit's statuses and check runs before it queues: a token that may not is refused every time. */
-async function checksReadable(github: GitHubSetup, ref: string, sha: string): Promise<PreflightCheck> {
+async function checksReadable(
+  github: GitHubSetup,
+  ref: string,
+  sha: string,
+  who: string,
+): Promise<PreflightCheck> {
   const read = await github.checks(sha);
   if (!read.ok)
     return fail(
@@ -212,11 +226,22 @@ async function checksReadable(github: GitHubSetup, ref: string, sha: string): Pr
   const { statuses, checkRuns } = read.value;
   return pass(
     'GitHub',
-    `GITHUB_TOKEN may read the checks of a commit (${ref}: ${statuses} ${statuses === 1 ? 'status' : 'statuses'}, ${plural(checkRuns, 'check run')})`,
+    `${who} may read the checks of a commit (${ref}: ${statuses} ${statuses === 1 ? 'status' : 'statuses'}, ${plural(checkRuns, 'check run')})`,
   );
 }
 
-function dispatchPermission(repository: GitHubRepository): PreflightCheck {
+/** How greenlight authenticates to the repository: a token, or the GitHub App, which must be installed there. */
+function accessCheck(slug: string, access: GitHubAccess): PreflightCheck {
+  if (access.mode === 'token') return pass('GitHub', `authenticates to ${slug} with GITHUB_TOKEN`);
+  if (access.installationId === undefined)
+    return fail(
+      'GitHub',
+      `the GitHub App is not installed on ${slug}: install it there (the App's page → Install App → the account → Only select repositories → ${slug}), or greenlight cannot dispatch, record deployments or read runs in it`,
+    );
+  return pass('GitHub', `authenticates to ${slug} as the GitHub App (installation ${access.installationId})`);
+}
+
+function dispatchPermission(repository: GitHubRepository, who: string): PreflightCheck {
   const { classicScopes, canWrite, fullName } = repository;
   if (
     classicScopes !== undefined &&
@@ -235,9 +260,9 @@ function dispatchPermission(repository: GitHubRepository): PreflightCheck {
   if (canWrite === undefined)
     return pass(
       'GitHub',
-      'GITHUB_TOKEN may dispatch (GitHub did not report its permissions; the first dispatch tells)',
+      `${who} may dispatch (GitHub did not report its permissions; the first dispatch tells)`,
     );
-  return pass('GitHub', `GITHUB_TOKEN may dispatch workflows (write access to ${fullName})`);
+  return pass('GitHub', `${who} may dispatch workflows (write access to ${fullName})`);
 }
 
 async function workflowChecks(
