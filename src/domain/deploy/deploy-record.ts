@@ -11,7 +11,10 @@ export interface DeployRecord {
     message?: { channel: string; ts: string };
     /** Timeline entries already claimed for a thread reply, so a reply is never posted twice. */
     repliesPosted: number;
+    /** The GitHub Deployment in `github.repo`. */
     githubDeploymentId?: number;
+    /** The GitHub Deployments in the other repositories the deployment dispatched to, by `owner/name`. */
+    githubDeployments?: Record<string, number>;
     /** Set once the end of the deployment has been handled (GitHub status, environment released). */
     finalized?: boolean;
     /** Claimed before the incident channel is told of a rollback, so it is told once. */

@@ -21,6 +21,7 @@ import {
   type TransitionResult,
 } from '../../domain/deploy/deployment-state.js';
 import type { DeployStatsResult } from '../../domain/deploy/dora.js';
+import { runRepository } from '../../domain/deploy/next-step.js';
 import { type DeploymentPlan, type PlanRequest, planDeployment } from '../../domain/deploy/plan.js';
 import {
   type AccessAction,
@@ -397,7 +398,11 @@ export class DeployService {
     const run = result.state.phases
       .flatMap((phase) => phase.runs)
       .find((candidate) => candidate.conclusion === undefined);
-    if (run) await this.deps.runs.cancelRun({ ...this.deps.repo, runId: run.runId });
+    if (run) {
+      const stored = await this.deps.records.get(id);
+      const where = (stored && runRepository(stored.value, run.runId)) ?? this.deps.repo;
+      await this.deps.runs.cancelRun({ owner: where.owner, repo: where.repo, runId: run.runId });
+    }
     return {
       ok: true,
       message: `Deployment \`${deploymentName(result.state)}\` stopped${run ? '; its workflow run is being cancelled' : ''}.`,

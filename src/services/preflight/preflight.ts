@@ -27,9 +27,7 @@ export interface PreflightPorts {
 export async function runPreflight(config: FileConfig, ports: PreflightPorts): Promise<PreflightCheck[]> {
   const [slack, github] = await Promise.all([
     slackChecks(config, ports.slack),
-    ports.github && config.github
-      ? githubChecks(config, ports.github({ owner: config.github.owner, repo: config.github.repo }))
-      : Promise.resolve([]),
+    ports.github && config.github ? githubChecks(config, ports.github) : Promise.resolve([]),
   ]);
   return [...slack, ...github];
 }
@@ -157,10 +155,38 @@ async function groupChecks(config: FileConfig, slack: SlackSetup): Promise<Prefl
   return checks;
 }
 
-async function githubChecks(config: FileConfig, github: GitHubSetup): Promise<PreflightCheck[]> {
+/**
+ * Every repository greenlight dispatches to (`github.repo`, and each service's own), each with its access, its
+ * `github.ref` and the workflows dispatched there with their inputs; `github.repo` also with its commit checks.
+ */
+async function githubChecks(
+  config: FileConfig,
+  github: (repository: { owner: string; repo: string }) => GitHubSetup,
+): Promise<PreflightCheck[]> {
   const settings = config.github;
   if (!settings) return [];
-  const slug = `${settings.owner}/${settings.repo}`;
+  const main = `${settings.owner}/${settings.repo}`;
+  const dispatches = workflowDispatches(config);
+  const repositories = [...new Set([main, ...dispatches.map((dispatch) => dispatch.repository || main)])];
+  const checks = await Promise.all(
+    repositories.map((slug) => {
+      const [owner = '', repo = ''] = slug.split('/');
+      const own = dispatches.filter((dispatch) => (dispatch.repository || main) === slug);
+      return repositoryChecks(config, github({ owner, repo }), slug, slug === main, own);
+    }),
+  );
+  return checks.flat();
+}
+
+async function repositoryChecks(
+  config: FileConfig,
+  github: GitHubSetup,
+  slug: string,
+  main: boolean,
+  dispatches: readonly WorkflowDispatch[],
+): Promise<PreflightCheck[]> {
+  const settings = config.github;
+  if (!settings) return [];
   const access = await github.access();
   if (!access.ok) return [fail('GitHub', access.problem)];
   const installed = accessCheck(slug, access.value);
@@ -172,7 +198,7 @@ async function githubChecks(config: FileConfig, github: GitHubSetup): Promise<Pr
     return [
       fail(
         'GitHub',
-        `GitHub has no repository ${slug} that ${who} can see: check github.owner and github.repo, and give ${access.value.mode === 'app' ? 'the App' : 'the token'} access to that repository`,
+        `GitHub has no repository ${slug} that ${who} can see: check ${main ? 'github.owner and github.repo' : repositoryKeys(config, slug)}, and give ${access.value.mode === 'app' ? 'the App' : 'the token'} access to that repository`,
       ),
     ];
   }
@@ -187,20 +213,33 @@ async function githubChecks(config: FileConfig, github: GitHubSetup): Promise<Pr
     checks.push(
       fail(
         'GitHub',
-        `github.ref "${settings.ref}" is no branch, tag or commit of ${slug}: fix github.ref in greenlight.yml`,
+        `github.ref "${settings.ref}" is no branch, tag or commit of ${slug}: ${main ? 'fix github.ref in greenlight.yml' : `create it there, or greenlight cannot dispatch in ${slug}`}`,
       ),
     );
   else {
-    checks.push(pass('GitHub', `github.ref ${settings.ref} is ${commit.value.sha.slice(0, 7)}`));
-    if (requiresChecks(config))
+    checks.push(
+      pass(
+        'GitHub',
+        `github.ref ${settings.ref} is ${commit.value.sha.slice(0, 7)}${main ? '' : ` in ${slug}`}`,
+      ),
+    );
+    if (main && requiresChecks(config))
       checks.push(await checksReadable(github, settings.ref, commit.value.sha, who));
   }
 
-  const dispatches = workflowDispatches(config);
   for (const workflow of [...new Set(dispatches.map((dispatch) => dispatch.workflow))]) {
-    checks.push(...(await workflowChecks(config, github, workflow, dispatches)));
+    checks.push(...(await workflowChecks(config, github, slug, workflow, dispatches)));
   }
   return checks;
+}
+
+/** The greenlight.yml keys that name a repository other than `github.repo`. */
+function repositoryKeys(config: FileConfig, slug: string): string {
+  const keys = Object.entries(config.services).flatMap(([name, service]) => [
+    ...(service.repo === slug ? [`services.${name}.repo`] : []),
+    ...(service.rollback?.repo === slug ? [`services.${name}.rollback.repo`] : []),
+  ]);
+  return keys.join(', ') || 'the repositories in greenlight.yml';
 }
 
 /** Whether some environment deploys only green commits, so `/deploy` must read commit statuses and check runs. */
@@ -268,6 +307,7 @@ function dispatchPermission(repository: GitHubRepository, who: string): Prefligh
 async function workflowChecks(
   config: FileConfig,
   github: GitHubSetup,
+  slug: string,
   workflow: string,
   dispatches: readonly WorkflowDispatch[],
 ): Promise<PreflightCheck[]> {
@@ -278,7 +318,7 @@ async function workflowChecks(
     return [
       fail(
         'GitHub',
-        `workflow \`${workflow}\` is not in ${config.github?.owner}/${config.github?.repo}: check ${configKeysNaming(config, workflow)} names a file in .github/workflows on the default branch (GitHub only dispatches workflows it lists there)`,
+        `workflow \`${workflow}\` is not in ${slug}: check ${configKeysNaming(config, workflow)} names a file in .github/workflows on the default branch (GitHub only dispatches workflows it lists there)`,
       ),
     ];
   }
@@ -321,6 +361,10 @@ function configKeysNaming(config: FileConfig, workflow: string): string {
       phase.workflow === workflow ? [`pipeline[${index}].workflow`] : [],
     ),
     ...(config.rollback?.workflow === workflow ? ['rollback.workflow'] : []),
+    ...Object.entries(config.services).flatMap(([name, service]) => [
+      ...(service.workflow === workflow ? [`services.${name}.workflow`] : []),
+      ...(service.rollback?.workflow === workflow ? [`services.${name}.rollback.workflow`] : []),
+    ]),
   ];
   return keys.join(', ') || 'greenlight.yml';
 }
