@@ -270,9 +270,22 @@ export function githubDeploymentOf(
  * before its final status is set.
  */
 export function needsGitHubDeploymentFirst(record: DeployRecord): boolean {
-  return (
-    record.meta.githubDeploymentId === undefined && record.state.phases.some((phase) => phase.runs.length > 0)
-  );
+  return githubDeploymentsMissing(record).length > 0;
+}
+
+/** The repositories (absent: `github.repo`) where a run went out but no GitHub Deployment is recorded yet. */
+export function githubDeploymentsMissing(record: DeployRecord): (Repository | undefined)[] {
+  const missing = new Map<string, Repository | undefined>();
+  for (const phase of record.state.phases) {
+    if (phase.runs.length === 0) continue;
+    const repository = record.plan.phases.find((planned) => planned.id === phase.id)?.repository;
+    if (githubDeploymentIn(record, repository) === undefined)
+      missing.set(
+        repository && !isMainRepository(record, repository) ? repositoryName(repository) : '',
+        repository,
+      );
+  }
+  return [...missing.values()];
 }
 
 /** A lock greenlight takes itself, with the sentence that says why and how to lift it. */

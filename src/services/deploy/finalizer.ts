@@ -4,8 +4,8 @@ import {
   finalization,
   githubDeploymentIn,
   githubDeploymentOf,
+  githubDeploymentsMissing,
   githubDeploymentsOf,
-  needsGitHubDeploymentFirst,
   somethingWentOut,
 } from '../../domain/deploy/next-step.js';
 import { type Repository, repositoryName } from '../../domain/deploy/workflow-inputs.js';
@@ -39,8 +39,8 @@ export class Finalizer {
     await this.underLease(id, undefined, async () => {
       let fresh = await this.deps.records.get(id);
       if (!fresh || fresh.value.meta.finalized) return;
-      if (needsGitHubDeploymentFirst(fresh.value)) {
-        await this.createNow(id, fresh.value);
+      for (const repository of githubDeploymentsMissing(fresh.value)) {
+        await this.createNow(id, fresh.value, repository);
         fresh = (await this.deps.records.get(id)) ?? fresh;
       }
       await this.finish(id, fresh.value);
