@@ -52,5 +52,9 @@ describe('greenlight as a GitHub App (Enterprise Server base URL with a path)', 
     expect(e2e.github.requestsTo('apps/get-repo-installation')).toHaveLength(1);
     expect(e2e.github.statuses().map((status) => status.state)).toEqual(['in_progress', 'success']);
     expect(e2e.github.deployments()[0]?.creator.login).toBe('greenlight-test[bot]');
+    // The rate limit is the installation's, and /metrics says so.
+    const metrics = await (await fetch(`${e2e.url}/metrics`)).text();
+    expect(metrics).toMatch(/greenlight_github_rate_limit_remaining\{token="installation:7001",resource="core"\} \d+/);
+    expect(metrics).not.toContain('token="GITHUB_TOKEN"');
   }, 40_000);
 });
