@@ -33,7 +33,11 @@ describe('services in several repositories, as a GitHub App', () => {
     github: () => ({
       tokens: {},
       repos: [
-        { fullName: 'acme/platform', tags: TAGS, workflows: [greenlightWorkflow('production-deployment.yml')] },
+        {
+          fullName: 'acme/platform',
+          tags: TAGS,
+          workflows: [greenlightWorkflow('production-deployment.yml')],
+        },
         { fullName: 'acme/api', tags: TAGS, workflows: [greenlightWorkflow('deploy.yml')] },
         { fullName: 'acme/web', tags: TAGS, workflows: [greenlightWorkflow('deploy.yml')] },
       ],
@@ -50,7 +54,10 @@ describe('services in several repositories, as a GitHub App', () => {
   const dispatched = () =>
     e2e.github
       .requestsTo('actions/create-workflow-dispatch')
-      .map((request) => `${request.repo} ${(request.body as { inputs: Record<string, string> }).inputs.deployment_phase}`);
+      .map(
+        (request) =>
+          `${request.repo} ${(request.body as { inputs: Record<string, string> }).inputs.deployment_phase}`,
+      );
 
   async function deploy(ref: string): Promise<string> {
     const known = (await e2e.records.deploymentIds('staging')).length;
@@ -89,9 +96,9 @@ describe('services in several repositories, as a GitHub App', () => {
     }
     // Only acme/platform's commit was judged; GitHub checks it again there alone.
     expect(e2e.github.deployments('acme/platform')[0]?.requiredContexts).toEqual([]);
-    expect(e2e.github.requestsTo('repos/get-combined-status-for-ref').map((request) => request.repo)).toEqual([
-      'acme/platform',
-    ]);
+    expect(e2e.github.requestsTo('repos/get-combined-status-for-ref').map((request) => request.repo)).toEqual(
+      ['acme/platform'],
+    );
     // One timeline in the status channel, and each installation had its own token.
     expect(e2e.slack.messages('#deployment-status')).toHaveLength(1);
     expect([...new Set(e2e.github.installationTokens.map((token) => token.installationId))].sort()).toEqual([
@@ -127,7 +134,12 @@ describe('services in several repositories, as a GitHub App', () => {
     expect(rollback.path).toBe('/repos/acme/web/actions/workflows/deploy.yml/dispatches');
     expect(rollback.body).toMatchObject({
       ref: 'main',
-      inputs: { deployment_phase: 'rollback', service: 'web', rollback_version: 'v1.0.0', environment: 'staging' },
+      inputs: {
+        deployment_phase: 'rollback',
+        service: 'web',
+        rollback_version: 'v1.0.0',
+        environment: 'staging',
+      },
     });
     const id = (await e2e.records.deploymentIds('staging')).at(-1) ?? '';
     await e2e.records.waitForStatus(id, 'succeeded', { finalized: true, timeout: 10_000 });

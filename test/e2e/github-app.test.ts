@@ -54,7 +54,9 @@ describe('greenlight as a GitHub App (Enterprise Server base URL with a path)', 
     expect(e2e.github.deployments()[0]?.creator.login).toBe('greenlight-test[bot]');
     // The rate limit is the installation's, and /metrics says so.
     const metrics = await (await fetch(`${e2e.url}/metrics`)).text();
-    expect(metrics).toMatch(/greenlight_github_rate_limit_remaining\{token="installation:7001",resource="core"\} \d+/);
+    expect(metrics).toMatch(
+      /greenlight_github_rate_limit_remaining\{token="installation:7001",resource="core"\} \d+/,
+    );
     expect(metrics).not.toContain('token="GITHUB_TOKEN"');
   }, 40_000);
 });
