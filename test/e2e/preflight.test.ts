@@ -157,4 +157,46 @@ describe('a misdeclared workflow is caught before anything is dispatched', () =>
       ),
     ).toEqual([]);
   });
+  it('npm run check with a token: a service repository that does not exist is named with the key that names it', async () => {
+    const github = await startTestGitHub({
+      repos: [
+        { fullName: 'acme/platform', workflows: [greenlightWorkflow('production-deployment.yml')] },
+        { fullName: 'acme/api', workflows: [greenlightWorkflow('deploy.yml')] },
+      ],
+    });
+    const slack = await startTestSlack();
+    const prefix = uniquePrefix('preflight-repos');
+    const configPath = writeConfigFile({
+      slack: { statusChannel: '#deployment-status' },
+      github: { owner: 'acme', repo: 'platform', workflow: 'production-deployment.yml', ref: 'main' },
+      redis: { keyPrefix: `${prefix}greenlight:` },
+      environments: { production: { approvals: 1, approvers: ['U0CAROL'] } },
+      services: { api: { repo: 'acme/api', workflow: 'deploy.yml' }, search: { repo: 'acme/serch' } },
+      pipeline: [
+        {
+          id: 'deploy',
+          title: 'Deploy',
+          services: ['api', 'search'],
+          inputs: { deployment_phase: 'deploy' },
+        },
+      ],
+      rollback: { inputs: { deployment_phase: 'rollback' } },
+      flags: { prefix: `${prefix}feature:`, channel: `${prefix}flags` },
+    });
+    cleanups.push(github.close, slack.close, () =>
+      rmSync(dirname(configPath), { recursive: true, force: true }),
+    );
+
+    const check = run(simulatedEnv(slack, github, configPath), 'src/check.ts');
+    expect(await check.exit).toBe(1);
+    const output = check.output();
+    expect(output).toContain('✓ authenticates to acme/api with GITHUB_TOKEN');
+    expect(output).toContain(
+      '✓ workflow `deploy.yml` accepts every input greenlight sends it (phase `deploy.api`, /rollback)',
+    );
+    expect(output).toContain(
+      '✗ GitHub has no repository acme/serch that GITHUB_TOKEN can see: check services.search.repo, and give the token access to that repository',
+    );
+    expect(output).toMatch(/1 problem: fix it and run npm run check again\./);
+  });
 });
