@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { greenlightWorkflow } from '../../playground/sim/github.js';
+import { greenlightWorkflow, refSha } from '../../playground/sim/github.js';
 import { ROLLBACK_CONFIRM_MODAL, ROLLBACK_REASON_BLOCK, ROLLBACK_REASON_INPUT } from '../../views/ids.js';
 import { FAST_GITHUB, useE2E } from '../helpers/e2e.js';
 import { appEnv, simApp } from '../helpers/github-app.js';
@@ -148,4 +148,15 @@ describe('services in several repositories, as a GitHub App', () => {
     expect(e2e.github.deployments('acme/web')).toHaveLength(3);
     expect(e2e.github.deployments('acme/platform')).toHaveLength(2);
   }, 60_000);
+  it('a commit of acme/platform: the other repositories run their workflows and record their Deployment at github.ref', async () => {
+    await start();
+    const sha = refSha('acme/platform', 'main');
+    await deploy(sha);
+    expect(e2e.github.deployments('acme/platform')[0]?.ref).toBe(sha);
+    for (const repo of ['acme/api', 'acme/web']) {
+      expect(e2e.github.deployments(repo).map((deployment) => deployment.ref)).toEqual(['main']);
+      expect(e2e.github.statuses(repo).map((status) => status.state)).toEqual(['in_progress', 'success']);
+    }
+    expect(e2e.github.requests.filter((request) => request.status >= 400)).toEqual([]);
+  }, 40_000);
 });

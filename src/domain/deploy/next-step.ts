@@ -130,6 +130,17 @@ export function githubDeploymentIn(
     : record.meta.githubDeployments?.[repositoryName(repository as Repository)];
 }
 
+/**
+ * The ref a deployment's workflows run at in a repository: its first phase there is dispatched at it (a commit SHA
+ * of `github.repo` is deployed by running the workflows at `github.ref`, which the other repositories have too).
+ */
+export function refIn(record: DeployRecord, repository: Repository): string {
+  const phase = record.plan.phases.find(
+    (planned) => planned.repository && repositoryName(planned.repository) === repositoryName(repository),
+  );
+  return phase?.dispatchRef ?? record.plan.ref;
+}
+
 /** Every GitHub Deployment of the deployment, with its repository (absent: `github.repo`). */
 export function githubDeploymentsOf(
   record: DeployRecord,
@@ -244,7 +255,8 @@ export function failedVerification(phase: PhaseState, results: readonly ProbeRes
 /** The GitHub Deployment that mirrors a greenlight deployment, and the status it starts in. */
 export function githubDeploymentOf(
   state: DeploymentState,
-  main = true,
+  /** In a repository other than `github.repo`: the ref its workflows run at there (see `refIn`). */
+  elsewhere?: { ref: string },
 ): {
   ref: string;
   environment: string;
@@ -255,10 +267,10 @@ export function githubDeploymentOf(
   started: { state: 'in_progress'; description: string };
 } {
   return {
-    ref: state.ref,
+    ref: elsewhere?.ref ?? state.ref,
     environment: state.env,
     // greenlight judged the checks of `github.repo`'s commit; the same ref elsewhere is another commit.
-    requiredContexts: main ? (state.requiredContexts ?? []) : [],
+    requiredContexts: elsewhere ? [] : (state.requiredContexts ?? []),
     description: `greenlight ${deploymentName(state)} by ${state.requestedBy}`,
     payload: { greenlight_id: state.id },
     started: { state: 'in_progress', description: 'greenlight is deploying' },

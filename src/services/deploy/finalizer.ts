@@ -6,6 +6,7 @@ import {
   githubDeploymentOf,
   githubDeploymentsMissing,
   githubDeploymentsOf,
+  refIn,
   somethingWentOut,
 } from '../../domain/deploy/next-step.js';
 import { type Repository, repositoryName } from '../../domain/deploy/workflow-inputs.js';
@@ -106,7 +107,7 @@ export class Finalizer {
         return;
       }
     }
-    const { started, ...wanted } = githubDeploymentOf(state, main);
+    const { started, ...wanted } = githubDeploymentOf(state, main ? undefined : { ref: refIn(record, repo) });
     const created = await githubDeployments.createDeployment({ ...repo, ...wanted });
     if (!created.ok) {
       // GitHub refuses the commit itself (red checks, a ref gone): before anything went out, that ends it.
