@@ -159,4 +159,38 @@ describe('services in several repositories, as a GitHub App', () => {
     }
     expect(e2e.github.requests.filter((request) => request.status >= 400)).toEqual([]);
   }, 40_000);
+  it('/deploy cancel cancels the run in the repository it runs in, and marks every GitHub Deployment inactive', async () => {
+    await start();
+    e2e.github.setLifecycle({ mode: 'manual' });
+    await e2e.slack.command('/deploy', 'staging v1.0.0 --services api,web', { user: DEPLOYER });
+    const id = await e2e.records.nextDeployment('staging', 0);
+    const runIn = (repo: string) =>
+      vi.waitFor(
+        () => {
+          const run = e2e.github.runs(repo).find((candidate) => candidate.status !== 'completed');
+          if (!run) throw new Error(`no run in ${repo} yet`);
+          return run;
+        },
+        { timeout: 8_000 },
+      );
+    e2e.github.finish((await runIn('acme/platform')).id);
+    e2e.github.finish((await runIn('acme/api')).id);
+    const web = await runIn('acme/web');
+    await vi.waitFor(async () =>
+      expect(
+        (await e2e.records.state(id)).phases.find((phase) => phase.id === 'frontend')?.runs,
+      ).toHaveLength(1),
+    );
+
+    await e2e.slack.command('/deploy', 'cancel staging-1', { user: DEPLOYER });
+    await e2e.records.waitForStatus(id, 'cancelled', { finalized: true, timeout: 10_000 });
+    expect(e2e.github.requestsTo('actions/cancel-workflow-run').map((request) => request.path)).toEqual([
+      `/repos/acme/web/actions/runs/${web.id}/cancel`,
+    ]);
+    for (const repo of ['acme/platform', 'acme/api', 'acme/web'])
+      expect(
+        e2e.github.statuses(repo).map((status) => status.state),
+        repo,
+      ).toEqual(['in_progress', 'inactive']);
+  }, 40_000);
 });

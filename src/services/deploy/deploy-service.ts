@@ -399,7 +399,8 @@ export class DeployService {
       .flatMap((phase) => phase.runs)
       .find((candidate) => candidate.conclusion === undefined);
     if (run) {
-      const stored = await this.deps.records.get(id);
+      // `id` may be the name people type (`production-42`); the state has the record's own.
+      const stored = await this.deps.records.get(result.state.id);
       const where = (stored && runRepository(stored.value, run.runId)) ?? this.deps.repo;
       await this.deps.runs.cancelRun({ owner: where.owner, repo: where.repo, runId: run.runId });
     }
