@@ -87,7 +87,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
       ...(parts.github?.spaceWrites === undefined ? {} : { spaceWrites: parts.github.spaceWrites }),
       now: parts.now,
     },
-    (client) => recordGitHubResponse(parts.metrics, (event) => client.rateLimitLabel(event)),
+    (rateLimitLabel) => recordGitHubResponse(parts.metrics, rateLimitLabel),
   );
   const runs = githubWorkflowRuns(octokit, parts.github?.runs ?? {});
   const ledger = redisDispatchLedger(redis, keys);

@@ -22,37 +22,34 @@ export function githubCredentials(env: Env, now?: () => number): GitHubCredentia
 
 export interface ComposedGitHubClient {
   octokit: GitHubClient;
-  mode: 'token' | 'app';
   /** With a GitHub App: the installation of each repository. */
   installations?: InstallationLookup;
-  /** The label a response's rate limit is counted under: the token, or the App's installation of its repository. */
-  rateLimitLabel(event: GitHubResponseEvent): string;
 }
 
-/** The GitHub client of the environment's credential, with what metrics and preflight need to know of it. */
+/**
+ * The GitHub client of the environment's credential. `onResponse` is handed the label each answer's rate limit is
+ * counted under: `GITHUB_TOKEN`, or the App's installation of the repository (`installation:<id>`), since each
+ * installation has a rate limit of its own.
+ */
 export function composeGitHubClient(
   env: Env,
   options: Omit<GitHubClientOptions, 'token' | 'app'> & { now?: () => number },
-  onResponse?: (client: ComposedGitHubClient) => GitHubClientOptions['onResponse'],
+  onResponse?: (rateLimitLabel: (event: GitHubResponseEvent) => string) => GitHubClientOptions['onResponse'],
 ): ComposedGitHubClient {
   const { now, ...clientOptions } = options;
-  const credentials = githubCredentials(env, now);
-  const composed = {
-    mode: 'app' in credentials ? 'app' : 'token',
-    rateLimitLabel(event: GitHubResponseEvent) {
-      if (!composed.installations) return 'GITHUB_TOKEN';
-      const [owner = '', repo = ''] = event.repository?.split('/') ?? [];
-      const installation = composed.installations.cachedInstallation(owner, repo);
-      return installation === undefined ? 'GITHUB_APP' : `installation:${installation}`;
-    },
-  } as ComposedGitHubClient;
-  const handler = onResponse?.(composed);
+  let installations: InstallationLookup | undefined;
+  const rateLimitLabel = (event: GitHubResponseEvent) => {
+    if (!installations) return 'GITHUB_TOKEN';
+    const [owner = '', repo = ''] = event.repository?.split('/') ?? [];
+    const installation = installations.cachedInstallation(owner, repo);
+    return installation === undefined ? 'GITHUB_APP' : `installation:${installation}`;
+  };
+  const handler = onResponse?.(rateLimitLabel);
   const client = createGitHubClientWithInstallations({
-    ...credentials,
+    ...githubCredentials(env, now),
     ...clientOptions,
     ...(handler ? { onResponse: handler } : {}),
   } as GitHubClientOptions);
-  composed.octokit = client.octokit;
-  if (client.installations) composed.installations = client.installations;
-  return composed;
+  installations = client.installations;
+  return client;
 }
