@@ -1,7 +1,12 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type GitHubSim, GREENLIGHT_INPUTS, greenlightWorkflow } from '../../playground/sim/github.js';
+import {
+  APP_PERMISSIONS,
+  type GitHubSim,
+  GREENLIGHT_INPUTS,
+  greenlightWorkflow,
+} from '../../playground/sim/github.js';
 import { CANARY_PIPELINE } from '../helpers/config.js';
 import { simApp, testAppKeys } from '../helpers/github-app.js';
 import {
@@ -109,8 +114,13 @@ describe('a misdeclared workflow is caught before anything is dispatched', () =>
         { fullName: 'acme/platform', workflows: [greenlightWorkflow('production-deployment.yml')] },
         { fullName: 'acme/api', workflows: [greenlightWorkflow('deploy.yml')] },
         { fullName: 'acme/web', workflows: [greenlightWorkflow('deploy.yml')] },
+        { fullName: 'acme/docs', workflows: [greenlightWorkflow('deploy.yml')] },
       ],
-      app: simApp([{ id: 7001, repos: ['acme/platform', 'acme/api'] }]),
+      app: simApp([
+        { id: 7001, repos: ['acme/platform', 'acme/api'] },
+        // Installed before the App asked for Actions: read and write, and never updated.
+        { id: 7003, repos: ['acme/docs'], permissions: { ...APP_PERMISSIONS, actions: 'read' } },
+      ]),
     });
     const slack = await startTestSlack();
     const prefix = uniquePrefix('preflight-app');
@@ -122,10 +132,16 @@ describe('a misdeclared workflow is caught before anything is dispatched', () =>
       services: {
         api: { repo: 'acme/api', workflow: 'deploy.yml' },
         web: { repo: 'acme/web', workflow: 'deploy.yml' },
+        docs: { repo: 'acme/docs', workflow: 'deploy.yml' },
       },
       pipeline: [
         { id: 'validation', title: 'Validation', inputs: { deployment_phase: 'validation' } },
-        { id: 'deploy', title: 'Deploy', services: ['api', 'web'], inputs: { deployment_phase: 'deploy' } },
+        {
+          id: 'deploy',
+          title: 'Deploy',
+          services: ['api', 'web', 'docs'],
+          inputs: { deployment_phase: 'deploy' },
+        },
       ],
       rollback: { inputs: { deployment_phase: 'rollback' } },
       flags: { prefix: `${prefix}feature:`, channel: `${prefix}flags` },
@@ -150,7 +166,10 @@ describe('a misdeclared workflow is caught before anything is dispatched', () =>
       '✓ workflow `deploy.yml` accepts every input greenlight sends it (phase `deploy.api`, /rollback)',
     );
     expect(output).toContain('✗ the GitHub App is not installed on acme/web: install it there');
-    expect(output).toMatch(/1 problem: fix it and run npm run check again\./);
+    expect(output).toContain(
+      "✗ the GitHub App's installation on acme/docs (7003) lacks Actions: Read and write: add it under the App's Permissions & events",
+    );
+    expect(output).toMatch(/2 problems: fix them and run npm run check again\./);
     expect(
       github.requests.filter(
         (request) => request.method !== 'GET' && request.route !== 'apps/create-installation-access-token',

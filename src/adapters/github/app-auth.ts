@@ -29,6 +29,8 @@ export interface InstallationLookup {
   cachedInstallation(owner: string, repo: string): number | undefined;
   /** The installation for `owner/repo` (looked up once), or undefined when the App is not installed there. */
   installationFor(owner: string, repo: string): Promise<number | undefined>;
+  /** GitHub's answer now, with the permissions the installation was granted (for preflight); undefined: none. */
+  installation(owner: string, repo: string): Promise<InstallationFacts | undefined>;
 }
 
 /** The `auth` Octokit keeps: it answers `octokit.auth()` and carries the lookup preflight and metrics use. */
@@ -37,7 +39,16 @@ export type RepositoryAppAuth = (() => Promise<{ type: 'app-per-repository' }>) 
   installations: InstallationLookup;
 };
 
-const installation = z.object({ id: z.number().int().positive() });
+/** An installation as preflight reports it: its id, and what it may do (`actions: write`, `checks: read`…). */
+export interface InstallationFacts {
+  id: number;
+  permissions: Readonly<Record<string, string>>;
+}
+
+const installation = z.object({
+  id: z.number().int().positive(),
+  permissions: z.record(z.string(), z.string()).default({}),
+});
 
 /** The App's own endpoints (and the per-repository installation lookup): signed with the JWT, not a token. */
 const APP_ROUTE = /^(?:\/app(?:\/|$)|\/repos\/[^/]+\/[^/]+\/installation$)/;
@@ -91,13 +102,15 @@ export function repositoryAppAuth(input: StrategyInput): RepositoryAppAuth {
   const pending = new Map<string, Promise<number | undefined>>();
   const keyOf = (owner: string, repo: string) => `${owner}/${repo}`.toLowerCase();
 
-  const lookUp = async (owner: string, repo: string): Promise<number | undefined> => {
+  const lookUp = async (owner: string, repo: string): Promise<InstallationFacts | undefined> => {
     try {
       const response = (await app.hook(input.request, 'GET /repos/{owner}/{repo}/installation', {
         owner,
         repo,
       })) as { data: unknown };
-      return installation.parse(response.data).id;
+      const facts = installation.parse(response.data);
+      found.set(keyOf(owner, repo), facts.id);
+      return facts;
     } catch (error) {
       if (githubStatus(error) === 404) return undefined;
       throw error;
@@ -106,6 +119,7 @@ export function repositoryAppAuth(input: StrategyInput): RepositoryAppAuth {
 
   const installations: InstallationLookup = {
     cachedInstallation: (owner, repo) => found.get(keyOf(owner, repo)),
+    installation: lookUp,
     installationFor(owner, repo) {
       const key = keyOf(owner, repo);
       const known = found.get(key);
@@ -114,10 +128,7 @@ export function repositoryAppAuth(input: StrategyInput): RepositoryAppAuth {
       let lookup = pending.get(key);
       if (!lookup) {
         lookup = lookUp(owner, repo)
-          .then((id) => {
-            if (id !== undefined) found.set(key, id);
-            return id;
-          })
+          .then((facts) => facts?.id)
           .finally(() => pending.delete(key));
         pending.set(key, lookup);
       }

@@ -67,9 +67,11 @@ export function githubSetupProbe(
     async access() {
       if (!installations) return found({ mode: 'token' });
       try {
+        const installation = await installations.installation(repo.owner, repo.repo);
         return found({
           mode: 'app',
-          installationId: await installations.installationFor(repo.owner, repo.repo),
+          installationId: installation?.id,
+          ...(installation ? { permissions: installation.permissions } : {}),
         });
       } catch (error) {
         if (githubStatus(error) === 401)

@@ -53,7 +53,14 @@ export interface GitHubWorkflow {
 }
 
 /** How greenlight authenticates to one repository: its token, or the installation of its GitHub App there. */
-export type GitHubAccess = { mode: 'token' } | { mode: 'app'; installationId: number | undefined };
+export type GitHubAccess =
+  | { mode: 'token' }
+  | {
+      mode: 'app';
+      installationId: number | undefined;
+      /** What the installation was granted, by GitHub's permission names (`actions: write`). */
+      permissions?: Readonly<Record<string, string>>;
+    };
 
 /** The GitHub lookups preflight makes on one repository greenlight dispatches to; read-only. */
 export interface GitHubSetup {

@@ -277,8 +277,29 @@ function accessCheck(slug: string, access: GitHubAccess): PreflightCheck {
       'GitHub',
       `the GitHub App is not installed on ${slug}: install it there (the App's page → Install App → the account → Only select repositories → ${slug}), or greenlight cannot dispatch, record deployments or read runs in it`,
     );
+  const missing = APP_PERMISSIONS.filter(
+    ({ name, access: needed }) => rank(access.permissions?.[name]) < rank(needed),
+  );
+  if (access.permissions && missing.length > 0)
+    return fail(
+      'GitHub',
+      `the GitHub App's installation on ${slug} (${access.installationId}) lacks ${missing.map((permission) => permission.label).join(', ')}: add ${missing.length === 1 ? 'it' : 'them'} under the App's Permissions & events, then accept the new permissions in the installation's settings`,
+    );
   return pass('GitHub', `authenticates to ${slug} as the GitHub App (installation ${access.installationId})`);
 }
+
+function rank(access: string | undefined): number {
+  return ['read', 'write', 'admin'].indexOf(access ?? '') + 1;
+}
+
+/** What greenlight does with a repository, as a GitHub App's repository permissions (README: GitHub App). */
+const APP_PERMISSIONS = [
+  { name: 'actions', access: 'write', label: 'Actions: Read and write' },
+  { name: 'deployments', access: 'write', label: 'Deployments: Read and write' },
+  { name: 'contents', access: 'read', label: 'Contents: Read' },
+  { name: 'checks', access: 'read', label: 'Checks: Read' },
+  { name: 'statuses', access: 'read', label: 'Commit statuses: Read' },
+] as const;
 
 function dispatchPermission(repository: GitHubRepository, who: string): PreflightCheck {
   const { classicScopes, canWrite, fullName } = repository;
