@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { type ConfigProblem, describeIssue } from './config/describe-issue.js';
 import { ENV_HELP, type Env, envSchema } from './config/env-schema.js';
 import { type FileConfig, fileSchema } from './config/file-schema.js';
+import { GITHUB_AUTH_VARIABLES, resolveGitHubAuth } from './config/github-auth.js';
 import { redisTargetOf } from './config/redis-target.js';
 
 export type { Env } from './config/env-schema.js';
@@ -36,6 +37,12 @@ export function loadConfig(
 
   const envResult = envSchema.safeParse(environment);
   if (!envResult.success) problems.push(...describeEnvIssues(envResult.error, environment));
+  // Which GitHub credential is asked for is told even when other variables are wrong.
+  const githubEnv = envSchema
+    .pick({ GITHUB_TOKEN: true, GITHUB_APP_ID: true, GITHUB_APP_PRIVATE_KEY: true })
+    .safeParse(environment);
+  const auth = githubEnv.success ? resolveGitHubAuth(githubEnv.data, cwd) : undefined;
+  if (auth && !auth.ok) problems.push(...auth.problems);
 
   const requested = environment.GREENLIGHT_CONFIG?.trim();
   let configPath = resolve(cwd, requested || DEFAULT_CONFIG);
@@ -56,8 +63,14 @@ export function loadConfig(
     if (!redis.ok) problems.push(...redis.problems);
   }
   if (envResult.success && file.ok) problems.push(...crossCheck(envResult.data, file.value));
-  if (problems.length > 0 || !envResult.success || !file.ok) return { ok: false, problems };
-  return { ok: true, config: { env: envResult.data, file: file.value, configPath, usedExample } };
+  if (problems.length > 0 || !envResult.success || !auth?.ok || !file.ok) return { ok: false, problems };
+  const env = { ...envResult.data };
+  for (const name of GITHUB_AUTH_VARIABLES) {
+    const value = auth.env[name];
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  return { ok: true, config: { env, file: file.value, configPath, usedExample } };
 }
 
 /** Reads and validates one config file; exported for tests and for checking a file before deploying it. */

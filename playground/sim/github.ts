@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { type SimApp, SimAppAuth } from './github/app.js';
 import type { Actor, Site } from './github/json.js';
 import { errorJson, workflowJson } from './github/json.js';
 import { type Deployment, type RepoSpec, type Run, SimRepo, shaOf } from './github/repo.js';
@@ -28,6 +29,8 @@ import {
   Waiters,
 } from './http.js';
 
+export type { SimApp, SimInstallation } from './github/app.js';
+export { APP_PERMISSIONS } from './github/app.js';
 export type { CommitSpec, Deployment, DeploymentStatus, RepoSpec, Run } from './github/repo.js';
 export { shaOf } from './github/repo.js';
 export type { Access, Permission, Route, RouteContext, RouteRequest, RunDetails } from './github/routes.js';
@@ -75,6 +78,14 @@ export interface GitHubSimOptions {
   rateLimit?: number;
   /** A run's cancel takes this long to complete it (default 0). */
   cancelMs?: number;
+  /**
+   * A GitHub App and its installations: `GET /repos/{o}/{r}/installation` and
+   * `POST /app/installations/{id}/access_tokens` answer its JWTs, and the installation tokens they issue are
+   * accepted (besides `tokens`) until they expire.
+   */
+  app?: SimApp;
+  /** The clock JWTs and installation tokens are checked by (default `Date.now`); tests move it on by hours. */
+  now?: () => number;
 }
 
 /** One request as the simulator received and answered it (credentials left out). */
@@ -165,12 +176,15 @@ export interface GitHubSim {
   onChange(listener: () => void): () => void;
   /** How dispatched runs move now. */
   lifecycle(): RunLifecycle;
-  /** Adds a route (GitHub App endpoints, say) in front of the built-in ones. */
+  /** Adds a route in front of the built-in ones. */
   addRoute(route: Route): void;
+  /** Every installation token the App was issued, oldest first (none without `app`). */
+  readonly installationTokens: readonly { installationId: number; token: string; expiresAt: number }[];
   close(): Promise<void>;
 }
 
 const REQUIRES_AUTH = 'Requires authentication';
+const JWT_UNREADABLE = 'A JSON web token could not be decoded';
 
 function safeDecode(path: string): string {
   try {
@@ -233,6 +247,8 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     return nextId;
   };
   const site: Site = { api: '', web: '' };
+  const appAuth = options.app ? new SimAppAuth(options.app, options.now ?? Date.now) : undefined;
+  if (appAuth) routes.unshift(...appAuth.routes(site));
 
   const addRepo = (spec: RepoSpec) => {
     const repo = new SimRepo(repos.size + 1_296_269, spec, newId);
@@ -345,10 +361,25 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     },
   };
 
-  const grantOf = (req: IncomingMessage): { grant: TokenGrant; token: string } | 'missing' | 'bad' => {
+  /** The grant of a request's credential; `token` is what its rate limit is counted by (an App's installation). */
+  const grantOf = (
+    req: IncomingMessage,
+  ): { grant: TokenGrant; token: string } | { jwt: string } | 'missing' | 'bad' => {
     const header = req.headers.authorization ?? '';
     const token = /^(?:token|bearer)\s+(\S+)$/i.exec(header)?.[1];
     if (token === undefined) return 'missing';
+    if (appAuth && /^bearer\s/i.test(header) && token.split('.').length === 3) return { jwt: token };
+    const installation = appAuth?.tokenGrant(token);
+    if (installation === 'expired') return 'bad';
+    if (installation)
+      return {
+        grant: {
+          login: installation.login,
+          permissions: installation.permissions,
+          repos: installation.repos,
+        },
+        token: `installation:${installation.installationId}`,
+      };
     if (options.tokens === undefined) return { grant: {}, token };
     const grant = options.tokens[token];
     return grant ? { grant, token } : 'bad';
@@ -446,6 +477,33 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     const auth = grantOf(req);
     if (auth === 'missing') return finish({ status: 401, body: errorJson(401, REQUIRES_AUTH) });
     if (auth === 'bad') return finish({ status: 401, body: errorJson(401, 'Bad credentials') });
+    if (route?.auth === 'app' || 'jwt' in auth) {
+      // App endpoints take the App's JWT and nothing else; the JWT opens nothing but them.
+      const refused =
+        'jwt' in auth
+          ? route?.auth === 'app'
+            ? appAuth?.checkJwt(auth.jwt)
+            : 'Bad credentials'
+          : JWT_UNREADABLE;
+      if (refused !== undefined || !route)
+        return finish({ status: 401, body: errorJson(401, refused ?? 'Bad credentials') });
+      if (repoName !== undefined && !repo) return finish(notFound());
+      return finish(
+        route.handle(
+          {
+            method,
+            path: record.path,
+            query: url.searchParams,
+            body,
+            headers: record.headers,
+            params: record.params,
+            repo,
+            actor: { login: 'greenlight', id: 9_919, type: 'Bot' },
+          },
+          context,
+        ),
+      );
+    }
     const { grant, token } = auth;
     if ((usage.get(token) ?? 0) >= rateLimit)
       return finish(
@@ -623,6 +681,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     addRoute(route) {
       routes.unshift(route);
     },
+    installationTokens: appAuth?.issued ?? [],
     async close() {
       for (const run of allRuns()) clearTimers(run);
       await server.close();

@@ -46,13 +46,17 @@ function record(metrics: Metrics, milestone: Milestone): void {
 }
 
 /** GitHub's answers as counts by route and outcome, and the rate limit left for `token` (a label, never the secret). */
-export function recordGitHubResponse(metrics: Metrics, token: string) {
+export function recordGitHubResponse(
+  metrics: Metrics,
+  tokenOf: string | ((event: GitHubResponseEvent) => string),
+) {
   return (event: GitHubResponseEvent): void => {
     const outcome = outcomeOf(event.status);
     metrics.githubRequests.inc({ route: `${event.method} ${event.route}`, outcome });
     // No answer, a 5xx or a rate limit: GitHub failed us (a 4xx is an answer about the request).
     if (outcome === 'error' || outcome === '5xx' || event.status === 429)
       metrics.dependencyErrors.inc({ dependency: 'github' });
+    const token = typeof tokenOf === 'string' ? tokenOf : tokenOf(event);
     if (event.rateLimit)
       metrics.githubRateLimitRemaining.set(
         { token, resource: event.rateLimit.resource },

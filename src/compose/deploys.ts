@@ -6,7 +6,6 @@ import { datadogApiUrl, datadogSource } from '../adapters/analysis/datadog-sourc
 import { undiciHealthProber } from '../adapters/analysis/health-probes.js';
 import { prometheusSource } from '../adapters/analysis/prometheus-source.js';
 import { redisCountersSource } from '../adapters/analysis/redis-counters-source.js';
-import { createGitHubClient } from '../adapters/github/client.js';
 import { githubCommitChecks } from '../adapters/github/commit-checks.js';
 import { githubCommits } from '../adapters/github/commits.js';
 import { githubDeployments } from '../adapters/github/deployments.js';
@@ -47,6 +46,7 @@ import { approverDirectory } from '../services/permissions.js';
 import type { AuditLog, Permissions } from '../services/ports.js';
 import { countedProber } from './dependency-failures.js';
 import { recordGitHubResponse, recordMilestones } from './deploy-metrics.js';
+import { composeGitHubClient } from './github-client.js';
 import { observedStore } from './observed-store.js';
 
 export interface DeployParts {
@@ -85,16 +85,19 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
   const { config, redis, queueRedis, keys, logger } = parts;
   const { env, file } = config;
   if (!file.github) return undefined;
-  const octokit = createGitHubClient({
-    token: env.GITHUB_TOKEN,
-    ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}),
-    logger: logger.child({ component: 'github' }),
-    ...(parts.github?.retryAfterBaseValue === undefined
-      ? {}
-      : { retryAfterBaseValue: parts.github.retryAfterBaseValue }),
-    ...(parts.github?.spaceWrites === undefined ? {} : { spaceWrites: parts.github.spaceWrites }),
-    onResponse: recordGitHubResponse(parts.metrics, 'GITHUB_TOKEN'),
-  });
+  const { octokit } = composeGitHubClient(
+    env,
+    {
+      ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}),
+      logger: logger.child({ component: 'github' }),
+      ...(parts.github?.retryAfterBaseValue === undefined
+        ? {}
+        : { retryAfterBaseValue: parts.github.retryAfterBaseValue }),
+      ...(parts.github?.spaceWrites === undefined ? {} : { spaceWrites: parts.github.spaceWrites }),
+      now: parts.now,
+    },
+    (rateLimitLabel) => recordGitHubResponse(parts.metrics, rateLimitLabel),
+  );
   const runs = githubWorkflowRuns(octokit, parts.github?.runs ?? {});
   const ledger = redisDispatchLedger(redis, keys, {
     replicas: env.REDIS_WAIT_REPLICAS,

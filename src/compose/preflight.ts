@@ -1,12 +1,12 @@
 import { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { createGitHubClient } from '../adapters/github/client.js';
 import { githubSetupProbe } from '../adapters/github/setup-probe.js';
 import { slackSetupProbe } from '../adapters/slack/setup-probe.js';
 import { slackClientOptions } from '../app.js';
 import type { Config } from '../config.js';
 import { boltLogger } from '../logger.js';
 import { type PreflightPorts, runPreflight } from '../services/preflight/preflight.js';
+import { composeGitHubClient } from './github-client.js';
 
 /** Slack and GitHub clients for the checks, each answering within seconds: a check must never hang a start. */
 export function preflightPorts(config: Config, logger: Logger): PreflightPorts {
@@ -17,14 +17,13 @@ export function preflightPorts(config: Config, logger: Logger): PreflightPorts {
   });
   const ports: PreflightPorts = { slack: slackSetupProbe(web) };
   if (file.github) {
-    const octokit = createGitHubClient({
-      token: env.GITHUB_TOKEN,
+    const { octokit, installations } = composeGitHubClient(env, {
       ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}),
       logger: logger.child({ component: 'preflight' }),
       retries: 1,
       maxRateLimitWaitSeconds: 10,
     });
-    ports.github = githubSetupProbe(octokit, { owner: file.github.owner, repo: file.github.repo });
+    ports.github = (repository) => githubSetupProbe(octokit, repository, installations);
   }
   return ports;
 }

@@ -12,6 +12,10 @@ export const ENV_HELP: Readonly<Record<string, string>> = {
   SLACK_API_URL: 'a URL such as https://slack.com/api/; leave unset for Slack itself',
   GITHUB_TOKEN:
     'create a token with actions:write, deployments:write, contents:read on the deployed repository',
+  GITHUB_APP_ID:
+    "the App ID (or Client ID) on your GitHub App's General settings page; set it with GITHUB_APP_PRIVATE_KEY instead of GITHUB_TOKEN",
+  GITHUB_APP_PRIVATE_KEY:
+    "the private key (.pem) generated under your GitHub App's General settings → Private keys: its text, or the path of the file",
   GITHUB_API_URL: 'the REST base URL, such as https://github.example.com/api/v3 on GitHub Enterprise Server',
   GITHUB_WEBHOOK_SECRET: 'the secret of the repository webhook that sends workflow_run events',
   PAGERDUTY_ROUTING_KEY:
@@ -57,7 +61,15 @@ export const envSchema = z.object({
     .regex(/^xapp-/, 'expected an app-level token starting with xapp-')
     .optional(),
   SLACK_API_URL: httpUrl.optional(),
-  GITHUB_TOKEN: nonEmpty,
+  /** Secret. One of GITHUB_TOKEN and the GitHub App (GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY): config.ts checks. */
+  GITHUB_TOKEN: nonEmpty.optional(),
+  GITHUB_APP_ID: z
+    .string()
+    .trim()
+    .regex(/^(\d+|Iv[0-9A-Za-z.]+)$/, 'expected the numeric App ID or the Client ID (Iv…)')
+    .optional(),
+  /** Secret: PEM text or a file's path; config.ts replaces a path by the file's PEM. Never logged (see logger.ts). */
+  GITHUB_APP_PRIVATE_KEY: nonEmpty.optional(),
   GITHUB_API_URL: z
     .url({ protocol: /^https?$/ })
     .transform((value) => value.replace(/\/+$/, ''))

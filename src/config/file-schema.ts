@@ -221,6 +221,26 @@ const analysis = z
     }
   });
 
+/** A repository as GitHub writes it, `owner/name`. */
+const repository = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+$/,
+    'expected a repository as owner/name, like "acme/api"',
+  );
+
+const service = z.strictObject({
+  health: z.array(healthCheck).default([]),
+  /** The repository the service is deployed from, when not `github.repo`: its phases are dispatched there. */
+  repo: repository.optional(),
+  /** The workflow its phases dispatch, when not the phase's (or `github.workflow`). */
+  workflow: z.string().min(1).optional(),
+  /** Where `/rollback <service>` dispatches, when not the service's repository and `rollback.workflow`. */
+  rollback: z
+    .strictObject({ repo: repository.optional(), workflow: z.string().min(1).optional() })
+    .optional(),
+});
+
 const phase = z.strictObject({
   id: z.string().regex(/^[a-z][a-z0-9_]*$/, 'expected a phase id in snake_case'),
   title: z.string().min(1).max(75),
@@ -267,7 +287,7 @@ export const fileSchema = z
       z.string().regex(/^[a-z][a-z0-9_-]*$/, 'expected a lower-case environment name'),
       environment,
     ),
-    services: z.record(z.string(), z.strictObject({ health: z.array(healthCheck).default([]) })).default({}),
+    services: z.record(z.string(), service).default({}),
     pipeline: z.array(phase).default([]),
     deploy: z
       .strictObject({

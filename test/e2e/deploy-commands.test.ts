@@ -21,15 +21,18 @@ const EVE = 'U0EVE'; // in no group at all
 type Reply = Record<string, unknown>;
 
 /** What a dry run's phase sections list: per dispatch, the workflow and its inputs in the order shown. */
-function shownDispatches(text: string): { workflow: string; inputs: Record<string, string> }[] {
+function shownDispatches(
+  text: string,
+): { repository: string; workflow: string; inputs: Record<string, string> }[] {
   return [...text.matchAll(/```([^`]*)```/g)].flatMap(([, block = '']) => {
-    const [first = '', ...lines] = block.split('\n');
+    const [repository = '', first = '', ...lines] = block.split('\n');
     const columns = lines.map((line) => {
       const [name = '', values = ''] = line.split(/: (.*)/s);
       return { name, values: values.split(' | ') };
     });
     const steps = Math.max(...columns.map((column) => column.values.length));
     return Array.from({ length: steps }, (_, step) => ({
+      repository: repository.replace(/^repository: /, ''),
       workflow: first.replace(/^workflow: /, ''),
       inputs: Object.fromEntries(columns.map(({ name, values }) => [name, values[step] ?? values[0] ?? ''])),
     }));
@@ -191,7 +194,7 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     expect(shown).toMatch(/\*2\. Database migration\* `database_migration` · ✋ approval before it starts/);
     // Phase 1 has no gate.
     expect(shown).not.toMatch(/`validation` · ✋/);
-    expect(shown).toContain('workflow: production-deployment.yml');
+    expect(shown).toContain('repository: acme/platform\nworkflow: production-deployment.yml');
     expect(shown).toContain('deployment_phase: validation');
     expect(shown).toContain('deployment_phase: database_migration');
     expect(shown).toContain('environment: production');
@@ -267,6 +270,7 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     const sent = dispatches.map((request) => {
       const body = request.body as { ref: string; inputs: Record<string, string> };
       return {
+        repository: request.repo,
         workflow: request.params.at(-1),
         inputs: JSON.parse(JSON.stringify(body.inputs).replaceAll(id, dryId)) as Record<string, string>,
       };

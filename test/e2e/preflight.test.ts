@@ -1,8 +1,14 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type GitHubSim, GREENLIGHT_INPUTS, greenlightWorkflow } from '../../playground/sim/github.js';
+import {
+  APP_PERMISSIONS,
+  type GitHubSim,
+  GREENLIGHT_INPUTS,
+  greenlightWorkflow,
+} from '../../playground/sim/github.js';
 import { CANARY_PIPELINE } from '../helpers/config.js';
+import { simApp, testAppKeys } from '../helpers/github-app.js';
 import {
   type GreenlightProcess,
   simulatedEnv,
@@ -97,5 +103,119 @@ describe('a misdeclared workflow is caught before anything is dispatched', () =>
     expect(github.requestsTo('actions/create-workflow-dispatch')).toEqual([]);
     greenlight.child.kill('SIGTERM');
     expect(await greenlight.exit).toBe(0);
+  });
+  it('npm run check as a GitHub App: the App installed on each repository greenlight dispatches to, or which it is not', async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const github = await startTestGitHub({
+      tokens: {},
+      repos: [
+        { fullName: 'acme/platform', workflows: [greenlightWorkflow('production-deployment.yml')] },
+        { fullName: 'acme/api', workflows: [greenlightWorkflow('deploy.yml')] },
+        { fullName: 'acme/web', workflows: [greenlightWorkflow('deploy.yml')] },
+        { fullName: 'acme/docs', workflows: [greenlightWorkflow('deploy.yml')] },
+      ],
+      app: simApp([
+        { id: 7001, repos: ['acme/platform', 'acme/api'] },
+        // Installed before the App asked for Actions: read and write, and never updated.
+        { id: 7003, repos: ['acme/docs'], permissions: { ...APP_PERMISSIONS, actions: 'read' } },
+      ]),
+    });
+    const slack = await startTestSlack();
+    const prefix = uniquePrefix('preflight-app');
+    const configPath = writeConfigFile({
+      slack: { statusChannel: '#deployment-status' },
+      github: { owner: 'acme', repo: 'platform', workflow: 'production-deployment.yml', ref: 'main' },
+      redis: { keyPrefix: `${prefix}greenlight:` },
+      environments: { production: { approvals: 1, approvers: ['U0CAROL'] } },
+      services: {
+        api: { repo: 'acme/api', workflow: 'deploy.yml' },
+        web: { repo: 'acme/web', workflow: 'deploy.yml' },
+        docs: { repo: 'acme/docs', workflow: 'deploy.yml' },
+      },
+      pipeline: [
+        { id: 'validation', title: 'Validation', inputs: { deployment_phase: 'validation' } },
+        {
+          id: 'deploy',
+          title: 'Deploy',
+          services: ['api', 'web', 'docs'],
+          inputs: { deployment_phase: 'deploy' },
+        },
+      ],
+      rollback: { inputs: { deployment_phase: 'rollback' } },
+      flags: { prefix: `${prefix}feature:`, channel: `${prefix}flags` },
+    });
+    // The App's key as a file, as an operator mounts it.
+    const keyPath = join(mkdtempSync(join(tmpdir(), 'greenlight-key-')), 'app.pem');
+    writeFileSync(keyPath, testAppKeys().privateKey);
+    cleanups.push(github.close, slack.close, () =>
+      rmSync(dirname(configPath), { recursive: true, force: true }),
+    );
+    const { GITHUB_TOKEN: _token, ...env } = simulatedEnv(slack, github, configPath, {
+      GITHUB_APP_ID: testAppKeys().appId,
+      GITHUB_APP_PRIVATE_KEY: keyPath,
+    });
+
+    const check = run(env, 'src/check.ts');
+    expect(await check.exit).toBe(1);
+    const output = check.output();
+    expect(output).toContain('✓ authenticates to acme/platform as the GitHub App (installation 7001)');
+    expect(output).toContain('✓ authenticates to acme/api as the GitHub App (installation 7001)');
+    expect(output).toContain(
+      '✓ workflow `deploy.yml` accepts every input greenlight sends it (phase `deploy.api`, /rollback)',
+    );
+    expect(output).toContain('✗ the GitHub App is not installed on acme/web: install it there');
+    expect(output).toContain(
+      "✗ the GitHub App's installation on acme/docs (7003) lacks Actions: Read and write: add it under the App's Permissions & events",
+    );
+    expect(output).toMatch(/2 problems: fix them and run npm run check again\./);
+    expect(
+      github.requests.filter(
+        (request) => request.method !== 'GET' && request.route !== 'apps/create-installation-access-token',
+      ),
+    ).toEqual([]);
+  });
+  it('npm run check with a token: a service repository that does not exist is named with the key that names it', async () => {
+    const github = await startTestGitHub({
+      repos: [
+        { fullName: 'acme/platform', workflows: [greenlightWorkflow('production-deployment.yml')] },
+        { fullName: 'acme/api', workflows: [greenlightWorkflow('deploy.yml')] },
+      ],
+    });
+    const slack = await startTestSlack();
+    const prefix = uniquePrefix('preflight-repos');
+    const configPath = writeConfigFile({
+      slack: { statusChannel: '#deployment-status' },
+      github: { owner: 'acme', repo: 'platform', workflow: 'production-deployment.yml', ref: 'main' },
+      redis: { keyPrefix: `${prefix}greenlight:` },
+      environments: { production: { approvals: 1, approvers: ['U0CAROL'] } },
+      services: { api: { repo: 'acme/api', workflow: 'deploy.yml' }, search: { repo: 'acme/serch' } },
+      pipeline: [
+        {
+          id: 'deploy',
+          title: 'Deploy',
+          services: ['api', 'search'],
+          inputs: { deployment_phase: 'deploy' },
+        },
+      ],
+      rollback: { inputs: { deployment_phase: 'rollback' } },
+      flags: { prefix: `${prefix}feature:`, channel: `${prefix}flags` },
+    });
+    cleanups.push(github.close, slack.close, () =>
+      rmSync(dirname(configPath), { recursive: true, force: true }),
+    );
+
+    const check = run(simulatedEnv(slack, github, configPath), 'src/check.ts');
+    expect(await check.exit).toBe(1);
+    const output = check.output();
+    expect(output).toContain('✓ authenticates to acme/api with GITHUB_TOKEN');
+    expect(output).toContain(
+      '✓ workflow `deploy.yml` accepts every input greenlight sends it (phase `deploy.api`, /rollback)',
+    );
+    expect(output).toContain(
+      '✗ GitHub has no repository acme/serch that GITHUB_TOKEN can see: check services.search.repo, and give the token access to that repository',
+    );
+    expect(output).toMatch(/1 problem: fix it and run npm run check again\./);
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, readConfigFile } from '../../src/config.js';
+import { testAppKeys } from '../helpers/github-app.js';
 
 const credentials = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'secret', GITHUB_TOKEN: 'ghp_x' };
 
@@ -372,5 +373,69 @@ describe('greenlight.example.yml', () => {
     expect(result.value.pipeline[4]?.canary?.steps).toEqual([5, 10, 25, 50, 100]);
     expect(result.value.analysis?.errorRate).toEqual({ warn: 0.01, rollback: 0.05 });
     expect(result.value.flags.protected).toContain('scan_creation');
+  });
+});
+
+describe('GitHub credentials: a token or a GitHub App, exactly one', () => {
+  const slack = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'secret' };
+  const { privateKey } = testAppKeys();
+
+  it('takes the App’s key as PEM text, with the \\n escapes of a .env file, or as the path of its file', () => {
+    const dir = dirWith(minimal);
+    writeFileSync(join(dir, 'greenlight-app.pem'), privateKey);
+    const escaped = privateKey.trim().replaceAll('\n', '\\n');
+    for (const key of [privateKey, escaped, 'greenlight-app.pem', join(dir, 'greenlight-app.pem')]) {
+      const result = loadConfig({ ...slack, GITHUB_APP_ID: '424242', GITHUB_APP_PRIVATE_KEY: key }, dir);
+      expect(result.ok && result.config.env).toMatchObject({
+        GITHUB_APP_ID: '424242',
+        GITHUB_APP_PRIVATE_KEY: `${privateKey.trim()}\n`,
+      });
+      expect(result.ok && 'GITHUB_TOKEN' in result.config.env).toBe(false);
+    }
+  });
+
+  it.each([
+    [
+      'neither',
+      {},
+      /^GITHUB_TOKEN is missing: create a token .*; or set GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY/,
+    ],
+    [
+      'both',
+      { GITHUB_TOKEN: 'ghp_x', GITHUB_APP_ID: '424242', GITHUB_APP_PRIVATE_KEY: privateKey },
+      /^GITHUB_TOKEN and GITHUB_APP_ID are both set, and greenlight authenticates one way: unset GITHUB_TOKEN/,
+    ],
+    [
+      'an App without its key',
+      { GITHUB_APP_ID: '424242' },
+      /^GITHUB_APP_PRIVATE_KEY is missing: the private key \(\.pem\)/,
+    ],
+    [
+      'a key without its App',
+      { GITHUB_APP_PRIVATE_KEY: privateKey },
+      /^GITHUB_APP_ID is missing: the App ID/,
+    ],
+    [
+      'a key file that is not there',
+      { GITHUB_APP_ID: '424242', GITHUB_APP_PRIVATE_KEY: 'keys/missing.pem' },
+      /^GITHUB_APP_PRIVATE_KEY is neither a PEM private key .* nor the path of a readable file \(no such file\)/,
+    ],
+    [
+      'a key cut after its first line',
+      { GITHUB_APP_ID: '424242', GITHUB_APP_PRIVATE_KEY: '-----BEGIN RSA PRIVATE KEY-----' },
+      /^GITHUB_APP_PRIVATE_KEY is not an RSA private key in PEM/,
+    ],
+    [
+      'an App ID that is a name',
+      { GITHUB_APP_ID: 'my-app', GITHUB_APP_PRIVATE_KEY: privateKey },
+      /^GITHUB_APP_ID is malformed/,
+    ],
+  ])('refuses to start with %s, saying what to set', (_label, github, problem) => {
+    const result = loadConfig({ ...slack, ...github }, dirWith(minimal));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]).toMatch(problem);
+    expect(result.problems.join('\n')).not.toContain('PRIVATE KEY-----\n');
   });
 });

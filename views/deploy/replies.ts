@@ -7,7 +7,7 @@ import type {
 import { deploymentName } from '../../src/domain/deploy/deployment-name.js';
 import type { DeploymentState } from '../../src/domain/deploy/deployment-state.js';
 import type { DeploymentPlan, PlannedPhase } from '../../src/domain/deploy/plan.js';
-import { phaseDispatches } from '../../src/domain/deploy/workflow-inputs.js';
+import { phaseDispatches, repositoryName } from '../../src/domain/deploy/workflow-inputs.js';
 import { clip } from '../../src/domain/text.js';
 import {
   context,
@@ -226,9 +226,14 @@ function phaseText(plan: DeploymentPlan, phase: PlannedPhase, number: number): s
   if (phase.workflow === undefined) return `${head}\nNothing is dispatched: greenlight watches the analysis.`;
   const at =
     phase.dispatchRef === undefined ? '' : ` (dispatched at ${codeBlockText(phase.dispatchRef, 100)})`;
-  const lines = [`workflow: ${codeBlockText(phase.workflow, 100)}${at}`];
+  // The repository each dispatch request names (workflow-inputs.ts), so the plan and the dispatcher agree.
+  const repository = phaseDispatches(plan, phase)[0]?.repository ?? plan.repository;
+  const lines = [
+    ...(repository ? [`repository: ${codeBlockText(repositoryName(repository), 100)}`] : []),
+    `workflow: ${codeBlockText(phase.workflow, 100)}${at}`,
+  ];
   // Keep the closing fence inside the section: inputs that do not fit are counted, never cut mid-block.
-  let length = head.length + lines[0]!.length + 16;
+  let length = head.length + lines.join('\n').length + 16;
   let left = 0;
   for (const [name, values] of stepInputs(plan, phase)) {
     const line = `${codeBlockText(name, 60)}: ${values.map((value) => codeBlockText(value, 150)).join(' | ')}`;

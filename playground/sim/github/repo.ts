@@ -143,8 +143,6 @@ export class SimRepo {
   readonly checkRuns = new Map<string, CheckRun[]>();
   readonly runs: Run[] = [];
   readonly deployments: Deployment[] = [];
-  /** Filled by the simulator for GitHub App installations, later. */
-  installationId: number | undefined;
 
   constructor(
     readonly id: number,

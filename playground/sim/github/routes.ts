@@ -56,6 +56,8 @@ export interface Route {
   pattern: RegExp;
   scope: 'repo' | 'root';
   permission?: [Permission, Access];
+  /** `app`: signed with the App's JWT (`Authorization: Bearer <jwt>`), as GitHub's App endpoints are. */
+  auth?: 'app';
   handle(request: RouteRequest, context: RouteContext): Answer;
 }
 

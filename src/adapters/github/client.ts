@@ -1,6 +1,7 @@
 import { retry } from '@octokit/plugin-retry';
 import { type ThrottlingOptions, throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import { type GitHubAppCredentials, type InstallationLookup, repositoryAppAuth } from './app-auth.js';
 
 /**
  * Typed as the plain REST Octokit: the retry and throttling plugins add behaviour and constructor options, no
@@ -33,14 +34,18 @@ export interface GitHubResponseEvent {
   method: string;
   /** The route template (`/repos/{owner}/{repo}/actions/runs/{run_id}`), never the filled-in path. */
   route: string;
+  /** `owner/name` of a repository route, so an App's answers are counted per installation. */
+  repository?: string;
   /** The HTTP status; absent when no answer came (network failure). */
   status?: number;
   /** From `x-ratelimit-remaining` and `x-ratelimit-resource`, when GitHub sent them. */
   rateLimit?: { remaining: number; resource: string };
 }
 
-export interface GitHubClientOptions {
-  token: string;
+/** How greenlight proves who it is: one token, or a GitHub App with an installation per repository. */
+export type GitHubCredentials = { token: string } | { app: GitHubAppCredentials & { now?: () => number } };
+
+export type GitHubClientOptions = GitHubCredentials & {
   /** REST base URL; on Enterprise Server it has a path, e.g. `https://ghe.example.com/api/v3`. */
   baseUrl?: string;
   logger?: GitHubClientLogger;
@@ -64,7 +69,7 @@ export interface GitHubClientOptions {
    * other deployments' Deployment status writes, a second each.
    */
   spaceWrites?: boolean;
-}
+};
 
 /**
  * Statuses the retry plugin must not repeat: client errors mean the request itself is wrong, 409 is an answer
@@ -87,6 +92,17 @@ const UNSPACED_GROUP = {
  * token never appears in a log line (only method and route are logged).
  */
 export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
+  return createGitHubClientWithInstallations(options).octokit;
+}
+
+/**
+ * The client, and (with a GitHub App) which installation answers for each repository: preflight reports it, and
+ * metrics count an App's rate limit per installation.
+ */
+export function createGitHubClientWithInstallations(options: GitHubClientOptions): {
+  octokit: GitHubClient;
+  installations?: InstallationLookup;
+} {
   const retries = options.retries ?? 3;
   const retryAfterBaseValue = options.retryAfterBaseValue ?? 1000;
   const maxWait = options.maxRateLimitWaitSeconds ?? 15 * 60;
@@ -110,7 +126,9 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
 
   const debug = (message: string) => logger?.debug?.({ event: 'github_request' }, message);
   const octokit = new GreenlightOctokit({
-    auth: options.token,
+    ...('app' in options
+      ? { authStrategy: repositoryAppAuth, auth: { ...options.app } }
+      : { auth: options.token }),
     userAgent: 'greenlight',
     ...(options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : {}),
     // Octokit's `debug` receives the full request options, headers included: it is dropped, never logged.
@@ -137,6 +155,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
         onResponse({
           method: requestOptions.method,
           route: requestOptions.url,
+          ...repositoryOf(requestOptions as { owner?: unknown; repo?: unknown }),
           ...(status === undefined ? {} : { status }),
           ...rateLimitOf(headers),
         });
@@ -153,7 +172,17 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       }
     });
   }
-  return octokit;
+  const installations =
+    'app' in options
+      ? (octokit.auth as unknown as { installations: InstallationLookup }).installations
+      : undefined;
+  return installations ? { octokit, installations } : { octokit };
+}
+
+function repositoryOf(options: { owner?: unknown; repo?: unknown }): Pick<GitHubResponseEvent, 'repository'> {
+  return typeof options.owner === 'string' && typeof options.repo === 'string'
+    ? { repository: `${options.owner}/${options.repo}` }
+    : {};
 }
 
 function rateLimitOf(headers: Record<string, unknown> | undefined): Pick<GitHubResponseEvent, 'rateLimit'> {

@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import type { DeclaredDispatch, DeclaredInput } from '../../domain/preflight/workflow-inputs-check.js';
 import { cannotTell, found, type GitHubSetup, type Probe } from '../../services/preflight/ports.js';
+import type { InstallationLookup } from './app-auth.js';
 import { githubCommits } from './commits.js';
 import { githubMessage, githubStatus } from './github-errors.js';
 
@@ -53,10 +54,33 @@ const dispatchSection = z.object({ inputs: z.record(z.string(), inputSchema).nul
  * commit, each workflow and its file at the ref. A 404 is an answer (undefined); a refused token, an unreachable
  * server or a file that is not a workflow comes back as a sentence.
  */
-export function githubSetupProbe(octokit: SetupOctokit, repo: { owner: string; repo: string }): GitHubSetup {
+export function githubSetupProbe(
+  octokit: SetupOctokit,
+  repo: { owner: string; repo: string },
+  installations?: InstallationLookup,
+): GitHubSetup {
   const commits = githubCommits(octokit);
   const slug = `${repo.owner}/${repo.repo}`;
+  const failure = (error: unknown, doing: string) =>
+    failed(error, doing, installations ? 'the GitHub App' : 'GITHUB_TOKEN');
   return {
+    async access() {
+      if (!installations) return found({ mode: 'token' });
+      try {
+        const installation = await installations.installation(repo.owner, repo.repo);
+        return found({
+          mode: 'app',
+          installationId: installation?.id,
+          ...(installation ? { permissions: installation.permissions } : {}),
+        });
+      } catch (error) {
+        if (githubStatus(error) === 401)
+          return cannotTell(
+            `GitHub refuses the GitHub App's JWT (${githubMessage(error)}): check GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (the App's key, not a deploy key) and the server's clock`,
+          );
+        return failure(error, `looking up the GitHub App's installation on ${slug}`);
+      }
+    },
     async repository() {
       try {
         const response = await octokit.rest.repos.get(repo);
@@ -124,7 +148,7 @@ export function githubSetupProbe(octokit: SetupOctokit, repo: { owner: string; r
         const status = githubStatus(error);
         if (status === 403 || status === 404)
           return cannotTell(
-            `GITHUB_TOKEN may not read the commit statuses or check runs of ${slug} (${githubMessage(error)}): give it Commit statuses: read and Checks: read, or set deploy.requireChecks: none`,
+            `${installations ? 'the GitHub App' : 'GITHUB_TOKEN'} may not read the commit statuses or check runs of ${slug} (${githubMessage(error)}): give it Commit statuses: read and Checks: read, or set deploy.requireChecks: none`,
           );
         return failure(error, `reading the checks of ${sha.slice(0, 7)}`);
       }
@@ -167,16 +191,18 @@ export function declaredDispatch(text: string, path: string, ref: string): Probe
 
 const notDispatchable: DeclaredDispatch = { dispatchable: false };
 
-function failure(error: unknown, doing: string): Probe<never> {
+function failed(error: unknown, doing: string, who: string): Probe<never> {
   const status = githubStatus(error);
   const said = githubMessage(error);
   if (status === 401)
     return cannotTell(
-      `GitHub refuses GITHUB_TOKEN (${said}): set a valid token with Actions: read and write, Deployments: read and write, Contents: read`,
+      who === 'GITHUB_TOKEN'
+        ? `GitHub refuses GITHUB_TOKEN (${said}): set a valid token with Actions: read and write, Deployments: read and write, Contents: read`
+        : `GitHub refuses the GitHub App's token (${said}): check GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY`,
     );
   if (status === 403)
     return cannotTell(
-      `GitHub forbids ${doing} (${said}): give GITHUB_TOKEN access to the repository (Actions, Contents: read at least)`,
+      `GitHub forbids ${doing} (${said}): give ${who} access to the repository (Actions, Contents: read at least)`,
     );
   if (status === undefined || status >= 500)
     return cannotTell(`GitHub could not be reached ${doing} (${said}): check GITHUB_API_URL and the network`);

@@ -14,7 +14,10 @@ export interface DeployRecord {
      * counts the replies posted since).
      */
     repliesPosted?: number;
+    /** The GitHub Deployment in `github.repo`. */
     githubDeploymentId?: number;
+    /** The GitHub Deployments in the other repositories the deployment dispatched to, by `owner/name`. */
+    githubDeployments?: Record<string, number>;
     /** Set once the end of the deployment has been handled (GitHub status, environment released). */
     finalized?: boolean;
     /** Claimed before the incident channel is told of a rollback, so it is told once. */

@@ -9,7 +9,7 @@ import {
   needsBaseline,
   type PhaseState,
 } from './deployment-state.js';
-import { phaseDispatch, type WorkflowDispatch } from './workflow-inputs.js';
+import { phaseDispatch, type Repository, repositoryName, type WorkflowDispatch } from './workflow-inputs.js';
 
 /** What the deploy engine does next for one deployment, as data: the orchestrator carries it out through ports. */
 export type Step =
@@ -23,12 +23,15 @@ export type Step =
   | { kind: 'capture-baseline' }
   /** Exactly once per phase step, under a lease named by the dispatch's correlation id. */
   | { kind: 'dispatch-phase'; phaseId: string; step: number; title: string; dispatch: WorkflowDispatch }
-  /** Once per deployment; `stop` when another process is creating it (the rest of this pass waits for it). */
-  | { kind: 'create-github-deployment' }
+  /**
+   * Once per deployment and repository (absent: `github.repo`); `stop` when another process is creating it (the
+   * rest of this pass waits for it).
+   */
+  | { kind: 'create-github-deployment'; repository?: Repository }
   /** The phase's bot-side health checks, one round. */
   | { kind: 'probe'; phaseId: string }
-  /** One conditional look at a run that has not concluded. */
-  | { kind: 'poll'; runId: number }
+  /** One conditional look at a run that has not concluded, in the repository it runs in (absent: `github.repo`). */
+  | { kind: 'poll'; runId: number; repository?: Repository }
   /** The next reading, one interval after the last (or after now, for the first). */
   | { kind: 'schedule-reading'; tick: number; lastAt?: number; intervalMs: number }
   /** The rollback run, exactly once, as fast as it can go out. */
@@ -78,7 +81,7 @@ export function nextSteps(record: DeployRecord, settings: Pick<EngineSettings, '
 }
 
 function runningSteps(record: DeployRecord): Step[] {
-  const { state, plan, meta } = record;
+  const { state, plan } = record;
   const dispatching = state.phases.find((phase) => phase.status === 'dispatching');
   if (dispatching && needsBaseline(state, dispatching)) return [{ kind: 'capture-baseline' }];
   if (dispatching) {
@@ -87,18 +90,75 @@ function runningSteps(record: DeployRecord): Step[] {
     if (!dispatch) throw new Error(`phase ${dispatching.id} of ${state.id} has nothing to dispatch`);
     const { id: phaseId, step, title } = dispatching;
     return [
-      ...(githubDeploymentFirst(record) ? [{ kind: 'create-github-deployment' } as const] : []),
+      ...(githubDeploymentFirst(record, dispatch.repository) ? [createIn(dispatch.repository)] : []),
       { kind: 'dispatch-phase', phaseId, step, title, dispatch },
     ];
   }
   const running = state.phases.find((phase) => phase.status === 'running');
   const run = running?.runs.at(-1);
+  const repository = running && plan.phases.find((phase) => phase.id === running.id)?.repository;
   return [
-    ...(meta.githubDeploymentId ? [] : [{ kind: 'create-github-deployment' } as const]),
+    ...(githubDeploymentIn(record, repository) ? [] : [createIn(repository)]),
     ...(running && probesDue(running) ? [{ kind: 'probe', phaseId: running.id } as const] : []),
-    ...(run && run.conclusion === undefined ? [poll(run.runId)] : []),
+    ...(run && run.conclusion === undefined ? [poll(run.runId, repository)] : []),
     ...reading(state),
   ];
+}
+
+function createIn(repository: Repository | undefined): Step {
+  return { kind: 'create-github-deployment', ...(repository ? { repository } : {}) };
+}
+
+/** Whether `repository` is the deployment's main one (`github.repo`), whose GitHub Deployment checks the commit. */
+function isMainRepository(record: DeployRecord, repository: Repository | undefined): boolean {
+  const main = record.plan.repository;
+  return (
+    repository === undefined || main === undefined || repositoryName(main) === repositoryName(repository)
+  );
+}
+
+/**
+ * The GitHub Deployment recorded for the deployment in a repository: `meta.githubDeploymentId` in `github.repo`,
+ * `meta.githubDeployments` in each other repository it dispatched to.
+ */
+export function githubDeploymentIn(
+  record: DeployRecord,
+  repository: Repository | undefined,
+): number | undefined {
+  return isMainRepository(record, repository)
+    ? record.meta.githubDeploymentId
+    : record.meta.githubDeployments?.[repositoryName(repository as Repository)];
+}
+
+/**
+ * The ref a deployment's workflows run at in a repository: its first phase there is dispatched at it (a commit SHA
+ * of `github.repo` is deployed by running the workflows at `github.ref`, which the other repositories have too).
+ */
+export function refIn(record: DeployRecord, repository: Repository): string {
+  const phase = record.plan.phases.find(
+    (planned) => planned.repository && repositoryName(planned.repository) === repositoryName(repository),
+  );
+  return phase?.dispatchRef ?? record.plan.ref;
+}
+
+/** Every GitHub Deployment of the deployment, with its repository (absent: `github.repo`). */
+export function githubDeploymentsOf(
+  record: DeployRecord,
+): { repository?: Repository; deploymentId: number }[] {
+  const { githubDeploymentId, githubDeployments = {} } = record.meta;
+  return [
+    ...(githubDeploymentId === undefined ? [] : [{ deploymentId: githubDeploymentId }]),
+    ...Object.entries(githubDeployments).flatMap(([name, deploymentId]) => {
+      const [owner, repo] = name.split('/');
+      return owner && repo ? [{ repository: { owner, repo }, deploymentId }] : [];
+    }),
+  ];
+}
+
+/** The repository a run of the deployment runs in: its phase's (absent: `github.repo`, as the rollback's run). */
+export function runRepository(record: DeployRecord, runId: number): Repository | undefined {
+  const phase = record.state.phases.find((candidate) => candidate.runs.some((run) => run.runId === runId));
+  return phase && record.plan.phases.find((planned) => planned.id === phase.id)?.repository;
 }
 
 /** A phase's probes run alongside its run, or (to verify a rollback) once the run succeeded; one set is kept. */
@@ -110,8 +170,8 @@ function probesDue(phase: PhaseState): boolean {
   );
 }
 
-function poll(runId: number): Step {
-  return { kind: 'poll', runId };
+function poll(runId: number, repository?: Repository): Step {
+  return { kind: 'poll', runId, ...(repository ? { repository } : {}) };
 }
 
 /** The next reading is one job: its number names it, so every replica asking for it asks for the same. */
@@ -138,8 +198,11 @@ export function readingDelay(step: Extract<Step, { kind: 'schedule-reading' }>, 
  * (`required_contexts`) before anything runs: a refusal then fails the deployment with nothing sent. A `/rollback`
  * dispatches first instead (GitHub spaces writes a second apart, and a rollback must not wait); it requires no checks.
  */
-function githubDeploymentFirst({ state, meta }: DeployRecord): boolean {
-  return meta.githubDeploymentId === undefined && state.rollbackOf === undefined && !somethingWentOut(state);
+function githubDeploymentFirst(record: DeployRecord, repository: Repository | undefined): boolean {
+  const { state } = record;
+  if (githubDeploymentIn(record, repository) !== undefined || state.rollbackOf !== undefined) return false;
+  // In another repository something has gone out already (in the first), and its Deployment still comes first.
+  return !isMainRepository(record, repository) || !somethingWentOut(state);
 }
 
 /**
@@ -179,7 +242,11 @@ export function failedVerification(phase: PhaseState, results: readonly ProbeRes
 }
 
 /** The GitHub Deployment that mirrors a greenlight deployment, and the status it starts in. */
-export function githubDeploymentOf(state: DeploymentState): {
+export function githubDeploymentOf(
+  state: DeploymentState,
+  /** In a repository other than `github.repo`: the ref its workflows run at there (see `refIn`). */
+  elsewhere?: { ref: string },
+): {
   ref: string;
   environment: string;
   description: string;
@@ -189,9 +256,10 @@ export function githubDeploymentOf(state: DeploymentState): {
   started: { state: 'in_progress'; description: string };
 } {
   return {
-    ref: state.ref,
+    ref: elsewhere?.ref ?? state.ref,
     environment: state.env,
-    requiredContexts: state.requiredContexts ?? [],
+    // greenlight judged the checks of `github.repo`'s commit; the same ref elsewhere is another commit.
+    requiredContexts: elsewhere ? [] : (state.requiredContexts ?? []),
     description: `greenlight ${deploymentName(state)} by ${state.requestedBy}`,
     payload: { greenlight_id: state.id },
     started: { state: 'in_progress', description: 'greenlight is deploying' },
@@ -203,9 +271,22 @@ export function githubDeploymentOf(state: DeploymentState): {
  * before its final status is set.
  */
 export function needsGitHubDeploymentFirst(record: DeployRecord): boolean {
-  return (
-    record.meta.githubDeploymentId === undefined && record.state.phases.some((phase) => phase.runs.length > 0)
-  );
+  return githubDeploymentsMissing(record).length > 0;
+}
+
+/** The repositories (absent: `github.repo`) where a run went out but no GitHub Deployment is recorded yet. */
+export function githubDeploymentsMissing(record: DeployRecord): (Repository | undefined)[] {
+  const missing = new Map<string, Repository | undefined>();
+  for (const phase of record.state.phases) {
+    if (phase.runs.length === 0) continue;
+    const repository = record.plan.phases.find((planned) => planned.id === phase.id)?.repository;
+    if (githubDeploymentIn(record, repository) === undefined)
+      missing.set(
+        repository && !isMainRepository(record, repository) ? repositoryName(repository) : '',
+        repository,
+      );
+  }
+  return [...missing.values()];
 }
 
 /** A lock greenlight takes itself, with the sentence that says why and how to lift it. */

@@ -1,7 +1,14 @@
 import type { AnalysisThresholds } from '../analysis/decide.js';
 import type { SourceName } from '../analysis/reading.js';
 import { codeList, noSuchName } from '../close-matches.js';
-import { CANARY_INPUT, type WorkflowInputsResult, workflowInputs } from './workflow-inputs.js';
+import {
+  CANARY_INPUT,
+  parseRepository,
+  type Repository,
+  repositoryName,
+  type WorkflowInputsResult,
+  workflowInputs,
+} from './workflow-inputs.js';
 
 /** One `pipeline` entry of greenlight.yml, durations already in milliseconds (the config schema's output). */
 export interface PipelinePhaseConfig {
@@ -41,11 +48,21 @@ const RUNBOOK_THRESHOLDS: AnalysisThresholds = {
   noDataToPause: 3,
 };
 
+/**
+ * Where a service is deployed from, when not `github.repo` with the phase's workflow: its own repository
+ * (`owner/name`) and workflow, and those of its rollback.
+ */
+export interface ServiceDispatchConfig {
+  repo?: string;
+  workflow?: string;
+  rollback?: { repo?: string; workflow?: string };
+}
+
 /** The parts of greenlight.yml a plan depends on; the loaded `FileConfig` fits it as is. */
 export interface PlanConfig {
-  github?: { workflow: string; ref: string };
+  github?: { owner?: string; repo?: string; workflow: string; ref: string };
   environments: Readonly<Record<string, { approvals: number; approvers: readonly string[] }>>;
-  services: Readonly<Record<string, unknown>>;
+  services: Readonly<Record<string, ServiceDispatchConfig>>;
   pipeline: readonly PipelinePhaseConfig[];
   analysis?: PlanAnalysisConfig;
 }
@@ -90,6 +107,8 @@ export interface PlannedPhase {
   /** The git ref to dispatch the workflow at, when not the deployment's own (a rollback runs the default branch's workflow). */
   dispatchRef?: string;
   services?: string[];
+  /** The repository its workflow is dispatched in: its services' (`services.<name>.repo`), else `github.repo`. */
+  repository?: Repository;
 }
 
 export interface DeploymentPlan {
@@ -106,6 +125,8 @@ export interface DeploymentPlan {
   analysis?: PlannedAnalysis;
   /** The services this deployment touches (from `--services`, else the phases', else every service): whose probes run. */
   services: string[];
+  /** `github.repo`: where its commit was checked and phases without a repository of their own are dispatched. */
+  repository?: Repository;
 }
 
 export type PlanRefusal = {
@@ -159,14 +180,20 @@ export function planDeployment(config: PlanConfig, request: PlanRequest): PlanRe
   const phases: PlannedPhase[] = [];
   for (const phase of selected.phases) {
     const added = { environment: request.env, ref, greenlightId: request.greenlightId };
-    const planned = planPhase(phase, config.github?.workflow, added, approvals > 0);
-    if (!planned.ok) return planned;
-    const { dispatchRef } = request;
-    phases.push(
-      dispatchRef === undefined || planned.phase.workflow === undefined
-        ? planned.phase
-        : { ...planned.phase, dispatchRef },
-    );
+    for (const target of dispatchTargets(config, phase, request.services)) {
+      const planned = planPhase(target.phase, config.github?.workflow, added, approvals > 0);
+      if (!planned.ok) return planned;
+      const { dispatchRef } = request;
+      if (planned.phase.workflow === undefined) {
+        phases.push(planned.phase);
+        continue;
+      }
+      phases.push({
+        ...planned.phase,
+        ...(target.repository ? { repository: target.repository } : {}),
+        ...(dispatchRef === undefined ? {} : { dispatchRef }),
+      });
+    }
   }
   return {
     ok: true,
@@ -182,8 +209,73 @@ export function planDeployment(config: PlanConfig, request: PlanRequest): PlanRe
         ? { analysis: plannedAnalysis(config.analysis) }
         : {}),
       services: touchedServices(config, request.services, selected.phases),
+      ...(mainRepository(config) ? { repository: mainRepository(config) } : {}),
     },
   };
+}
+
+/** `github.owner`/`github.repo`: where phases without services of their own repository are dispatched. */
+export function mainRepository(config: Pick<PlanConfig, 'github'>): Repository | undefined {
+  const { owner, repo } = config.github ?? {};
+  return owner && repo ? { owner, repo } : undefined;
+}
+
+/** The repository a service is deployed from: its own `repo`, else `github.repo`. */
+export function serviceRepository(
+  config: Pick<PlanConfig, 'github' | 'services'>,
+  service: string,
+): Repository | undefined {
+  const own = config.services[service]?.repo;
+  return (own === undefined ? undefined : parseRepository(own)) ?? mainRepository(config);
+}
+
+/**
+ * Where one pipeline phase is dispatched: once in `github.repo` for a phase without services (or whose services
+ * live there, on one workflow), else once per repository (and workflow) of the services it deploys — each its own
+ * planned phase, `<phase>.<repo>` titled "<title> (owner/name)", run one after another in the order the services
+ * are named.
+ */
+function dispatchTargets(
+  config: PlanConfig,
+  phase: PipelinePhaseConfig,
+  requested: readonly string[] | undefined,
+): { phase: PipelinePhaseConfig; repository?: Repository }[] {
+  const main = mainRepository(config);
+  const services = (phase.services ?? []).filter(
+    (service) => requested === undefined || requested.includes(service),
+  );
+  const single = (repository: Repository | undefined, workflow: string | undefined) => [
+    { phase: workflow === undefined ? phase : { ...phase, workflow }, ...(repository ? { repository } : {}) },
+  ];
+  if (services.length === 0) return single(main, phase.workflow);
+  const groups = new Map<string, { repository?: Repository; workflow?: string; services: string[] }>();
+  for (const service of services) {
+    const repository = serviceRepository(config, service);
+    const workflow = config.services[service]?.workflow ?? phase.workflow;
+    const key = `${repository ? repositoryName(repository) : ''}|${workflow ?? ''}`;
+    const group = groups.get(key) ?? {
+      ...(repository ? { repository } : {}),
+      ...(workflow ? { workflow } : {}),
+      services: [],
+    };
+    group.services.push(service);
+    groups.set(key, group);
+  }
+  const [only, ...more] = [...groups.values()];
+  if (only && more.length === 0) return single(only.repository, only.workflow);
+  return [...groups.values()].map((group) => {
+    const where = group.repository ? repositoryName(group.repository) : group.services.join(',');
+    return {
+      phase: {
+        ...phase,
+        id: `${phase.id}.${group.repository?.repo ?? group.services[0]}`,
+        title: `${phase.title} (${where})`.slice(0, 75),
+        services: group.services,
+        ...(group.workflow ? { workflow: group.workflow } : {}),
+      },
+      ...(group.repository ? { repository: group.repository } : {}),
+    };
+  });
 }
 
 function plannedAnalysis(analysis: PlanAnalysisConfig | undefined): PlannedAnalysis {

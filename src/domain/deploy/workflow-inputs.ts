@@ -65,8 +65,30 @@ export function workflowInputs(
   return { ok: true, inputs };
 }
 
+/** A GitHub repository greenlight dispatches to. */
+export interface Repository {
+  owner: string;
+  repo: string;
+}
+
+/** `owner/name`, as GitHub and greenlight.yml write a repository. */
+export function repositoryName(repository: Repository): string {
+  return `${repository.owner}/${repository.repo}`;
+}
+
+/** `owner/name` read into its halves; undefined for anything else. */
+export function parseRepository(text: string): Repository | undefined {
+  const match = /^([A-Za-z0-9][A-Za-z0-9-]*)\/([A-Za-z0-9._-]+)$/.exec(text);
+  return match?.[1] && match[2] ? { owner: match[1], repo: match[2] } : undefined;
+}
+
 /** One `workflow_dispatch`, exactly as it is sent. */
 export interface WorkflowDispatch {
+  /**
+   * The repository it is sent to; absent only in the plans of deployments started before greenlight named one, which
+   * go to `github.owner`/`github.repo`.
+   */
+  repository?: Repository;
   workflow: string;
   /** The git ref the workflow runs at. */
   ref: string;
@@ -97,6 +119,7 @@ export function phaseDispatch(
   const correlationId = `${plan.greenlightId}-${phase.id}-${step}`;
   const percentage = phase.canarySteps?.[step];
   return {
+    ...(phase.repository ? { repository: phase.repository } : {}),
     workflow: phase.workflow,
     ref: phase.dispatchRef ?? plan.ref,
     correlationId,
@@ -112,6 +135,8 @@ export function phaseDispatch(
 
 /** greenlight.yml's `rollback`, with the workflow and the ref to dispatch it at resolved. */
 export interface RollbackWorkflow {
+  /** Where it is dispatched: `github.repo`, for the automatic rollback of a rollout. */
+  repository?: Repository;
   workflow: string;
   ref: string;
   inputs: Readonly<Record<string, WorkflowInputValue>>;
@@ -136,6 +161,12 @@ export function rollbackDispatch(
   if (!inputs.ok) return inputs;
   return {
     ok: true,
-    dispatch: { workflow: rollback.workflow, ref: rollback.ref, correlationId, inputs: inputs.inputs },
+    dispatch: {
+      ...(rollback.repository ? { repository: rollback.repository } : {}),
+      workflow: rollback.workflow,
+      ref: rollback.ref,
+      correlationId,
+      inputs: inputs.inputs,
+    },
   };
 }

@@ -1,9 +1,17 @@
-import { type PlanConfig, planDeployment } from '../deploy/plan.js';
-import { planRollback, type RollbackPlanConfig } from '../deploy/rollback-plan.js';
-import { CANARY_INPUT, GREENLIGHT_INPUTS, rollbackDispatch } from '../deploy/workflow-inputs.js';
+import { mainRepository, type PlanConfig, planDeployment } from '../deploy/plan.js';
+import { planRollback, type RollbackPlanConfig, serviceRollbackTarget } from '../deploy/rollback-plan.js';
+import {
+  CANARY_INPUT,
+  GREENLIGHT_INPUTS,
+  type Repository,
+  repositoryName,
+  rollbackDispatch,
+} from '../deploy/workflow-inputs.js';
 
 /** One kind of `workflow_dispatch` greenlight makes, as far as the workflow's declared inputs are concerned. */
 export interface WorkflowDispatch {
+  /** The repository it is sent to, `owner/name` (`github.repo` unless a service names its own). */
+  repository: string;
   workflow: string;
   /** Who sends it, for sentences: "phase `validation`", "/rollback", "an automatic rollback". */
   sender: string;
@@ -20,7 +28,7 @@ export interface WorkflowDispatch {
 }
 
 export type DispatchesConfig = PlanConfig &
-  RollbackPlanConfig & { github?: { workflow: string; ref: string } };
+  RollbackPlanConfig & { github?: { owner?: string; repo?: string; workflow: string; ref: string } };
 
 const PLACEHOLDER_ID = 'preflight';
 
@@ -34,6 +42,7 @@ export function workflowDispatches(config: DispatchesConfig): WorkflowDispatch[]
   const environments = Object.keys(config.environments);
   const [env] = environments;
   if (config.github === undefined || env === undefined) return [];
+  const main = nameOf(mainRepository(config));
   const dispatches: WorkflowDispatch[] = [];
   const plan = planDeployment(config, { env, greenlightId: PLACEHOLDER_ID });
   if (plan.ok) {
@@ -41,6 +50,7 @@ export function workflowDispatches(config: DispatchesConfig): WorkflowDispatch[]
       if (phase.workflow === undefined) continue;
       const own = Object.keys(phase.inputs).filter((name) => !isGreenlightInput(name));
       dispatches.push({
+        repository: phase.repository ? repositoryName(phase.repository) : main,
         workflow: phase.workflow,
         sender: `${phase.canarySteps ? 'canary phase' : 'phase'} \`${phase.id}\``,
         inputsAt: `the \`inputs\` of phase \`${phase.id}\``,
@@ -58,13 +68,22 @@ export function workflowDispatches(config: DispatchesConfig): WorkflowDispatch[]
     const automatic = automaticRollback(config, environments);
     if (automatic) dispatches.push(automatic);
   }
-  const [service] = Object.keys(config.services);
-  if (service !== undefined) {
+  // One /rollback per repository and workflow the services roll back with, sending each of their names.
+  const targets = new Map<string, string[]>();
+  for (const [service, settings] of Object.entries(config.services)) {
+    const target = serviceRollbackTarget(config, settings);
+    const key = `${nameOf(target.repository)}|${target.workflow ?? ''}`;
+    targets.set(key, [...(targets.get(key) ?? []), service]);
+  }
+  for (const services of targets.values()) {
+    const [service] = services;
+    if (service === undefined) continue;
     const rollback = planRollback(config, { service, env, version: 'v', greenlightId: PLACEHOLDER_ID });
     const phase = rollback.ok ? rollback.plan.phases[0] : undefined;
     if (phase?.workflow !== undefined) {
       const own = Object.keys(config.rollback?.inputs ?? {});
       dispatches.push({
+        repository: phase.repository ? repositoryName(phase.repository) : main,
         workflow: phase.workflow,
         sender: '/rollback',
         inputsAt: '`rollback.inputs`',
@@ -74,7 +93,7 @@ export function workflowDispatches(config: DispatchesConfig): WorkflowDispatch[]
         values: {
           ...Object.fromEntries(own.map((name) => [name, [phase.inputs[name] ?? '']])),
           environment: environments,
-          service: Object.keys(config.services),
+          service: services,
         },
       });
     }
@@ -97,6 +116,7 @@ function automaticRollback(config: DispatchesConfig, environments: string[]): Wo
   );
   if (!built.ok) return undefined;
   return {
+    repository: nameOf(mainRepository(config)),
     workflow,
     sender: 'an automatic rollback',
     inputsAt: '`rollback.inputs`',
@@ -110,6 +130,10 @@ function automaticRollback(config: DispatchesConfig, environments: string[]): Wo
       environment: environments,
     },
   };
+}
+
+function nameOf(repository: Repository | undefined): string {
+  return repository ? repositoryName(repository) : '';
 }
 
 function isGreenlightInput(name: string): boolean {

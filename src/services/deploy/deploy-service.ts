@@ -22,6 +22,7 @@ import {
   type TransitionResult,
 } from '../../domain/deploy/deployment-state.js';
 import type { DeployStatsResult } from '../../domain/deploy/dora.js';
+import { runRepository } from '../../domain/deploy/next-step.js';
 import { type DeploymentPlan, type PlanRequest, planDeployment } from '../../domain/deploy/plan.js';
 import {
   type AccessAction,
@@ -403,7 +404,12 @@ export class DeployService {
     const run = result.state.phases
       .flatMap((phase) => phase.runs)
       .find((candidate) => candidate.conclusion === undefined);
-    if (run) await this.deps.runs.cancelRun({ ...this.deps.repo, runId: run.runId });
+    if (run) {
+      // `id` may be the name people type (`production-42`); the state has the record's own.
+      const stored = await this.deps.records.get(result.state.id);
+      const where = (stored && runRepository(stored.value, run.runId)) ?? this.deps.repo;
+      await this.deps.runs.cancelRun({ owner: where.owner, repo: where.repo, runId: run.runId });
+    }
     return {
       ok: true,
       message: `Deployment \`${deploymentName(result.state)}\` stopped${run ? '; its workflow run is being cancelled' : ''}.`,

@@ -1,4 +1,5 @@
-import type { Step } from '../../domain/deploy/next-step.js';
+import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
+import { runRepository, type Step } from '../../domain/deploy/next-step.js';
 import { rollbackDispatch, type WorkflowDispatch } from '../../domain/deploy/workflow-inputs.js';
 import type { OrchestratorDeps } from './orchestrator.js';
 import type { DispatchRequest, DispatchResult } from './ports.js';
@@ -48,7 +49,8 @@ export class Dispatcher {
       }));
       if (!recorded.ok && (await records.state(id))?.status !== 'running') {
         // Stopped while GitHub was starting the run: nobody will track it, so it must not go on deploying.
-        await runs.cancelRun({ owner: settings.owner, repo: settings.repo, runId: result.runId });
+        const { owner, repo } = step.dispatch.repository ?? settings;
+        await runs.cancelRun({ owner, repo, runId: result.runId });
       }
     });
   }
@@ -60,7 +62,8 @@ export class Dispatcher {
   async rollback(id: string): Promise<void> {
     const { records, registry, settings, now } = this.deps;
     await this.underLease(`${id}-rollback`, async () => {
-      const state = await records.state(id);
+      const record = (await records.get(id))?.value;
+      const state = record?.state;
       if (state?.status !== 'rolling_back' || state.rollback?.runId !== undefined) return;
       const version = (await registry.lastSucceeded(state.env, id).catch(() => undefined))?.ref;
       const built = rollbackDispatch(settings.rollback, {
@@ -87,15 +90,18 @@ export class Dispatcher {
         ...(version === undefined ? {} : { version }),
         at: now(),
       }));
-      await this.cancelRuns(state.phases.flatMap((phase) => phase.runs));
+      if (record) await this.cancelRuns(record);
     });
   }
 
-  private async cancelRuns(runs: readonly { runId: number; conclusion?: string }[]): Promise<void> {
+  /** Every run of the deployment still going, each in its own repository. */
+  private async cancelRuns(record: DeployRecord): Promise<void> {
     const { settings, logger } = this.deps;
+    const runs = record.state.phases.flatMap((phase) => phase.runs);
     for (const run of runs.filter((candidate) => candidate.conclusion === undefined)) {
+      const { owner, repo } = runRepository(record, run.runId) ?? settings;
       await this.deps.runs
-        .cancelRun({ owner: settings.owner, repo: settings.repo, runId: run.runId })
+        .cancelRun({ owner, repo, runId: run.runId })
         .catch((error: unknown) =>
           logger.warn({ event: 'deploy.cancel_failed', runId: run.runId, err: error }, 'run not cancelled'),
         );
@@ -134,8 +140,9 @@ export class Dispatcher {
     return result;
   }
 
+  /** The dispatch as built by workflow-inputs.ts, in its repository (`github.repo` for plans that name none). */
   private request(dispatch: WorkflowDispatch, after: number): DispatchRequest {
-    const { owner, repo } = this.deps.settings;
+    const { owner, repo } = dispatch.repository ?? this.deps.settings;
     const { workflow, ref, inputs, correlationId } = dispatch;
     return { owner, repo, workflow, ref, inputs, correlationId, dispatchedAfter: new Date(after) };
   }

@@ -1,11 +1,15 @@
 import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
-import { applyDeploymentEvent, type DeploymentState } from '../../domain/deploy/deployment-state.js';
+import { applyDeploymentEvent } from '../../domain/deploy/deployment-state.js';
 import {
   finalization,
+  githubDeploymentIn,
   githubDeploymentOf,
-  needsGitHubDeploymentFirst,
+  githubDeploymentsMissing,
+  githubDeploymentsOf,
+  refIn,
   somethingWentOut,
 } from '../../domain/deploy/next-step.js';
+import { type Repository, repositoryName } from '../../domain/deploy/workflow-inputs.js';
 import { rolledBackRollout } from './deployment-incidents.js';
 import type { OrchestratorDeps } from './orchestrator.js';
 
@@ -18,12 +22,15 @@ import type { OrchestratorDeps } from './orchestrator.js';
 export class Finalizer {
   constructor(private readonly deps: OrchestratorDeps) {}
 
-  /** Once per deployment; 'elsewhere' when another process is at it. */
-  async createGitHubDeployment(id: string): Promise<'done' | 'elsewhere'> {
+  /** Once per deployment and repository (absent: `github.repo`); 'elsewhere' when another process is at it. */
+  async createGitHubDeployment(id: string, repository?: Repository): Promise<'done' | 'elsewhere'> {
     return this.underLease<'done' | 'elsewhere'>(id, 'elsewhere', async () => {
       const fresh = await this.deps.records.get(id);
-      if (fresh?.value.state.status === 'running' && !fresh.value.meta.githubDeploymentId)
-        await this.createNow(id, fresh.value.state);
+      if (
+        fresh?.value.state.status === 'running' &&
+        githubDeploymentIn(fresh.value, repository) === undefined
+      )
+        await this.createNow(id, fresh.value, repository);
       return 'done';
     });
   }
@@ -33,8 +40,8 @@ export class Finalizer {
     await this.underLease(id, undefined, async () => {
       let fresh = await this.deps.records.get(id);
       if (!fresh || fresh.value.meta.finalized) return;
-      if (needsGitHubDeploymentFirst(fresh.value)) {
-        await this.createNow(id, fresh.value.state);
+      for (const repository of githubDeploymentsMissing(fresh.value)) {
+        await this.createNow(id, fresh.value, repository);
         fresh = (await this.deps.records.get(id)) ?? fresh;
       }
       await this.finish(id, fresh.value);
@@ -69,20 +76,38 @@ export class Finalizer {
     }
   }
 
-  private async createNow(id: string, state: DeploymentState): Promise<void> {
+  /**
+   * The GitHub Deployment in one repository: in `github.repo` (`repository` absent or the plan's own) GitHub checks
+   * the commit greenlight judged; in another it records the deployment of the same ref there.
+   */
+  private async createNow(id: string, record: DeployRecord, repository?: Repository): Promise<void> {
     const { githubDeployments, ledger, records, settings, logger } = this.deps;
-    const repo = { owner: settings.owner, repo: settings.repo };
-    if (await ledger.markAttempt(`${id}-github-deployment`)) {
+    const { state } = record;
+    const main =
+      repository === undefined ||
+      repositoryName(repository) === repositoryName(record.plan.repository ?? settings);
+    const repo = { owner: (repository ?? settings).owner, repo: (repository ?? settings).repo };
+    const recorded =
+      (deploymentId: number) =>
+      (meta: DeployRecord['meta']): DeployRecord['meta'] =>
+        main
+          ? { ...meta, githubDeploymentId: deploymentId }
+          : {
+              ...meta,
+              githubDeployments: { ...meta.githubDeployments, [repositoryName(repo)]: deploymentId },
+            };
+    const mark = main ? `${id}-github-deployment` : `${id}-github-deployment-${repositoryName(repo)}`;
+    if (await ledger.markAttempt(mark)) {
       // An earlier attempt may have created it and died before recording it.
       const found = await githubDeployments
         .findDeployment({ ...repo, environment: state.env, greenlightId: id })
         .catch(() => undefined);
       if (found) {
-        await records.changeMeta(id, (meta) => ({ ...meta, githubDeploymentId: found }));
+        await records.changeMeta(id, recorded(found));
         return;
       }
     }
-    const { started, ...wanted } = githubDeploymentOf(state);
+    const { started, ...wanted } = githubDeploymentOf(state, main ? undefined : { ref: refIn(record, repo) });
     const created = await githubDeployments.createDeployment({ ...repo, ...wanted });
     if (!created.ok) {
       // GitHub refuses the commit itself (red checks, a ref gone): before anything went out, that ends it.
@@ -99,14 +124,15 @@ export class Finalizer {
       );
       return;
     }
-    const { sha } = created;
+    // The commit GitHub resolved is the deployment's only in `github.repo`; elsewhere the same ref is another one.
+    const sha = main ? created.sha : undefined;
     // A fact, not a step: recorded with the id in one write that schedules nothing (no extra poll of GitHub).
-    await records.changeRecord(id, (record) => {
-      const resolved = sha ? applyDeploymentEvent(record.state, { type: 'commitResolved', sha }) : undefined;
+    await records.changeRecord(id, (current) => {
+      const resolved = sha ? applyDeploymentEvent(current.state, { type: 'commitResolved', sha }) : undefined;
       return {
-        ...record,
-        state: resolved?.ok ? resolved.state : record.state,
-        meta: { ...record.meta, githubDeploymentId: created.deploymentId },
+        ...current,
+        state: resolved?.ok ? resolved.state : current.state,
+        meta: recorded(created.deploymentId)(current.meta),
       };
     });
     await githubDeployments.setDeploymentStatus(
@@ -122,13 +148,12 @@ export class Finalizer {
     const { lanes, githubDeployments, rollbackClaims, records, jobs, settings, now, logger } = this.deps;
     const { state } = record;
     const end = finalization(state, settings, now());
-    if (record.meta.githubDeploymentId) {
+    for (const { repository, deploymentId } of githubDeploymentsOf(record)) {
+      const { owner, repo } = repository ?? settings;
       await githubDeployments
-        .setDeploymentStatus(
-          { owner: settings.owner, repo: settings.repo, deploymentId: record.meta.githubDeploymentId },
-          end.githubStatus.state,
-          { description: end.githubStatus.description },
-        )
+        .setDeploymentStatus({ owner, repo, deploymentId }, end.githubStatus.state, {
+          description: end.githubStatus.description,
+        })
         .catch((error: unknown) =>
           logger.warn({ event: 'deploy.github_status_failed', err: error }, 'status not set'),
         );

@@ -10,7 +10,7 @@ import {
   type Step,
   VERIFY_ATTEMPTS,
 } from '../../domain/deploy/next-step.js';
-import type { RollbackWorkflow } from '../../domain/deploy/workflow-inputs.js';
+import type { Repository, RollbackWorkflow } from '../../domain/deploy/workflow-inputs.js';
 import type { Analyst } from './analyst.js';
 import type { DeployRegistry } from './deploy-registry.js';
 import type { DeploymentIncidents } from './deployment-incidents.js';
@@ -99,7 +99,7 @@ export class DeployOrchestrator {
     for (const step of nextSteps(stored.value, this.deps.settings)) {
       // Another process creating the GitHub Deployment: the rest waits for the job its write schedules.
       if (step.kind === 'create-github-deployment') {
-        if ((await this.finalizer.createGitHubDeployment(id)) === 'elsewhere') return;
+        if ((await this.finalizer.createGitHubDeployment(id, step.repository)) === 'elsewhere') return;
       } else await this.take(id, stored.value, step);
     }
   }
@@ -126,7 +126,7 @@ export class DeployOrchestrator {
       case 'probe':
         return this.probeOnce(id, record, step.phaseId);
       case 'poll':
-        return this.poll(id, step.runId);
+        return this.poll(id, step.runId, step.repository);
       case 'schedule-reading':
         await jobs.analyse(id, step.tick, readingDelay(step, now()));
         return;
@@ -170,12 +170,10 @@ export class DeployOrchestrator {
   }
 
   /** One conditional request: an unchanged run costs a 304, which GitHub does not count against the rate limit. */
-  private async poll(id: string, runId: number): Promise<void> {
+  private async poll(id: string, runId: number, repository?: Repository): Promise<void> {
     const { runs, settings, ledger, records, now } = this.deps;
-    const polled = await runs.poll(
-      { owner: settings.owner, repo: settings.repo, runId },
-      await ledger.etagOf(runId),
-    );
+    const { owner, repo } = repository ?? settings;
+    const polled = await runs.poll({ owner, repo, runId }, await ledger.etagOf(runId));
     switch (polled.status) {
       case 'unavailable':
         this.deps.logger.warn(

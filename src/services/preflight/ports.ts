@@ -52,8 +52,20 @@ export interface GitHubWorkflow {
   state: string;
 }
 
-/** The GitHub lookups preflight makes on the configured repository; read-only. */
+/** How greenlight authenticates to one repository: its token, or the installation of its GitHub App there. */
+export type GitHubAccess =
+  | { mode: 'token' }
+  | {
+      mode: 'app';
+      installationId: number | undefined;
+      /** What the installation was granted, by GitHub's permission names (`actions: write`). */
+      permissions?: Readonly<Record<string, string>>;
+    };
+
+/** The GitHub lookups preflight makes on one repository greenlight dispatches to; read-only. */
 export interface GitHubSetup {
+  /** With a GitHub App, whether it is installed on the repository (a token needs no lookup). */
+  access(): Promise<Probe<GitHubAccess>>;
   /** Undefined when GitHub answers 404: no such repository, or the token may not see it. */
   repository(): Promise<Probe<GitHubRepository | undefined>>;
   /** The commit a branch, tag or SHA resolves to; undefined when there is none. */

@@ -4,7 +4,7 @@ import { parsePrincipal } from '../../domain/policy/principals.js';
 import { type WorkflowDispatch, workflowDispatches } from '../../domain/preflight/dispatches.js';
 import { requiredSlackScopes, SLACK_SCOPES } from '../../domain/preflight/slack-scopes.js';
 import { workflowInputProblems } from '../../domain/preflight/workflow-inputs-check.js';
-import type { GitHubRepository, GitHubSetup, SlackGroup, SlackSetup } from './ports.js';
+import type { GitHubAccess, GitHubRepository, GitHubSetup, SlackGroup, SlackSetup } from './ports.js';
 
 /** One line of the checklist: what was checked and, when it failed, the sentence that says how to fix it. */
 export interface PreflightCheck {
@@ -15,8 +15,8 @@ export interface PreflightCheck {
 
 export interface PreflightPorts {
   slack: SlackSetup;
-  /** Absent without a `github` section: nothing to check there. */
-  github?: GitHubSetup;
+  /** The lookups on one repository; absent without a `github` section: nothing to check there. */
+  github?: (repository: { owner: string; repo: string }) => GitHubSetup;
 }
 
 /**
@@ -155,23 +155,57 @@ async function groupChecks(config: FileConfig, slack: SlackSetup): Promise<Prefl
   return checks;
 }
 
-async function githubChecks(config: FileConfig, github: GitHubSetup): Promise<PreflightCheck[]> {
+/**
+ * Every repository greenlight dispatches to (`github.repo`, and each service's own), each with its access, its
+ * `github.ref` and the workflows dispatched there with their inputs; `github.repo` also with its commit checks.
+ */
+async function githubChecks(
+  config: FileConfig,
+  github: (repository: { owner: string; repo: string }) => GitHubSetup,
+): Promise<PreflightCheck[]> {
   const settings = config.github;
   if (!settings) return [];
-  const slug = `${settings.owner}/${settings.repo}`;
+  const main = `${settings.owner}/${settings.repo}`;
+  const dispatches = workflowDispatches(config);
+  const repositories = [...new Set([main, ...dispatches.map((dispatch) => dispatch.repository || main)])];
+  const checks = await Promise.all(
+    repositories.map((slug) => {
+      const [owner = '', repo = ''] = slug.split('/');
+      const own = dispatches.filter((dispatch) => (dispatch.repository || main) === slug);
+      return repositoryChecks(config, github({ owner, repo }), slug, slug === main, own);
+    }),
+  );
+  return checks.flat();
+}
+
+async function repositoryChecks(
+  config: FileConfig,
+  github: GitHubSetup,
+  slug: string,
+  main: boolean,
+  dispatches: readonly WorkflowDispatch[],
+): Promise<PreflightCheck[]> {
+  const settings = config.github;
+  if (!settings) return [];
+  const access = await github.access();
+  if (!access.ok) return [fail('GitHub', access.problem)];
+  const installed = accessCheck(slug, access.value);
+  if (!installed.ok) return [installed];
+  const who = access.value.mode === 'app' ? 'the GitHub App' : 'GITHUB_TOKEN';
   const repository = await github.repository();
   if (!repository.ok) return [fail('GitHub', repository.problem)];
   if (repository.value === undefined) {
     return [
       fail(
         'GitHub',
-        `GitHub has no repository ${slug} that GITHUB_TOKEN can see: check github.owner and github.repo, and give the token access to that repository`,
+        `GitHub has no repository ${slug} that ${who} can see: check ${main ? 'github.owner and github.repo' : repositoryKeys(config, slug)}, and give ${access.value.mode === 'app' ? 'the App' : 'the token'} access to that repository`,
       ),
     ];
   }
   const checks = [
+    installed,
     pass('GitHub', `repository ${repository.value.fullName} exists`),
-    dispatchPermission(repository.value),
+    dispatchPermission(repository.value, who),
   ];
   const commit = await github.commit(settings.ref);
   if (!commit.ok) checks.push(fail('GitHub', commit.problem));
@@ -179,19 +213,33 @@ async function githubChecks(config: FileConfig, github: GitHubSetup): Promise<Pr
     checks.push(
       fail(
         'GitHub',
-        `github.ref "${settings.ref}" is no branch, tag or commit of ${slug}: fix github.ref in greenlight.yml`,
+        `github.ref "${settings.ref}" is no branch, tag or commit of ${slug}: ${main ? 'fix github.ref in greenlight.yml' : `create it there, or greenlight cannot dispatch in ${slug}`}`,
       ),
     );
   else {
-    checks.push(pass('GitHub', `github.ref ${settings.ref} is ${commit.value.sha.slice(0, 7)}`));
-    if (requiresChecks(config)) checks.push(await checksReadable(github, settings.ref, commit.value.sha));
+    checks.push(
+      pass(
+        'GitHub',
+        `github.ref ${settings.ref} is ${commit.value.sha.slice(0, 7)}${main ? '' : ` in ${slug}`}`,
+      ),
+    );
+    if (main && requiresChecks(config))
+      checks.push(await checksReadable(github, settings.ref, commit.value.sha, who));
   }
 
-  const dispatches = workflowDispatches(config);
   for (const workflow of [...new Set(dispatches.map((dispatch) => dispatch.workflow))]) {
-    checks.push(...(await workflowChecks(config, github, workflow, dispatches)));
+    checks.push(...(await workflowChecks(config, github, slug, workflow, dispatches)));
   }
   return checks;
+}
+
+/** The greenlight.yml keys that name a repository other than `github.repo`. */
+function repositoryKeys(config: FileConfig, slug: string): string {
+  const keys = Object.entries(config.services).flatMap(([name, service]) => [
+    ...(service.repo === slug ? [`services.${name}.repo`] : []),
+    ...(service.rollback?.repo === slug ? [`services.${name}.rollback.repo`] : []),
+  ]);
+  return keys.join(', ') || 'the repositories in greenlight.yml';
 }
 
 /** Whether some environment deploys only green commits, so `/deploy` must read commit statuses and check runs. */
@@ -202,7 +250,12 @@ function requiresChecks(config: FileConfig): boolean {
 }
 
 /** `/deploy` reads the commit's statuses and check runs before it queues: a token that may not is refused every time. */
-async function checksReadable(github: GitHubSetup, ref: string, sha: string): Promise<PreflightCheck> {
+async function checksReadable(
+  github: GitHubSetup,
+  ref: string,
+  sha: string,
+  who: string,
+): Promise<PreflightCheck> {
   const read = await github.checks(sha);
   if (!read.ok)
     return fail(
@@ -212,11 +265,43 @@ async function checksReadable(github: GitHubSetup, ref: string, sha: string): Pr
   const { statuses, checkRuns } = read.value;
   return pass(
     'GitHub',
-    `GITHUB_TOKEN may read the checks of a commit (${ref}: ${statuses} ${statuses === 1 ? 'status' : 'statuses'}, ${plural(checkRuns, 'check run')})`,
+    `${who} may read the checks of a commit (${ref}: ${statuses} ${statuses === 1 ? 'status' : 'statuses'}, ${plural(checkRuns, 'check run')})`,
   );
 }
 
-function dispatchPermission(repository: GitHubRepository): PreflightCheck {
+/** How greenlight authenticates to the repository: a token, or the GitHub App, which must be installed there. */
+function accessCheck(slug: string, access: GitHubAccess): PreflightCheck {
+  if (access.mode === 'token') return pass('GitHub', `authenticates to ${slug} with GITHUB_TOKEN`);
+  if (access.installationId === undefined)
+    return fail(
+      'GitHub',
+      `the GitHub App is not installed on ${slug}: install it there (the App's page → Install App → the account → Only select repositories → ${slug}), or greenlight cannot dispatch, record deployments or read runs in it`,
+    );
+  const missing = APP_PERMISSIONS.filter(
+    ({ name, access: needed }) => rank(access.permissions?.[name]) < rank(needed),
+  );
+  if (access.permissions && missing.length > 0)
+    return fail(
+      'GitHub',
+      `the GitHub App's installation on ${slug} (${access.installationId}) lacks ${missing.map((permission) => permission.label).join(', ')}: add ${missing.length === 1 ? 'it' : 'them'} under the App's Permissions & events, then accept the new permissions in the installation's settings`,
+    );
+  return pass('GitHub', `authenticates to ${slug} as the GitHub App (installation ${access.installationId})`);
+}
+
+function rank(access: string | undefined): number {
+  return ['read', 'write', 'admin'].indexOf(access ?? '') + 1;
+}
+
+/** What greenlight does with a repository, as a GitHub App's repository permissions (README: GitHub App). */
+const APP_PERMISSIONS = [
+  { name: 'actions', access: 'write', label: 'Actions: Read and write' },
+  { name: 'deployments', access: 'write', label: 'Deployments: Read and write' },
+  { name: 'contents', access: 'read', label: 'Contents: Read' },
+  { name: 'checks', access: 'read', label: 'Checks: Read' },
+  { name: 'statuses', access: 'read', label: 'Commit statuses: Read' },
+] as const;
+
+function dispatchPermission(repository: GitHubRepository, who: string): PreflightCheck {
   const { classicScopes, canWrite, fullName } = repository;
   if (
     classicScopes !== undefined &&
@@ -235,14 +320,15 @@ function dispatchPermission(repository: GitHubRepository): PreflightCheck {
   if (canWrite === undefined)
     return pass(
       'GitHub',
-      'GITHUB_TOKEN may dispatch (GitHub did not report its permissions; the first dispatch tells)',
+      `${who} may dispatch (GitHub did not report its permissions; the first dispatch tells)`,
     );
-  return pass('GitHub', `GITHUB_TOKEN may dispatch workflows (write access to ${fullName})`);
+  return pass('GitHub', `${who} may dispatch workflows (write access to ${fullName})`);
 }
 
 async function workflowChecks(
   config: FileConfig,
   github: GitHubSetup,
+  slug: string,
   workflow: string,
   dispatches: readonly WorkflowDispatch[],
 ): Promise<PreflightCheck[]> {
@@ -253,7 +339,7 @@ async function workflowChecks(
     return [
       fail(
         'GitHub',
-        `workflow \`${workflow}\` is not in ${config.github?.owner}/${config.github?.repo}: check ${configKeysNaming(config, workflow)} names a file in .github/workflows on the default branch (GitHub only dispatches workflows it lists there)`,
+        `workflow \`${workflow}\` is not in ${slug}: check ${configKeysNaming(config, workflow)} names a file in .github/workflows on the default branch (GitHub only dispatches workflows it lists there)`,
       ),
     ];
   }
@@ -296,6 +382,10 @@ function configKeysNaming(config: FileConfig, workflow: string): string {
       phase.workflow === workflow ? [`pipeline[${index}].workflow`] : [],
     ),
     ...(config.rollback?.workflow === workflow ? ['rollback.workflow'] : []),
+    ...Object.entries(config.services).flatMap(([name, service]) => [
+      ...(service.workflow === workflow ? [`services.${name}.workflow`] : []),
+      ...(service.rollback?.workflow === workflow ? [`services.${name}.rollback.workflow`] : []),
+    ]),
   ];
   return keys.join(', ') || 'greenlight.yml';
 }

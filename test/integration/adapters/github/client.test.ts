@@ -201,13 +201,14 @@ describe('onResponse', () => {
     await expect(getRun(client)).rejects.toMatchObject({ status: 502 });
 
     const route = '/repos/{owner}/{repo}/actions/runs/{run_id}';
+    const repository = `${OWNER}/${REPO}`;
     expect(events).toEqual([
-      { method: 'GET', route, status: 200, rateLimit: { remaining: 4321, resource: 'core' } },
-      { method: 'GET', route, status: 304, rateLimit: { remaining: 4321, resource: 'core' } },
+      { method: 'GET', route, repository, status: 200, rateLimit: { remaining: 4321, resource: 'core' } },
+      { method: 'GET', route, repository, status: 304, rateLimit: { remaining: 4321, resource: 'core' } },
       // GitHub sends its rate-limit headers with errors too (the helper's defaults here).
-      { method: 'GET', route, status: 404, rateLimit: { remaining: 4987, resource: 'core' } },
+      { method: 'GET', route, repository, status: 404, rateLimit: { remaining: 4987, resource: 'core' } },
       // The 502 was retried three times: one answer, the last.
-      { method: 'GET', route, status: 502, rateLimit: { remaining: 4987, resource: 'core' } },
+      { method: 'GET', route, repository, status: 502, rateLimit: { remaining: 4987, resource: 'core' } },
     ]);
   });
 });

@@ -224,7 +224,7 @@ async function check(world: World) {
   });
   return runPreflight(config, {
     slack: slackSetupProbe(slack),
-    github: githubSetupProbe(testGitHubClient({ retries: 0 }), { owner: OWNER, repo: REPO }),
+    github: (repository) => githubSetupProbe(testGitHubClient({ retries: 0 }), repository),
   });
 }
 
@@ -245,6 +245,7 @@ Slack
   ✓ user groups @eng (1 member), @release-managers (2 members) exist
 
 GitHub
+  ✓ authenticates to acme/platform with GITHUB_TOKEN
   ✓ repository acme/platform exists
   ✓ GITHUB_TOKEN may dispatch workflows (write access to acme/platform)
   ✓ github.ref main is acb5820
@@ -252,7 +253,7 @@ GitHub
   ✓ workflow \`deploy.yml\` accepts every input greenlight sends it (phase \`validation\`, canary phase \`traffic_switch\`)
   ✓ workflow \`rollback.yml\` accepts every input greenlight sends it (an automatic rollback, /rollback)
 
-All 11 checks passed.
+All 12 checks passed.
 `);
   });
 

@@ -489,3 +489,61 @@ describe('finalization', () => {
     expect(description.startsWith('greenlight: rollback failed: xxx')).toBe(true);
   });
 });
+
+describe('a deployment across repositories', () => {
+  const acme = (repo: string) => ({ owner: 'acme', repo });
+  const repos: PlanConfig = {
+    github: { owner: 'acme', repo: 'platform', workflow: 'deploy.yml', ref: 'main' },
+    environments: { staging: { approvals: 0, approvers: [] } },
+    services: { web: { repo: 'acme/web' } },
+    pipeline: [
+      { id: 'validation', title: 'Validation', inputs: { deployment_phase: 'validation' } },
+      { id: 'frontend', title: 'Frontend', services: ['web'], inputs: { deployment_phase: 'frontend' } },
+    ],
+  };
+  const planned = planDeployment(repos, { env: 'staging', greenlightId: 'gl_9' });
+  if (!planned.ok) throw new Error(planned.message);
+  const plan = planned.plan;
+  const kinds = (steps: Step[]) =>
+    steps.map((step) =>
+      step.kind === 'create-github-deployment' || step.kind === 'poll'
+        ? `${step.kind} ${step.repository?.repo ?? 'main'}`
+        : step.kind === 'dispatch-phase'
+          ? `${step.kind} ${step.dispatch.repository?.repo}`
+          : step.kind,
+    );
+  const second = [start, dispatched(1), completed(1)];
+
+  it('creates the GitHub Deployment of each repository before its first dispatch, and polls each run where it runs', () => {
+    expect(kinds(nextSteps(record(plan, [start]), SETTINGS))).toEqual([
+      'create-github-deployment platform',
+      'dispatch-phase platform',
+    ]);
+    expect(kinds(nextSteps(record(plan, second, { githubDeploymentId: 77 }), SETTINGS))).toEqual([
+      'create-github-deployment web',
+      'dispatch-phase web',
+    ]);
+    const web = { githubDeploymentId: 77, githubDeployments: { 'acme/web': 78 } };
+    expect(kinds(nextSteps(record(plan, second, web), SETTINGS))).toEqual(['dispatch-phase web']);
+    expect(kinds(nextSteps(record(plan, [...second, dispatched(2)], web), SETTINGS))).toEqual(['poll web']);
+    expect(nextSteps(record(plan, [...second, dispatched(2)], web), SETTINGS)).toContainEqual({
+      kind: 'poll',
+      runId: 2,
+      repository: acme('web'),
+    });
+  });
+
+  it('gives a run stopped before its GitHub Deployment was recorded one in its own repository', () => {
+    const stopped = [
+      ...second,
+      dispatched(2),
+      { type: 'cancel', user: 'U0CAROL', access: { ok: true }, at: T0 + 9 * S } as const,
+    ];
+    expect(needsGitHubDeploymentFirst(record(plan, stopped, { githubDeploymentId: 77 }))).toBe(true);
+    expect(
+      needsGitHubDeploymentFirst(
+        record(plan, stopped, { githubDeploymentId: 77, githubDeployments: { 'acme/web': 78 } }),
+      ),
+    ).toBe(false);
+  });
+});

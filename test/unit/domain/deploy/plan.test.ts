@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FileConfig } from '../../../../src/config/file-schema.js';
 import { type PlanConfig, type PlanRequest, planDeployment } from '../../../../src/domain/deploy/plan.js';
-import { MAX_WORKFLOW_INPUTS } from '../../../../src/domain/deploy/workflow-inputs.js';
+import { MAX_WORKFLOW_INPUTS, phaseDispatches } from '../../../../src/domain/deploy/workflow-inputs.js';
 
 // The loaded config is accepted as is.
 const fromFileConfig = (config: FileConfig): PlanConfig => config;
@@ -287,5 +287,74 @@ describe('planDeployment', () => {
     expect(config.environments.production?.approvers).toEqual(['@release-managers']);
     expect(config.pipeline[4]?.canary?.steps).toEqual([5, 10, 25, 50, 100]);
     expect(fromFileConfig).toBeTypeOf('function');
+  });
+});
+
+describe('services in several repositories', () => {
+  const repos: PlanConfig = {
+    ...config,
+    github: { owner: 'acme', repo: 'platform', workflow: 'production-deployment.yml', ref: 'main' },
+    services: {
+      api: { repo: 'acme/api', workflow: 'deploy.yml' },
+      web: { repo: 'acme/web' },
+      worker: {},
+    },
+    pipeline: [
+      { id: 'validation', title: 'Validation', inputs: { deployment_phase: 'validation' } },
+      {
+        id: 'backend',
+        title: 'Backend',
+        services: ['api', 'worker'],
+        inputs: { deployment_phase: 'backend' },
+      },
+      {
+        id: 'frontend',
+        title: 'Frontend',
+        services: ['web'],
+        workflow: 'web.yml',
+        inputs: { deployment_phase: 'web' },
+      },
+    ],
+  };
+  const where = (config: PlanConfig, services?: string[]) => {
+    const result = planDeployment(config, {
+      env: 'staging',
+      greenlightId: 'gl',
+      ...(services ? { services } : {}),
+    });
+    if (!result.ok) throw new Error(result.message);
+    return result.plan.phases.flatMap((phase) =>
+      phaseDispatches(result.plan, phase).map((dispatch) => [
+        phase.id,
+        `${dispatch.repository?.owner}/${dispatch.repository?.repo}`,
+        dispatch.workflow,
+        phase.title,
+      ]),
+    );
+  };
+
+  it('dispatches each phase once per repository of its services, with the service’s workflow, else the phase’s', () => {
+    expect(where(repos)).toEqual([
+      ['validation', 'acme/platform', 'production-deployment.yml', 'Validation'],
+      ['backend.api', 'acme/api', 'deploy.yml', 'Backend (acme/api)'],
+      ['backend.platform', 'acme/platform', 'production-deployment.yml', 'Backend (acme/platform)'],
+      ['frontend', 'acme/web', 'web.yml', 'Frontend'],
+    ]);
+  });
+
+  it('keeps only the repositories of the services asked for', () => {
+    expect(where(repos, ['worker'])).toEqual([
+      ['validation', 'acme/platform', 'production-deployment.yml', 'Validation'],
+      ['backend', 'acme/platform', 'production-deployment.yml', 'Backend'],
+    ]);
+  });
+
+  it('changes nothing for services in github.repo: one dispatch per phase there, ids and titles as written', () => {
+    const single = { ...repos, services: { api: {}, web: {}, worker: {} } };
+    expect(where(single).map(([id, repo]) => `${id} ${repo}`)).toEqual([
+      'validation acme/platform',
+      'backend acme/platform',
+      'frontend acme/platform',
+    ]);
   });
 });
