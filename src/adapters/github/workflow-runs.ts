@@ -105,11 +105,8 @@ export function runOutcome(
   return run.conclusion === 'cancelled' ? 'cancelled' : 'failed';
 }
 
-/** `branch=` filters on `head_branch`, which holds the short name for both branches and tags. */
-function branchFilter(ref: string): string | undefined {
-  if (/^[0-9a-f]{40}$/i.test(ref)) return undefined;
-  return ref.replace(/^refs\/(heads|tags)\//, '');
-}
+/** Pages of the run list read when looking for a dispatched run: a busy repository starts many runs a minute. */
+const FIND_RUN_PAGES = 3;
 
 type Posted =
   | { kind: 'details'; runId: number; htmlUrl: string }
@@ -168,18 +165,33 @@ export function githubWorkflowRuns(
     const since = new Date(request.dispatchedAfter.getTime() - clockSkewMs)
       .toISOString()
       .replace(/\.\d+Z$/, 'Z');
-    const branch = branchFilter(request.ref);
     for (const wait of findRunDelaysMs) {
       await sleep(wait);
+      const match = await lookForRun(request, since);
+      if (match) return toRun(match);
+    }
+    return undefined;
+  };
+
+  /**
+   * The run whose title carries the dispatch's `greenlight_id`, among the workflow's dispatched runs since the
+   * dispatch. No `branch=` filter: a tag's run has an empty or odd `head_branch` on some servers, and a filter that
+   * missed it would make a recovering process dispatch the phase a second time.
+   */
+  const lookForRun = async (
+    request: DispatchRequest,
+    since: string,
+  ): Promise<z.infer<typeof workflowRun> | undefined> => {
+    for (let page = 1; page <= FIND_RUN_PAGES; page += 1) {
       const response = await octokit.rest.actions.listWorkflowRuns({
         owner: request.owner,
         repo: request.repo,
         workflow_id: request.workflow,
         event: 'workflow_dispatch',
         created: `>=${since}`,
-        ...(branch ? { branch } : {}),
         exclude_pull_requests: true,
-        per_page: 50,
+        per_page: 100,
+        page,
       });
       const list = workflowRunList.safeParse(response.data);
       if (!list.success)
@@ -187,11 +199,12 @@ export function githubWorkflowRuns(
           'GET /repos/{owner}/{repo}/actions/workflows/{workflow}/runs',
           list.error,
         );
-      const match = list.data.workflow_runs.find(
+      const runs = list.data.workflow_runs;
+      const match = runs.find(
         (run) =>
           run.display_title?.includes(request.correlationId) || run.name?.includes(request.correlationId),
       );
-      if (match) return toRun(match);
+      if (match || runs.length < 100) return match;
     }
     return undefined;
   };

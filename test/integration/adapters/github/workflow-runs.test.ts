@@ -26,13 +26,16 @@ const GREENLIGHT_ID = 'gl-7f3a9c2e';
 const DISPATCHES = `/repos/${OWNER}/${REPO}/actions/workflows/${WORKFLOW}/dispatches`;
 const RUNS_OF_WORKFLOW = `/repos/${OWNER}/${REPO}/actions/workflows/${WORKFLOW}/runs`;
 const run = (id: number) => `/repos/${OWNER}/${REPO}/actions/runs/${id}`;
-/** The list query greenlight sends: dispatched runs on the ref, created since a minute before the dispatch. */
+/**
+ * The list query greenlight sends: dispatched runs created since a minute before the dispatch, whatever their
+ * branch (a tag's run may have none): the greenlight_id in the title picks the run.
+ */
 const RUN_QUERY = {
   event: 'workflow_dispatch',
   created: '>=2026-03-02T09:59:00Z',
-  branch: 'main',
   exclude_pull_requests: 'true',
-  per_page: '50',
+  per_page: '100',
+  page: '1',
 };
 
 function request(overrides: Partial<DispatchRequest> = {}): DispatchRequest {
