@@ -212,17 +212,18 @@ export class FakeLedger implements DispatchLedger {
 
 export class FakeRollbackClaims implements RollbackClaims {
   readonly claims = new Map<string, string>();
-  async claimRollback(env: string, service: string, id: string) {
-    const holder = this.claims.get(`${env}/${service}`);
+  async claimRollback(env: string, services: readonly string[], id: string) {
+    const holder = services.map((service) => this.claims.get(`${env}/${service}`)).find((held) => held && held !== id);
     if (holder) return holder;
-    this.claims.set(`${env}/${service}`, id);
+    for (const service of services) this.claims.set(`${env}/${service}`, id);
     return undefined;
   }
   async rollbackHolder(env: string, service: string) {
     return this.claims.get(`${env}/${service}`);
   }
-  async releaseRollback(env: string, service: string, id: string) {
-    if (this.claims.get(`${env}/${service}`) === id) this.claims.delete(`${env}/${service}`);
+  async releaseRollback(env: string, services: readonly string[], id: string) {
+    for (const service of services)
+      if (this.claims.get(`${env}/${service}`) === id) this.claims.delete(`${env}/${service}`);
   }
 }
 

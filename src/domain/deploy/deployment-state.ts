@@ -103,6 +103,8 @@ export interface RollbackState {
   dispatchedAt?: number;
   conclusion?: string;
   completedAt?: number;
+  /** A `/rollback` of a service it deployed was already under way (this name): that one rolls back, not this. */
+  supersededBy?: string;
 }
 
 export interface Approval {
@@ -226,6 +228,11 @@ export type DeploymentEvent =
   | { type: 'rollbackCompleted'; runId: number; conclusion: string; at: number }
   /** The rollback could not be dispatched at all: GitHub refused it. */
   | { type: 'rollbackFailed'; reason: string; at: number }
+  /**
+   * A `/rollback` (named `by`) holds the rollback claim of a service this rollout deployed: it is the one rolling
+   * back, so this rollout dispatches none beside it and ends.
+   */
+  | { type: 'rollbackSuperseded'; by: string; at: number }
   /** GitHub resolved the ref to a commit (when it recorded the deployment). */
   | { type: 'commitResolved'; sha: string };
 
@@ -362,6 +369,17 @@ export function applyDeploymentEvent(state: DeploymentState, event: DeploymentEv
     case 'rollbackFailed':
       if (state.status !== 'rolling_back') return unexpected(`it is ${STATUS_TEXT[state.status]}`);
       return ok(endRollback(state, event.at, 'failed', `the rollback could not start: ${event.reason}`));
+    case 'rollbackSuperseded':
+      if (state.status !== 'rolling_back' || state.rollback === undefined || state.rollback.runId !== undefined)
+        return unexpected('no rollback is being dispatched');
+      return ok(
+        endRollback(
+          { ...state, rollback: { ...state.rollback, supersededBy: event.by } },
+          event.at,
+          'failed',
+          `no rollback dispatched: \`${event.by}\` (a /rollback already under way) rolls the same service back`,
+        ),
+      );
   }
 }
 

@@ -231,8 +231,11 @@ export interface Finalization {
   /** Set on the GitHub Deployment, when there is one; GitHub keeps at most 140 characters of the description. */
   githubStatus: { state: 'success' | 'inactive' | 'failure'; description: string };
   declareIncident: boolean;
-  /** A `/rollback` frees its claim on the service, so the next one may start. */
-  releaseRollbackClaim?: { env: string; service: string };
+  /**
+   * A `/rollback` frees its claim on the service, a rollout that rolled itself back those on the services it
+   * deployed, so the next rollback may start.
+   */
+  releaseRollbackClaim?: { env: string; services: string[] };
   /** Taken in order; an environment already locked keeps its first lock. */
   locks: GreenlightLock[];
 }
@@ -242,7 +245,13 @@ export interface Finalization {
  * before the next try; so does a failure with `deploy.lockOnFailure` once something went out (see
  * `somethingWentOut`), and a `/rollback` with `rollback.lockEnvironment` unless it was cancelled.
  */
-export function finalization(state: DeploymentState, settings: EngineSettings, now: number): Finalization {
+export function finalization(
+  state: DeploymentState,
+  settings: EngineSettings,
+  now: number,
+  /** The services the deployment touched (its plan's): whose rollback claims a rollout's rollback took. */
+  services: readonly string[] = [],
+): Finalization {
   const at = new Date(now).toISOString();
   const locks: GreenlightLock[] = [];
   const { rollbackOf } = state;
@@ -256,7 +265,9 @@ export function finalization(state: DeploymentState, settings: EngineSettings, n
     const what = state.rollback
       ? state.status === 'rolled_back'
         ? 'was rolled back'
-        : 'could not be rolled back'
+        : state.rollback.supersededBy
+          ? `was rolled back by ${state.rollback.supersededBy}`
+          : 'could not be rolled back'
       : 'failed';
     locks.push({
       by: 'greenlight',
@@ -268,12 +279,16 @@ export function finalization(state: DeploymentState, settings: EngineSettings, n
     githubStatus: {
       state: state.status === 'succeeded' ? 'success' : state.status === 'cancelled' ? 'inactive' : 'failure',
       description: (state.rollback
-        ? `greenlight: ${state.status === 'rolled_back' ? 'rolled back' : 'rollback failed'}: ${state.rollback.reason}`
+        ? `greenlight: ${state.status === 'rolled_back' ? 'rolled back' : state.rollback.supersededBy ? `rolled back by ${state.rollback.supersededBy}` : 'rollback failed'}: ${state.rollback.reason}`
         : `greenlight: ${state.status}`
       ).slice(0, 140),
     },
     declareIncident: state.rollback !== undefined,
-    ...(rollbackOf ? { releaseRollbackClaim: { env: state.env, service: rollbackOf.service } } : {}),
+    ...(rollbackOf
+      ? { releaseRollbackClaim: { env: state.env, services: [rollbackOf.service] } }
+      : state.rollback && services.length > 0
+        ? { releaseRollbackClaim: { env: state.env, services: [...services] } }
+        : {}),
     locks,
   };
 }

@@ -1,3 +1,4 @@
+import { deploymentName } from '../../domain/deploy/deployment-name.js';
 import type { Step } from '../../domain/deploy/next-step.js';
 import { rollbackDispatch, type WorkflowDispatch } from '../../domain/deploy/workflow-inputs.js';
 import type { OrchestratorDeps } from './orchestrator.js';
@@ -55,13 +56,26 @@ export class Dispatcher {
 
   /**
    * The rollback run, to the last version that succeeded here when the registry knows one; then the run that was
-   * rolling out is cancelled, so it cannot move traffic after the rollback.
+   * rolling out is cancelled, so it cannot move traffic after the rollback. It first claims the rollback of every
+   * service the rollout deployed, as `/rollback` does: when a `/rollback` holds one, that one rolls back and this
+   * rollout dispatches nothing beside it.
    */
   async rollback(id: string): Promise<void> {
-    const { records, registry, settings, now } = this.deps;
+    const { records, registry, rollbackClaims, settings, now } = this.deps;
     await this.underLease(`${id}-rollback`, async () => {
-      const state = await records.state(id);
-      if (state?.status !== 'rolling_back' || state.rollback?.runId !== undefined) return;
+      const stored = await records.get(id);
+      const state = stored?.value.state;
+      if (!stored || state?.status !== 'rolling_back' || state.rollback?.runId !== undefined) return;
+      const holder = await rollbackClaims.claimRollback(state.env, stored.value.plan.services, id);
+      if (holder !== undefined) {
+        const other = await records.state(holder);
+        await records.apply(id, () => ({
+          type: 'rollbackSuperseded',
+          by: other ? deploymentName(other) : holder,
+          at: now(),
+        }));
+        return;
+      }
       const version = (await registry.lastSucceeded(state.env, id).catch(() => undefined))?.ref;
       const built = rollbackDispatch(settings.rollback, {
         id,

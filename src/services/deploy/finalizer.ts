@@ -121,7 +121,7 @@ export class Finalizer {
   private async finish(id: string, record: DeployRecord): Promise<void> {
     const { lanes, githubDeployments, rollbackClaims, records, jobs, settings, now, logger } = this.deps;
     const { state } = record;
-    const end = finalization(state, settings, now());
+    const end = finalization(state, settings, now(), record.plan.services);
     if (record.meta.githubDeploymentId) {
       await githubDeployments
         .setDeploymentStatus(
@@ -135,8 +135,8 @@ export class Finalizer {
     }
     if (end.declareIncident) await this.declareIncident(id);
     if (end.releaseRollbackClaim) {
-      const { env, service } = end.releaseRollbackClaim;
-      await rollbackClaims.releaseRollback(env, service, id);
+      const { env, services } = end.releaseRollbackClaim;
+      await rollbackClaims.releaseRollback(env, services, id);
     }
     for (const lock of end.locks) await lanes.lock(state.env, lock);
     const released = await lanes.release(state.env, id);

@@ -44,7 +44,8 @@ export interface OrchestratorDeps {
   githubDeployments: GitHubDeployments;
   lease: DispatchLease;
   ledger: DispatchLedger;
-  rollbackClaims: Pick<RollbackClaims, 'releaseRollback'>;
+  /** A rollout rolling itself back takes the same claims as `/rollback`, so the two never run side by side. */
+  rollbackClaims: Pick<RollbackClaims, 'claimRollback' | 'releaseRollback'>;
   jobs: DeployJobs;
   analyst: Pick<Analyst, 'read' | 'probe'>;
   registry: Pick<DeployRegistry, 'lastSucceeded'>;

@@ -298,13 +298,19 @@ export interface DispatchLedger {
   saveEtag(runId: number, etag: string): Promise<void>;
 }
 
-/** The one `/rollback` of a service in an environment at a time. */
+/**
+ * The one rollback of a service in an environment at a time, whichever kind: a `/rollback` claims its service, a
+ * rollout rolling itself back every service it deployed.
+ */
 export interface RollbackClaims {
-  /** Claims it; answers the id already holding it, if any. */
-  claimRollback(env: string, service: string, id: string): Promise<string | undefined>;
+  /**
+   * Claims every one of `services`, atomically, or none: answers the other deployment's id holding one of them, if
+   * any. Claiming again what `id` already holds succeeds.
+   */
+  claimRollback(env: string, services: readonly string[], id: string): Promise<string | undefined>;
   rollbackHolder(env: string, service: string): Promise<string | undefined>;
-  /** Frees the claim, only if `id` still holds it. */
-  releaseRollback(env: string, service: string, id: string): Promise<void>;
+  /** Frees the claims `id` still holds. */
+  releaseRollback(env: string, services: readonly string[], id: string): Promise<void>;
 }
 
 // ── Slack ───────────────────────────────────────────────────────────────────────────────────────────────────────

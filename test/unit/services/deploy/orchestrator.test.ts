@@ -54,6 +54,7 @@ function engine() {
     logger,
   });
   const lastGood: { ref?: string } = {};
+  const claims = new FakeRollbackClaims();
   const orchestrator = new DeployOrchestrator({
     records,
     lanes,
@@ -61,7 +62,7 @@ function engine() {
     githubDeployments: deployments,
     lease,
     ledger,
-    rollbackClaims: new FakeRollbackClaims(),
+    rollbackClaims: claims,
     jobs,
     analyst: new Analyst({ prober: { probe: async () => [], close: async () => {} }, checks: {}, now }),
     registry: {
@@ -103,6 +104,7 @@ function engine() {
     records,
     incidents,
     lastGood,
+    claims,
     orchestrator,
     failures,
     /** `/deploy staging`: the record, tracked, and its first job queued. */
@@ -402,6 +404,76 @@ describe('the orchestrator over in-memory ports', () => {
     expect(e.incidents).toHaveLength(1);
     expect((await e.lanes.lockOf('staging'))?.reason).toBe(
       'deployment gl_1 was rolled back; unlock with /deploy unlock staging once it is understood',
+    );
+  });
+
+  /** Rolls the running rollout back by hand, as the timeline's button does. */
+  const rollBack = (e: ReturnType<typeof engine>) =>
+    e.records.apply(ID, () => ({
+      type: 'rollback',
+      user: 'U0CAROL',
+      access: { ok: true },
+      reason: 'rolled back by hand by <@U0CAROL>',
+      at: T0 + 30_000,
+    }));
+
+  it('a rollout rolling itself back holds the rollback claim of every service it deployed until it ends', async () => {
+    const e = engine();
+    e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
+    await e.request();
+    await e.drain();
+    await rollBack(e);
+    await e.drain();
+
+    expect(e.runs.dispatchesOf('gl_1-rollback')).toHaveLength(1);
+    // A /rollback of api confirmed now finds the claim taken, by this rollout.
+    expect(await e.claims.claimRollback('staging', ['api'], 'gl_9')).toBe(ID);
+
+    const rollbackRun = e.runs.runs.at(-1);
+    if (rollbackRun) rollbackRun.conclusion = 'success';
+    await e.sweep();
+    await e.sweep();
+    expect((await e.record()).state.status).toBe('rolled_back');
+    expect(await e.claims.rollbackHolder('staging', 'api')).toBeUndefined();
+  });
+
+  it('a /rollback already holding the claim: the rollout dispatches no rollback beside it and ends, naming it', async () => {
+    const e = engine();
+    e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
+    await e.request();
+    await e.drain();
+    const manual = createDeployment(
+      {
+        plan: { ...(await e.record()).plan, greenlightId: 'gl_9' },
+        number: 43,
+        requestedBy: 'U0CAROL',
+        rollbackOf: { service: 'api', reason: 'bad release' },
+      },
+      T0,
+    );
+    await e.store.replace('gl_9', 0, {
+      state: { ...manual, id: 'gl_9' },
+      plan: (await e.record()).plan,
+      meta: { repliesPosted: 1 },
+    });
+    expect(await e.claims.claimRollback('staging', ['api'], 'gl_9')).toBeUndefined();
+
+    await rollBack(e);
+    await e.drain();
+    await e.sweep();
+
+    expect(e.runs.dispatchesOf('gl_1-rollback')).toEqual([]);
+    const { state, meta } = await e.record();
+    expect(state.status).toBe('failed');
+    expect(state.rollback?.supersededBy).toBe('staging-43');
+    expect(state.timeline.at(-1)?.text).toBe(
+      'no rollback dispatched: `staging-43` (a /rollback already under way) rolls the same service back',
+    );
+    expect(meta.finalized).toBe(true);
+    // The /rollback keeps its claim; the rollout freed nothing it did not hold.
+    expect(await e.claims.rollbackHolder('staging', 'api')).toBe('gl_9');
+    expect((await e.lanes.lockOf('staging'))?.reason).toBe(
+      'deployment gl_1 was rolled back by staging-43; unlock with /deploy unlock staging once it is understood',
     );
   });
 });
