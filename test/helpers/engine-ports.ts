@@ -213,7 +213,9 @@ export class FakeLedger implements DispatchLedger {
 export class FakeRollbackClaims implements RollbackClaims {
   readonly claims = new Map<string, string>();
   async claimRollback(env: string, services: readonly string[], id: string) {
-    const holder = services.map((service) => this.claims.get(`${env}/${service}`)).find((held) => held && held !== id);
+    const holder = services
+      .map((service) => this.claims.get(`${env}/${service}`))
+      .find((held) => held && held !== id);
     if (holder) return holder;
     for (const service of services) this.claims.set(`${env}/${service}`, id);
     return undefined;

@@ -370,7 +370,11 @@ export function applyDeploymentEvent(state: DeploymentState, event: DeploymentEv
       if (state.status !== 'rolling_back') return unexpected(`it is ${STATUS_TEXT[state.status]}`);
       return ok(endRollback(state, event.at, 'failed', `the rollback could not start: ${event.reason}`));
     case 'rollbackSuperseded':
-      if (state.status !== 'rolling_back' || state.rollback === undefined || state.rollback.runId !== undefined)
+      if (
+        state.status !== 'rolling_back' ||
+        state.rollback === undefined ||
+        state.rollback.runId !== undefined
+      )
         return unexpected('no rollback is being dispatched');
       return ok(
         endRollback(
