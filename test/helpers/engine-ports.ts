@@ -314,6 +314,11 @@ export class FakeJobs implements DeployJobs {
   async analyse(id: string, tick: number, delayMs: number) {
     this.readings.push({ id, tick, delayMs });
   }
+  /** Run cancels asked for, waiting to be run by the test (`stopRuns`), one per run until it is done. */
+  readonly stopRuns = new Map<number, string>();
+  async stopRun(id: string, runId: number) {
+    this.stopRuns.set(runId, id);
+  }
   take(): string | undefined {
     return this.pending.shift();
   }

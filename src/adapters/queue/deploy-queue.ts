@@ -8,10 +8,14 @@ export const deployJobSchema: z.ZodType<DeployJob> = z.discriminatedUnion('kind'
   z.object({ kind: z.literal('advance'), id: z.string() }),
   z.object({ kind: z.literal('gate-expiry'), id: z.string(), seq: z.number() }),
   z.object({ kind: z.literal('analyse'), id: z.string(), tick: z.number().int().positive() }),
+  z.object({ kind: z.literal('stop-run'), id: z.string(), runId: z.number().int().positive() }),
   z.object({ kind: z.literal('sweep') }),
 ]);
 
 const RETRIES = { attempts: 20, backoff: { type: 'exponential', delay: 500 } } as const;
+
+/** 1 s, 2 s, 4 s … about 17 minutes in all; then the sweep queues the cancel again. */
+const STOP_RUN_ATTEMPTS = 11;
 
 /**
  * The engine's jobs on one BullMQ queue. A failed job is retried with backoff, which is how a step that finds its
@@ -63,6 +67,20 @@ export function deployQueue(
           ...RETRIES,
           removeOnComplete: true,
           removeOnFail: 1_000,
+        },
+      );
+    },
+    async stopRun(id, runId) {
+      // Gone once done or given up, so the sweep's next pass queues it again while the run is still going.
+      await queue.add(
+        'stop-run',
+        { kind: 'stop-run', id, runId },
+        {
+          jobId: `stop-run-${id}-${runId}`,
+          attempts: STOP_RUN_ATTEMPTS,
+          backoff: { type: 'exponential', delay: 1_000 },
+          removeOnComplete: true,
+          removeOnFail: true,
         },
       );
     },

@@ -8,6 +8,7 @@ import {
   isFinished,
   needsBaseline,
   type PhaseState,
+  runsStillGoing,
 } from './deployment-state.js';
 import { phaseDispatch, type WorkflowDispatch } from './workflow-inputs.js';
 
@@ -35,6 +36,8 @@ export type Step =
   | { kind: 'dispatch-rollback' }
   /** The incident a rollback declares, once. */
   | { kind: 'declare-incident' }
+  /** A cancelled deployment's run GitHub has not confirmed ended: cancelled by a durable job, retried until it has. */
+  | { kind: 'stop-run'; runId: number }
   /** The end of a deployment: its GitHub status, locks and the environment handed on (see `finalization`). */
   | { kind: 'finalize' };
 
@@ -72,8 +75,14 @@ export function nextSteps(record: DeployRecord, settings: Pick<EngineSettings, '
         { kind: 'declare-incident' },
         ...(state.rollback.conclusion === undefined ? [poll(state.rollback.runId)] : []),
       ];
-    default:
-      return isFinished(state.status) && !meta.finalized ? [{ kind: 'finalize' }] : [];
+    default: {
+      if (!isFinished(state.status) || meta.finalized) return [];
+      // The environment is handed on only once every run of a cancelled deployment has ended on GitHub.
+      const going = runsStillGoing(state);
+      return going.length > 0
+        ? going.map((runId) => ({ kind: 'stop-run', runId }) as const)
+        : [{ kind: 'finalize' }];
+    }
   }
 }
 

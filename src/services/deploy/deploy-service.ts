@@ -397,10 +397,19 @@ export class DeployService {
     const run = result.state.phases
       .flatMap((phase) => phase.runs)
       .find((candidate) => candidate.conclusion === undefined);
-    if (run) await this.deps.runs.cancelRun({ ...this.deps.repo, runId: run.runId });
+    const name = deploymentName(result.state);
+    if (!run) return { ok: true, message: `Deployment \`${name}\` stopped.` };
+    // One try now, to tell the truth at once; the job the write queued asks again until GitHub confirms the run
+    // ended, and only then hands the environment on.
+    const asked = await this.deps.runs
+      .cancelRun({ ...this.deps.repo, runId: run.runId })
+      .catch(() => undefined);
+    if (asked?.ok)
+      return { ok: true, message: `Deployment \`${name}\` stopped; its workflow run is being cancelled.` };
+    const which = run.number === undefined ? `run ${run.runId}` : `run #${run.number}`;
     return {
       ok: true,
-      message: `Deployment \`${deploymentName(result.state)}\` stopped${run ? '; its workflow run is being cancelled' : ''}.`,
+      message: `Deployment \`${name}\` cancelled; run cancel pending: GitHub did not take the cancel of its workflow ${which} yet. greenlight keeps asking until GitHub confirms the run ended, and holds *${result.state.env}* until then.`,
     };
   }
 

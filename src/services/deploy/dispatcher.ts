@@ -1,4 +1,5 @@
 import { deploymentName } from '../../domain/deploy/deployment-name.js';
+import { runsStillGoing } from '../../domain/deploy/deployment-state.js';
 import type { Step } from '../../domain/deploy/next-step.js';
 import { rollbackDispatch, type WorkflowDispatch } from '../../domain/deploy/workflow-inputs.js';
 import type { OrchestratorDeps } from './orchestrator.js';
@@ -103,6 +104,32 @@ export class Dispatcher {
       }));
       await this.cancelRuns(state.phases.flatMap((phase) => phase.runs));
     });
+  }
+
+  /**
+   * One try of a cancelled deployment's run cancel: done once GitHub says the run ended (or is gone), which hands
+   * the environment on; otherwise it asks GitHub to cancel it and throws, so the job tries again after a backoff.
+   */
+  async stopRun(id: string, runId: number): Promise<void> {
+    const { records, runs, settings, logger, now } = this.deps;
+    const state = await records.state(id);
+    if (!state || !runsStillGoing(state).includes(runId)) return;
+    const run = { owner: settings.owner, repo: settings.repo, runId };
+    const polled = await runs.poll(run);
+    if (polled.status === 'completed' || polled.status === 'gone') {
+      const conclusion = polled.status === 'gone' ? 'gone' : polled.conclusion;
+      await records.apply(id, () => ({ type: 'runStopped', runId, conclusion, at: now() }));
+      return;
+    }
+    if (polled.status === 'unavailable')
+      throw new RetryLater(`GitHub unavailable; run ${runId} still to cancel`);
+    const asked = await runs.cancelRun(run);
+    if (!asked.ok && asked.reason === 'run_not_found') {
+      await records.apply(id, () => ({ type: 'runStopped', runId, conclusion: 'gone', at: now() }));
+      return;
+    }
+    if (!asked.ok) logger.warn({ event: 'deploy.cancel_refused', deploymentId: id, runId }, asked.message);
+    throw new RetryLater(`run ${runId}: cancel asked; waiting for GitHub to end it`);
   }
 
   private async cancelRuns(runs: readonly { runId: number; conclusion?: string }[]): Promise<void> {

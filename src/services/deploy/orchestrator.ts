@@ -86,6 +86,8 @@ export class DeployOrchestrator {
         return;
       case 'analyse':
         return this.analyse(job.id, job.tick);
+      case 'stop-run':
+        return this.dispatcher.stopRun(job.id, job.runId);
     }
   }
 
@@ -135,6 +137,9 @@ export class DeployOrchestrator {
         return this.dispatcher.rollback(id);
       case 'declare-incident':
         return this.finalizer.declareIncident(id);
+      case 'stop-run':
+        await jobs.stopRun(id, step.runId);
+        return;
       case 'finalize':
         return this.finalizer.finalize(id);
     }

@@ -214,6 +214,8 @@ export type DeployJob =
   | { kind: 'advance'; id: string }
   | { kind: 'gate-expiry'; id: string; seq: number }
   | { kind: 'analyse'; id: string; tick: number }
+  /** Cancels a cancelled deployment's run until GitHub confirms it ended (retried with backoff). */
+  | { kind: 'stop-run'; id: string; runId: number }
   | { kind: 'sweep' };
 
 /**
@@ -226,6 +228,11 @@ export interface DeployJobs {
   expireGate(id: string, seq: number, delayMs: number): Promise<void>;
   /** The reading numbered `tick`, after `delayMs`; asking again while it waits or runs is the same job. */
   analyse(id: string, tick: number, delayMs: number): Promise<void>;
+  /**
+   * The durable cancel of a run a cancelled deployment left going: one job per run, retried with backoff until
+   * GitHub confirms the run ended; asking again while it waits is the same job.
+   */
+  stopRun(id: string, runId: number): Promise<void>;
 }
 
 // ── Environments ────────────────────────────────────────────────────────────────────────────────────────────────
