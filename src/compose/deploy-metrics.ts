@@ -46,8 +46,14 @@ function record(metrics: Metrics, milestone: Milestone): void {
 }
 
 /** GitHub's answers as counts by route and outcome, and the rate limit left for `token` (a label, never the secret). */
-export function recordGitHubResponse(metrics: Metrics, token: string) {
+export function recordGitHubResponse(
+  metrics: Metrics,
+  token: string,
+  /** Also told every answer: the rate limit polling paces itself by. */
+  budget?: { see(event: GitHubResponseEvent): void },
+) {
   return (event: GitHubResponseEvent): void => {
+    budget?.see(event);
     metrics.githubRequests.inc({ route: `${event.method} ${event.route}`, outcome: outcomeOf(event.status) });
     if (event.rateLimit)
       metrics.githubRateLimitRemaining.set(

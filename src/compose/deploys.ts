@@ -10,6 +10,7 @@ import { createGitHubClient } from '../adapters/github/client.js';
 import { githubCommitChecks } from '../adapters/github/commit-checks.js';
 import { githubCommits } from '../adapters/github/commits.js';
 import { githubDeployments } from '../adapters/github/deployments.js';
+import { githubRateBudget } from '../adapters/github/rate-budget.js';
 import { githubWorkflowRuns, type WorkflowRunsOptions } from '../adapters/github/workflow-runs.js';
 import type { Metrics, StateSources } from '../adapters/http/metrics.js';
 import { deployQueue, deployWorker } from '../adapters/queue/deploy-queue.js';
@@ -22,6 +23,7 @@ import { redisEnvironmentLanes } from '../adapters/redis/environment-lanes.js';
 import type { RedisKeys } from '../adapters/redis/keys.js';
 import { redisRegistryWindow } from '../adapters/redis/registry-window.js';
 import { redisRollbackClaims } from '../adapters/redis/rollback-claims.js';
+import { redisRunLists } from '../adapters/redis/run-lists.js';
 import { slackDeployAnnouncer } from '../adapters/slack/deploy-announcer.js';
 import type { AnalysisConfig } from '../config/file-schema.js';
 import type { Config } from '../config.js';
@@ -68,7 +70,12 @@ export interface DeployComposition {
   /** Every rollback declares its incident here. */
   incidents: IncidentRegistry;
   /** Tests shorten GitHub's waits (retry delays, looking for a dispatched run). */
-  github?: { retryAfterBaseValue?: number; spaceWrites?: boolean; runs?: WorkflowRunsOptions };
+  github?: {
+    retryAfterBaseValue?: number;
+    spaceWrites?: boolean;
+    runs?: WorkflowRunsOptions;
+    findRun?: { firstLookMs?: number; windowMs?: number };
+  };
 }
 
 /** `/deploy`'s pieces: GitHub clients, Redis stores, the BullMQ queue and worker, the orchestrator and service. */
@@ -76,6 +83,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
   const { config, redis, queueRedis, keys, logger } = parts;
   const { env, file } = config;
   if (!file.github) return undefined;
+  const budget = githubRateBudget();
   const octokit = createGitHubClient({
     token: env.GITHUB_TOKEN,
     ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}),
@@ -84,7 +92,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
       ? {}
       : { retryAfterBaseValue: parts.github.retryAfterBaseValue }),
     ...(parts.github?.spaceWrites === undefined ? {} : { spaceWrites: parts.github.spaceWrites }),
-    onResponse: recordGitHubResponse(parts.metrics, 'GITHUB_TOKEN'),
+    onResponse: recordGitHubResponse(parts.metrics, 'GITHUB_TOKEN', budget),
   });
   const runs = githubWorkflowRuns(octokit, parts.github?.runs ?? {});
   const ledger = redisDispatchLedger(redis, keys);
@@ -131,6 +139,8 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     githubDeployments: githubDeployments(octokit),
     lease: redisDispatchLease(redis, keys),
     ledger,
+    lists: redisRunLists(redis, keys),
+    budget,
     rollbackClaims,
     jobs,
     analyst,
@@ -140,6 +150,10 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
       ...repo,
       gateTimeoutMs: file.deploy.gateTimeout,
       dispatchLockMs: 120_000,
+      sweepEveryMs: file.deploy.pollInterval,
+      // With webhooks telling of every run's end, reading the run lists is only a safety net.
+      trackEveryMs: env.GITHUB_WEBHOOK_SECRET ? file.deploy.webhookPollInterval : file.deploy.pollInterval,
+      findRun: { firstLookMs: 1_000, windowMs: 30_000, ...parts.github?.findRun },
       lockOnFailure: file.deploy.lockOnFailure,
       lockAfterRollback: file.rollback?.lockEnvironment ?? true,
       rollback: {
@@ -222,8 +236,8 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
       jobCounts: { deployments: () => jobs.counts() },
     },
     async runCompleted(runId, conclusion) {
-      const id = await ledger.ownerOfRun(runId);
-      if (id) await orchestrator.completeRun(id, runId, conclusion);
+      // Queued, not applied: the webhook answers GitHub at once, the job finds the deployment and moves it on.
+      await jobs.runCompleted(runId, conclusion);
     },
     async close() {
       await worker.close();

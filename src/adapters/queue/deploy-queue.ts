@@ -9,6 +9,11 @@ export const deployJobSchema: z.ZodType<DeployJob> = z.discriminatedUnion('kind'
   z.object({ kind: z.literal('gate-expiry'), id: z.string(), seq: z.number() }),
   z.object({ kind: z.literal('analyse'), id: z.string(), tick: z.number().int().positive() }),
   z.object({ kind: z.literal('stop-run'), id: z.string(), runId: z.number().int().positive() }),
+  z.object({
+    kind: z.literal('run-completed'),
+    runId: z.number().int().positive(),
+    conclusion: z.string(),
+  }),
   z.object({ kind: z.literal('sweep') }),
 ]);
 
@@ -35,11 +40,19 @@ export function deployQueue(
   queue.on('error', onError);
   const keep = { removeOnComplete: 1_000, removeOnFail: 5_000 };
   return {
-    async advance(id, cause) {
+    async advance(id, cause, delayMs) {
       await queue.add(
         'advance',
         { kind: 'advance', id },
-        { jobId: `advance-${id}-${cause}`, ...RETRIES, ...keep },
+        { jobId: `advance-${id}-${cause}`, ...(delayMs ? { delay: delayMs } : {}), ...RETRIES, ...keep },
+      );
+    },
+    async runCompleted(runId, conclusion) {
+      // Gone once done, so a run seen ended again (the sweep's list, a webhook) can be handed on again if need be.
+      await queue.add(
+        'run-completed',
+        { kind: 'run-completed', runId, conclusion },
+        { jobId: `run-completed-${runId}`, ...RETRIES, removeOnComplete: true, removeOnFail: 1_000 },
       );
     },
     async startSweeping(everyMs) {

@@ -31,6 +31,7 @@ export class Dispatcher {
         id,
         this.request(step.dispatch, fresh.value.state.requestedAt),
       );
+      if (result === 'looking') return;
       if (!result.ok) {
         await records.apply(id, () => ({
           type: 'fail',
@@ -90,6 +91,7 @@ export class Dispatcher {
             this.request(built.dispatch, state.rollback?.requestedAt ?? state.requestedAt),
           )
         : built;
+      if (result === 'looking') return;
       if (!result.ok) {
         await records.apply(id, () => ({ type: 'rollbackFailed', reason: result.message, at: now() }));
         return;
@@ -154,25 +156,52 @@ export class Dispatcher {
     }
   }
 
-  /** Dispatches once: when an earlier attempt may have sent it already, the run it started is looked for first. */
-  private async dispatchOrFind(id: string, request: DispatchRequest): Promise<DispatchResult> {
-    const { ledger, runs } = this.deps;
-    const sentBefore = await ledger.markAttempt(request.correlationId);
-    const found = sentBefore ? await runs.findRun(request) : undefined;
-    const result: DispatchResult = found
-      ? {
+  /**
+   * Dispatches once: when an earlier attempt may have sent it already, the run it started is looked for first (by
+   * the `greenlight_id` in its title). A run not listed yet is looked for again by a delayed job, `looking` meanwhile:
+   * until `findRun.windowMs` after GitHub took the dispatch, after which it is `run_not_found`; or, when GitHub
+   * never answered the earlier attempt, until that long after it, after which it is sent again.
+   */
+  private async dispatchOrFind(id: string, request: DispatchRequest): Promise<DispatchResult | 'looking'> {
+    const { ledger, runs, settings, now } = this.deps;
+    const { correlationId } = request;
+    const earlier = await ledger.markAttempt(correlationId, now());
+    let result: DispatchResult | undefined;
+    if (earlier !== undefined) {
+      const found = await runs.findRun(request);
+      if (found)
+        result = {
           ok: true,
           runId: found.id,
           htmlUrl: found.htmlUrl,
           via: 'correlation',
           ...(found.runNumber === undefined ? {} : { runNumber: found.runNumber }),
-        }
-      : await runs.dispatch(request);
+        };
+      else {
+        const accepted = await ledger.acceptedAt(correlationId);
+        const waited = now() - (accepted ?? earlier);
+        if (waited < settings.findRun.windowMs) return this.lookLater(id, correlationId, waited);
+        if (accepted !== undefined) result = runNotFound(request);
+      }
+    }
+    result ??= await runs.dispatch(request);
+    if (!result.ok && result.reason === 'run_pending') {
+      await ledger.markAccepted(correlationId, now());
+      return this.lookLater(id, correlationId, 0);
+    }
     if (result.ok) {
-      await ledger.rememberRun(result.runId, id);
+      await ledger.rememberRun(result.runId, id, { owner: request.owner, repo: request.repo });
       if (result.etag) await ledger.saveEtag(result.runId, result.etag);
     }
     return result;
+  }
+
+  /** The next look for a run, after about as long again as has been waited (1 s, 2 s, 4 s… by default). */
+  private async lookLater(id: string, correlationId: string, waited: number): Promise<'looking'> {
+    const { firstLookMs, windowMs } = this.deps.settings.findRun;
+    const delay = Math.min(Math.max(firstLookMs, waited), Math.max(firstLookMs, windowMs / 4));
+    await this.deps.jobs.advance(id, `look-${correlationId}-${waited}`, delay);
+    return 'looking';
   }
 
   private request(dispatch: WorkflowDispatch, after: number): DispatchRequest {
@@ -180,4 +209,13 @@ export class Dispatcher {
     const { workflow, ref, inputs, correlationId } = dispatch;
     return { owner, repo, workflow, ref, inputs, correlationId, dispatchedAfter: new Date(after) };
   }
+}
+
+/** GitHub took the dispatch but its run never showed up: something may be deploying, unseen. */
+function runNotFound(request: DispatchRequest): DispatchResult {
+  return {
+    ok: false,
+    reason: 'run_not_found',
+    message: `The workflow \`${request.workflow}\` was dispatched, but greenlight could not find its run: give the workflow \`run-name: "… \${{ inputs.greenlight_id }}"\` so the run can be recognised, and check its runs on GitHub.`,
+  };
 }

@@ -72,7 +72,7 @@ export class Finalizer {
   private async createNow(id: string, state: DeploymentState): Promise<void> {
     const { githubDeployments, ledger, records, settings, logger } = this.deps;
     const repo = { owner: settings.owner, repo: settings.repo };
-    if (await ledger.markAttempt(`${id}-github-deployment`)) {
+    if ((await ledger.markAttempt(`${id}-github-deployment`, this.deps.now())) !== undefined) {
       // An earlier attempt may have created it and died before recording it.
       const found = await githubDeployments
         .findDeployment({ ...repo, environment: state.env, greenlightId: id })
