@@ -13,7 +13,6 @@ import {
   GITHUB_API,
   githubApi,
   githubErrorJson,
-  instantSleep,
   OWNER,
   REPO,
   testGitHubClient,
