@@ -28,6 +28,7 @@ async function start(message: ServerStart): Promise<number> {
   config.env.SLACK_SIGNING_SECRET = BENCH_SIGNING_SECRET;
   config.env.PORT = 0;
   if (message.deploy) config.env.GITHUB_API_URL = message.deploy.githubApiUrl;
+  if (message.deploy?.webhookSecret) config.env.GITHUB_WEBHOOK_SECRET = message.deploy.webhookSecret;
   const greenlight = await startGreenlight(config, {
     logger: createLogger('silent'),
     botIdentity: { botId: 'B0BOT', botUserId: 'U0BOT' },

@@ -27,6 +27,8 @@ export interface DeployAppOptions {
   /** `deploy.pollInterval`, e.g. `5s`. */
   pollInterval: string;
   spaceWrites: boolean;
+  /** `GITHUB_WEBHOOK_SECRET`, to receive workflow_run webhooks at `<origin>/github/webhooks`. */
+  webhookSecret?: string;
   /**
    * More greenlight.yml, merged over the defaults below (e.g. a canary `pipeline`, `services`, `analysis`,
    * `rollback`).
@@ -77,6 +79,7 @@ export class DeployDriver {
       deploy: {
         githubApiUrl: options.github.apiUrl,
         spaceWrites: options.spaceWrites,
+        ...(options.webhookSecret ? { webhookSecret: options.webhookSecret } : {}),
         config: {
           github: { owner: 'acme', repo: 'platform', workflow: 'production-deployment.yml', ref: 'main' },
           environments,

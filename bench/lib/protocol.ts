@@ -35,6 +35,8 @@ export interface DeploySetup {
    * as GitHub asks of integrations); production leaves it on.
    */
   spaceWrites: boolean;
+  /** `GITHUB_WEBHOOK_SECRET`: workflow_run webhooks on, run lists read only every `deploy.webhookPollInterval`. */
+  webhookSecret?: string;
 }
 
 export interface ServerStart {
