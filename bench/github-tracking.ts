@@ -46,7 +46,13 @@ export interface TrackingScenarioResult {
   /** Run-minutes tracked, in production time (bench time × timeScale). */
   trackedRunMinutes: number;
   /** Every request GitHub received, those it counts against the rate limit (not 304s), and the tracking ones. */
-  requests: { total: number; counted: number; free: number; trackingCounted: number; byRoute: Record<string, number> };
+  requests: {
+    total: number;
+    counted: number;
+    free: number;
+    trackingCounted: number;
+    byRoute: Record<string, number>;
+  };
   /** Counted requests per tracked run-minute: all of them, and those that track runs. */
   perRunMinute: { counted: number; tracking: number };
   /** Concurrently running deployments one token's 5,000 requests an hour sustain at this rate. */
@@ -134,7 +140,12 @@ async function runScenario(
     const runsMs = scenario.runMs.max * scenario.phases;
     const timeoutMs = runsMs * 4 + scenario.webhookPollIntervalMs * 2 + 60_000;
     for (const id of ids)
-      await driver.deploymentWhere(id, (doc) => doc.meta.finalized === true, timeoutMs, `${id} never finished`);
+      await driver.deploymentWhere(
+        id,
+        (doc) => doc.meta.finalized === true,
+        timeoutMs,
+        `${id} never finished`,
+      );
   } finally {
     finishing.stop();
     await driver.stop();
@@ -214,8 +225,6 @@ function measure(
   const trackingCounted = counted.filter((request) => TRACKING.has(request.route)).length;
   const readEveryMs = scenario.webhooks ? scenario.webhookPollIntervalMs : scenario.pollIntervalMs;
   const lists = requests.filter((request) => request.route === LIST_RUNS).map((request) => request.at);
-  if (process.env.TRACKING_DEBUG)
-    console.log(lists.slice(1).map((at, index) => Math.round(at - (lists[index] as number))).join(' '));
   let overlapping = 0;
   for (let index = 1; index < lists.length; index += 1)
     if ((lists[index] as number) - (lists[index - 1] as number) < readEveryMs / 2) overlapping += 1;
