@@ -83,7 +83,9 @@ async function measureMode(options: ApproveOptions, mode: ApproveMode): Promise<
     slack: options.slack,
     github,
     environments,
-    pollInterval: '5s',
+    // Runs end the moment they start here: the sweep that sees them ended (and frees the environment for the
+    // next sample) comes within a second. The timed path, Approve → dispatch, waits on no sweep.
+    pollInterval: '1s',
     spaceWrites: mode.spaceWrites,
   });
   log(`approve → dispatch (${mode.label}): ${mode.warmup} warm-up + ${mode.samples} deployments`);
