@@ -152,7 +152,11 @@ async function runScenario(
     slack.clearFaults();
     await github.close();
   }
-  return measure(github, scenario, new Set(ids), finishing.completedAt);
+  const result = measure(github, scenario, new Set(ids), finishing.completedAt);
+  log(
+    `  ${result.requests.counted} counted requests (${result.requests.free} free 304s) over ${result.trackedRunMinutes} run-minutes: ${result.perRunMinute.counted} counted per run-minute (tracking ${result.perRunMinute.tracking}), ${result.deploymentsPer5000} deployments per 5,000/h; handoff p50 ${result.handoff.p50.toFixed(0)} ms mean ${result.handoff.mean.toFixed(0)} ms p99 ${result.handoff.p99.toFixed(0)} ms${result.handoffOverHalfInterval === undefined ? '' : ` (×${result.handoffOverHalfInterval} of interval/2)`}; overlapping sweeps ${result.overlappingSweeps}`,
+  );
+  return result;
 }
 
 /** Ends every run a uniformly drawn time after it starts; remembers when (wall-clock ms) each ended. */
