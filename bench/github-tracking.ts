@@ -228,10 +228,15 @@ function measure(
   for (const request of requests) byRoute[request.route] = (byRoute[request.route] ?? 0) + 1;
   const trackingCounted = counted.filter((request) => TRACKING.has(request.route)).length;
   const readEveryMs = scenario.webhooks ? scenario.webhookPollIntervalMs : scenario.pollIntervalMs;
-  const lists = requests.filter((request) => request.route === LIST_RUNS).map((request) => request.at);
+  // Reads of the same page closer than half an interval (one read of a long list asks for pages 1, 2… at once).
   let overlapping = 0;
-  for (let index = 1; index < lists.length; index += 1)
-    if ((lists[index] as number) - (lists[index - 1] as number) < readEveryMs / 2) overlapping += 1;
+  const lastRead = new Map<string, number>();
+  for (const request of requests.filter((each) => each.route === LIST_RUNS)) {
+    const page = request.query.page ?? '1';
+    const previous = lastRead.get(page);
+    if (previous !== undefined && request.at - previous < readEveryMs / 2) overlapping += 1;
+    lastRead.set(page, request.at);
+  }
   const handoff = summarize(handoffs);
   const countedPerRunMinute = counted.length / runMinutes;
   return {

@@ -40,8 +40,6 @@ export interface RedisKeys {
   runOwner(runId: number): string;
   /** JSON: the sweep's last read of a repository's (`owner/name`) run list: when, each page's ETag and runs. */
   runList(repo: string): string;
-  /** Held by the one process sweeping, so sweeps never overlap. */
-  sweepLease(): string;
   /** The `/rollback` under way for a service in an environment (value: its id), so a second one is not started. */
   rollbackClaim(env: string, service: string): string;
   /** Hash {version, doc}: one incident, replaced only by compare-and-set on its version. */
@@ -77,7 +75,6 @@ export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
     dispatchAttempted: (id) => `${keyPrefix}dispatch:${id}:attempted`,
     runOwner: (runId) => `${keyPrefix}run:${runId}`,
     runList: (repo) => `${keyPrefix}runs:${repo}`,
-    sweepLease: () => `${keyPrefix}sweep:lock`,
     rollbackClaim: (env, service) => `${keyPrefix}env:${env}:rollback:${service}`,
     activeDeployments: () => `${keyPrefix}unfinished-deploys`,
     incident: (id) => `${keyPrefix}incident:${id}`,
