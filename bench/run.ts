@@ -20,9 +20,9 @@ import { type AckLatencyResult, type AckLevel, runAckLatency } from './ack-laten
 import { runCanaryRollback } from './canary-rollback.js';
 import { runApproveToDispatch } from './deploy-approve.js';
 import { runDeployFanout } from './deploy-fanout.js';
-import { runDeployPolling } from './deploy-polling.js';
 import { type FlagLookupOptions, runFlagLookup } from './flag-lookup.js';
 import { runFlagPropagation } from './flag-propagation.js';
+import { runGitHubTracking, type TrackingScenario } from './github-tracking.js';
 import { startFakeMetrics } from './lib/fake-metrics.js';
 import {
   type BenchResults,
@@ -72,6 +72,65 @@ const LEVELS: AckLevel[] = [
     plan: { kind: 'open', ratePerSecond: 500, total: quick ? 500 : 1_000 },
   },
 ];
+
+/**
+ * GitHub's budget (time scaled ×20: a 5 s poll interval, a 60 s webhook safety net and runs of 2–6 min, played 20
+ * times faster, GitHub's hourly limit scaled alike) and the handoff at real time, with 150 ms added to every GitHub
+ * and Slack call: polling only, webhooks at N = 1 and N = 100, and Enterprise Server without run details.
+ */
+function trackingScenarios(quick: boolean): TrackingScenario[] {
+  const budget = {
+    phases: 3,
+    runDetails: 'supported',
+    latencyMs: 0,
+    runMs: quick ? { min: 3_000, max: 6_000 } : { min: 6_000, max: 18_000 },
+    pollIntervalMs: 250,
+    webhookPollIntervalMs: 3_000,
+    timeScale: 20,
+  } as const;
+  const live = {
+    latencyMs: 150,
+    runMs: { min: 1_000, max: 3_000 },
+    webhookPollIntervalMs: 60_000,
+    timeScale: 1,
+  } as const;
+  return [
+    { id: 'budget-polling', label: 'budget, polling only', deployments: 10, webhooks: false, ...budget },
+    { id: 'budget-webhooks', label: 'budget, webhooks', deployments: 10, webhooks: true, ...budget },
+    {
+      id: 'handoff-polling',
+      label: 'handoff, polling only (pollInterval 2 s)',
+      deployments: 10,
+      phases: 3,
+      webhooks: false,
+      runDetails: 'supported',
+      pollIntervalMs: 2_000,
+      ...live,
+    },
+    ...[1, quick ? 10 : 100].map(
+      (deployments): TrackingScenario => ({
+        id: `handoff-webhooks-n${deployments}`,
+        label: `handoff, webhooks, N = ${deployments}`,
+        deployments,
+        phases: deployments === 1 ? 4 : 2,
+        webhooks: true,
+        runDetails: 'supported',
+        pollIntervalMs: 5_000,
+        ...live,
+      }),
+    ),
+    {
+      id: `handoff-ghes-n${quick ? 10 : 100}`,
+      label: `handoff, Enterprise Server without run details, webhooks, N = ${quick ? 10 : 100}`,
+      deployments: quick ? 10 : 100,
+      phases: 2,
+      webhooks: true,
+      runDetails: 'ignored',
+      pollIntervalMs: 5_000,
+      ...live,
+    },
+  ];
+}
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -214,17 +273,11 @@ async function main(): Promise<void> {
       ],
       log,
     });
-    const deployPolling = await runDeployPolling({
+    const githubTracking = await runGitHubTracking({
       redisUrl: redis.url,
-      keyPrefix: 'bench-polling:',
+      keyPrefix: 'bench-tracking:',
       slack,
-      github,
-      deployments: quick ? 3 : 5,
-      pollInterval: quick ? '1s' : '5s',
-      pollIntervalMs: quick ? 1_000 : 5_000,
-      queuedMs: quick ? 1_000 : 3_000,
-      runMs: quick ? 6_000 : 30_000,
-      spaceWrites: false,
+      scenarios: trackingScenarios(quick),
       log,
     });
     const canaryRollback = await runCanaryRollback({
@@ -291,7 +344,7 @@ async function main(): Promise<void> {
       ackLatency,
       propagation,
       approveToDispatch,
-      deployPolling,
+      githubTracking,
       canaryRollback,
       probeOverhead,
       rollbackConfirm,
@@ -308,7 +361,7 @@ async function main(): Promise<void> {
       `ack latency p99 ratio ${ackLatency.levels.map((level) => `${level.id}=${level.ratioP99}`).join(' ')} → ${results.verdict.ackLatency ? 'PASS' : 'FAIL'}; propagation p99 ${propagation.propagation.p99} ms → ${results.verdict.propagation ? 'PASS' : 'FAIL'}`,
     );
     log(
-      `approve → dispatch p99 ${approveToDispatch.modes.map((mode) => `${mode.id}=${mode.toDispatch.p99}`).join(' ')} ms; polling ${deployPolling.perRunMinute.requests} requests per run-minute (${deployPolling.perRunMinute.counted} counted, ${deployPolling.perRunMinute.free} free)`,
+      `approve → dispatch p99 ${approveToDispatch.modes.map((mode) => `${mode.id}=${mode.toDispatch.p99}`).join(' ')} ms; GitHub tracking ${githubTracking.scenarios.map((scenario) => `${scenario.id}: ${scenario.perRunMinute.counted} counted/run-minute (${scenario.perRunMinute.tracking} tracking), handoff p50 ${scenario.handoff.p50.toFixed(0)} ms`).join('; ')}`,
     );
     log(
       `breach → rollback dispatch p50 ${canaryRollback.breachToDispatch.p50.toFixed(0)} ms p99 ${canaryRollback.breachToDispatch.p99.toFixed(0)} ms max ${canaryRollback.breachToDispatch.max.toFixed(0)} ms → ${results.verdict.breachToRollback ? 'PASS' : 'FAIL'}; probe overhead p50/p99/CPU ratio ${probeOverhead.levels.map((level) => `${level.targets} target(s) ${level.ratioP50}/${level.ratioP99}/${level.ratioCpu}`).join(', ')}`,

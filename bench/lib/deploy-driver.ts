@@ -27,7 +27,7 @@ export interface DeployAppOptions {
   /** `deploy.pollInterval`, e.g. `5s`. */
   pollInterval: string;
   spaceWrites: boolean;
-  /** Take GitHub's `workflow_run` webhooks, signed with this secret. */
+  /** `GITHUB_WEBHOOK_SECRET`, to receive workflow_run webhooks at `<origin>/github/webhooks`. */
   webhookSecret?: string;
   /**
    * More greenlight.yml, merged over the defaults below (e.g. a canary `pipeline`, `services`, `analysis`,

@@ -35,7 +35,7 @@ export interface DeploySetup {
    * as GitHub asks of integrations); production leaves it on.
    */
   spaceWrites: boolean;
-  /** `GITHUB_WEBHOOK_SECRET`: greenlight takes GitHub's signed `workflow_run` webhooks. */
+  /** `GITHUB_WEBHOOK_SECRET`: workflow_run webhooks on, run lists read only every `deploy.webhookPollInterval`. */
   webhookSecret?: string;
 }
 

@@ -3,9 +3,9 @@ import type { AckLatencyResult } from '../ack-latency.js';
 import type { CanaryRollbackResult } from '../canary-rollback.js';
 import type { ApproveResult } from '../deploy-approve.js';
 import type { FanoutResult } from '../deploy-fanout.js';
-import type { PollingResult } from '../deploy-polling.js';
 import type { FlagLookupResult } from '../flag-lookup.js';
 import type { PropagationResult } from '../flag-propagation.js';
+import type { TrackingResult, TrackingScenarioResult } from '../github-tracking.js';
 import type { ProbeOverheadResult } from '../probe-overhead.js';
 import type { RollbackConfirmResult } from '../rollback-confirm.js';
 import type { Summary } from './percentiles.js';
@@ -21,6 +21,12 @@ export const TARGETS = {
   analysisIntervalMs: 5_000,
   /** `/rollback` confirmation submitted → rollback workflow dispatch request, p99. */
   rollbackConfirmToDispatchP99Ms: 1_000,
+  /** Issue 14: GitHub requests GitHub counts, per tracked run-minute. */
+  githubPerRunMinuteWebhooks: 1,
+  githubPerRunMinutePolling: 2,
+  /** Issue 14: a run's end → the next dispatch, with webhooks and 150 ms on every API call. */
+  webhookHandoffP50N1Ms: 100,
+  webhookHandoffP50N100Ms: 500,
   /** Slack's limit for acknowledging a request (reported against, not judged). */
   slackAckLimitMs: 3_000,
   /** N deployments at once (webhooks, Slack's rate limits, API latency): handoff p50 at N = 1. */
@@ -56,7 +62,7 @@ export interface BenchResults {
   ackLatency: AckLatencyResult;
   propagation: PropagationResult;
   approveToDispatch: ApproveResult;
-  deployPolling: PollingResult;
+  githubTracking: TrackingResult;
   canaryRollback: CanaryRollbackResult;
   probeOverhead: ProbeOverheadResult;
   rollbackConfirm: RollbackConfirmResult;
@@ -68,6 +74,67 @@ export interface BenchResults {
 const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
 const ms = (value: number) => value.toFixed(3);
 const seconds = (milliseconds: number) => (milliseconds / 1_000).toFixed(2);
+
+/** The tracking targets (issue 14), each judged on the scenario that measures it. */
+function trackingTargets(tracking: TrackingResult): string[][] {
+  const scenario = (id: string) => tracking.scenarios.find((each) => each.id.startsWith(id));
+  const rows: string[][] = [];
+  const judged = (
+    label: string,
+    found: TrackingScenarioResult | undefined,
+    shown: (s: TrackingScenarioResult) => string,
+    pass: (s: TrackingScenarioResult) => boolean,
+  ) => {
+    if (found) rows.push([label, shown(found), verdict(pass(found))]);
+  };
+  judged(
+    `GitHub counted requests per tracked run-minute with webhooks ≤ ${TARGETS.githubPerRunMinuteWebhooks}`,
+    scenario('budget-webhooks'),
+    (s) =>
+      `${s.perRunMinute.counted} (tracking ${s.perRunMinute.tracking}); ${s.deploymentsPer5000} deployments per 5,000/h`,
+    (s) => s.perRunMinute.counted <= TARGETS.githubPerRunMinuteWebhooks,
+  );
+  judged(
+    `GitHub counted requests per tracked run-minute, polling only, ≤ ${TARGETS.githubPerRunMinutePolling}`,
+    scenario('budget-polling'),
+    (s) =>
+      `${s.perRunMinute.counted} (tracking ${s.perRunMinute.tracking}); ${s.deploymentsPer5000} deployments per 5,000/h`,
+    (s) => s.perRunMinute.counted <= TARGETS.githubPerRunMinutePolling,
+  );
+  judged(
+    'Polling only: mean handoff ≤ interval/2',
+    scenario('handoff-polling'),
+    (s) => `${ms(s.handoff.mean)} ms at ${s.pollIntervalMs} ms (×${s.handoffOverHalfInterval})`,
+    (s) => (s.handoffOverHalfInterval ?? Number.POSITIVE_INFINITY) <= 1,
+  );
+  rows.push([
+    'Overlapping sweeps = 0',
+    String(tracking.scenarios.reduce((sum, s) => sum + s.overlappingSweeps, 0)),
+    verdict(tracking.scenarios.every((s) => s.overlappingSweeps === 0)),
+  ]);
+  judged(
+    `Webhook handoff p50 at N = 1, 150 ms latency, ≤ ${TARGETS.webhookHandoffP50N1Ms} ms`,
+    scenario('handoff-webhooks-n1'),
+    (s) => `${ms(s.handoff.p50)} ms`,
+    (s) => s.handoff.p50 <= TARGETS.webhookHandoffP50N1Ms,
+  );
+  judged(
+    `Webhook handoff p50 at N = 100, 150 ms latency, ≤ ${TARGETS.webhookHandoffP50N100Ms} ms`,
+    tracking.scenarios.find(
+      (s) => s.webhooks && s.runDetails === 'supported' && s.deployments > 1 && s.timeScale === 1,
+    ),
+    (s) => `${ms(s.handoff.p50)} ms (N = ${s.deployments})`,
+    (s) => s.handoff.p50 <= TARGETS.webhookHandoffP50N100Ms,
+  );
+  const ghes = scenario('handoff-ghes');
+  if (ghes)
+    rows.push([
+      'Enterprise Server without run details (runs looked for by delayed jobs), webhooks: handoff p50',
+      `${ms(ghes.handoff.p50)} ms (N = ${ghes.deployments}), p99 ${ms(ghes.handoff.p99)} ms`,
+      'reported',
+    ]);
+  return rows;
+}
 
 /** `bench/results.json` (everything) and `bench/results.md` (the table people read). */
 export function writeResults(results: BenchResults, jsonPath: string, markdownPath: string): void {
@@ -119,11 +186,7 @@ export function renderMarkdown(results: BenchResults): string {
             ? 'reported (under 1 s)'
             : 'reported (OVER 1 s)',
         ]),
-        [
-          'GitHub requests per tracked run-minute while polling',
-          `${results.deployPolling.perRunMinute.requests} (${results.deployPolling.perRunMinute.counted} counted, ${results.deployPolling.perRunMinute.free} free 304s)`,
-          'reported',
-        ],
+        ...trackingTargets(results.githubTracking),
         [
           `Canary threshold breach → rollback dispatch request at a ${results.canaryRollback.intervalMs / 1_000} s analysis interval, p99 and max ≤ ${TARGETS.breachToRollbackDispatchMs / 1_000} s`,
           `p50 ${seconds(results.canaryRollback.breachToDispatch.p50)} s, p99 ${seconds(results.canaryRollback.breachToDispatch.p99)} s, max ${seconds(results.canaryRollback.breachToDispatch.max)} s`,
@@ -177,7 +240,7 @@ export function renderMarkdown(results: BenchResults): string {
     `Cross-process clock offset (watcher − bench, from the fastest of 50 IPC round trips): ${ms(prop.clockOffsetMs)} ms (round trip ${ms(prop.clockOffsetRttMs)} ms); not subtracted. \`peek\` lagging the event: ${prop.peekMismatches}. Status-channel announcements: ${prop.announcements}; response_url replies: ${prop.replies}.`,
     '',
     ...renderApprove(results.approveToDispatch),
-    ...renderPolling(results.deployPolling),
+    ...renderTracking(results.githubTracking),
     ...renderCanaryRollback(results.canaryRollback),
     ...renderProbeOverhead(results.probeOverhead),
     ...renderRollbackConfirm(results.rollbackConfirm),
@@ -228,47 +291,48 @@ function renderApprove(approve: ApproveResult): string[] {
   ];
 }
 
-function renderPolling(polling: PollingResult): string[] {
-  const byKind = Object.entries(polling.requestsByKind)
-    .map(([kind, count]) => `${kind} ${count}`)
-    .join(', ');
+function renderTracking(tracking: TrackingResult): string[] {
+  const rows = tracking.scenarios.map((scenario) => [
+    scenario.label,
+    String(scenario.deployments),
+    `${scenario.timeScale === 1 ? '' : `×${scenario.timeScale} `}${scenario.pollIntervalMs} / ${scenario.webhooks ? scenario.webhookPollIntervalMs : '–'}`,
+    scenario.trackedRunMinutes.toFixed(1),
+    `${scenario.requests.counted} (${scenario.requests.free} free)`,
+    scenario.perRunMinute.counted.toFixed(2),
+    scenario.perRunMinute.tracking.toFixed(3),
+    String(scenario.deploymentsPer5000),
+    `${ms(scenario.handoff.p50)} / ${ms(scenario.handoff.mean)} / ${ms(scenario.handoff.p99)}`,
+    scenario.handoffOverHalfInterval === undefined ? '–' : scenario.handoffOverHalfInterval.toFixed(2),
+    String(scenario.overlappingSweeps),
+  ]);
   return [
-    '## (d) GitHub requests per tracked run-minute while polling',
+    '## (d) Tracking workflow runs: GitHub requests per run-minute, handoffs',
     '',
-    `${polling.deployments} deployments started together, each dispatching one workflow run that is \`queued\` for ${polling.queuedMs / 1_000} s, then \`in_progress\`, and \`completed\` (success) ${polling.runMs / 1_000} s after its dispatch; \`deploy.pollInterval: ${polling.pollIntervalMs / 1_000}s\`. A run is tracked from its dispatch to the poll that first sees it completed. Polls are \`GET /repos/{owner}/{repo}/actions/runs/{run_id}\`, with \`If-None-Match\` once greenlight has an ETag; the GitHub simulator answers 304 while the run is unchanged, and 304s do not count against GitHub's rate limit.`,
+    "Each scenario starts its deployments together on a GitHub simulator of its own (ETags and 304s as GitHub answers them; a 304 does not count against the rate limit), one environment each, every phase a workflow run of random length; the next phase is dispatched when greenlight learns the run ended. The budget scenarios are played 20 times faster than production (a 5 s `deploy.pollInterval`, a 60 s `deploy.webhookPollInterval` and runs of 2–6 min, with GitHub's hourly limit scaled alike): requests per run-minute are in production minutes. The handoff scenarios run at real time with 150 ms added to every GitHub request and Slack call. *Counted*: every request GitHub counts (the commit checks, the Deployment and its statuses, the dispatches, the tracking); *tracking*: the run-list reads and the looks at single runs. A handoff: a run ending on GitHub → the next phase's dispatch arriving. An overlapping sweep: two reads of a repository's run list closer than half an interval.",
     '',
     ...table(
-      ['', 'value'],
       [
-        ['tracked run-minutes', polling.trackedRunMinutes.toFixed(3)],
-        [
-          'polls (200 / 304 / without If-None-Match)',
-          `${polling.polls.total} (${polling.polls.ok} / ${polling.polls.notModified} / ${polling.polls.unconditional})`,
-        ],
-        ['requests per tracked run-minute', polling.perRunMinute.requests.toFixed(2)],
-        ['  counted against the rate limit (200)', polling.perRunMinute.counted.toFixed(2)],
-        ['  free (304)', polling.perRunMinute.free.toFixed(2)],
-        [
-          'completion → seen by a poll (ms), p50 / max',
-          `${ms(polling.detectionLag.p50)} / ${ms(polling.detectionLag.max)}`,
-        ],
-        ['polls after completion was seen', String(polling.pollsAfterCompletion)],
+        'scenario',
+        'N',
+        'poll / webhook interval (ms)',
+        'run-minutes',
+        'counted requests',
+        'counted / run-minute',
+        'tracking / run-minute',
+        'deployments per 5,000/h',
+        'handoff p50 / mean / p99 (ms)',
+        'mean handoff / (interval/2)',
+        'overlapping sweeps',
       ],
+      rows,
     ),
     '',
-    ...table(
-      ['run', 'tracked (s)', 'polls', '200', '304', 'completion → seen (ms)'],
-      polling.perRun.map((run) => [
-        String(run.runId),
-        run.trackedSeconds.toFixed(3),
-        String(run.polls),
-        String(run.ok),
-        String(run.notModified),
-        ms(run.detectionLagMs),
-      ]),
+    ...tracking.scenarios.map(
+      (scenario) =>
+        `- ${scenario.label}: ${Object.entries(scenario.requests.byRoute)
+          .map(([route, count]) => `${route} ${count}`)
+          .join(', ')}.`,
     ),
-    '',
-    `Every GitHub request of this benchmark, by kind: ${byKind}; rate-limit points used: ${polling.rateLimitUsed}. The writes (create deployment, statuses, dispatch) are one-off per deployment, not polling; they ran with write spacing off so that the ${polling.deployments} runs start together (the spacing never delays a GET).`,
     '',
   ];
 }

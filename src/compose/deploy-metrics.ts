@@ -49,8 +49,11 @@ function record(metrics: Metrics, milestone: Milestone): void {
 export function recordGitHubResponse(
   metrics: Metrics,
   tokenOf: string | ((event: GitHubResponseEvent) => string),
+  /** Also told every answer: the rate limit polling paces itself by. */
+  budget?: { see(event: GitHubResponseEvent): void },
 ) {
   return (event: GitHubResponseEvent): void => {
+    budget?.see(event);
     const outcome = outcomeOf(event.status);
     metrics.githubRequests.inc({ route: `${event.method} ${event.route}`, outcome });
     // No answer, a 5xx or a rate limit: GitHub failed us (a 4xx is an answer about the request).

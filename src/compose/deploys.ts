@@ -9,6 +9,7 @@ import { redisCountersSource } from '../adapters/analysis/redis-counters-source.
 import { githubCommitChecks } from '../adapters/github/commit-checks.js';
 import { githubCommits } from '../adapters/github/commits.js';
 import { githubDeployments } from '../adapters/github/deployments.js';
+import { githubRateBudget } from '../adapters/github/rate-budget.js';
 import { githubWorkflowRuns, type WorkflowRunsOptions } from '../adapters/github/workflow-runs.js';
 import type { Metrics, StateSources } from '../adapters/http/metrics.js';
 import { announceQueue, announceWorker } from '../adapters/queue/announce-queue.js';
@@ -23,6 +24,7 @@ import { redisEnvironmentLanes } from '../adapters/redis/environment-lanes.js';
 import type { RedisKeys } from '../adapters/redis/keys.js';
 import { redisRegistryWindow } from '../adapters/redis/registry-window.js';
 import { redisRollbackClaims } from '../adapters/redis/rollback-claims.js';
+import { redisRunLists } from '../adapters/redis/run-lists.js';
 import { redisSlackPacer } from '../adapters/redis/slack-pace.js';
 import { slackDeployAnnouncer } from '../adapters/slack/deploy-announcer.js';
 import { slackUserGroups } from '../adapters/slack/user-groups.js';
@@ -77,7 +79,12 @@ export interface DeployComposition {
   /** Every rollback declares its incident here. */
   incidents: IncidentRegistry;
   /** Tests shorten GitHub's waits (retry delays, looking for a dispatched run). */
-  github?: { retryAfterBaseValue?: number; spaceWrites?: boolean; runs?: WorkflowRunsOptions };
+  github?: {
+    retryAfterBaseValue?: number;
+    spaceWrites?: boolean;
+    runs?: WorkflowRunsOptions;
+    findRun?: { firstLookMs?: number; windowMs?: number };
+  };
 }
 
 /** `/deploy`'s pieces: GitHub clients, Redis stores, the BullMQ queue and worker, the orchestrator and service. */
@@ -85,6 +92,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
   const { config, redis, queueRedis, keys, logger } = parts;
   const { env, file } = config;
   if (!file.github) return undefined;
+  const budget = githubRateBudget();
   const { octokit } = composeGitHubClient(
     env,
     {
@@ -96,7 +104,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
       ...(parts.github?.spaceWrites === undefined ? {} : { spaceWrites: parts.github.spaceWrites }),
       now: parts.now,
     },
-    (rateLimitLabel) => recordGitHubResponse(parts.metrics, rateLimitLabel),
+    (rateLimitLabel) => recordGitHubResponse(parts.metrics, rateLimitLabel, budget),
   );
   const runs = githubWorkflowRuns(octokit, parts.github?.runs ?? {});
   const ledger = redisDispatchLedger(redis, keys, {
@@ -173,6 +181,8 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     githubDeployments: githubDeployments(octokit),
     lease: redisDispatchLease(redis, keys),
     ledger,
+    lists: redisRunLists(redis, keys),
+    budget,
     rollbackClaims,
     jobs,
     analyst,
@@ -182,6 +192,10 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
       ...repo,
       gateTimeoutMs: file.deploy.gateTimeout,
       dispatchLockMs: 120_000,
+      sweepEveryMs: file.deploy.pollInterval,
+      // With webhooks telling of every run's end, reading the run lists is only a safety net.
+      trackEveryMs: env.GITHUB_WEBHOOK_SECRET ? file.deploy.webhookPollInterval : file.deploy.pollInterval,
+      findRun: { firstLookMs: 1_000, windowMs: 30_000, ...parts.github?.findRun },
       lockOnFailure: file.deploy.lockOnFailure,
       lockAfterRollback: file.rollback?.lockEnvironment ?? true,
       rollback: {
@@ -240,7 +254,9 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     now: parts.now,
     newId: parts.newId,
   });
-  const worker: Worker = deployWorker(queueRedis, keys.queuePrefix(), (job) => orchestrator.handle(job));
+  const worker: Worker = deployWorker(queueRedis, keys.queuePrefix(), (job, attemptsMade) =>
+    orchestrator.handle(job, attemptsMade),
+  );
   worker.on('error', parts.onQueueError);
   worker.on('failed', (job, error) => {
     parts.metrics.queueJobsFailed.inc({ queue: 'deployments' });
@@ -274,8 +290,8 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
       jobCounts: { deployments: () => jobs.counts(), announcements: () => announcements.counts() },
     },
     async runCompleted(runId, conclusion) {
-      const id = await ledger.ownerOfRun(runId);
-      if (id) await orchestrator.completeRun(id, runId, conclusion);
+      // Queued, not applied: the webhook answers GitHub at once, the job finds the deployment and moves it on.
+      await jobs.runCompleted(runId, conclusion);
     },
     async close() {
       await Promise.all([worker.close(), announcing.close()]);

@@ -293,14 +293,28 @@ export const fileSchema = z
       .strictObject({
         /** An unanswered approval gate cancels the deployment after this long. */
         gateTimeout: duration.default(60 * 60_000),
-        /** How often running workflow runs are polled (conditional requests) and lost steps recovered. */
+        /**
+         * How often unfinished deployments are re-driven (lost steps recovered) and, without webhooks, how often
+         * each repository's run list is read (one conditional request per repository).
+         */
         pollInterval: duration.default(5_000),
+        /**
+         * With webhooks (GITHUB_WEBHOOK_SECRET set), workflow_run events move deployments on and the run lists are
+         * read only this often, as a safety net for a lost delivery.
+         */
+        webhookPollInterval: duration.default(60_000),
         /** A failed deployment leaves its environment locked until someone runs `/deploy unlock`. */
         lockOnFailure: z.boolean().default(true),
         /** Checks that must be green on the commit before `/deploy` queues it (an approver may `--override`). */
         requireChecks: requireChecks.default('all'),
       })
-      .default({ gateTimeout: 60 * 60_000, pollInterval: 5_000, lockOnFailure: true, requireChecks: 'all' }),
+      .default({
+        gateTimeout: 60 * 60_000,
+        pollInterval: 5_000,
+        webhookPollInterval: 60_000,
+        lockOnFailure: true,
+        requireChecks: 'all',
+      }),
     rollback: z
       .strictObject({
         workflow: z.string().min(1).optional(),

@@ -171,6 +171,9 @@ describe('canary analysis and automatic rollback, end to end', () => {
         'A rollback of `api` in staging is already under way',
       ),
     );
+    expect(visibleText(e2e.slack.responses.at(-1)?.body)).toContain('is rolling itself back');
+    // It holds the same claim a /rollback takes, so a confirmation racing it is refused atomically too.
+    expect(await e2e.redis.get(e2e.keys.rollbackClaim('staging', 'api'))).toBe(bad);
     expect(e2e.github.finish(rollbacks()[0]?.id ?? 0)).toBe(1);
     const rolling = await stateOf(bad);
     expect(rolling.rollback?.decision?.reading.errorRate).toBe(0.06);
@@ -194,6 +197,7 @@ describe('canary analysis and automatic rollback, end to end', () => {
       expect(await e2e.redis.hget(e2e.keys.envLock('staging'), 'reason')).toContain('rolled back'),
     );
     expect(e2e.github.statuses().at(-1)?.state).toBe('failure');
+    expect(await e2e.redis.get(e2e.keys.rollbackClaim('staging', 'api'))).toBeNull();
     // The rollback declared an incident, linked to the deployment, with the reason and the readings.
     const incident = e2e.slack.callsOf('chat.postMessage').find((call) => call.args.channel === '#incidents');
     const card = visibleText(incident?.args);

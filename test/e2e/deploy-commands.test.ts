@@ -475,6 +475,51 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     expect(e2e.github.runs()).toHaveLength(1);
   }, 25_000);
 
+  it('/deploy cancel while GitHub answers 502 to the cancel: told the truth, retried until the run ended, the environment held until then', async () => {
+    await start({ approvals: 0, approvers: [] });
+    const { id, name } = await requestDeployment('production', ALICE);
+    await vi.waitFor(async () => expect((await doc(id)).state.timeline.at(-1)?.kind).toBe('dispatched'), {
+      timeout: 5_000,
+    });
+    const runId = e2e.github.runs()[0]?.id ?? 0;
+    e2e.github.faults.serverErrors({ route: 'actions/cancel-workflow-run', status: 502 });
+
+    const said = await answer(`cancel ${name}`, ALICE);
+    expect(said).toContain(`Deployment \`${name}\` cancelled; run cancel pending`);
+    expect(said).toContain('holds *production* until then');
+    expect(said).not.toContain('Something went wrong');
+    await waitForStatus(id, 'cancelled');
+    await vi.waitFor(() => expect(timeline(id).at(-1)).toContain('Run cancel pending'), { timeout: 5_000 });
+    // The cancel is asked again and again (backoff) while GitHub fails; the run goes on, the environment stays held.
+    await vi.waitFor(
+      () => expect(cancelled().filter((cancel) => cancel === runId).length).toBeGreaterThanOrEqual(3),
+      { timeout: 10_000 },
+    );
+    expect(e2e.github.run(runId)?.status).toBe('in_progress');
+    expect(await e2e.redis.get(e2e.keys.activeDeployment('production'))).toBe(id);
+    const next = await requestDeployment('production', BOB);
+    await settle(1_500);
+    expect(dispatchedFor(next.id)).toEqual([]);
+
+    // GitHub is back: the run is cancelled, then (and only then) the environment goes to the next in line.
+    e2e.github.faults.clear();
+    await vi.waitFor(
+      () => expect(e2e.github.run(runId)).toMatchObject({ status: 'completed', conclusion: 'cancelled' }),
+      {
+        timeout: 15_000,
+      },
+    );
+    const done = await waitForStatus(id, 'cancelled', true, 10_000);
+    expect(done.state.phases[0]?.runs[0]?.conclusion).toBe('cancelled');
+    await vi.waitFor(() => expect(timeline(id).at(-1)).not.toContain('Run cancel pending'));
+    await vi.waitFor(() => expect(dispatchedFor(next.id)).toEqual(['validation']), { timeout: 10_000 });
+    expect(
+      statuses()
+        .filter((status) => status.deploymentId === githubDeploymentId())
+        .at(-1)?.state,
+    ).toBe('inactive');
+  }, 45_000);
+
   it('a cancel that lands while a phase is being dispatched still cancels the run that dispatch started', async () => {
     e2e.github.delayDispatches(1_500);
     await start({ approvals: 0, approvers: [] });
@@ -607,7 +652,10 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
       new RegExp(`⏳ \`${name}\` \\*production\\* \`main\` by <@U0ALICE> · awaiting approval · <!date`),
     );
 
-    await e2e.slack.click({ actionId: DEPLOY_APPROVE, value: id, user: CAROL });
+    // The timeline (with its Approve) is posted by the announcement job, a moment after the record is written.
+    await vi.waitFor(() => e2e.slack.click({ actionId: DEPLOY_APPROVE, value: id, user: CAROL }), {
+      timeout: 5_000,
+    });
     await vi.waitFor(
       async () => {
         const record = await doc(id);

@@ -195,8 +195,10 @@ describe('/deploy and the commit it names, end to end', () => {
 
       // The start gate, then the migration's.
       await e2e.slack.click({ actionId: DEPLOY_APPROVE, value: id, user: DAVE });
-      await vi.waitFor(async () =>
-        expect((await e2e.records.state(id)).gate?.phaseId).toBe('database_migration'),
+      // Validation's run ends at once; the next sweep's run-list read (within the 1 s interval) sees it.
+      await vi.waitFor(
+        async () => expect((await e2e.records.state(id)).gate?.phaseId).toBe('database_migration'),
+        { timeout: 5_000 },
       );
       await vi.waitFor(() => expect(timeline()).toContain(DEPLOY_APPROVE));
       await e2e.slack.click({ actionId: DEPLOY_APPROVE, value: id, user: DAVE });

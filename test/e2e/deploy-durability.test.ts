@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { greenlightWorkflow } from '../../playground/sim/github.js';
 import { useE2E } from '../helpers/e2e.js';
 import {
   type GreenlightProcess,
@@ -28,7 +29,18 @@ function fileConfig(prefix: string): Record<string, unknown> {
 }
 
 describe('deployments survive a killed process and share work between replicas', () => {
-  const e2e = useE2E('durability');
+  // A release tag besides main: a tag's run has no head_branch, so a look-up by branch would miss it.
+  const e2e = useE2E('durability', {
+    github: () => ({
+      repos: [
+        {
+          fullName: 'acme/platform',
+          workflows: [greenlightWorkflow(WORKFLOW)],
+          tags: { 'v1.2.0': 'release' },
+        },
+      ],
+    }),
+  });
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
   const processes: GreenlightProcess[] = [];
 
@@ -56,9 +68,10 @@ describe('deployments survive a killed process and share work between replicas',
     return { run, url: `http://127.0.0.1:${await startedPort(run)}` };
   }
 
-  async function requestDeploy(url: string): Promise<string> {
+  async function requestDeploy(url: string, ref?: string): Promise<string> {
     e2e.slack.connectBot(`${url}/slack/events`);
-    expect((await e2e.slack.command('/deploy', 'production', { user: 'U0ALICE' })).status).toBe(200);
+    const text = ref === undefined ? 'production' : `production ${ref}`;
+    expect((await e2e.slack.command('/deploy', text, { user: 'U0ALICE' })).status).toBe(200);
     return e2e.records.nextDeployment('production', 0);
   }
 
@@ -121,25 +134,35 @@ describe('deployments survive a killed process and share work between replicas',
     expect(await e2e.redis.get(e2e.keys.activeDeployment('production'))).toBeNull();
   }, 45_000);
 
-  it('a process killed while a dispatch was in flight: the next one finds the run instead of dispatching again', async () => {
-    const configPath = configFile();
-    const first = await startProcess(configPath);
-    // GitHub starts the run but answers late: the process dies before it learns the run id.
-    e2e.github.delayDispatches(60_000);
-    const id = await requestDeploy(first.url);
-    await vi.waitFor(() => expect(e2e.github.inFlight()).toBe(1), { timeout: 10_000, interval: 20 });
-    expect((await stored(id)).state.phases[0]?.status).toBe('dispatching');
-    await first.run.kill();
-    e2e.github.delayDispatches(0);
+  it.each([
+    { kind: 'branch', ref: undefined },
+    { kind: 'tag', ref: 'v1.2.0' },
+  ])(
+    'a process killed while a dispatch of a $kind was in flight: the next one finds the run by its greenlight_id instead of dispatching again',
+    async ({ ref }) => {
+      const configPath = configFile();
+      const first = await startProcess(configPath);
+      // GitHub starts the run but answers late: the process dies before it learns the run id.
+      e2e.github.delayDispatches(60_000);
+      const id = await requestDeploy(first.url, ref);
+      await vi.waitFor(() => expect(e2e.github.inFlight()).toBe(1), { timeout: 10_000, interval: 20 });
+      expect((await stored(id)).state.phases[0]?.status).toBe('dispatching');
+      await first.run.kill();
+      e2e.github.delayDispatches(0);
 
-    await startProcess(configPath);
-    const record = await finishEveryPhase(id, 25_000);
+      await startProcess(configPath);
+      const record = await finishEveryPhase(id, 25_000);
 
-    expectOneDispatchPerPhase(id);
-    expect(record.state.phases[0]?.runs.map((run) => run.runId)).toEqual([e2e.github.runs()[0]?.id]);
-    // The new process looked for phase 1's run by its correlation id rather than dispatching it again.
-    expect(e2e.github.requestsTo('actions/list-workflow-runs').length).toBeGreaterThan(0);
-  }, 60_000);
+      expectOneDispatchPerPhase(id);
+      expect(e2e.github.runs().map((run) => run.headBranch)).toEqual(
+        PHASES.map(() => (ref === undefined ? 'main' : null)),
+      );
+      expect(record.state.phases[0]?.runs.map((run) => run.runId)).toEqual([e2e.github.runs()[0]?.id]);
+      // The new process looked for phase 1's run by its correlation id rather than dispatching it again.
+      expect(e2e.github.requestsTo('actions/list-workflow-runs').length).toBeGreaterThan(0);
+    },
+    60_000,
+  );
 
   it('two replicas at once dispatch each phase exactly once', async () => {
     // Slow answers widen the windows in which the other replica's sweep re-drives the same step.

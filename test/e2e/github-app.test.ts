@@ -33,13 +33,18 @@ describe('greenlight as a GitHub App (Enterprise Server base URL with a path)', 
       },
       { timeout: 8_000 },
     );
-    // The run is polled while the hour passes; the token it was dispatched with is dead afterwards.
+    // The run is tracked (its repository's run list read) while the hour passes; the token it was dispatched with is dead afterwards.
     const before = e2e.github.requests.length;
     clock.advance(61 * 60_000);
     await e2e.github.waitFor(
-      () => e2e.github.requests.slice(before).find((request) => request.route === 'actions/get-workflow-run'),
+      () =>
+        e2e.github.requests
+          .slice(before)
+          .find((request) =>
+            ['actions/list-workflow-runs-for-repo', 'actions/get-workflow-run'].includes(request.route),
+          ),
       8_000,
-      'a poll of the run after the hour',
+      'a read of the run list after the hour',
     );
     e2e.github.finish(first.id);
     await vi.waitFor(() => expect(e2e.github.runs()).toHaveLength(2), { timeout: 8_000 });

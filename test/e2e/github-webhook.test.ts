@@ -60,4 +60,55 @@ describe('POST /github/webhooks', () => {
     // No poll saw the completion: the webhook did.
     expect(e2e.github.requestsTo('actions/get-workflow-run')).toHaveLength(polls);
   });
+
+  it('answers 202 before the work is done (queued), and with webhooks reads the run list only as a slow safety net', async () => {
+    e2e.github.repo().addWorkflow(greenlightWorkflow('deploy.yml'));
+    await e2e.startBot(
+      {
+        github: { owner: 'acme', repo: 'platform', workflow: 'deploy.yml', ref: 'main' },
+        environments: { staging: { approvals: 0 }, production: { approvals: 1, approvers: ['U0CAROL'] } },
+        pipeline: [
+          { id: 'backend', title: 'Backend deploy', inputs: { deployment_phase: 'backend_deployment' } },
+          { id: 'frontend', title: 'Frontend deploy', inputs: { deployment_phase: 'frontend_deployment' } },
+        ],
+        // The sweep comes every 200 ms, but with webhooks the run list is read at most once a minute.
+        deploy: { pollInterval: '200ms', webhookPollInterval: '1m' },
+      },
+      { env: { GITHUB_WEBHOOK_SECRET: SECRET } },
+    );
+    const hook = `${e2e.url}/github/webhooks`;
+    e2e.github.addWebhook({ url: hook, secret: SECRET });
+    await e2e.slack.command('/deploy', 'staging', { user: 'U0ALICE' });
+    const id = await e2e.records.nextDeployment('staging', 0);
+    await vi.waitFor(async () => expect((await e2e.records.state(id)).phases[0]?.status).toBe('running'));
+    const run = e2e.github.runs()[0];
+    if (!run) throw new Error('no run dispatched');
+
+    // Slack is slow: the transition's announcement takes 1.5 s, which the webhook's answer must not wait for.
+    e2e.slack.latency(1_500, 'chat.update');
+    const event = e2e.github.workflowRunEvent(run.id, 'completed') as {
+      workflow_run: Record<string, unknown>;
+    };
+    e2e.github.finish(run.id);
+    const completed = webhookRequest(
+      'workflow_run',
+      { ...event, workflow_run: { ...event.workflow_run, status: 'completed', conclusion: 'success' } },
+      { secret: SECRET },
+    );
+    const started = performance.now();
+    const answer = await fetch(hook, { method: 'POST', headers: completed.headers, body: completed.body });
+    const answeredMs = performance.now() - started;
+    expect(answer.status).toBe(202);
+    expect(answeredMs).toBeLessThan(1_000);
+    await vi.waitFor(
+      async () =>
+        expect((await e2e.records.state(id)).phases.map((phase) => phase.status)).toContain('succeeded'),
+      { timeout: 5_000 },
+    );
+    e2e.slack.clearFaults();
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Seven sweeps or so came by meanwhile; at most one read the run list (the first, finding nothing known yet).
+    expect(e2e.github.requestsTo('actions/list-workflow-runs-for-repo').length).toBeLessThanOrEqual(1);
+    expect(e2e.github.requestsTo('actions/get-workflow-run').length).toBeLessThanOrEqual(2);
+  });
 });

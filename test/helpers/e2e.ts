@@ -109,7 +109,8 @@ export const FAST_GITHUB: Partial<RuntimeOptions> = {
   github: {
     retryAfterBaseValue: 0,
     spaceWrites: false,
-    runs: { sleep: async () => {}, findRunDelaysMs: [0] },
+    // A run GitHub took without naming it is looked for at once, and given up on (or sent again) after 2 s.
+    findRun: { firstLookMs: 50, windowMs: 2_000 },
   },
 };
 

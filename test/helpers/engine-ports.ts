@@ -16,7 +16,11 @@ import type {
   EnvironmentLanes,
   EnvironmentLock,
   GitHubDeployments,
+  RepoRef,
   RollbackClaims,
+  RunListPage,
+  RunListState,
+  RunLists,
   RunPoll,
   RunRef,
   WorkflowRuns,
@@ -73,7 +77,10 @@ interface FakeRun {
   pollsLeft: number;
 }
 
-/** GitHub Actions as the port sees it: a dispatch starts a run that completes after `pollsToComplete` polls. */
+/**
+ * GitHub Actions as the port sees it: a dispatch starts a run that completes after `pollsToComplete` looks (a run
+ * list read or a look at the run itself).
+ */
 export class FakeWorkflowRuns implements WorkflowRuns {
   readonly runs: FakeRun[] = [];
   readonly dispatched: DispatchRequest[] = [];
@@ -101,18 +108,59 @@ export class FakeWorkflowRuns implements WorkflowRuns {
     return run.id;
   }
 
+  /** false: dispatches answer 204 without the run (Enterprise Server), which is then looked for. */
+  namesRuns = true;
+  /** Looks for a run that miss before GitHub lists it. */
+  listedAfterLooks = 0;
+  looks = 0;
+
   async dispatch(request: DispatchRequest): Promise<DispatchResult> {
     if (this.failBeforeStart) throw this.failBeforeStart;
     this.dispatched.push(request);
     const runId = this.start(request);
     await this.duringDispatch?.(request);
     if (this.failAfterStart) throw this.failAfterStart;
+    if (!this.namesRuns) return { ok: false, reason: 'run_pending', message: 'accepted' };
     return { ok: true, runId, htmlUrl: `https://github.test/runs/${runId}`, via: 'return_run_details' };
   }
 
   async findRun(request: DispatchRequest) {
+    this.looks += 1;
+    if (this.looks <= this.listedAfterLooks) return undefined;
     const run = this.runs.find((candidate) => candidate.correlationId === request.correlationId);
     return run && { id: run.id, htmlUrl: `https://github.test/runs/${run.id}` };
+  }
+
+  /** Run list pages asked for, with the ETag sent. */
+  readonly lists: { etag?: string }[] = [];
+
+  async listRuns(
+    _repo: RepoRef,
+    _query: { createdSince: Date; page: number },
+    etag?: string,
+  ): Promise<RunListPage> {
+    this.lists.push(etag === undefined ? {} : { etag });
+    if (this.unavailablePolls > 0) {
+      this.unavailablePolls -= 1;
+      return { status: 'unavailable', cause: new Error('GitHub answered 502') };
+    }
+    for (const run of this.runs) {
+      if (run.conclusion !== undefined) continue;
+      run.pollsLeft -= 1;
+      if (run.pollsLeft <= 0) run.conclusion = this.conclusion;
+    }
+    const now = `"${this.runs.map((run) => `${run.id}-${run.conclusion ?? 'running'}`).join(',')}"`;
+    if (etag === now) return { status: 'unchanged' };
+    return {
+      status: 'ok',
+      etag: now,
+      more: false,
+      runs: this.runs.map((run) =>
+        run.conclusion === undefined
+          ? { id: run.id, status: 'running' }
+          : { id: run.id, status: 'completed', conclusion: run.conclusion },
+      ),
+    };
   }
 
   async poll({ runId }: RunRef, etag?: string): Promise<RunPoll> {
@@ -186,17 +234,34 @@ export class FakeLease implements DispatchLease {
 }
 
 export class FakeLedger implements DispatchLedger {
-  readonly attempts = new Set<string>();
+  readonly attempts = new Map<string, number>();
+  readonly accepted = new Map<string, number>();
   readonly owners = new Map<number, string>();
+  readonly repos = new Map<number, RepoRef>();
   readonly etags = new Map<number, string>();
 
-  async markAttempt(correlationId: string) {
-    const before = this.attempts.has(correlationId);
-    this.attempts.add(correlationId);
+  async markAttempt(correlationId: string, at: number) {
+    const before = this.attempts.get(correlationId);
+    if (before === undefined) this.attempts.set(correlationId, at);
     return before;
   }
-  async rememberRun(runId: number, deploymentId: string) {
+  async markAccepted(correlationId: string, at: number) {
+    this.accepted.set(correlationId, at);
+  }
+  async acceptedAt(correlationId: string) {
+    return this.accepted.get(correlationId);
+  }
+  async rememberRun(runId: number, deploymentId: string, repo: RepoRef) {
     this.owners.set(runId, deploymentId);
+    this.repos.set(runId, repo);
+  }
+  async reposOf(runIds: readonly number[]) {
+    return new Map(
+      runIds.flatMap((runId) => {
+        const repo = this.repos.get(runId);
+        return repo ? [[runId, repo] as const] : [];
+      }),
+    );
   }
   async ownerOfRun(runId: number) {
     return this.owners.get(runId);
@@ -211,17 +276,20 @@ export class FakeLedger implements DispatchLedger {
 
 export class FakeRollbackClaims implements RollbackClaims {
   readonly claims = new Map<string, string>();
-  async claimRollback(env: string, service: string, id: string) {
-    const holder = this.claims.get(`${env}/${service}`);
+  async claimRollback(env: string, services: readonly string[], id: string) {
+    const holder = services
+      .map((service) => this.claims.get(`${env}/${service}`))
+      .find((held) => held && held !== id);
     if (holder) return holder;
-    this.claims.set(`${env}/${service}`, id);
+    for (const service of services) this.claims.set(`${env}/${service}`, id);
     return undefined;
   }
   async rollbackHolder(env: string, service: string) {
     return this.claims.get(`${env}/${service}`);
   }
-  async releaseRollback(env: string, service: string, id: string) {
-    if (this.claims.get(`${env}/${service}`) === id) this.claims.delete(`${env}/${service}`);
+  async releaseRollback(env: string, services: readonly string[], id: string) {
+    for (const service of services)
+      if (this.claims.get(`${env}/${service}`) === id) this.claims.delete(`${env}/${service}`);
   }
 }
 
@@ -297,7 +365,7 @@ export class FakeJobs implements DeployJobs {
   private readonly seen = new Set<string>();
   private readonly pending: string[] = [];
 
-  async advance(id: string, cause: string) {
+  async advance(id: string, cause: string, _delayMs?: number) {
     const jobId = `advance-${id}-${cause}`;
     this.advances.push(jobId);
     if (this.seen.has(jobId)) return;
@@ -310,6 +378,19 @@ export class FakeJobs implements DeployJobs {
   async analyse(id: string, tick: number, delayMs: number) {
     this.readings.push({ id, tick, delayMs });
   }
+  /** Run cancels asked for, waiting to be run by the test (`stopRuns`), one per run until it is done. */
+  readonly stopRuns = new Map<number, string>();
+  async stopRun(id: string, runId: number) {
+    this.stopRuns.set(runId, id);
+  }
+  /** Run ends handed to their jobs, not run yet (`takeCompletion`). */
+  readonly completions: { runId: number; conclusion: string }[] = [];
+  async runCompleted(runId: number, conclusion: string) {
+    if (!this.completions.some((job) => job.runId === runId)) this.completions.push({ runId, conclusion });
+  }
+  takeCompletion() {
+    return this.completions.shift();
+  }
   take(): string | undefined {
     return this.pending.shift();
   }
@@ -320,5 +401,15 @@ export class FakeAnnounceJobs implements AnnounceJobs {
   readonly announced: string[] = [];
   async announce(id: string) {
     this.announced.push(id);
+  }
+}
+
+export class MemoryRunLists implements RunLists {
+  readonly lists = new Map<string, RunListState>();
+  async get(repo: RepoRef) {
+    return structuredClone(this.lists.get(`${repo.owner}/${repo.repo}`));
+  }
+  async set(repo: RepoRef, state: RunListState) {
+    this.lists.set(`${repo.owner}/${repo.repo}`, structuredClone(state));
   }
 }

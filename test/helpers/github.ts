@@ -72,17 +72,6 @@ export function githubApi(baseUrl = GHE_API): nock.Scope {
   );
 }
 
-/** An injected sleep that returns at once and remembers what it was asked to wait. */
-export function instantSleep(): { waits: number[]; sleep(ms: number): Promise<void> } {
-  const waits: number[] = [];
-  return {
-    waits,
-    sleep: async (ms) => {
-      waits.push(ms);
-    },
-  };
-}
-
 /** The answers' URLs point at an Enterprise Server, as the simulator's do at itself. */
 const SITE: Site = { api: GHE_API, web: 'https://ghe.example.com' };
 const BOT: Actor = { login: 'greenlight-bot', id: 9919, type: 'Bot' };

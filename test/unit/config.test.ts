@@ -257,7 +257,7 @@ ${extra}`;
       case: 'an unknown key with no close match lists what is known there',
       yaml: base('    approvers: [U0123ABCD]', 'deploy: { colour: blue }'),
       problem:
-        'deploy: unknown setting "colour" (known here: gateTimeout, pollInterval, lockOnFailure, requireChecks)',
+        'deploy: unknown setting "colour" (known here: gateTimeout, pollInterval, webhookPollInterval, lockOnFailure, requireChecks)',
     },
     {
       case: 'a name instead of a member ID',

@@ -7,6 +7,7 @@ import {
   type OpenGate,
   type PhaseState,
   rollbackRefusal,
+  runsStillGoing,
 } from '../../src/domain/deploy/deployment-state.js';
 import { somethingWentOut } from '../../src/domain/deploy/next-step.js';
 import { context, plural, type SlackBlock, type SlackMessage, section } from '../format.js';
@@ -331,6 +332,15 @@ export function gateActions(state: DeploymentState, gate: OpenGate): SlackBlock 
   return { type: 'actions', block_id: gateBlockId(gate.seq), elements: [approve, abort] };
 }
 
+/** A cancelled deployment whose run GitHub has not confirmed ended: what greenlight is still doing about it. */
+function cancelPending(state: DeploymentState): string | undefined {
+  const going = runsStillGoing(state);
+  if (going.length === 0) return undefined;
+  const runs = state.phases.flatMap((phase) => phase.runs).filter((run) => going.includes(run.runId));
+  const named = runs.map((run) => (run.number === undefined ? `run ${run.runId}` : `run #${run.number}`));
+  return `⏳ Run cancel pending: greenlight asks GitHub to cancel ${named.join(', ')} until it has ended, and holds *${inlineText(state.env, 40)}* until then.`;
+}
+
 function verdictText(state: DeploymentState): string {
   const took = formatDuration((state.finishedAt ?? state.requestedAt) - startedAt(state));
   const head = `${statusEmoji(state)} *${statusLabel(state)}*`;
@@ -345,6 +355,8 @@ function verdictText(state: DeploymentState): string {
       const verdict = `${head} after ${took}${reason ? ` — ${reason}` : ''}`;
       if (state.rollbackOf && state.status === 'failed')
         return `${verdict}\n${rollbackFailedAdvice(state, state.rollbackOf.service)}`;
+      const pending = cancelPending(state);
+      if (pending) return `${verdict}\n${pending}`;
       return state.status === 'failed' && !somethingWentOut(state)
         ? `${verdict}\nNothing was dispatched, so *${inlineText(state.env, 40)}* is not locked: fix that and deploy again.`
         : verdict;
@@ -433,7 +445,8 @@ function fallbackText(state: DeploymentState, ctx: TimelineContext): string {
     case 'failed':
     case 'cancelled': {
       const reason = haltReason(state, haltEntry(state), false);
-      return fallback(`${emoji} ${what} ${state.status}${reason ? `: ${reason}` : ''}`);
+      const pending = runsStillGoing(state).length > 0 ? ' (run cancel pending)' : '';
+      return fallback(`${emoji} ${what} ${state.status}${reason ? `: ${reason}` : ''}${pending}`);
     }
     case 'rolling_back':
       return fallback(

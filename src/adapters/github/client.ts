@@ -38,8 +38,11 @@ export interface GitHubResponseEvent {
   repository?: string;
   /** The HTTP status; absent when no answer came (network failure). */
   status?: number;
-  /** From `x-ratelimit-remaining` and `x-ratelimit-resource`, when GitHub sent them. */
-  rateLimit?: { remaining: number; resource: string };
+  /**
+   * From `x-ratelimit-remaining`, `-resource`, `-limit` and `-reset` (epoch seconds), when GitHub sent them: for
+   * metrics, and so polling slows down before the limit.
+   */
+  rateLimit?: { remaining: number; resource: string; limit?: number; resetAt?: number };
 }
 
 /** How greenlight proves who it is: one token, or a GitHub App with an installation per repository. */
@@ -189,5 +192,16 @@ function rateLimitOf(headers: Record<string, unknown> | undefined): Pick<GitHubR
   const remaining = Number(headers?.['x-ratelimit-remaining']);
   if (headers?.['x-ratelimit-remaining'] === undefined || !Number.isFinite(remaining)) return {};
   const resource = headers['x-ratelimit-resource'];
-  return { rateLimit: { remaining, resource: typeof resource === 'string' ? resource : 'core' } };
+  const limit = Number(headers['x-ratelimit-limit']);
+  const reset = Number(headers['x-ratelimit-reset']);
+  return {
+    rateLimit: {
+      remaining,
+      resource: typeof resource === 'string' ? resource : 'core',
+      ...(headers['x-ratelimit-limit'] !== undefined && Number.isFinite(limit) ? { limit } : {}),
+      ...(headers['x-ratelimit-reset'] !== undefined && Number.isFinite(reset)
+        ? { resetAt: reset * 1_000 }
+        : {}),
+    },
+  };
 }

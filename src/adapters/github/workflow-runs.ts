@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
 import { MAX_WORKFLOW_INPUTS } from '../../domain/deploy/workflow-inputs.js';
@@ -24,7 +23,11 @@ export interface WorkflowRunsOctokit {
   rest: {
     actions: Pick<
       Actions,
-      'createWorkflowDispatch' | 'listWorkflowRuns' | 'getWorkflowRun' | 'cancelWorkflowRun'
+      | 'createWorkflowDispatch'
+      | 'listWorkflowRuns'
+      | 'listWorkflowRunsForRepo'
+      | 'getWorkflowRun'
+      | 'cancelWorkflowRun'
     >;
   };
 }
@@ -54,11 +57,6 @@ export interface GitHubWorkflowRuns extends WorkflowRuns {
 }
 
 export interface WorkflowRunsOptions {
-  sleep?: (ms: number) => Promise<void>;
-  /** Waits before each look for a dispatched run; it shows up in the list a few seconds after the dispatch. */
-  findRunDelaysMs?: readonly number[];
-  /** Dispatches tried when GitHub answers 5xx (each followed by a look for the run, so none is doubled). */
-  dispatchAttempts?: number;
   /** Our clock and GitHub's may disagree by this much; the correlation id, not the time, picks the run. */
   clockSkewMs?: number;
 }
@@ -105,11 +103,16 @@ export function runOutcome(
   return run.conclusion === 'cancelled' ? 'cancelled' : 'failed';
 }
 
-/** `branch=` filters on `head_branch`, which holds the short name for both branches and tags. */
-function branchFilter(ref: string): string | undefined {
-  if (/^[0-9a-f]{40}$/i.test(ref)) return undefined;
-  return ref.replace(/^refs\/(heads|tags)\//, '');
+/** Runs per page of a run list, GitHub's most. */
+const LIST_PAGE = 100;
+
+/** GitHub's `created` filter takes seconds. */
+function isoSeconds(at: Date): string {
+  return at.toISOString().replace(/\.\d+Z$/, 'Z');
 }
+
+/** Pages of the run list read when looking for a dispatched run: a busy repository starts many runs a minute. */
+const FIND_RUN_PAGES = 3;
 
 type Posted =
   | { kind: 'details'; runId: number; htmlUrl: string }
@@ -135,9 +138,6 @@ export function githubWorkflowRuns(
   octokit: WorkflowRunsOctokit,
   options: WorkflowRunsOptions = {},
 ): GitHubWorkflowRuns {
-  const sleep = options.sleep ?? ((ms: number) => delay(ms));
-  const findRunDelaysMs = options.findRunDelaysMs ?? [1000, 2000, 3000, 5000, 8000, 13000];
-  const dispatchAttempts = options.dispatchAttempts ?? 3;
   const clockSkewMs = options.clockSkewMs ?? 60_000;
   let runDetailsSupported = true;
 
@@ -165,21 +165,30 @@ export function githubWorkflowRuns(
   };
 
   const findRun = async (request: DispatchRequest): Promise<WorkflowRun | undefined> => {
-    const since = new Date(request.dispatchedAfter.getTime() - clockSkewMs)
-      .toISOString()
-      .replace(/\.\d+Z$/, 'Z');
-    const branch = branchFilter(request.ref);
-    for (const wait of findRunDelaysMs) {
-      await sleep(wait);
+    const since = isoSeconds(new Date(request.dispatchedAfter.getTime() - clockSkewMs));
+    const match = await lookForRun(request, since);
+    return match && toRun(match);
+  };
+
+  /**
+   * The run whose title carries the dispatch's `greenlight_id`, among the workflow's dispatched runs since the
+   * dispatch. No `branch=` filter: a tag's run has an empty or odd `head_branch` on some servers, and a filter that
+   * missed it would make a recovering process dispatch the phase a second time.
+   */
+  const lookForRun = async (
+    request: DispatchRequest,
+    since: string,
+  ): Promise<z.infer<typeof workflowRun> | undefined> => {
+    for (let page = 1; page <= FIND_RUN_PAGES; page += 1) {
       const response = await octokit.rest.actions.listWorkflowRuns({
         owner: request.owner,
         repo: request.repo,
         workflow_id: request.workflow,
         event: 'workflow_dispatch',
         created: `>=${since}`,
-        ...(branch ? { branch } : {}),
         exclude_pull_requests: true,
-        per_page: 50,
+        per_page: 100,
+        page,
       });
       const list = workflowRunList.safeParse(response.data);
       if (!list.success)
@@ -187,19 +196,20 @@ export function githubWorkflowRuns(
           'GET /repos/{owner}/{repo}/actions/workflows/{workflow}/runs',
           list.error,
         );
-      const match = list.data.workflow_runs.find(
+      const runs = list.data.workflow_runs;
+      const match = runs.find(
         (run) =>
           run.display_title?.includes(request.correlationId) || run.name?.includes(request.correlationId),
       );
-      if (match) return toRun(match);
+      if (match || runs.length < 100) return match;
     }
     return undefined;
   };
 
-  const notFound = (request: DispatchRequest): DispatchResult => ({
+  const pending = (request: DispatchRequest): DispatchResult => ({
     ok: false,
-    reason: 'run_not_found',
-    message: `The workflow \`${request.workflow}\` was dispatched, but greenlight could not find its run: give the workflow \`run-name: "… \${{ inputs.greenlight_id }}"\` so the run can be recognised, and check its runs on GitHub.`,
+    reason: 'run_pending',
+    message: `GitHub accepted the dispatch of \`${request.workflow}\` without naming its run: it is looked for by its \`greenlight_id\`.`,
   });
 
   const getRun = async ({ owner, repo, runId }: RunRef, etag?: string): Promise<RunSnapshot> => {
@@ -246,38 +256,73 @@ export function githubWorkflowRuns(
 
   return {
     findRun,
+    /**
+     * One request. A 204 without the run's id answers `run_pending` (the caller looks for the run later, in a
+     * delayed job); a 5xx is thrown, never repeated here: the caller looks for the run before it sends again.
+     */
     async dispatch(request) {
       const invalid = checkDispatchInputs(request);
       if (invalid) return invalid;
-      for (let attempt = 1; ; attempt += 1) {
-        let posted = await post(request, runDetailsSupported);
-        if (posted.kind === 'details_unsupported') {
-          // Nothing was dispatched; this server will not know the parameter next time either.
-          runDetailsSupported = false;
-          posted = await post(request, false);
-        }
-        switch (posted.kind) {
-          case 'details':
-            return {
-              ok: true,
-              runId: posted.runId,
-              htmlUrl: posted.htmlUrl,
-              via: 'return_run_details',
-              ...(await runNumberOf(request, posted.runId)),
-            };
-          case 'rejected':
-            return { ok: false, reason: posted.reason, message: posted.message };
-          case 'accepted': {
-            const run = await findRun(request);
-            return run ? found(run) : notFound(request);
-          }
-          case 'transient': {
-            const run = await findRun(request);
-            if (run) return found(run);
-            if (attempt >= dispatchAttempts) throw posted.error;
-          }
-        }
+      let posted = await post(request, runDetailsSupported);
+      if (posted.kind === 'details_unsupported') {
+        // Nothing was dispatched; this server will not know the parameter next time either.
+        runDetailsSupported = false;
+        posted = await post(request, false);
       }
+      switch (posted.kind) {
+        case 'details':
+          return {
+            ok: true,
+            runId: posted.runId,
+            htmlUrl: posted.htmlUrl,
+            via: 'return_run_details',
+            ...(await runNumberOf(request, posted.runId)),
+          };
+        case 'rejected':
+          return { ok: false, reason: posted.reason, message: posted.message };
+        case 'accepted':
+          return pending(request);
+        case 'transient':
+        case 'details_unsupported':
+          throw posted.kind === 'transient' ? posted.error : new Error('return_run_details refused twice');
+      }
+    },
+
+    async listRuns({ owner, repo }, { createdSince, page }, etag) {
+      let data: unknown;
+      let responseEtag: string | undefined;
+      try {
+        const response = await octokit.rest.actions.listWorkflowRunsForRepo({
+          owner,
+          repo,
+          event: 'workflow_dispatch',
+          created: `>=${isoSeconds(createdSince)}`,
+          exclude_pull_requests: true,
+          per_page: LIST_PAGE,
+          page,
+          ...(etag ? { headers: { 'if-none-match': etag } } : {}),
+        });
+        data = response.data;
+        responseEtag = response.headers.etag;
+      } catch (error) {
+        if (githubStatus(error) === 304) return { status: 'unchanged' };
+        if (isTransientGitHubError(error)) return { status: 'unavailable', cause: error };
+        throw error;
+      }
+      const list = workflowRunList.safeParse(data);
+      if (!list.success)
+        throw new GitHubUnexpectedResponseError('GET /repos/{owner}/{repo}/actions/runs', list.error);
+      const runs = list.data.workflow_runs.map((run) =>
+        runOutcome(run) === 'running'
+          ? { id: run.id, status: 'running' as const }
+          : { id: run.id, status: 'completed' as const, conclusion: run.conclusion ?? 'failure' },
+      );
+      return {
+        status: 'ok',
+        ...(responseEtag ? { etag: responseEtag } : {}),
+        runs,
+        more: runs.length === LIST_PAGE && page * LIST_PAGE < list.data.total_count,
+      };
     },
 
     getRun,
@@ -322,16 +367,6 @@ export function githubWorkflowRuns(
         throw error;
       }
     },
-  };
-}
-
-function found(run: WorkflowRun): DispatchResult {
-  return {
-    ok: true,
-    runId: run.id,
-    htmlUrl: run.htmlUrl,
-    via: 'correlation',
-    ...(run.runNumber === undefined ? {} : { runNumber: run.runNumber }),
   };
 }
 

@@ -8,10 +8,19 @@ export const deployJobSchema: z.ZodType<DeployJob> = z.discriminatedUnion('kind'
   z.object({ kind: z.literal('advance'), id: z.string() }),
   z.object({ kind: z.literal('gate-expiry'), id: z.string(), seq: z.number() }),
   z.object({ kind: z.literal('analyse'), id: z.string(), tick: z.number().int().positive() }),
+  z.object({ kind: z.literal('stop-run'), id: z.string(), runId: z.number().int().positive() }),
+  z.object({
+    kind: z.literal('run-completed'),
+    runId: z.number().int().positive(),
+    conclusion: z.string(),
+  }),
   z.object({ kind: z.literal('sweep') }),
 ]);
 
 const RETRIES = { attempts: 20, backoff: { type: 'exponential', delay: 500 } } as const;
+
+/** 1 s, 2 s, 4 s … about 17 minutes in all; then the sweep queues the cancel again. */
+const STOP_RUN_ATTEMPTS = 11;
 
 /**
  * The engine's jobs on one BullMQ queue. A failed job is retried with backoff, which is how a step that finds its
@@ -31,11 +40,19 @@ export function deployQueue(
   queue.on('error', onError);
   const keep = { removeOnComplete: 1_000, removeOnFail: 5_000 };
   return {
-    async advance(id, cause) {
+    async advance(id, cause, delayMs) {
       await queue.add(
         'advance',
         { kind: 'advance', id },
-        { jobId: `advance-${id}-${cause}`, ...RETRIES, ...keep },
+        { jobId: `advance-${id}-${cause}`, ...(delayMs ? { delay: delayMs } : {}), ...RETRIES, ...keep },
+      );
+    },
+    async runCompleted(runId, conclusion) {
+      // Gone once done, so a run seen ended again (the sweep's list, a webhook) can be handed on again if need be.
+      await queue.add(
+        'run-completed',
+        { kind: 'run-completed', runId, conclusion },
+        { jobId: `run-completed-${runId}`, ...RETRIES, removeOnComplete: true, removeOnFail: 1_000 },
       );
     },
     async startSweeping(everyMs) {
@@ -66,6 +83,20 @@ export function deployQueue(
         },
       );
     },
+    async stopRun(id, runId) {
+      // Gone once done or given up, so the sweep's next pass queues it again while the run is still going.
+      await queue.add(
+        'stop-run',
+        { kind: 'stop-run', id, runId },
+        {
+          jobId: `stop-run-${id}-${runId}`,
+          attempts: STOP_RUN_ATTEMPTS,
+          backoff: { type: 'exponential', delay: 1_000 },
+          removeOnComplete: true,
+          removeOnFail: true,
+        },
+      );
+    },
     counts: () => queue.getJobCounts('waiting', 'delayed', 'active', 'failed'),
     close: () => queue.close(),
   };
@@ -75,14 +106,18 @@ export function deployQueue(
 export function deployWorker(
   connection: ConnectionOptions,
   prefix: string,
-  handle: (job: DeployJob) => Promise<void>,
+  handle: (job: DeployJob, attemptsMade: number) => Promise<void>,
 ): Worker<DeployJob> {
-  return new Worker<DeployJob>(DEPLOY_QUEUE, (job) => handle(deployJobSchema.parse(job.data)), {
-    connection,
-    prefix,
-    concurrency: 10,
-    // A dead replica's job goes to another after this long.
-    lockDuration: 30_000,
-    stalledInterval: 15_000,
-  });
+  return new Worker<DeployJob>(
+    DEPLOY_QUEUE,
+    (job) => handle(deployJobSchema.parse(job.data), job.attemptsMade),
+    {
+      connection,
+      prefix,
+      concurrency: 10,
+      // A dead replica's job goes to another after this long.
+      lockDuration: 30_000,
+      stalledInterval: 15_000,
+    },
+  );
 }

@@ -40,8 +40,10 @@ export interface RedisKeys {
   dispatchAttempted(correlationId: string): string;
   /** Set of deployments not finalized yet: what the sweeper re-drives after a lost trigger. */
   activeDeployments(): string;
-  /** Which deployment a workflow run belongs to (for webhooks). */
+  /** Which deployment a workflow run belongs to (for webhooks); `…:repo` its repository, `…:etag` its last ETag. */
   runOwner(runId: number): string;
+  /** JSON: the sweep's last read of a repository's (`owner/name`) run list: when, each page's ETag and runs. */
+  runList(repo: string): string;
   /** The `/rollback` under way for a service in an environment (value: its id), so a second one is not started. */
   rollbackClaim(env: string, service: string): string;
   /** Hash {version, doc}: one incident, replaced only by compare-and-set on its version. */
@@ -91,6 +93,7 @@ export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
     dispatchLock: (id) => `${keyPrefix}dispatch:${id}:lock`,
     dispatchAttempted: (id) => `${keyPrefix}dispatch:${id}:attempted`,
     runOwner: (runId) => `${keyPrefix}run:${runId}`,
+    runList: (repo) => `${keyPrefix}runs:${repo}`,
     rollbackClaim: (env, service) => `${keyPrefix}env:${env}:rollback:${service}`,
     activeDeployments: () => `${keyPrefix}unfinished-deploys`,
     incident: (id) => `${keyPrefix}incident:${id}`,

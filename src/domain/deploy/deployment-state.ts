@@ -103,6 +103,8 @@ export interface RollbackState {
   dispatchedAt?: number;
   conclusion?: string;
   completedAt?: number;
+  /** A `/rollback` of a service it deployed was already under way (this name): that one rolls back, not this. */
+  supersededBy?: string;
 }
 
 export interface Approval {
@@ -239,6 +241,13 @@ export type DeploymentEvent =
   | { type: 'rollbackCompleted'; runId: number; conclusion: string; at: number }
   /** The rollback could not be dispatched at all: GitHub refused it. */
   | { type: 'rollbackFailed'; reason: string; at: number }
+  /**
+   * A `/rollback` (named `by`) holds the rollback claim of a service this rollout deployed: it is the one rolling
+   * back, so this rollout dispatches none beside it and ends.
+   */
+  | { type: 'rollbackSuperseded'; by: string; at: number }
+  /** GitHub confirmed that a run still going when the deployment was cancelled has ended (or is gone). */
+  | { type: 'runStopped'; runId: number; conclusion: string; at: number }
   /** GitHub resolved the ref to a commit (when it recorded the deployment). */
   | { type: 'commitResolved'; sha: string };
 
@@ -263,6 +272,18 @@ const ACTIVE_PHASE: ReadonlySet<PhaseStatus> = new Set(['waiting_gate', 'dispatc
 /** True once nothing more will be dispatched and nothing more will change. */
 export function isFinished(status: DeploymentStatus): boolean {
   return FINISHED.has(status);
+}
+
+/**
+ * The runs of a cancelled deployment GitHub has not confirmed ended: greenlight keeps asking GitHub to cancel them,
+ * and holds the environment until it has (a run still deploying must not overlap the next deployment).
+ */
+export function runsStillGoing(state: DeploymentState): number[] {
+  if (state.status !== 'cancelled') return [];
+  return state.phases
+    .flatMap((phase) => phase.runs)
+    .filter((run) => run.conclusion === undefined)
+    .map((run) => run.runId);
 }
 
 export interface NewDeployment {
@@ -340,6 +361,18 @@ export function applyDeploymentEvent(state: DeploymentState, event: DeploymentEv
       return dispatched(state, event);
     case 'runCompleted':
       return completed(state, event);
+    case 'runStopped':
+      if (!runsStillGoing(state).includes(event.runId))
+        return unexpected(`run ${event.runId} is not waiting for its cancel`);
+      return ok({
+        ...state,
+        phases: state.phases.map((phase) => ({
+          ...phase,
+          runs: phase.runs.map((run) =>
+            run.runId === event.runId ? { ...run, conclusion: event.conclusion, completedAt: event.at } : run,
+          ),
+        })),
+      });
     case 'fail':
       if (isFinished(state.status) || state.status === 'rolling_back') {
         return unexpected(`it is ${STATUS_TEXT[state.status]}`);
@@ -376,6 +409,21 @@ export function applyDeploymentEvent(state: DeploymentState, event: DeploymentEv
     case 'rollbackFailed':
       if (state.status !== 'rolling_back') return unexpected(`it is ${STATUS_TEXT[state.status]}`);
       return ok(endRollback(state, event.at, 'failed', `the rollback could not start: ${event.reason}`));
+    case 'rollbackSuperseded':
+      if (
+        state.status !== 'rolling_back' ||
+        state.rollback === undefined ||
+        state.rollback.runId !== undefined
+      )
+        return unexpected('no rollback is being dispatched');
+      return ok(
+        endRollback(
+          { ...state, rollback: { ...state.rollback, supersededBy: event.by } },
+          event.at,
+          'failed',
+          `no rollback dispatched: \`${event.by}\` (a /rollback already under way) rolls the same service back`,
+        ),
+      );
   }
 }
 

@@ -8,6 +8,7 @@ import {
   isFinished,
   needsBaseline,
   type PhaseState,
+  runsStillGoing,
 } from './deployment-state.js';
 import { phaseDispatch, type Repository, repositoryName, type WorkflowDispatch } from './workflow-inputs.js';
 
@@ -38,6 +39,8 @@ export type Step =
   | { kind: 'dispatch-rollback' }
   /** The incident a rollback declares, once. */
   | { kind: 'declare-incident' }
+  /** A cancelled deployment's run GitHub has not confirmed ended: cancelled by a durable job, retried until it has. */
+  | { kind: 'stop-run'; runId: number }
   /** The end of a deployment: its GitHub status, locks and the environment handed on (see `finalization`). */
   | { kind: 'finalize' };
 
@@ -75,8 +78,14 @@ export function nextSteps(record: DeployRecord, settings: Pick<EngineSettings, '
         { kind: 'declare-incident' },
         ...(state.rollback.conclusion === undefined ? [poll(state.rollback.runId)] : []),
       ];
-    default:
-      return isFinished(state.status) && !meta.finalized ? [{ kind: 'finalize' }] : [];
+    default: {
+      if (!isFinished(state.status) || meta.finalized) return [];
+      // The environment is handed on only once every run of a cancelled deployment has ended on GitHub.
+      const going = runsStillGoing(state);
+      return going.length > 0
+        ? going.map((runId) => ({ kind: 'stop-run', runId }) as const)
+        : [{ kind: 'finalize' }];
+    }
   }
 }
 
@@ -301,8 +310,11 @@ export interface Finalization {
   /** Set on the GitHub Deployment, when there is one; GitHub keeps at most 140 characters of the description. */
   githubStatus: { state: 'success' | 'inactive' | 'failure'; description: string };
   declareIncident: boolean;
-  /** A `/rollback` frees its claim on the service, so the next one may start. */
-  releaseRollbackClaim?: { env: string; service: string };
+  /**
+   * A `/rollback` frees its claim on the service, a rollout that rolled itself back those on the services it
+   * deployed, so the next rollback may start.
+   */
+  releaseRollbackClaim?: { env: string; services: string[] };
   /** Taken in order; an environment already locked keeps its first lock. */
   locks: GreenlightLock[];
 }
@@ -312,7 +324,13 @@ export interface Finalization {
  * before the next try; so does a failure with `deploy.lockOnFailure` once something went out (see
  * `somethingWentOut`), and a `/rollback` with `rollback.lockEnvironment` unless it was cancelled.
  */
-export function finalization(state: DeploymentState, settings: EngineSettings, now: number): Finalization {
+export function finalization(
+  state: DeploymentState,
+  settings: EngineSettings,
+  now: number,
+  /** The services the deployment touched (its plan's): whose rollback claims a rollout's rollback took. */
+  services: readonly string[] = [],
+): Finalization {
   const at = new Date(now).toISOString();
   const locks: GreenlightLock[] = [];
   const { rollbackOf } = state;
@@ -326,7 +344,9 @@ export function finalization(state: DeploymentState, settings: EngineSettings, n
     const what = state.rollback
       ? state.status === 'rolled_back'
         ? 'was rolled back'
-        : 'could not be rolled back'
+        : state.rollback.supersededBy
+          ? `was rolled back by ${state.rollback.supersededBy}`
+          : 'could not be rolled back'
       : 'failed';
     locks.push({
       by: 'greenlight',
@@ -338,12 +358,16 @@ export function finalization(state: DeploymentState, settings: EngineSettings, n
     githubStatus: {
       state: state.status === 'succeeded' ? 'success' : state.status === 'cancelled' ? 'inactive' : 'failure',
       description: (state.rollback
-        ? `greenlight: ${state.status === 'rolled_back' ? 'rolled back' : 'rollback failed'}: ${state.rollback.reason}`
+        ? `greenlight: ${state.status === 'rolled_back' ? 'rolled back' : state.rollback.supersededBy ? `rolled back by ${state.rollback.supersededBy}` : 'rollback failed'}: ${state.rollback.reason}`
         : `greenlight: ${state.status}`
       ).slice(0, 140),
     },
     declareIncident: state.rollback !== undefined,
-    ...(rollbackOf ? { releaseRollbackClaim: { env: state.env, service: rollbackOf.service } } : {}),
+    ...(rollbackOf
+      ? { releaseRollbackClaim: { env: state.env, services: [rollbackOf.service] } }
+      : state.rollback && services.length > 0
+        ? { releaseRollbackClaim: { env: state.env, services: [...services] } }
+        : {}),
     locks,
   };
 }

@@ -404,15 +404,22 @@ export class DeployService {
     const run = result.state.phases
       .flatMap((phase) => phase.runs)
       .find((candidate) => candidate.conclusion === undefined);
-    if (run) {
-      // `id` may be the name people type (`production-42`); the state has the record's own.
-      const stored = await this.deps.records.get(result.state.id);
-      const where = (stored && runRepository(stored.value, run.runId)) ?? this.deps.repo;
-      await this.deps.runs.cancelRun({ owner: where.owner, repo: where.repo, runId: run.runId });
-    }
+    const name = deploymentName(result.state);
+    if (!run) return { ok: true, message: `Deployment \`${name}\` stopped.` };
+    // `id` may be the name people type (`production-42`); the state has the record's own.
+    const stored = await this.deps.records.get(result.state.id);
+    const where = (stored && runRepository(stored.value, run.runId)) ?? this.deps.repo;
+    // One try now, to tell the truth at once; the job the write queued asks again until GitHub confirms the run
+    // ended, and only then hands the environment on.
+    const asked = await this.deps.runs
+      .cancelRun({ owner: where.owner, repo: where.repo, runId: run.runId })
+      .catch(() => undefined);
+    if (asked?.ok)
+      return { ok: true, message: `Deployment \`${name}\` stopped; its workflow run is being cancelled.` };
+    const which = run.number === undefined ? `run ${run.runId}` : `run #${run.number}`;
     return {
       ok: true,
-      message: `Deployment \`${deploymentName(result.state)}\` stopped${run ? '; its workflow run is being cancelled' : ''}.`,
+      message: `Deployment \`${name}\` cancelled; run cancel pending: GitHub did not take the cancel of its workflow ${which} yet. greenlight keeps asking until GitHub confirms the run ended, and holds *${result.state.env}* until then.`,
     };
   }
 

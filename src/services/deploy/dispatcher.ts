@@ -1,4 +1,6 @@
 import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
+import { deploymentName } from '../../domain/deploy/deployment-name.js';
+import { runsStillGoing } from '../../domain/deploy/deployment-state.js';
 import { runRepository, type Step } from '../../domain/deploy/next-step.js';
 import { rollbackDispatch, type WorkflowDispatch } from '../../domain/deploy/workflow-inputs.js';
 import type { OrchestratorDeps } from './orchestrator.js';
@@ -30,6 +32,7 @@ export class Dispatcher {
         id,
         this.request(step.dispatch, fresh.value.state.requestedAt),
       );
+      if (result === 'looking') return;
       if (!result.ok) {
         await records.apply(id, () => ({
           type: 'fail',
@@ -57,14 +60,26 @@ export class Dispatcher {
 
   /**
    * The rollback run, to the last version that succeeded here when the registry knows one; then the run that was
-   * rolling out is cancelled, so it cannot move traffic after the rollback.
+   * rolling out is cancelled, so it cannot move traffic after the rollback. It first claims the rollback of every
+   * service the rollout deployed, as `/rollback` does: when a `/rollback` holds one, that one rolls back and this
+   * rollout dispatches nothing beside it.
    */
   async rollback(id: string): Promise<void> {
-    const { records, registry, settings, now } = this.deps;
+    const { records, registry, rollbackClaims, settings, now } = this.deps;
     await this.underLease(`${id}-rollback`, async () => {
-      const record = (await records.get(id))?.value;
-      const state = record?.state;
-      if (state?.status !== 'rolling_back' || state.rollback?.runId !== undefined) return;
+      const stored = await records.get(id);
+      const state = stored?.value.state;
+      if (!stored || state?.status !== 'rolling_back' || state.rollback?.runId !== undefined) return;
+      const holder = await rollbackClaims.claimRollback(state.env, stored.value.plan.services, id);
+      if (holder !== undefined) {
+        const other = await records.state(holder);
+        await records.apply(id, () => ({
+          type: 'rollbackSuperseded',
+          by: other ? deploymentName(other) : holder,
+          at: now(),
+        }));
+        return;
+      }
       const version = (await registry.lastSucceeded(state.env, id).catch(() => undefined))?.ref;
       const built = rollbackDispatch(settings.rollback, {
         id,
@@ -78,6 +93,7 @@ export class Dispatcher {
             this.request(built.dispatch, state.rollback?.requestedAt ?? state.requestedAt),
           )
         : built;
+      if (result === 'looking') return;
       if (!result.ok) {
         await records.apply(id, () => ({ type: 'rollbackFailed', reason: result.message, at: now() }));
         return;
@@ -90,8 +106,36 @@ export class Dispatcher {
         ...(version === undefined ? {} : { version }),
         at: now(),
       }));
-      if (record) await this.cancelRuns(record);
+      await this.cancelRuns(stored.value);
     });
+  }
+
+  /**
+   * One try of a cancelled deployment's run cancel: done once GitHub says the run ended (or is gone), which hands
+   * the environment on; otherwise it asks GitHub to cancel it and throws, so the job tries again after a backoff.
+   */
+  async stopRun(id: string, runId: number): Promise<void> {
+    const { records, runs, ledger, settings, logger, now } = this.deps;
+    const state = await records.state(id);
+    if (!state || !runsStillGoing(state).includes(runId)) return;
+    // The repository the run was dispatched in (a service may live in a repository of its own).
+    const repo = (await ledger.reposOf([runId])).get(runId) ?? { owner: settings.owner, repo: settings.repo };
+    const run = { ...repo, runId };
+    const polled = await runs.poll(run);
+    if (polled.status === 'completed' || polled.status === 'gone') {
+      const conclusion = polled.status === 'gone' ? 'gone' : polled.conclusion;
+      await records.apply(id, () => ({ type: 'runStopped', runId, conclusion, at: now() }));
+      return;
+    }
+    if (polled.status === 'unavailable')
+      throw new RetryLater(`GitHub unavailable; run ${runId} still to cancel`);
+    const asked = await runs.cancelRun(run);
+    if (!asked.ok && asked.reason === 'run_not_found') {
+      await records.apply(id, () => ({ type: 'runStopped', runId, conclusion: 'gone', at: now() }));
+      return;
+    }
+    if (!asked.ok) logger.warn({ event: 'deploy.cancel_refused', deploymentId: id, runId }, asked.message);
+    throw new RetryLater(`run ${runId}: cancel asked; waiting for GitHub to end it`);
   }
 
   /** Every run of the deployment still going, each in its own repository. */
@@ -119,25 +163,52 @@ export class Dispatcher {
     }
   }
 
-  /** Dispatches once: when an earlier attempt may have sent it already, the run it started is looked for first. */
-  private async dispatchOrFind(id: string, request: DispatchRequest): Promise<DispatchResult> {
-    const { ledger, runs } = this.deps;
-    const sentBefore = await ledger.markAttempt(request.correlationId);
-    const found = sentBefore ? await runs.findRun(request) : undefined;
-    const result: DispatchResult = found
-      ? {
+  /**
+   * Dispatches once: when an earlier attempt may have sent it already, the run it started is looked for first (by
+   * the `greenlight_id` in its title). A run not listed yet is looked for again by a delayed job, `looking` meanwhile:
+   * until `findRun.windowMs` after GitHub took the dispatch, after which it is `run_not_found`; or, when GitHub
+   * never answered the earlier attempt, until that long after it, after which it is sent again.
+   */
+  private async dispatchOrFind(id: string, request: DispatchRequest): Promise<DispatchResult | 'looking'> {
+    const { ledger, runs, settings, now } = this.deps;
+    const { correlationId } = request;
+    const earlier = await ledger.markAttempt(correlationId, now());
+    let result: DispatchResult | undefined;
+    if (earlier !== undefined) {
+      const found = await runs.findRun(request);
+      if (found)
+        result = {
           ok: true,
           runId: found.id,
           htmlUrl: found.htmlUrl,
           via: 'correlation',
           ...(found.runNumber === undefined ? {} : { runNumber: found.runNumber }),
-        }
-      : await runs.dispatch(request);
+        };
+      else {
+        const accepted = await ledger.acceptedAt(correlationId);
+        const waited = now() - (accepted ?? earlier);
+        if (waited < settings.findRun.windowMs) return this.lookLater(id, correlationId, waited);
+        if (accepted !== undefined) result = runNotFound(request);
+      }
+    }
+    result ??= await runs.dispatch(request);
+    if (!result.ok && result.reason === 'run_pending') {
+      await ledger.markAccepted(correlationId, now());
+      return this.lookLater(id, correlationId, 0);
+    }
     if (result.ok) {
-      await ledger.rememberRun(result.runId, id);
+      await ledger.rememberRun(result.runId, id, { owner: request.owner, repo: request.repo });
       if (result.etag) await ledger.saveEtag(result.runId, result.etag);
     }
     return result;
+  }
+
+  /** The next look for a run, after about as long again as has been waited (1 s, 2 s, 4 s… by default). */
+  private async lookLater(id: string, correlationId: string, waited: number): Promise<'looking'> {
+    const { firstLookMs, windowMs } = this.deps.settings.findRun;
+    const delay = Math.min(Math.max(firstLookMs, waited), Math.max(firstLookMs, windowMs / 4));
+    await this.deps.jobs.advance(id, `look-${correlationId}-${waited}`, delay);
+    return 'looking';
   }
 
   /** The dispatch as built by workflow-inputs.ts, in its repository (`github.repo` for plans that name none). */
@@ -146,4 +217,13 @@ export class Dispatcher {
     const { workflow, ref, inputs, correlationId } = dispatch;
     return { owner, repo, workflow, ref, inputs, correlationId, dispatchedAfter: new Date(after) };
   }
+}
+
+/** GitHub took the dispatch but its run never showed up: something may be deploying, unseen. */
+function runNotFound(request: DispatchRequest): DispatchResult {
+  return {
+    ok: false,
+    reason: 'run_not_found',
+    message: `The workflow \`${request.workflow}\` was dispatched, but greenlight could not find its run: give the workflow \`run-name: "… \${{ inputs.greenlight_id }}"\` so the run can be recognised, and check its runs on GitHub.`,
+  };
 }

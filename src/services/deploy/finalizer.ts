@@ -97,7 +97,7 @@ export class Finalizer {
               githubDeployments: { ...meta.githubDeployments, [repositoryName(repo)]: deploymentId },
             };
     const mark = main ? `${id}-github-deployment` : `${id}-github-deployment-${repositoryName(repo)}`;
-    if (await ledger.markAttempt(mark)) {
+    if ((await ledger.markAttempt(mark, this.deps.now())) !== undefined) {
       // An earlier attempt may have created it and died before recording it.
       const found = await githubDeployments
         .findDeployment({ ...repo, environment: state.env, greenlightId: id })
@@ -147,7 +147,7 @@ export class Finalizer {
   private async finish(id: string, record: DeployRecord): Promise<void> {
     const { lanes, githubDeployments, rollbackClaims, records, jobs, settings, now, logger } = this.deps;
     const { state } = record;
-    const end = finalization(state, settings, now());
+    const end = finalization(state, settings, now(), record.plan.services);
     for (const { repository, deploymentId } of githubDeploymentsOf(record)) {
       const { owner, repo } = repository ?? settings;
       await githubDeployments
@@ -160,8 +160,8 @@ export class Finalizer {
     }
     if (end.declareIncident) await this.declareIncident(id);
     if (end.releaseRollbackClaim) {
-      const { env, service } = end.releaseRollbackClaim;
-      await rollbackClaims.releaseRollback(env, service, id);
+      const { env, services } = end.releaseRollbackClaim;
+      await rollbackClaims.releaseRollback(env, services, id);
     }
     for (const lock of end.locks) await lanes.lock(state.env, lock);
     const released = await lanes.release(state.env, id);

@@ -10,12 +10,12 @@ import {
   type Step,
   VERIFY_ATTEMPTS,
 } from '../../domain/deploy/next-step.js';
-import type { Repository, RollbackWorkflow } from '../../domain/deploy/workflow-inputs.js';
+import type { RollbackWorkflow } from '../../domain/deploy/workflow-inputs.js';
 import type { Analyst } from './analyst.js';
 import type { DeployRegistry } from './deploy-registry.js';
 import type { DeploymentIncidents } from './deployment-incidents.js';
 import type { DeploymentRecords } from './deployment-records.js';
-import { Dispatcher } from './dispatcher.js';
+import { Dispatcher, RetryLater } from './dispatcher.js';
 import { Finalizer } from './finalizer.js';
 import type {
   DeployJob,
@@ -23,16 +23,28 @@ import type {
   DispatchLease,
   DispatchLedger,
   EnvironmentLanes,
+  GitHubBudget,
   GitHubDeployments,
   RollbackClaims,
+  RunLists,
   WorkflowRuns,
 } from './ports.js';
+import { RunTracker } from './run-tracker.js';
 
 export interface OrchestratorSettings extends EngineSettings {
   owner: string;
   repo: string;
   /** How long a dispatch (or the GitHub Deployment's creation) may hold its lease. */
   dispatchLockMs: number;
+  /** The sweep job's interval (`deploy.pollInterval`). */
+  sweepEveryMs: number;
+  /** How often run lists are read from GitHub: the poll interval, or `deploy.webhookPollInterval` with webhooks. */
+  trackEveryMs: number;
+  /**
+   * Looking for a run GitHub accepted without naming it (or that a process may have sent before it died): the
+   * first look after `firstLookMs`, then later ones (delayed jobs, never a sleep in a worker) until `windowMs`.
+   */
+  findRun: { firstLookMs: number; windowMs: number };
   /** greenlight.yml's `rollback`, with the workflow and the ref to dispatch it at resolved. */
   rollback: RollbackWorkflow;
 }
@@ -44,7 +56,12 @@ export interface OrchestratorDeps {
   githubDeployments: GitHubDeployments;
   lease: DispatchLease;
   ledger: DispatchLedger;
-  rollbackClaims: Pick<RollbackClaims, 'releaseRollback'>;
+  /** The sweep's last read of each repository's run list. */
+  lists: RunLists;
+  /** GitHub's rate limit as last seen: polling slows down before it runs out. */
+  budget?: GitHubBudget;
+  /** A rollout rolling itself back takes the same claims as `/rollback`, so the two never run side by side. */
+  rollbackClaims: Pick<RollbackClaims, 'claimRollback' | 'releaseRollback'>;
   jobs: DeployJobs;
   analyst: Pick<Analyst, 'read' | 'probe'>;
   registry: Pick<DeployRegistry, 'lastSucceeded'>;
@@ -61,21 +78,48 @@ export interface OrchestratorDeps {
  * Nothing lives only in memory, so a process may die at any point and another (or the same, restarted) continues
  * without losing or doubling a step.
  */
+/** 0.5 s, 1 s, 2 s, 4 s, 8 s: a little longer than a dispatch's look-ups for its run take. */
+const UNKNOWN_RUN_ATTEMPTS = 5;
+
 export class DeployOrchestrator {
   private readonly dispatcher: Dispatcher;
   private readonly finalizer: Finalizer;
+  private readonly tracker: RunTracker;
 
   constructor(private readonly deps: OrchestratorDeps) {
     this.dispatcher = new Dispatcher(deps);
     this.finalizer = new Finalizer(deps);
+    const { settings } = deps;
+    this.tracker = new RunTracker({
+      ...deps,
+      settings: {
+        gateTimeoutMs: settings.gateTimeoutMs,
+        sweepEveryMs: settings.sweepEveryMs,
+        trackEveryMs: settings.trackEveryMs,
+        repo: { owner: settings.owner, repo: settings.repo },
+      },
+    });
   }
 
-  async handle(job: DeployJob): Promise<void> {
+  /** `attemptsMade`: how often BullMQ has run this job before (its retries). */
+  async handle(job: DeployJob, attemptsMade = 0): Promise<void> {
     switch (job.kind) {
       case 'advance':
         return this.advance(job.id);
-      case 'sweep':
-        return this.sweep();
+      case 'sweep': {
+        const swept = await this.tracker.sweep();
+        if (swept.status === 'elsewhere')
+          this.deps.logger.debug({ event: 'deploy.sweep_skipped' }, 'another process is sweeping');
+        return;
+      }
+      case 'run-completed': {
+        const id = await this.deps.ledger.ownerOfRun(job.runId);
+        if (id) return this.completeRun(id, job.runId, job.conclusion);
+        // A run that ends at once can be reported before its dispatch found it (the look-ups go at 1 s, 2 s, 4 s):
+        // ask again for about 15 s (the job's backoff) before deciding the run is none of greenlight's.
+        if (attemptsMade < UNKNOWN_RUN_ATTEMPTS) throw new RetryLater(`run ${job.runId} not yet known`);
+        return;
+      }
       case 'gate-expiry':
         await this.deps.records.apply(job.id, () => ({
           type: 'gateExpired',
@@ -85,10 +129,12 @@ export class DeployOrchestrator {
         return;
       case 'analyse':
         return this.analyse(job.id, job.tick);
+      case 'stop-run':
+        return this.dispatcher.stopRun(job.id, job.runId);
     }
   }
 
-  /** From polling or a webhook: whichever comes first wins, the other is refused as stale. */
+  /** From the sweep's run list or a webhook: whichever comes first wins, the other is refused as stale. */
   async completeRun(id: string, runId: number, conclusion: string): Promise<void> {
     await this.deps.records.apply(id, (state) => runEnded(state, runId, conclusion, this.deps.now()));
   }
@@ -126,7 +172,8 @@ export class DeployOrchestrator {
       case 'probe':
         return this.probeOnce(id, record, step.phaseId);
       case 'poll':
-        return this.poll(id, step.runId, step.repository);
+        // Watched by the sweep's run list (one request per repository) and by webhooks, not one request per run.
+        return;
       case 'schedule-reading':
         await jobs.analyse(id, step.tick, readingDelay(step, now()));
         return;
@@ -134,6 +181,9 @@ export class DeployOrchestrator {
         return this.dispatcher.rollback(id);
       case 'declare-incident':
         return this.finalizer.declareIncident(id);
+      case 'stop-run':
+        await jobs.stopRun(id, step.runId);
+        return;
       case 'finalize':
         return this.finalizer.finalize(id);
     }
@@ -155,41 +205,6 @@ export class DeployOrchestrator {
       },
       'waiting for the environment',
     );
-  }
-
-  /** Re-drives every unfinished deployment: polls running workflow runs, recovers triggers lost to a crash. */
-  private async sweep(): Promise<void> {
-    for (const id of await this.deps.lanes.tracked()) {
-      await this.advance(id).catch((error: unknown) =>
-        this.deps.logger.warn(
-          { event: 'deploy.sweep_failed', deploymentId: id, err: error },
-          'will retry next sweep',
-        ),
-      );
-    }
-  }
-
-  /** One conditional request: an unchanged run costs a 304, which GitHub does not count against the rate limit. */
-  private async poll(id: string, runId: number, repository?: Repository): Promise<void> {
-    const { runs, settings, ledger, records, now } = this.deps;
-    const { owner, repo } = repository ?? settings;
-    const polled = await runs.poll({ owner, repo, runId }, await ledger.etagOf(runId));
-    switch (polled.status) {
-      case 'unavailable':
-        this.deps.logger.warn(
-          { event: 'deploy.poll_transient', deploymentId: id, err: polled.cause },
-          'GitHub hiccup; next sweep',
-        );
-        return;
-      case 'unchanged':
-        return;
-      case 'gone':
-        await records.apply(id, (state) => runEnded(state, runId, 'gone', now()));
-        return;
-      default:
-        if (polled.etag) await ledger.saveEtag(runId, polled.etag);
-        if (polled.status === 'completed') await this.completeRun(id, runId, polled.conclusion);
-    }
   }
 
   /** One reading: numbered, so a repeated job (a retry, a second replica) finds its number taken and drops it. */

@@ -44,7 +44,9 @@ export type DispatchFailure =
   | 'forbidden'
   | 'unauthorized'
   | 'rejected'
-  | 'run_not_found';
+  | 'run_not_found'
+  /** GitHub took the dispatch without naming its run (Enterprise Server): it is looked for later, not sent again. */
+  | 'run_pending';
 
 export type DispatchResult =
   | {
@@ -70,6 +72,22 @@ export type RunPoll =
   /** GitHub is down or rate-limited: try again at the next sweep, never fail a deployment for it. */
   | { status: 'unavailable'; cause: unknown };
 
+/** One run as a run list shows it. */
+export interface ListedRun {
+  id: number;
+  status: 'running' | 'completed';
+  /** Set once completed: success, failure, cancelled… */
+  conclusion?: string;
+}
+
+/** One page of a repository's dispatched runs, asked with the ETag of the page's last answer. */
+export type RunListPage =
+  /** Nothing changed since that answer (a 304, which GitHub does not count against the rate limit). */
+  | { status: 'unchanged' }
+  | { status: 'ok'; etag?: string; runs: ListedRun[] /** Another page follows. */; more: boolean }
+  /** GitHub is down or rate-limited: the next sweep asks again. */
+  | { status: 'unavailable'; cause: unknown };
+
 export type CancelResult =
   | { ok: true; state: 'cancel_requested' | 'already_finished' }
   | { ok: false; reason: 'run_not_found' | 'forbidden'; message: string };
@@ -85,6 +103,11 @@ export interface WorkflowRuns {
   findRun(request: DispatchRequest): Promise<{ id: number; htmlUrl: string; runNumber?: number } | undefined>;
   /** With the `etag` of the last answer, an unchanged run costs a 304 that does not count against the rate limit. */
   poll(run: RunRef, etag?: string): Promise<RunPoll>;
+  /**
+   * One page (100 runs, newest first) of the repository's dispatched runs created since `createdSince`: how the
+   * sweep watches every run of a repository with one conditional request instead of one per run.
+   */
+  listRuns(repo: RepoRef, query: { createdSince: Date; page: number }, etag?: string): Promise<RunListPage>;
   /** A 202 only asks GitHub to cancel: keep polling until the run is `completed`. */
   cancelRun(run: RunRef): Promise<CancelResult>;
 }
@@ -214,6 +237,10 @@ export type DeployJob =
   | { kind: 'advance'; id: string }
   | { kind: 'gate-expiry'; id: string; seq: number }
   | { kind: 'analyse'; id: string; tick: number }
+  /** Cancels a cancelled deployment's run until GitHub confirms it ended (retried with backoff). */
+  | { kind: 'stop-run'; id: string; runId: number }
+  /** A run ended (seen by the sweep's list or told by a webhook): its deployment moves on, if the run is ours. */
+  | { kind: 'run-completed'; runId: number; conclusion: string }
   | { kind: 'sweep' };
 
 /**
@@ -221,11 +248,46 @@ export type DeployJob =
  * seconds (one per interval across replicas) re-drives every unfinished deployment.
  */
 export interface DeployJobs {
-  /** `cause` names the trigger (`v7` for a state change, `promoted`…): the same cause twice is one job. */
-  advance(id: string, cause: string): Promise<void>;
+  /**
+   * `cause` names the trigger (`v7` for a state change, `promoted`…): the same cause twice is one job. With
+   * `delayMs`, it runs that much later (a look for a dispatched run GitHub has not listed yet).
+   */
+  advance(id: string, cause: string, delayMs?: number): Promise<void>;
+  /** Hands a run's end to its own job; the same run twice while it waits is one job. */
+  runCompleted(runId: number, conclusion: string): Promise<void>;
   expireGate(id: string, seq: number, delayMs: number): Promise<void>;
   /** The reading numbered `tick`, after `delayMs`; asking again while it waits or runs is the same job. */
   analyse(id: string, tick: number, delayMs: number): Promise<void>;
+  /**
+   * The durable cancel of a run a cancelled deployment left going: one job per run, retried with backoff until
+   * GitHub confirms the run ended; asking again while it waits is the same job.
+   */
+  stopRun(id: string, runId: number): Promise<void>;
+}
+
+/** What the sweep last read of a repository's run list: when, and each page's ETag and runs. */
+export interface RunListState {
+  polledAt: number;
+  pages: { etag?: string; runs: ListedRun[] }[];
+}
+
+/** The run lists the sweep read, per repository, shared by the replicas (whichever sweeps next reads them). */
+export interface RunLists {
+  get(repo: RepoRef): Promise<RunListState | undefined>;
+  set(repo: RepoRef, state: RunListState): Promise<void>;
+}
+
+/** What GitHub last said of the token's rate limit (`x-ratelimit-remaining`, `-limit`, `-reset`). */
+export interface RateLimitReading {
+  remaining: number;
+  limit?: number;
+  /** Epoch ms when the window resets. */
+  resetAt: number;
+}
+
+/** The newest rate-limit reading the GitHub client saw, so polling slows down before the limit, not after. */
+export interface GitHubBudget {
+  latest(): RateLimitReading | undefined;
 }
 
 // ── Environments ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -288,23 +350,37 @@ export interface DispatchLease {
 
 /** What was sent to GitHub, so a retry looks before it leaps, a webhook finds its deployment and a poll is free. */
 export interface DispatchLedger {
-  /** True if it was (maybe) sent before; marks it as sent either way. */
-  markAttempt(correlationId: string): Promise<boolean>;
-  /** Remembers which deployment a run belongs to, for webhooks. */
-  rememberRun(runId: number, deploymentId: string): Promise<void>;
+  /** Marks it as (maybe) sent at `at`; answers when an earlier attempt marked it, if one did. */
+  markAttempt(correlationId: string, at: number): Promise<number | undefined>;
+  /**
+   * GitHub took the dispatch at `at` without naming its run: the run is looked for (until a deadline), never sent
+   * again.
+   */
+  markAccepted(correlationId: string, at: number): Promise<void>;
+  acceptedAt(correlationId: string): Promise<number | undefined>;
+  /** Remembers which deployment a run belongs to (for webhooks) and its repository (the sweep lists by repository). */
+  rememberRun(runId: number, deploymentId: string, repo: RepoRef): Promise<void>;
   ownerOfRun(runId: number): Promise<string | undefined>;
+  /** The repositories of runs, as remembered; a run not remembered is left out. */
+  reposOf(runIds: readonly number[]): Promise<Map<number, RepoRef>>;
   /** The ETag of the last answer about a run, for a conditional (free) poll. */
   etagOf(runId: number): Promise<string | undefined>;
   saveEtag(runId: number, etag: string): Promise<void>;
 }
 
-/** The one `/rollback` of a service in an environment at a time. */
+/**
+ * The one rollback of a service in an environment at a time, whichever kind: a `/rollback` claims its service, a
+ * rollout rolling itself back every service it deployed.
+ */
 export interface RollbackClaims {
-  /** Claims it; answers the id already holding it, if any. */
-  claimRollback(env: string, service: string, id: string): Promise<string | undefined>;
+  /**
+   * Claims every one of `services`, atomically, or none: answers the other deployment's id holding one of them, if
+   * any. Claiming again what `id` already holds succeeds.
+   */
+  claimRollback(env: string, services: readonly string[], id: string): Promise<string | undefined>;
   rollbackHolder(env: string, service: string): Promise<string | undefined>;
-  /** Frees the claim, only if `id` still holds it. */
-  releaseRollback(env: string, service: string, id: string): Promise<void>;
+  /** Frees the claims `id` still holds. */
+  releaseRollback(env: string, services: readonly string[], id: string): Promise<void>;
 }
 
 // ── Slack ───────────────────────────────────────────────────────────────────────────────────────────────────────

@@ -75,13 +75,7 @@ export class RollbackService {
     const running =
       (await this.runningRollback(request.env, request.service)) ??
       registry.find((state) => state.status === 'rolling_back' && this.touches(state, request.service));
-    if (running) {
-      return {
-        ok: false,
-        running,
-        message: `A rollback of \`${request.service}\` in ${request.env} is already under way: \`${deploymentName(running)}\` to \`${running.ref}\`, by <@${running.requestedBy}>. Follow it on its timeline.`,
-      };
-    }
+    if (running) return { ok: false, running, message: underWay(request, running) };
     const good = registry.filter(
       (state) => state.status === 'succeeded' && this.touches(state, request.service),
     );
@@ -112,12 +106,17 @@ export class RollbackService {
     if (!preview.ok) return preview;
     const { target, live } = preview.preview;
     const id = this.deps.newId();
-    const holder = await this.deps.guard.claimRollback(request.env, request.service, id);
-    if (holder)
+    // Atomic with the claim a rollout rolling itself back takes: whichever claims first rolls the service back.
+    const holder = await this.deps.guard.claimRollback(request.env, [request.service], id);
+    if (holder) {
+      const running = await this.deps.records.state(holder);
       return {
         ok: false,
-        message: `A rollback of \`${request.service}\` in ${request.env} is already under way: \`${await this.nameOf(holder)}\`.`,
+        message: running
+          ? underWay(request, running)
+          : `A rollback of \`${request.service}\` in ${request.env} is already under way: \`${holder}\`.`,
       };
+    }
     const planned = planRollback(config, {
       service: request.service,
       env: request.env,
@@ -231,6 +230,14 @@ export class RollbackService {
   private async audit(action: string, by: string, fields: Record<string, string>): Promise<void> {
     await this.deps.audit.record({ action, by, at: new Date(this.deps.now()).toISOString(), ...fields });
   }
+}
+
+/** The refusal of a second rollback: which one is under way, a `/rollback` or a rollout rolling itself back. */
+function underWay(request: RollbackRequest, running: DeploymentState): string {
+  const what = running.rollbackOf
+    ? `\`${deploymentName(running)}\` to \`${running.ref}\`, by <@${running.requestedBy}>`
+    : `\`${deploymentName(running)}\` is rolling itself back (${running.rollback?.reason ?? 'rollback requested'})`;
+  return `A rollback of \`${request.service}\` in ${request.env} is already under way: ${what}. Nothing was started; follow it on its timeline.`;
 }
 
 /** Why there is nothing to go back to: `--to` never succeeded here, or no earlier good version is on record. */

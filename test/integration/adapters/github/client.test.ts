@@ -5,6 +5,7 @@ import { isTransientGitHubError } from '../../../../src/adapters/github/github-e
 import {
   GHE_API,
   GITHUB_API,
+  GITHUB_REPLY_HEADERS,
   githubApi,
   githubErrorJson,
   OWNER,
@@ -201,14 +202,43 @@ describe('onResponse', () => {
     await expect(getRun(client)).rejects.toMatchObject({ status: 502 });
 
     const route = '/repos/{owner}/{repo}/actions/runs/{run_id}';
+    // The limit and its reset (epoch seconds, read as ms) too: polling slows down before the limit.
+    const window = {
+      limit: 5000,
+      resetAt: Number(GITHUB_REPLY_HEADERS['x-ratelimit-reset']) * 1_000,
+    };
     const repository = `${OWNER}/${REPO}`;
     expect(events).toEqual([
-      { method: 'GET', route, repository, status: 200, rateLimit: { remaining: 4321, resource: 'core' } },
-      { method: 'GET', route, repository, status: 304, rateLimit: { remaining: 4321, resource: 'core' } },
+      {
+        method: 'GET',
+        route,
+        repository,
+        status: 200,
+        rateLimit: { remaining: 4321, resource: 'core', ...window },
+      },
+      {
+        method: 'GET',
+        route,
+        repository,
+        status: 304,
+        rateLimit: { remaining: 4321, resource: 'core', ...window },
+      },
       // GitHub sends its rate-limit headers with errors too (the helper's defaults here).
-      { method: 'GET', route, repository, status: 404, rateLimit: { remaining: 4987, resource: 'core' } },
+      {
+        method: 'GET',
+        route,
+        repository,
+        status: 404,
+        rateLimit: { remaining: 4987, resource: 'core', ...window },
+      },
       // The 502 was retried three times: one answer, the last.
-      { method: 'GET', route, repository, status: 502, rateLimit: { remaining: 4987, resource: 'core' } },
+      {
+        method: 'GET',
+        route,
+        repository,
+        status: 502,
+        rateLimit: { remaining: 4987, resource: 'core', ...window },
+      },
     ]);
   });
 });

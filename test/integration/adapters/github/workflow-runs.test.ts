@@ -13,7 +13,6 @@ import {
   GITHUB_API,
   githubApi,
   githubErrorJson,
-  instantSleep,
   OWNER,
   REPO,
   testGitHubClient,
@@ -26,13 +25,16 @@ const GREENLIGHT_ID = 'gl-7f3a9c2e';
 const DISPATCHES = `/repos/${OWNER}/${REPO}/actions/workflows/${WORKFLOW}/dispatches`;
 const RUNS_OF_WORKFLOW = `/repos/${OWNER}/${REPO}/actions/workflows/${WORKFLOW}/runs`;
 const run = (id: number) => `/repos/${OWNER}/${REPO}/actions/runs/${id}`;
-/** The list query greenlight sends: dispatched runs on the ref, created since a minute before the dispatch. */
+/**
+ * The list query greenlight sends: dispatched runs created since a minute before the dispatch, whatever their
+ * branch (a tag's run may have none): the greenlight_id in the title picks the run.
+ */
 const RUN_QUERY = {
   event: 'workflow_dispatch',
   created: '>=2026-03-02T09:59:00Z',
-  branch: 'main',
   exclude_pull_requests: 'true',
-  per_page: '50',
+  per_page: '100',
+  page: '1',
 };
 
 function request(overrides: Partial<DispatchRequest> = {}): DispatchRequest {
@@ -61,13 +63,7 @@ const EXPECTED_INPUTS = {
 };
 
 function runs(options: WorkflowRunsOptions = {}, baseUrl = GHE_API) {
-  const clock = instantSleep();
-  const workflowRuns = githubWorkflowRuns(testGitHubClient({ baseUrl }), {
-    sleep: clock.sleep,
-    findRunDelaysMs: [1000, 2000, 3000],
-    ...options,
-  });
-  return { workflowRuns, waits: clock.waits };
+  return { workflowRuns: githubWorkflowRuns(testGitHubClient({ baseUrl }), options) };
 }
 
 /** Records every JSON body a dispatch interceptor receives, and matches any. */
@@ -113,7 +109,7 @@ describe('dispatch', () => {
     api.done();
   });
 
-  it('finds the run by greenlight_id when a server answers 204 without details (github.com base)', async () => {
+  it('a 204 without details is run_pending, and one look finds the run by greenlight_id (github.com base)', async () => {
     const api = githubApi(GITHUB_API)
       .post(DISPATCHES)
       .reply(204)
@@ -130,16 +126,15 @@ describe('dispatch', () => {
           workflowRunJson({ id: 30433649, display_title: 'Deploy production · gl-someone-else' }),
         ]),
       );
-    const { workflowRuns, waits } = runs({}, GITHUB_API);
+    const { workflowRuns } = runs({}, GITHUB_API);
 
-    const result = await workflowRuns.dispatch(request());
-
-    expect(result).toMatchObject({ ok: true, runId: 30433650, via: 'correlation', runNumber: 7 });
-    expect(waits).toEqual([1000]);
+    // Nothing waits in the adapter: the caller looks later, from a delayed job.
+    expect(await workflowRuns.dispatch(request())).toMatchObject({ ok: false, reason: 'run_pending' });
+    expect(await workflowRuns.findRun(request())).toMatchObject({ id: 30433650, runNumber: 7 });
     api.done();
   });
 
-  it('retries without return_run_details after a 422, then finds the run when it appears on the 2nd poll', async () => {
+  it('retries without return_run_details after a 422; a look before GitHub lists the run finds nothing, the next finds it', async () => {
     const bodies: unknown[] = [];
     const api = githubApi()
       .post(DISPATCHES, capture(bodies))
@@ -170,28 +165,20 @@ describe('dispatch', () => {
           workflowRunJson({ id: 30433601, display_title: 'Deploy production · gl-older' }),
         ]),
       );
-    const { workflowRuns, waits } = runs();
+    const { workflowRuns } = runs();
 
-    const result = await workflowRuns.dispatch(request());
-
-    expect(result).toEqual({
-      ok: true,
-      runId: 30433642,
-      runNumber: 562,
-      htmlUrl: `https://ghe.example.com/${OWNER}/${REPO}/actions/runs/30433642`,
-      via: 'correlation',
-    });
+    expect(await workflowRuns.dispatch(request())).toMatchObject({ ok: false, reason: 'run_pending' });
+    expect(await workflowRuns.findRun(request())).toBeUndefined();
+    expect(await workflowRuns.findRun(request())).toMatchObject({ id: 30433642, runNumber: 562 });
     expect(bodies).toEqual([
       { ref: 'main', inputs: EXPECTED_INPUTS, return_run_details: true },
       { ref: 'main', inputs: EXPECTED_INPUTS },
     ]);
-    expect(waits).toEqual([1000, 2000]);
     api.done();
   });
 
   it('remembers a server without return_run_details and does not send it again', async () => {
     const bodies: unknown[] = [];
-    const found = workflowRunListJson([workflowRunJson({ display_title: `Deploy · ${GREENLIGHT_ID}` })]);
     const api = githubApi()
       .post(DISPATCHES, capture(bodies))
       .reply(
@@ -200,39 +187,14 @@ describe('dispatch', () => {
       )
       .post(DISPATCHES, capture(bodies))
       .reply(204)
-      .get(RUNS_OF_WORKFLOW)
-      .query(RUN_QUERY)
-      .reply(200, found)
       .post(DISPATCHES, capture(bodies))
-      .reply(204)
-      .get(RUNS_OF_WORKFLOW)
-      .query(RUN_QUERY)
-      .reply(200, found);
+      .reply(204);
     const { workflowRuns } = runs();
 
     await workflowRuns.dispatch(request());
     await workflowRuns.dispatch(request());
 
     expect(bodies.map((body) => 'return_run_details' in (body as object))).toEqual([true, false, false]);
-    api.done();
-  });
-
-  it('reports a dispatched run it cannot find, naming the run-name the workflow needs', async () => {
-    const empty = workflowRunListJson([]);
-    const api = githubApi()
-      .post(DISPATCHES)
-      .reply(204)
-      .get(RUNS_OF_WORKFLOW)
-      .query(RUN_QUERY)
-      .times(3)
-      .reply(200, empty);
-    const { workflowRuns, waits } = runs();
-
-    const result = await workflowRuns.dispatch(request());
-
-    expect(result).toMatchObject({ ok: false, reason: 'run_not_found' });
-    expect(result.ok ? '' : result.message).toContain('inputs.greenlight_id');
-    expect(waits).toEqual([1000, 2000, 3000]);
     api.done();
   });
 
@@ -283,54 +245,9 @@ describe('dispatch', () => {
     api.done();
   });
 
-  it('after a 502 looks for the run before dispatching again, so a phase never starts twice', async () => {
-    const bodies: unknown[] = [];
-    const api = githubApi()
-      .post(DISPATCHES, capture(bodies))
-      .reply(502, 'Bad Gateway', { 'content-type': 'text/plain' })
-      .get(RUNS_OF_WORKFLOW)
-      .query(RUN_QUERY)
-      .reply(200, workflowRunListJson([]))
-      .post(DISPATCHES, capture(bodies))
-      .reply(200, {
-        workflow_run_id: 30433700,
-        run_url: `${GHE_API}/repos/${OWNER}/${REPO}/actions/runs/30433700`,
-        html_url: `https://ghe.example.com/${OWNER}/${REPO}/actions/runs/30433700`,
-      });
-    const { workflowRuns } = runs({ findRunDelaysMs: [1000] });
-
-    const result = await workflowRuns.dispatch(request());
-
-    expect(result).toMatchObject({ ok: true, runId: 30433700, via: 'return_run_details' });
-    expect(bodies).toHaveLength(2);
-    api.done();
-  });
-
-  it('after a 502 takes the run it finds instead of dispatching again', async () => {
-    const api = githubApi()
-      .post(DISPATCHES)
-      .reply(502, 'Bad Gateway', { 'content-type': 'text/plain' })
-      .get(RUNS_OF_WORKFLOW)
-      .query(RUN_QUERY)
-      .reply(200, workflowRunListJson([workflowRunJson({ id: 30433710, display_title: GREENLIGHT_ID })]));
-    const { workflowRuns } = runs({ findRunDelaysMs: [1000] });
-
-    const result = await workflowRuns.dispatch(request());
-
-    expect(result).toMatchObject({ ok: true, runId: 30433710, via: 'correlation' });
-    api.done();
-  });
-
-  it('throws a transient error when GitHub keeps failing every dispatch attempt', async () => {
-    const api = githubApi()
-      .post(DISPATCHES)
-      .times(2)
-      .reply(503, githubErrorJson(503, 'Service Unavailable', 'x'))
-      .get(RUNS_OF_WORKFLOW)
-      .query(RUN_QUERY)
-      .times(2)
-      .reply(200, workflowRunListJson([]));
-    const { workflowRuns } = runs({ findRunDelaysMs: [0], dispatchAttempts: 2 });
+  it('throws a 502 without sending the dispatch again: the caller looks for the run before it sends again', async () => {
+    const api = githubApi().post(DISPATCHES).reply(502, 'Bad Gateway', { 'content-type': 'text/plain' });
+    const { workflowRuns } = runs();
 
     const error = await workflowRuns.dispatch(request()).catch((thrown: unknown) => thrown);
 
@@ -354,6 +271,59 @@ describe('dispatch', () => {
     nock.emitter.off('no match', count);
     expect(result).toMatchObject({ ok: false, reason: 'too_many_inputs' });
     expect(requests).toBe(0);
+  });
+});
+
+describe('listRuns', () => {
+  const RUNS_OF_REPO = `/repos/${OWNER}/${REPO}/actions/runs`;
+  const LIST_QUERY = {
+    event: 'workflow_dispatch',
+    created: '>=2026-03-02T09:59:00Z',
+    exclude_pull_requests: 'true',
+    per_page: '100',
+    page: '1',
+  };
+  const since = { createdSince: new Date('2026-03-02T09:59:00.700Z'), page: 1 };
+  const repo = { owner: OWNER, repo: REPO };
+
+  it('reads every dispatched run of the repository in one request, then sends its ETag and reads a 304 as unchanged', async () => {
+    const etag = 'W/"list-1"';
+    const api = githubApi()
+      .get(RUNS_OF_REPO)
+      .query(LIST_QUERY)
+      .reply(
+        200,
+        workflowRunListJson([
+          workflowRunJson({ id: 30433642, status: 'in_progress' }),
+          workflowRunJson({ id: 30433641, status: 'completed', conclusion: 'failure' }),
+        ]),
+        { etag },
+      )
+      .get(RUNS_OF_REPO)
+      .query(LIST_QUERY)
+      .matchHeader('if-none-match', etag)
+      .reply(304, '', { etag });
+    const { workflowRuns } = runs();
+
+    expect(await workflowRuns.listRuns(repo, since)).toEqual({
+      status: 'ok',
+      etag,
+      more: false,
+      runs: [
+        { id: 30433642, status: 'running' },
+        { id: 30433641, status: 'completed', conclusion: 'failure' },
+      ],
+    });
+    expect(await workflowRuns.listRuns(repo, since, etag)).toEqual({ status: 'unchanged' });
+    api.done();
+  });
+
+  it('reads GitHub down as unavailable, for the next sweep', async () => {
+    const api = githubApi().get(RUNS_OF_REPO).query(LIST_QUERY).times(4).reply(502, 'Bad Gateway');
+    const { workflowRuns } = runs();
+
+    expect(await workflowRuns.listRuns(repo, since)).toMatchObject({ status: 'unavailable' });
+    api.done();
   });
 });
 

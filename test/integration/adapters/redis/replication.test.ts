@@ -34,11 +34,11 @@ describe('waitForReplicas', () => {
       onShort: (reached, wanted) => short.push([reached, wanted]),
     });
     const started = Date.now();
-    expect(await ledger.markAttempt('d1-validation-0')).toBe(false);
+    expect(await ledger.markAttempt('d1-validation-0', started)).toBeUndefined();
     expect(Date.now() - started).toBeGreaterThanOrEqual(450);
     expect(short).toEqual([[expect.any(Number), 16]]);
     expect(short[0]?.[0]).toBeLessThan(16);
     // The mark was written all the same: a second attempt still finds it.
-    expect(await ledger.markAttempt('d1-validation-0')).toBe(true);
+    expect(await ledger.markAttempt('d1-validation-0', Date.now())).toBe(started);
   });
 });

@@ -453,7 +453,7 @@ describe('finalization', () => {
       {
         githubStatus: { state: 'success', description: 'greenlight: succeeded' },
         declareIncident: false,
-        releaseRollbackClaim: { env: 'staging', service: 'api' },
+        releaseRollbackClaim: { env: 'staging', services: ['api'] },
         locks: [
           lock('api was rolled back to v1 (gl_8); unlock with /deploy unlock staging once it is understood'),
         ],
@@ -466,7 +466,7 @@ describe('finalization', () => {
       {
         githubStatus: { state: 'success', description: 'greenlight: succeeded' },
         declareIncident: false,
-        releaseRollbackClaim: { env: 'staging', service: 'api' },
+        releaseRollbackClaim: { env: 'staging', services: ['api'] },
         locks: [],
       },
     ],

@@ -17,6 +17,7 @@ import {
   FakeLedger,
   FakeRollbackClaims,
   FakeWorkflowRuns,
+  MemoryRunLists,
   MemoryStore,
 } from '../../../helpers/engine-ports.js';
 
@@ -54,6 +55,7 @@ function engine() {
     logger,
   });
   const lastGood: { ref?: string } = {};
+  const claims = new FakeRollbackClaims();
   const orchestrator = new DeployOrchestrator({
     records,
     lanes,
@@ -61,7 +63,8 @@ function engine() {
     githubDeployments: deployments,
     lease,
     ledger,
-    rollbackClaims: new FakeRollbackClaims(),
+    rollbackClaims: claims,
+    lists: new MemoryRunLists(),
     jobs,
     analyst: new Analyst({ prober: { probe: async () => [], close: async () => {} }, checks: {}, now }),
     registry: {
@@ -82,6 +85,10 @@ function engine() {
       repo: 'platform',
       gateTimeoutMs: 3_600_000,
       dispatchLockMs: 120_000,
+      // The test clock moves a second per reading of it: every sweep reads the run list.
+      sweepEveryMs: 1_000,
+      trackEveryMs: 1_000,
+      findRun: { firstLookMs: 1_000, windowMs: 30_000 },
       lockOnFailure: true,
       lockAfterRollback: true,
       rollback: { workflow: 'rollback.yml', ref: 'main', inputs: { deployment_phase: 'rollback' } },
@@ -103,6 +110,7 @@ function engine() {
     records,
     incidents,
     lastGood,
+    claims,
     orchestrator,
     failures,
     /** `/deploy staging`: the record, tracked, and its first job queued. */
@@ -116,14 +124,27 @@ function engine() {
     },
     /** Runs queued jobs until none is left; a failed job is recorded, as BullMQ would before retrying it. */
     async drain(): Promise<void> {
-      for (let id = jobs.take(), left = 200; id !== undefined && left > 0; id = jobs.take(), left -= 1) {
-        await orchestrator.handle({ kind: 'advance', id }).catch((error: unknown) => failures.push(error));
+      for (let left = 200; left > 0; left -= 1) {
+        const id = jobs.take();
+        const completion = id === undefined ? jobs.takeCompletion() : undefined;
+        if (id === undefined && completion === undefined) return;
+        const job =
+          id !== undefined
+            ? ({ kind: 'advance', id } as const)
+            : ({ kind: 'run-completed', ...(completion as { runId: number; conclusion: string }) } as const);
+        await orchestrator.handle(job).catch((error: unknown) => failures.push(error));
       }
     },
     /** The sweeper's pass over every unfinished deployment, then the jobs it led to. */
     async sweep(): Promise<void> {
       await orchestrator.handle({ kind: 'sweep' });
       await this.drain();
+    },
+    /** Sweeps (each followed by the jobs it led to) until the deployment is finished, at most `rounds` times. */
+    async settle(rounds = 12): Promise<void> {
+      await this.drain();
+      for (let round = 0; round < rounds && !(await store.get(ID))?.value.meta.finalized; round += 1)
+        await this.sweep();
     },
     async record(): Promise<DeployRecord> {
       const stored = await store.get(ID);
@@ -139,7 +160,7 @@ describe('the orchestrator over in-memory ports', () => {
   it('runs a deployment through: each phase dispatched once, GitHub told, the environment handed on', async () => {
     const e = engine();
     await e.request();
-    await e.drain();
+    await e.settle();
 
     const { state, meta } = await e.record();
     expect(state.status).toBe('succeeded');
@@ -181,7 +202,7 @@ describe('the orchestrator over in-memory ports', () => {
 
     e.runs.failAfterStart = undefined;
     e.runs.failBeforeStart = undefined;
-    await e.sweep();
+    await e.settle();
 
     const { state } = await e.record();
     expect(state.status).toBe('succeeded');
@@ -201,7 +222,7 @@ describe('the orchestrator over in-memory ports', () => {
 
     // Its holder died: the lease lapsed.
     e.lease.heldElsewhere.clear();
-    await e.sweep();
+    await e.settle();
     expect(correlations(e.runs)).toEqual(['gl_1-validation-0', 'gl_1-rollout-0']);
   });
 
@@ -237,7 +258,7 @@ describe('the orchestrator over in-memory ports', () => {
         });
     };
     await e.request();
-    await e.drain();
+    await e.settle();
 
     const { state, meta } = await e.record();
     expect(slipped).toBe(true);
@@ -261,7 +282,7 @@ describe('the orchestrator over in-memory ports', () => {
     expect((await e.record()).state.phases[0]?.runs).toEqual([]);
 
     contended = false;
-    await e.sweep();
+    await e.settle();
     expect(e.runs.dispatchesOf('gl_1-validation-0')).toHaveLength(1);
     expect((await e.record()).state.status).toBe('succeeded');
   });
@@ -274,22 +295,57 @@ describe('the orchestrator over in-memory ports', () => {
     expect((await e.record()).state.phases[0]?.runs[0]?.conclusion).toBeUndefined();
 
     await e.sweep();
-    expect((await e.record()).state.phases[0]?.status).toBe('running');
     await e.sweep();
+    expect((await e.record()).state.phases[0]?.status).toBe('running');
+    await e.settle();
     expect((await e.record()).state.status).toBe('succeeded');
     expect(e.failures).toEqual([]);
   });
 
-  it('polls with the ETag of the last answer, so an unchanged run costs nothing', async () => {
+  it('watches runs through one run list per sweep, sent with the ETag of its last answer, never one request per run', async () => {
     const e = engine();
     e.runs.pollsToComplete = 3;
     await e.request();
     await e.drain();
     const runId = e.runs.runs[0]?.id ?? 0;
-    expect(e.ledger.etags.get(runId)).toBe(`"${runId}-running"`);
+    await e.sweep();
     await e.sweep();
     await e.sweep();
     expect((await e.record()).state.phases[0]?.status).toBe('succeeded');
+    // The first read learns the ETag; the second is sent with it (GitHub's 304); the third sees the run ended.
+    expect(e.runs.lists.slice(0, 3)).toEqual([
+      {},
+      { etag: `"${runId}-running"` },
+      { etag: `"${runId}-running"` },
+    ]);
+    expect(e.runs.polled).toEqual([]);
+  });
+
+  it('sweeps never overlap: a sweep finding another under way does nothing', async () => {
+    const e = engine();
+    e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
+    await e.request();
+    await e.drain();
+    e.lease.heldElsewhere.add('deploy-sweep');
+    await e.sweep();
+    expect(e.runs.lists).toEqual([]);
+    e.lease.heldElsewhere.delete('deploy-sweep');
+    await e.sweep();
+    expect(e.runs.lists).toHaveLength(1);
+  });
+
+  it('a run GitHub took without naming it is looked for by delayed jobs, never dispatched twice', async () => {
+    const e = engine();
+    e.runs.namesRuns = false;
+    e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
+    // GitHub lists the run only at the third look: each miss queues the next look as a delayed job.
+    e.runs.listedAfterLooks = 2;
+    await e.request();
+    await e.drain();
+    expect(e.runs.looks).toBe(3);
+    expect(e.jobs.advances.filter((job) => job.includes('-look-gl_1-validation-0-'))).toHaveLength(3);
+    expect(e.runs.dispatchesOf('gl_1-validation-0')).toHaveLength(1);
+    expect((await e.record()).state.phases[0]?.runs.map((run) => run.runId)).toEqual([e.runs.runs[0]?.id]);
   });
 
   it('a stop while GitHub starts the run: the run is cancelled, and the deployment ends untracked', async () => {
@@ -329,9 +385,9 @@ describe('the orchestrator over in-memory ports', () => {
       payload: { greenlight_id: ID },
       requiredContexts: [],
     });
-    await e.ledger.markAttempt(`${ID}-github-deployment`);
+    await e.ledger.markAttempt(`${ID}-github-deployment`, T0);
     await e.request();
-    await e.drain();
+    await e.settle();
 
     expect(e.deployments.created).toHaveLength(1);
     expect((await e.record()).meta.githubDeploymentId).toBe(77);
@@ -402,6 +458,76 @@ describe('the orchestrator over in-memory ports', () => {
     expect(e.incidents).toHaveLength(1);
     expect((await e.lanes.lockOf('staging'))?.reason).toBe(
       'deployment gl_1 was rolled back; unlock with /deploy unlock staging once it is understood',
+    );
+  });
+
+  /** Rolls the running rollout back by hand, as the timeline's button does. */
+  const rollBack = (e: ReturnType<typeof engine>) =>
+    e.records.apply(ID, () => ({
+      type: 'rollback',
+      user: 'U0CAROL',
+      access: { ok: true },
+      reason: 'rolled back by hand by <@U0CAROL>',
+      at: T0 + 30_000,
+    }));
+
+  it('a rollout rolling itself back holds the rollback claim of every service it deployed until it ends', async () => {
+    const e = engine();
+    e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
+    await e.request();
+    await e.drain();
+    await rollBack(e);
+    await e.drain();
+
+    expect(e.runs.dispatchesOf('gl_1-rollback')).toHaveLength(1);
+    // A /rollback of api confirmed now finds the claim taken, by this rollout.
+    expect(await e.claims.claimRollback('staging', ['api'], 'gl_9')).toBe(ID);
+
+    const rollbackRun = e.runs.runs.at(-1);
+    if (rollbackRun) rollbackRun.conclusion = 'success';
+    await e.sweep();
+    await e.sweep();
+    expect((await e.record()).state.status).toBe('rolled_back');
+    expect(await e.claims.rollbackHolder('staging', 'api')).toBeUndefined();
+  });
+
+  it('a /rollback already holding the claim: the rollout dispatches no rollback beside it and ends, naming it', async () => {
+    const e = engine();
+    e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
+    await e.request();
+    await e.drain();
+    const manual = createDeployment(
+      {
+        plan: { ...(await e.record()).plan, greenlightId: 'gl_9' },
+        number: 43,
+        requestedBy: 'U0CAROL',
+        rollbackOf: { service: 'api', reason: 'bad release' },
+      },
+      T0,
+    );
+    await e.store.replace('gl_9', 0, {
+      state: { ...manual, id: 'gl_9' },
+      plan: (await e.record()).plan,
+      meta: { repliesPosted: 1 },
+    });
+    expect(await e.claims.claimRollback('staging', ['api'], 'gl_9')).toBeUndefined();
+
+    await rollBack(e);
+    await e.drain();
+    await e.sweep();
+
+    expect(e.runs.dispatchesOf('gl_1-rollback')).toEqual([]);
+    const { state, meta } = await e.record();
+    expect(state.status).toBe('failed');
+    expect(state.rollback?.supersededBy).toBe('staging-43');
+    expect(state.timeline.at(-1)?.text).toBe(
+      'no rollback dispatched: `staging-43` (a /rollback already under way) rolls the same service back',
+    );
+    expect(meta.finalized).toBe(true);
+    // The /rollback keeps its claim; the rollout freed nothing it did not hold.
+    expect(await e.claims.rollbackHolder('staging', 'api')).toBe('gl_9');
+    expect((await e.lanes.lockOf('staging'))?.reason).toBe(
+      'deployment gl_1 was rolled back by staging-43; unlock with /deploy unlock staging once it is understood',
     );
   });
 });
