@@ -115,12 +115,12 @@ export class Dispatcher {
    * the environment on; otherwise it asks GitHub to cancel it and throws, so the job tries again after a backoff.
    */
   async stopRun(id: string, runId: number): Promise<void> {
-    const { records, runs, ledger, settings, logger, now } = this.deps;
-    const state = await records.state(id);
-    if (!state || !runsStillGoing(state).includes(runId)) return;
-    // The repository the run was dispatched in (a service may live in a repository of its own).
-    const repo = (await ledger.reposOf([runId])).get(runId) ?? { owner: settings.owner, repo: settings.repo };
-    const run = { ...repo, runId };
+    const { records, runs, settings, logger, now } = this.deps;
+    const stored = await records.get(id);
+    if (!stored || !runsStillGoing(stored.value.state).includes(runId)) return;
+    // The repository the run was dispatched in, as the record says (the same rule as every other cancel).
+    const { owner, repo } = runRepository(stored.value, runId) ?? settings;
+    const run = { owner, repo, runId };
     const polled = await runs.poll(run);
     if (polled.status === 'completed' || polled.status === 'gone') {
       const conclusion = polled.status === 'gone' ? 'gone' : polled.conclusion;
