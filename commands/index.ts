@@ -1,5 +1,5 @@
-import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
+import type { SlackApp } from '../src/app.js';
 import type { DeployService } from '../src/services/deploy/deploy-service.js';
 import type { RollbackService } from '../src/services/deploy/rollback-service.js';
 import type { FlagService } from '../src/services/flag-service.js';
@@ -38,13 +38,17 @@ export interface CommandDeps {
 /** The slash commands greenlight serves; manifest.yml must declare exactly these (a test keeps them equal). */
 export const SLASH_COMMANDS = ['/flag', '/deploy', '/rollback', '/incident'] as const;
 
-/** The only place that registers listeners: commands, button actions, modal submissions and the Home tab. */
-export function registerCommands(app: App, deps: CommandDeps): void {
+/**
+ * The only place that registers listeners: commands (served by greenlight's own dispatch), and through Bolt button
+ * actions, modal submissions and the Home tab.
+ */
+export function registerCommands(slack: Pick<SlackApp, 'app' | 'command'>, deps: CommandDeps): void {
+  const { app } = slack;
   const answers = { reply: deps.reply, deliveries: deps.deliveries, tell: deps.tell, client: deps.client };
-  app.command('/flag', flagCommand(deps));
-  app.command('/deploy', deployCommand(deps));
-  app.command('/rollback', rollbackCommand({ ...deps, ...deps.rollback }));
-  app.command('/incident', incidentCommand(deps));
+  slack.command('/flag', flagCommand(deps));
+  slack.command('/deploy', deployCommand(deps));
+  slack.command('/rollback', rollbackCommand({ ...deps, ...deps.rollback }));
+  slack.command('/incident', incidentCommand(deps));
   registerIncidentActions(app, { ...answers, incidents: deps.incidents, client: deps.client });
   if (deps.deploys) registerDeployActions(app, { ...answers, deploys: deps.deploys, client: deps.client });
   if (deps.rollbacks)

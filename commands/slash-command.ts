@@ -1,4 +1,3 @@
-import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { noticeReply, problemReply, type SlackMessage, usageReply } from '../views/format.js';
 import type { ParseResult } from './args.js';
 import { type SlashCommandInput, slashCommandSchema } from './payloads.js';
@@ -38,7 +37,13 @@ const UNREADABLE_COMMAND =
  * work, answering privately through response_url.
  */
 export function slashCommand<C extends { kind: string }>(command: SlashCommand<C>) {
-  return async ({ command: payload, ack }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+  return async ({
+    command: payload,
+    ack,
+  }: {
+    command: unknown;
+    ack: (response?: Record<string, unknown>) => Promise<void>;
+  }): Promise<void> => {
     const read = slashCommandSchema.safeParse(payload);
     if (!read.success) {
       await ack({ response_type: 'ephemeral', ...problemReply(UNREADABLE_COMMAND) });

@@ -1,5 +1,3 @@
-import type { App } from '@slack/bolt';
-import type { ExtendedErrorHandlerArgs } from '@slack/bolt/dist/App.js';
 import type { Logger } from 'pino';
 import type { Reply } from '../commands/ports.js';
 import type { Metrics } from './adapters/http/metrics.js';
@@ -7,11 +5,12 @@ import { summarizeRequest } from './adapters/slack/request-summary.js';
 import { asCodedError, DependencyError, ErrorCode } from './errors.js';
 
 /**
- * The one place a failed Slack request ends up: it is logged with its code, counted, and the user gets the
+ * The one place a failed Slack request ends up (Bolt's error handler, and greenlight's own dispatch of slash
+ * commands): it is logged with its code, counted, and the user gets the
  * error's sentence privately (through response_url), never a stack trace or a silent failure.
  */
-export function registerErrorSink(app: App, logger: Logger, metrics: Metrics, reply: Reply): void {
-  app.error(async ({ error, body }: ExtendedErrorHandlerArgs) => {
+export function errorSink(logger: Logger, metrics: Metrics, reply: Reply) {
+  return async (error: unknown, body: unknown): Promise<void> => {
     const original =
       (error as { original?: unknown }).original ??
       (error as { originals?: unknown[] }).originals?.[0] ??
@@ -38,5 +37,5 @@ export function registerErrorSink(app: App, logger: Logger, metrics: Metrics, re
     }).catch((replyError: unknown) =>
       logger.warn({ event: 'request.reply_failed', err: replyError }, 'could not tell the user'),
     );
-  });
+  };
 }

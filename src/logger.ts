@@ -109,11 +109,17 @@ export function boltLogger(logger: Logger): BoltLogger {
   const child = logger.child({ component: 'bolt' });
   const text = (parts: unknown[]) =>
     scrubSecrets(parts.map((part) => (typeof part === 'string' ? part : safeJson(part))).join(' '));
+  // Bolt logs at debug on every ack: the line is built and scrubbed only when its level is on.
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...parts: unknown[]) => {
+      if (child.isLevelEnabled(level)) child[level](text(parts));
+    };
   return {
-    debug: (...parts) => child.debug(text(parts)),
-    info: (...parts) => child.info(text(parts)),
-    warn: (...parts) => child.warn(text(parts)),
-    error: (...parts) => child.error(text(parts)),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
     setLevel: () => {},
     getLevel: () => PINO_TO_BOLT[logger.level] ?? LogLevel.INFO,
     setName: () => {},

@@ -253,7 +253,7 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     metrics.queueJobsFailed.inc({ queue: 'home' });
     logger.warn({ event: 'job.failed', queue: 'home', jobId: job?.id, err: error }, 'home refresh failed');
   });
-  registerCommands(slack.app, {
+  registerCommands(slack, {
     home,
     flags,
     deploys: deploys?.service,

@@ -15,6 +15,7 @@ export function redisFlagStore(
   replication?: Replication,
 ): FlagStore {
   const setFlag = luaCommand<[string, string | null]>(redis, 'set-flag', 4);
+  const readFlag = luaCommand<[string | null, string[]]>(redis, 'read-flag', 2);
 
   return {
     async write(change) {
@@ -49,8 +50,9 @@ export function redisFlagStore(
     },
 
     async read(name) {
-      const [flag] = await this.readMany([name]);
-      return flag ?? { name, raw: null };
+      const [raw, fields] = await readFlag(keys.flag(name), keys.flagMeta(name));
+      const lastChange = toChangeRecord(fieldsToRecord(fields));
+      return { name, raw: raw ?? null, ...(lastChange ? { lastChange } : {}) };
     },
 
     async readMany(names) {
@@ -86,6 +88,14 @@ export function redisFlagStore(
       return names;
     },
   };
+}
+
+/** HGETALL's flat reply (field, value, field, value…) as ioredis's hgetall gives it. */
+function fieldsToRecord(fields: string[]): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (let index = 0; index + 1 < fields.length; index += 2)
+    record[fields[index] as string] = fields[index + 1] as string;
+  return record;
 }
 
 function toChangeRecord(meta: Record<string, string> | undefined): FlagChangeRecord | undefined {
