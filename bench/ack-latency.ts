@@ -37,6 +37,8 @@ export interface AppLevelResult {
   /** CPU time of the bench process per request (µs): mostly the fake Slack answering greenlight's replies. */
   benchCpuMicrosPerRequest: number;
   perRound: Summary[];
+  /** CPU time per request (µs) in each round, as `cpuMicrosPerRequest` is over all of them. */
+  cpuMicrosPerRound: number[];
   /** Open loop only. */
   serviceTime?: Summary;
   sendLag?: Summary;
@@ -52,6 +54,8 @@ export interface AckLevelResult {
   ratioP99: number;
   /** p99 ratio per round (greenlight p99 / bare p99 of the same round): how stable the ratio is. */
   ratioP99PerRound: number[];
+  /** CPU-per-request ratio per round (greenlight / bare Bolt of the same round). */
+  ratioCpuPerRound: number[];
 }
 
 export interface AckLatencyResult {
@@ -69,6 +73,7 @@ interface Collected {
   sendLagMs: number[];
   errors: number;
   perRound: Summary[];
+  cpuPerRound: number[];
   elapsedMs: number;
   cpuMicros: number;
   benchCpuMicros: number;
@@ -165,6 +170,7 @@ export async function runAckLatency(options: AckLatencyOptions): Promise<AckLate
             sendLagMs: [],
             errors: 0,
             perRound: [],
+            cpuPerRound: [],
             elapsedMs: 0,
             cpuMicros: 0,
             benchCpuMicros: 0,
@@ -174,6 +180,7 @@ export async function runAckLatency(options: AckLatencyOptions): Promise<AckLate
           entry.sendLagMs.push(...(result.sendLagMs ?? []));
           entry.errors += result.errors;
           entry.perRound.push(summarize(result.latencies));
+          entry.cpuPerRound.push(Math.round(result.cpuMicros / (result.latencies.length + result.errors)));
           entry.elapsedMs += result.elapsedMs;
           entry.cpuMicros += result.cpuMicros;
           entry.benchCpuMicros += result.benchCpuMicros;
@@ -199,6 +206,7 @@ export async function runAckLatency(options: AckLatencyOptions): Promise<AckLate
               entry.benchCpuMicros / (entry.latencies.length + entry.errors),
             ),
             perRound: entry.perRound,
+            cpuMicrosPerRound: entry.cpuPerRound,
             ...(level.plan.kind === 'open'
               ? {
                   serviceTime: summarize(entry.serviceMs),
@@ -222,6 +230,9 @@ export async function runAckLatency(options: AckLatencyOptions): Promise<AckLate
         ratioP99: round(apps.greenlight.latency.p99 / apps['bare-bolt'].latency.p99, 2),
         ratioP99PerRound: apps.greenlight.perRound.map((summary, index) =>
           round(summary.p99 / (apps['bare-bolt'].perRound[index]?.p99 ?? Number.NaN), 2),
+        ),
+        ratioCpuPerRound: apps.greenlight.cpuMicrosPerRound.map((micros, index) =>
+          round(micros / (apps['bare-bolt'].cpuMicrosPerRound[index] ?? Number.NaN), 2),
         ),
       };
     });
