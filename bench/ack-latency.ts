@@ -6,6 +6,7 @@ import { sleep } from './lib/clock.js';
 import type { LoadResult } from './lib/load.js';
 import { round, type Summary, summarize } from './lib/percentiles.js';
 import type { AppKind, LoadGeneratorMessage, LoadPlan } from './lib/protocol.js';
+import { startResponseSink } from './lib/response-sink.js';
 
 const LOAD_GENERATOR = fileURLToPath(new URL('./load-generator.ts', import.meta.url));
 const APPS: readonly AppKind[] = ['greenlight', 'bare-bolt'];
@@ -62,8 +63,11 @@ export interface AckLatencyResult {
   rounds: number;
   order: string;
   levels: AckLevelResult[];
-  /** Replies greenlight posted to response_url, against `/flag status` requests it acked. */
-  greenlightReplies: { expected: number; received: number; sample: string };
+  /**
+   * Replies greenlight posted to response_url (a counting sink, `lib/response-sink.ts`), against `/flag status`
+   * requests it acked; `refused` ones were not JSON with a text or blocks.
+   */
+  greenlightReplies: { expected: number; received: number; refused: number; sample: string };
   bareBoltReplies: number;
 }
 
@@ -87,6 +91,7 @@ interface Collected {
 export async function runAckLatency(options: AckLatencyOptions): Promise<AckLatencyResult> {
   const { slack, log } = options;
   const servers = new Map<AppKind, AppProcess>();
+  const sink = await startResponseSink();
   const generator = forkScript<LoadGeneratorMessage>(LOAD_GENERATOR);
   try {
     for (const kind of APPS) {
@@ -127,7 +132,7 @@ export async function runAckLatency(options: AckLatencyOptions): Promise<AckLate
           command: '/flag',
           text: `status ${FLAG}`,
           userId: 'U0ALICE',
-          responseUrl: slack.responseUrlBase(kind),
+          responseUrl: sink.base(kind),
         },
       });
       const answer = await generator.next(
@@ -139,11 +144,9 @@ export async function runAckLatency(options: AckLatencyOptions): Promise<AckLate
       if (kind === 'greenlight') {
         greenlightAcked += answer.latencies.length;
         // Let greenlight finish the replies it owes before the next run, so its tail never lands in the baseline's.
-        const drained = await slack
-          .waitFor(() => (slack.tagged('greenlight').count >= greenlightAcked ? true : undefined), 30_000)
-          .catch(() => false);
+        const drained = await sink.waitForCount('greenlight', greenlightAcked, 30_000);
         if (!drained)
-          log(`  warning: greenlight owes ${greenlightAcked - slack.tagged('greenlight').count} replies`);
+          log(`  warning: greenlight owes ${greenlightAcked - sink.tally('greenlight').count} replies`);
       }
       const cpuMicros = (await server.cpuMicros()) - cpuBefore;
       const benchCpu = process.cpuUsage(benchCpuBefore);
@@ -243,13 +246,15 @@ export async function runAckLatency(options: AckLatencyOptions): Promise<AckLate
       levels,
       greenlightReplies: {
         expected: greenlightAcked,
-        received: slack.tagged('greenlight').count,
-        sample: JSON.stringify(slack.tagged('greenlight').last?.body ?? ''),
+        received: sink.tally('greenlight').count,
+        refused: sink.tally('greenlight').refused,
+        sample: JSON.stringify(sink.tally('greenlight').last ?? ''),
       },
-      bareBoltReplies: slack.tagged('bare-bolt').count,
+      bareBoltReplies: sink.tally('bare-bolt').count + sink.tally('bare-bolt').refused,
     };
   } finally {
     await generator.stop();
     for (const server of servers.values()) await server.stop();
+    await sink.close();
   }
 }

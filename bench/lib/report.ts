@@ -652,7 +652,7 @@ export function renderAckLatency(ack: AckLatencyResult): string[] {
     );
   }
   lines.push(
-    "CPU time per request (µs, user + system) of each app's process, including greenlight's work after the ack (Redis read, response_url reply), and of the bench process, which hosts the Slack simulator that receives greenlight's replies on the same 2 cores:",
+    "CPU time per request (µs, user + system) of each app's process, including greenlight's work after the ack (Redis read, response_url reply), and of the bench process, which hosts the counting response_url sink that receives greenlight's replies (and the Slack simulator, idle here) on the same 2 cores:",
     '',
     ...table(
       [
@@ -681,7 +681,7 @@ export function renderAckLatency(ack: AckLatencyResult): string[] {
       }),
     ),
     '',
-    `Failed requests (non-200 or connection error) across all levels: ${errors}. greenlight replied on response_url to ${ack.greenlightReplies.received} of ${ack.greenlightReplies.expected} acked \`/flag status\` requests (warm-up included).`,
+    `Failed requests (non-200 or connection error) across all levels: ${errors}. greenlight replied on response_url to ${ack.greenlightReplies.received} of ${ack.greenlightReplies.expected} acked \`/flag status\` requests (warm-up included; ${ack.greenlightReplies.refused} replies refused as not JSON with a text or blocks).`,
     '',
   );
   return lines;

@@ -71,6 +71,33 @@ describe('redisFlagStore', () => {
     expect(other).toEqual({ name: 'other', raw: 'true' });
   });
 
+  it('reads one flag (value and last change) as reading it among many does', async () => {
+    await write('c1', 'false');
+    await redis.hset(keys().flagMeta('scan_creation'), 'until', '2026-11-22T11:00:00.000Z');
+    await redis.set(keys().flag('other'), 'true');
+
+    const scan = await store().read('scan_creation');
+    expect(scan).toEqual({
+      name: 'scan_creation',
+      raw: 'false',
+      lastChange: {
+        changeId: 'c1',
+        by: 'U1',
+        reason: 'r',
+        at: '2026-11-22T10:00:00.000Z',
+        source: 'slack',
+        until: '2026-11-22T11:00:00.000Z',
+      },
+    });
+    expect(await store().readMany(['scan_creation', 'other', 'missing'])).toEqual([
+      scan,
+      await store().read('other'),
+      await store().read('missing'),
+    ]);
+    expect(await store().read('other')).toEqual({ name: 'other', raw: 'true' });
+    expect(await store().read('missing')).toEqual({ name: 'missing', raw: null });
+  });
+
   it('does not add a name when a conditional write is superseded', async () => {
     await store().write({
       name: 'gone',
