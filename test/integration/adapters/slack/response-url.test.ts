@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { responseUrlReplier } from '../../../../src/adapters/slack/response-url.js';
 import { ResponseUrlError } from '../../../../src/errors.js';
@@ -9,7 +9,6 @@ interface Received {
   path: string;
   contentType: string | undefined;
   body: Record<string, unknown>;
-  socket: Socket;
 }
 
 /** A response_url endpoint on loopback that records what it was sent and answers as `answer` says. */
@@ -26,7 +25,6 @@ async function endpoint(answer: (request: IncomingMessage, response: ServerRespo
         path: request.url ?? '',
         contentType: request.headers['content-type'],
         body: JSON.parse(text) as Record<string, unknown>,
-        socket: request.socket,
       });
       answer(request, response);
     });
@@ -50,7 +48,7 @@ describe('answering through response_url', () => {
     for (const cleanup of cleanups.splice(0)) await cleanup();
   });
 
-  it('posts the message as a private (ephemeral) JSON answer, reusing one kept-alive connection', async () => {
+  it('posts the message as a private (ephemeral) JSON answer to the URL, query included', async () => {
     const slack = await endpoint((_request, response) => response.end('ok'));
     const reply = responseUrlReplier();
     cleanups.push(slack.close, () => reply.close());
@@ -66,7 +64,6 @@ describe('answering through response_url', () => {
       },
     ]);
     expect(slack.received[0]?.contentType).toBe('application/json; charset=utf-8');
-    expect(slack.received[1]?.socket).toBe(slack.received[0]?.socket);
   });
 
   it("a refusal is a response_url failure that carries the start of Slack's reason", async () => {
