@@ -38,8 +38,8 @@ export interface AppLevelResult {
   /** CPU time of the bench process per request (µs): mostly the fake Slack answering greenlight's replies. */
   benchCpuMicrosPerRequest: number;
   perRound: Summary[];
-  /** CPU time per request (µs) in each round, as `cpuMicrosPerRequest` is over all of them. */
-  cpuMicrosPerRound: number[];
+  /** CPU time per request (µs) in each round, as `cpuMicrosPerRequest` is over all of them; absent in older results. */
+  cpuMicrosPerRound?: number[];
   /** Open loop only. */
   serviceTime?: Summary;
   sendLag?: Summary;
@@ -55,8 +55,8 @@ export interface AckLevelResult {
   ratioP99: number;
   /** p99 ratio per round (greenlight p99 / bare p99 of the same round): how stable the ratio is. */
   ratioP99PerRound: number[];
-  /** CPU-per-request ratio per round (greenlight / bare Bolt of the same round). */
-  ratioCpuPerRound: number[];
+  /** CPU-per-request ratio per round (greenlight / bare Bolt of the same round); absent in older results. */
+  ratioCpuPerRound?: number[];
 }
 
 export interface AckLatencyResult {
@@ -67,7 +67,7 @@ export interface AckLatencyResult {
    * Replies greenlight posted to response_url (a counting sink, `lib/response-sink.ts`), against `/flag status`
    * requests it acked; `refused` ones were not JSON with a text or blocks.
    */
-  greenlightReplies: { expected: number; received: number; refused: number; sample: string };
+  greenlightReplies: { expected: number; received: number; refused?: number; sample: string };
   bareBoltReplies: number;
 }
 
@@ -234,8 +234,8 @@ export async function runAckLatency(options: AckLatencyOptions): Promise<AckLate
         ratioP99PerRound: apps.greenlight.perRound.map((summary, index) =>
           round(summary.p99 / (apps['bare-bolt'].perRound[index]?.p99 ?? Number.NaN), 2),
         ),
-        ratioCpuPerRound: apps.greenlight.cpuMicrosPerRound.map((micros, index) =>
-          round(micros / (apps['bare-bolt'].cpuMicrosPerRound[index] ?? Number.NaN), 2),
+        ratioCpuPerRound: (apps.greenlight.cpuMicrosPerRound ?? []).map((micros, index) =>
+          round(micros / (apps['bare-bolt'].cpuMicrosPerRound?.[index] ?? Number.NaN), 2),
         ),
       };
     });
