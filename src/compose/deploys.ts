@@ -32,6 +32,7 @@ import { slackClientOptions } from '../app.js';
 import type { AnalysisConfig } from '../config/file-schema.js';
 import type { Config } from '../config.js';
 import { deployRecordSchema } from '../domain/deploy/deploy-record.js';
+import { serviceRollbackTarget } from '../domain/deploy/rollback-plan.js';
 import { boltLogger } from '../logger.js';
 import { Analyst } from '../services/deploy/analyst.js';
 import { resolveCommitTimes } from '../services/deploy/commit-times.js';
@@ -202,6 +203,13 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
         workflow: file.rollback?.workflow ?? file.github.workflow,
         ref: file.github.ref,
         inputs: file.rollback?.inputs ?? {},
+        // A rollout rolls each service back where `/rollback <service>` would.
+        services: Object.fromEntries(
+          Object.entries(file.services).map(([name, service]) => {
+            const { repository, workflow } = serviceRollbackTarget(file, service);
+            return [name, { ...(repository ? { repository } : {}), ...(workflow ? { workflow } : {}) }];
+          }),
+        ),
       },
     },
     now: parts.now,
