@@ -130,12 +130,7 @@ export class Dispatcher {
     const { records, now } = this.deps;
     const state = await records.state(id);
     const run = state?.rollback?.runs?.find((candidate) => candidate.correlationId === correlationId);
-    if (
-      state?.status !== 'rolling_back' ||
-      !run ||
-      run.runId !== undefined ||
-      run.refused !== undefined
-    )
+    if (state?.status !== 'rolling_back' || !run || run.runId !== undefined || run.refused !== undefined)
       return false;
     const { version } = state.rollback ?? {};
     const built = rollbackDispatch(
