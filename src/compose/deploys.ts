@@ -49,7 +49,7 @@ import { approverDirectory } from '../services/permissions.js';
 import type { AuditLog, Permissions } from '../services/ports.js';
 import { countedProber } from './dependency-failures.js';
 import { recordGitHubResponse, recordMilestones } from './deploy-metrics.js';
-import { composeGitHubClient } from './github-client.js';
+import { composeGitHubClient, githubCredentialKind } from './github-client.js';
 import { observedStore } from './observed-store.js';
 
 export interface DeployParts {
@@ -107,7 +107,8 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     },
     (rateLimitLabel) => recordGitHubResponse(parts.metrics, rateLimitLabel, budget),
   );
-  const runs = githubWorkflowRuns(octokit, parts.github?.runs ?? {});
+  const credential = githubCredentialKind(env);
+  const runs = githubWorkflowRuns(octokit, { credential, ...parts.github?.runs });
   const ledger = redisDispatchLedger(redis, keys, {
     replicas: env.REDIS_WAIT_REPLICAS,
     onShort: (reached, wanted) =>
@@ -179,7 +180,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     records: deploymentRecords,
     lanes,
     runs,
-    githubDeployments: githubDeployments(octokit),
+    githubDeployments: githubDeployments(octokit, credential),
     lease: redisDispatchLease(redis, keys),
     ledger,
     lists: redisRunLists(redis, keys),
@@ -215,7 +216,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     now: parts.now,
     logger: logger.child({ component: 'deploy' }),
   });
-  const commits = githubCommits(octokit);
+  const commits = githubCommits(octokit, credential);
   const commitCache = redisCommitTimeCache(redis, keys.commitTimes());
   const stats = new DeployStats({
     registry: redisRegistryWindow(redis, keys),
@@ -239,7 +240,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     names,
     permissions: parts.permissions,
     runs,
-    commits: githubCommitChecks(octokit),
+    commits: githubCommitChecks(octokit, credential),
     stats,
     shown: announcementLedger,
     audit: parts.audit,
