@@ -5,47 +5,47 @@
  * costs, `/rollback` (confirmation submitted → rollback dispatch), and N deployments at once under Slack's rate
  * limits (phase handoff, timelines, 429s); writes bench/results.md and
  * bench/results.json. `npm run bench -- --quick` is a smoke run (few samples, results not written).
- * `npm run bench -- --only flag-lookup` runs only what `/flag status <unknown>` costs against 1k and 1M keys and
- * puts it into the existing results.
+ * `npm run bench -- --only ack,tracking` runs only the named sections and puts them into the existing results.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startPrivateRedis } from '../playground/launcher/private-redis.js';
 import { startGitHubSim } from '../playground/sim/github.js';
 import { startSlackSim } from '../playground/sim/slack.js';
 import { TEST_BOT_TOKEN, TEST_GITHUB_TOKEN, testConfig } from '../test/helpers/config.js';
-import { type AckLatencyResult, type AckLevel, runAckLatency } from './ack-latency.js';
+import { type AckLevel, runAckLatency } from './ack-latency.js';
 import { runCanaryRollback } from './canary-rollback.js';
 import { runApproveToDispatch } from './deploy-approve.js';
 import { runDeployFanout } from './deploy-fanout.js';
-import { type FlagLookupOptions, runFlagLookup } from './flag-lookup.js';
+import { runFlagLookup } from './flag-lookup.js';
 import { runFlagPropagation } from './flag-propagation.js';
 import { runGitHubTracking, type TrackingScenario } from './github-tracking.js';
 import { startFakeMetrics } from './lib/fake-metrics.js';
 import {
   type BenchResults,
-  fanoutPasses,
-  formatJson,
   type Machine,
-  renderAckLatency,
+  type SectionName,
+  summaryLines,
   TARGETS,
-  table,
+  withVerdicts,
   writeResults,
 } from './lib/report.js';
-import { flagLookupPasses, spliceFlagLookup } from './lib/report-flag-lookup.js';
 import { BENCH_SIGNING_SECRET } from './lib/slash-request.js';
 import { runProbeOverhead } from './probe-overhead.js';
 import { runRollbackConfirm } from './rollback-confirm.js';
 
 const quick = process.argv.includes('--quick');
-const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 /**
- * `npm run bench -- --ack-only`: only (a), for working on the ack path; it rewrites section (a) of results.md (and
- * `ackLatency` in results.json), saying when and at which commit, and leaves the other sections as they were.
+ * `npm run bench -- --only ack,fanout`: only the named sections, put into the results of the last run (each
+ * section says when and at which commit it was measured); the others stay as they were.
  */
-const ackOnly = process.argv.includes('--ack-only');
+const onlyArgument = process.argv.includes('--only')
+  ? process.argv[process.argv.indexOf('--only') + 1]
+  : process.argv.includes('--ack-only')
+    ? 'ack'
+    : undefined;
 const KEY_PREFIX = 'bench:';
 const FLAG = 'email_automation';
 
@@ -136,31 +136,6 @@ function log(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-/** Section (a) of results.md and `ackLatency` in results.json replaced by a run of (a) alone. */
-function writeAckSection(ack: AckLatencyResult, measuredOn: Machine): void {
-  const markdownPath = fileURLToPath(new URL('./results.md', import.meta.url));
-  const jsonPath = fileURLToPath(new URL('./results.json', import.meta.url));
-  const markdown = readFileSync(markdownPath, 'utf8');
-  const start = markdown.indexOf('## (a) ');
-  const end = markdown.indexOf('## (b) ');
-  if (start < 0 || end < start) throw new Error('bench/results.md has no section (a) to replace');
-  const worst = Math.max(...ack.levels.map((level) => level.ratioP99));
-  const pass = ack.levels.every((level) => level.ratioP99 <= TARGETS.ackRatioP99);
-  const [title = '', ...section] = renderAckLatency(ack);
-  const provenance = `Measured alone (\`npm run bench -- --ack-only\`) on ${new Date().toISOString()}, commit ${measuredOn.commit}, ${measuredOn.nproc} CPUs; the other sections are from the whole run above.`;
-  const targetRow = /^\| Ack latency p99, greenlight \/ bare Bolt[^\n]*$/m;
-  const updated =
-    `${markdown.slice(0, start)}${[title, '', provenance, ...section, ''].join('\n')}${markdown.slice(end)}`.replace(
-      targetRow,
-      `| Ack latency p99, greenlight / bare Bolt ≤ ${TARGETS.ackRatioP99} at every level (section (a), measured alone) | worst ${worst.toFixed(2)} | ${pass ? 'PASS' : 'FAIL'} |`,
-    );
-  writeFileSync(markdownPath, updated);
-  const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as Record<string, unknown>;
-  json.ackLatency = ack;
-  json.verdict = { ...(json.verdict as Record<string, unknown>), ackLatency: pass };
-  writeFileSync(jsonPath, formatJson(json));
-}
-
 function machine(): Machine {
   const quiet = (command: string, args: string[]) => {
     try {
@@ -183,77 +158,47 @@ function machine(): Machine {
 const resultsJson = fileURLToPath(new URL('./results.json', import.meta.url));
 const resultsMd = fileURLToPath(new URL('./results.md', import.meta.url));
 
-const flagLookupOptions = (): FlagLookupOptions => ({
-  sizes: quick ? [1_000, 100_000] : [1_000, 1_000_000],
-  samples: quick ? 50 : 500,
-  oldSamples: quick ? 3 : 10,
-  flags: 50,
-  log,
-});
-
-/** `--only flag-lookup`: this one bench, merged into the results of the last full run. */
-async function mainFlagLookupOnly(): Promise<void> {
-  const flagLookup = await runFlagLookup(flagLookupOptions());
-  if (quick) return log('quick run: results not written');
-  const previous = JSON.parse(readFileSync(resultsJson, 'utf8')) as BenchResults;
-  const verdict = { ...previous.verdict, flagLookup: flagLookupPasses(flagLookup) };
-  writeFileSync(resultsJson, formatJson({ ...previous, verdict, flagLookup }));
-  writeFileSync(resultsMd, spliceFlagLookup(readFileSync(resultsMd, 'utf8'), flagLookup, table));
-  log('put the flag lookup into bench/results.md and bench/results.json');
+/** What every section may use: one private Redis, the simulators and a fake metrics source. */
+interface Rig {
+  redis: { url: string };
+  slack: Awaited<ReturnType<typeof startSlackSim>>;
+  github: Awaited<ReturnType<typeof startGitHubSim>>;
+  metrics: Awaited<ReturnType<typeof startFakeMetrics>>;
 }
 
-async function main(): Promise<void> {
-  if (only === 'flag-lookup') return mainFlagLookupOnly();
-  if (only) throw new Error(`--only knows flag-lookup, not ${only}`);
-  const startedAt = performance.now();
-  const redis = await startPrivateRedis();
-  const slack = await startSlackSim({ botToken: TEST_BOT_TOKEN, signingSecret: BENCH_SIGNING_SECRET });
-  const github = await startGitHubSim({ tokens: { [TEST_GITHUB_TOKEN]: { login: 'greenlight-bot' } } });
-  const metrics = await startFakeMetrics();
-  try {
-    const flags = testConfig(redis.url, KEY_PREFIX).file.flags;
-    log(
-      `private redis at ${redis.url}; Slack simulator at ${slack.apiUrl}; GitHub simulator at ${github.apiUrl}`,
-    );
-    const ackLatency = await runAckLatency({
-      redisUrl: redis.url,
+/** The sections in the order a full run takes them; `--only` names them. */
+const SECTIONS: { [Name in SectionName]: (rig: Rig) => Promise<NonNullable<BenchResults[Name]>> } = {
+  ackLatency: (rig) =>
+    runAckLatency({
+      redisUrl: rig.redis.url,
       keyPrefix: KEY_PREFIX,
-      slack,
+      slack: rig.slack,
       rounds: quick ? 1 : 6,
       levels: LEVELS,
       log,
-    });
-    if (ackOnly) {
-      if (!quick) {
-        writeAckSection(ackLatency, machine());
-        log('wrote section (a) of bench/results.md and ackLatency of bench/results.json');
-      }
-      for (const level of ackLatency.levels) {
-        const [greenlight, bare] = [level.apps.greenlight, level.apps['bare-bolt']];
-        log(
-          `${level.label}: p99 ratio ${level.ratioP99}, CPU/request ${greenlight.cpuMicrosPerRequest} µs vs ${bare.cpuMicrosPerRequest} µs (ratio ${Math.round((greenlight.cpuMicrosPerRequest / bare.cpuMicrosPerRequest) * 100) / 100})`,
-        );
-      }
-      return;
-    }
-    const propagation = await runFlagPropagation({
-      redisUrl: redis.url,
+    }),
+  propagation: (rig) => {
+    const flags = testConfig(rig.redis.url, KEY_PREFIX).file.flags;
+    return runFlagPropagation({
+      redisUrl: rig.redis.url,
       keyPrefix: KEY_PREFIX,
       flagPrefix: flags.prefix,
       channel: flags.channel,
       flag: FLAG,
       userId: 'U0ALICE',
-      slack,
+      slack: rig.slack,
       samples: quick ? 20 : 200,
       warmup: quick ? 20 : 300,
       spacingMs: 20,
       log,
     });
-    const approveToDispatch = await runApproveToDispatch({
-      redisUrl: redis.url,
+  },
+  approveToDispatch: (rig) =>
+    runApproveToDispatch({
+      redisUrl: rig.redis.url,
       keyPrefix: 'bench-approve-',
-      slack,
-      github,
+      slack: rig.slack,
+      github: rig.github,
       spacingMs: 50,
       modes: [
         {
@@ -272,20 +217,22 @@ async function main(): Promise<void> {
         },
       ],
       log,
-    });
-    const githubTracking = await runGitHubTracking({
-      redisUrl: redis.url,
+    }),
+  githubTracking: (rig) =>
+    runGitHubTracking({
+      redisUrl: rig.redis.url,
       keyPrefix: 'bench-tracking:',
-      slack,
+      slack: rig.slack,
       scenarios: trackingScenarios(quick),
       log,
-    });
-    const canaryRollback = await runCanaryRollback({
-      redisUrl: redis.url,
+    }),
+  canaryRollback: (rig) =>
+    runCanaryRollback({
+      redisUrl: rig.redis.url,
       keyPrefix: 'bench-canary:',
-      slack,
-      github,
-      metrics,
+      slack: rig.slack,
+      github: rig.github,
+      metrics: rig.metrics,
       samples: quick ? 3 : 24,
       concurrency: quick ? 3 : 6,
       interval: '5s',
@@ -294,90 +241,117 @@ async function main(): Promise<void> {
       breachErrorRate: 0.06,
       seed: 20_250_601,
       log,
-    });
-    const probeOverhead = await runProbeOverhead({
+    }),
+  probeOverhead: () =>
+    runProbeOverhead({
       rounds: quick ? 2 : 8,
       levels: [
         { targets: 1, callsPerRound: quick ? 100 : 500, warmupCalls: quick ? 50 : 300 },
         { targets: 10, callsPerRound: quick ? 20 : 100, warmupCalls: quick ? 10 : 50 },
       ],
       log,
-    });
-    const rollbackConfirm = await runRollbackConfirm({
-      redisUrl: redis.url,
+    }),
+  rollbackConfirm: (rig) =>
+    runRollbackConfirm({
+      redisUrl: rig.redis.url,
       keyPrefix: 'bench-rollback:',
-      slack,
-      github,
-      metrics,
+      slack: rig.slack,
+      github: rig.github,
+      metrics: rig.metrics,
       warmup: quick ? 1 : 5,
       samples: quick ? 5 : 50,
       pauseMs: 50,
       log,
-    });
-    const flagLookup = await runFlagLookup(flagLookupOptions());
-    const deployFanout = await runDeployFanout({
-      redisUrl: redis.url,
+    }),
+  flagLookup: () =>
+    runFlagLookup({
+      sizes: quick ? [1_000, 100_000] : [1_000, 1_000_000],
+      samples: quick ? 50 : 500,
+      oldSamples: quick ? 3 : 10,
+      flags: 50,
+      log,
+    }),
+  deployFanout: (rig) =>
+    runDeployFanout({
+      redisUrl: rig.redis.url,
       keyPrefix: 'bench-fanout:',
-      levels: quick ? [1, 10] : [1, 10, 50],
+      levels: quick ? [1, 10] : [1, 10, 50, 100],
       latencyMs: 150,
       phases: 4,
       runMs: 500,
       settleTimeoutMs: 300_000,
       log,
-    });
+    }),
+};
 
-    const results: BenchResults = {
-      date: new Date().toISOString(),
-      machine: machine(),
-      durationSeconds: Math.round((performance.now() - startedAt) / 1_000),
-      targets: TARGETS,
-      verdict: {
-        ackLatency: ackLatency.levels.every((level) => level.ratioP99 <= TARGETS.ackRatioP99),
-        propagation: propagation.propagation.p99 <= TARGETS.propagationP99Ms,
-        breachToRollback:
-          canaryRollback.breachToDispatch.p99 <= TARGETS.breachToRollbackDispatchMs &&
-          canaryRollback.breachToDispatch.max <= TARGETS.breachToRollbackDispatchMs,
-        rollbackConfirmToDispatch: rollbackConfirm.toDispatch.p99 <= TARGETS.rollbackConfirmToDispatchP99Ms,
-        flagLookup: flagLookupPasses(flagLookup),
-        deployFanout: fanoutPasses(deployFanout),
-      },
-      ackLatency,
-      propagation,
-      approveToDispatch,
-      githubTracking,
-      canaryRollback,
-      probeOverhead,
-      rollbackConfirm,
-      flagLookup,
-      deployFanout,
-    };
-    if (quick) {
-      log('quick run: results not written');
-    } else {
-      writeResults(results, resultsJson, resultsMd);
-      log('wrote bench/results.md and bench/results.json');
+/** `--only` takes the short names people type as well as the results' own keys. */
+const ALIASES: Record<string, SectionName> = {
+  ack: 'ackLatency',
+  propagation: 'propagation',
+  approve: 'approveToDispatch',
+  tracking: 'githubTracking',
+  canary: 'canaryRollback',
+  probe: 'probeOverhead',
+  rollback: 'rollbackConfirm',
+  'flag-lookup': 'flagLookup',
+  fanout: 'deployFanout',
+};
+
+function chosenSections(): SectionName[] {
+  const all = Object.keys(SECTIONS) as SectionName[];
+  if (onlyArgument === undefined) return all;
+  return onlyArgument.split(',').map((given) => {
+    const name = ALIASES[given] ?? all.find((section) => section === given);
+    if (!name) throw new Error(`--only knows ${Object.keys(ALIASES).join(', ')}; not ${given}`);
+    return name;
+  });
+}
+
+async function main(): Promise<void> {
+  const sections = chosenSections();
+  const startedAt = performance.now();
+  const redis = await startPrivateRedis();
+  const slack = await startSlackSim({ botToken: TEST_BOT_TOKEN, signingSecret: BENCH_SIGNING_SECRET });
+  const github = await startGitHubSim({ tokens: { [TEST_GITHUB_TOKEN]: { login: 'greenlight-bot' } } });
+  const metrics = await startFakeMetrics();
+  const measured: Partial<BenchResults> = {};
+  try {
+    log(
+      `private redis at ${redis.url}; Slack simulator at ${slack.apiUrl}; GitHub simulator at ${github.apiUrl}`,
+    );
+    for (const name of sections) {
+      const run = SECTIONS[name] as (rig: Rig) => Promise<unknown>;
+      const result = await run({ redis, slack, github, metrics });
+      Object.assign(measured, { [name]: result });
     }
-    log(
-      `ack latency p99 ratio ${ackLatency.levels.map((level) => `${level.id}=${level.ratioP99}`).join(' ')} → ${results.verdict.ackLatency ? 'PASS' : 'FAIL'}; propagation p99 ${propagation.propagation.p99} ms → ${results.verdict.propagation ? 'PASS' : 'FAIL'}`,
-    );
-    log(
-      `approve → dispatch p99 ${approveToDispatch.modes.map((mode) => `${mode.id}=${mode.toDispatch.p99}`).join(' ')} ms; GitHub tracking ${githubTracking.scenarios.map((scenario) => `${scenario.id}: ${scenario.perRunMinute.counted} counted/run-minute (${scenario.perRunMinute.tracking} tracking), handoff p50 ${scenario.handoff.p50.toFixed(0)} ms`).join('; ')}`,
-    );
-    log(
-      `breach → rollback dispatch p50 ${canaryRollback.breachToDispatch.p50.toFixed(0)} ms p99 ${canaryRollback.breachToDispatch.p99.toFixed(0)} ms max ${canaryRollback.breachToDispatch.max.toFixed(0)} ms → ${results.verdict.breachToRollback ? 'PASS' : 'FAIL'}; probe overhead p50/p99/CPU ratio ${probeOverhead.levels.map((level) => `${level.targets} target(s) ${level.ratioP50}/${level.ratioP99}/${level.ratioCpu}`).join(', ')}`,
-    );
-    log(
-      `rollback confirm → dispatch p50 ${rollbackConfirm.toDispatch.p50.toFixed(1)} ms p99 ${rollbackConfirm.toDispatch.p99.toFixed(1)} ms max ${rollbackConfirm.toDispatch.max.toFixed(1)} ms → ${results.verdict.rollbackConfirmToDispatch ? 'PASS' : 'FAIL'}; its ack p99 ${rollbackConfirm.ack.p99.toFixed(1)} ms max ${rollbackConfirm.ack.max.toFixed(1)} ms`,
-    );
-    log(
-      `deploy fan-out (webhooks, Slack rate limits, 150 ms latency): ${deployFanout.levels.map((level) => `N=${level.deployments} handoff p50 ${level.handoff.p50.toFixed(0)} ms, timelines final ${level.finalShown}/${level.deployments}, 429s ${(level.rateLimitedShare * 100).toFixed(1)} %`).join('; ')} → ${results.verdict.deployFanout ? 'PASS' : 'FAIL'}`,
-    );
   } finally {
     await metrics.close();
     await github.close();
     await slack.close();
     await redis.stop();
   }
+  const alone = onlyArgument !== undefined;
+  const previous = alone ? (JSON.parse(readFileSync(resultsJson, 'utf8')) as BenchResults) : undefined;
+  const onMachine = machine();
+  const now = new Date().toISOString();
+  const results = withVerdicts({
+    ...(previous ?? {}),
+    ...measured,
+    date: previous?.date ?? now,
+    machine: previous?.machine ?? onMachine,
+    durationSeconds: previous?.durationSeconds ?? Math.round((performance.now() - startedAt) / 1_000),
+    targets: TARGETS,
+    measuredAlone: {
+      ...(previous?.measuredAlone ?? {}),
+      ...Object.fromEntries(
+        sections.map((name) => [name, alone ? { date: now, commit: onMachine.commit } : undefined]),
+      ),
+    },
+  });
+  for (const line of summaryLines(results, sections)) log(line);
+  if (quick) return log('quick run: results not written');
+  writeResults(results, resultsJson, resultsMd);
+  log(`wrote bench/results.md and bench/results.json (${sections.join(', ')})`);
 }
 
 main().then(

@@ -36,7 +36,7 @@ export function renderFlagLookup(
     way.latency.p99.toFixed(3),
   ];
   return [
-    '## (h) `/flag status <unknown name>` against the size of the apps’ Redis',
+    '## (i) `/flag status <unknown name>` against the size of the apps’ Redis',
     '',
     `What the lookup behind "did you mean" costs on a private Redis holding the given number of unrelated keys and ${result.levels[0]?.flags ?? 0} flags: the flag's \`GET\` + \`HGETALL\`, then the names of the flags. **Now**: \`SSCAN\` of the set of flag names that \`set-flag.lua\` keeps (\`greenlight:flag-names\`). **Before** (kept in the bench only to compare): \`SCAN MATCH feature:* COUNT 1000\` over the whole keyspace. Redis CPU is the \`usec\` of \`INFO commandstats\` summed over every command, per lookup; latency is measured at the client, one lookup at a time. Both ways in the same run on the same data.`,
     '',
@@ -51,30 +51,4 @@ export function renderFlagLookup(
     `Before / now, Redis CPU per lookup: ${result.levels.map((level) => `×${level.ratioRedisCpu} at ${keysLabel(level.unrelatedKeys)} keys`).join(', ')}. From the smallest to the largest keyspace, a lookup's Redis CPU grew ×${result.growthNow} now and ×${result.growthBefore} before.`,
     '',
   ];
-}
-
-const ROW_START = '| `/flag status <unknown>`';
-const SECTION_START = '## (h) `/flag status';
-
-/**
- * results.md with this bench's target row and section put in (replacing older ones), the rest as it was: for
- * `--only flag-lookup`, whose figures join those of the last full run without re-rendering them.
- */
-export function spliceFlagLookup(
-  markdown: string,
-  result: FlagLookupResult,
-  table: (header: string[], rows: string[][]) => string[],
-): string {
-  const lines = markdown.split('\n').filter((line) => !line.startsWith(ROW_START));
-  const sectionAt = lines.findIndex((line) => line.startsWith(SECTION_START));
-  if (sectionAt >= 0) {
-    const next = lines.findIndex((line, index) => index > sectionAt && line.startsWith('## '));
-    lines.splice(sectionAt, (next < 0 ? lines.length : next) - sectionAt);
-  }
-  const targetsAt = lines.indexOf('## Targets');
-  const lastRow = lines.findIndex((line, index) => index > targetsAt + 2 && !line.startsWith('|'));
-  const row = `| ${flagLookupTargetRow(result).join(' | ')} |`;
-  if (targetsAt >= 0 && lastRow > 0) lines.splice(lastRow, 0, row);
-  while (lines.at(-1) === '') lines.pop();
-  return `${[...lines, '', ...renderFlagLookup(result, table)].join('\n').trimEnd()}\n`;
 }

@@ -9,10 +9,13 @@ import type { TrackingResult, TrackingScenarioResult } from '../github-tracking.
 import type { ProbeOverheadResult } from '../probe-overhead.js';
 import type { RollbackConfirmResult } from '../rollback-confirm.js';
 import type { Summary } from './percentiles.js';
-import { flagLookupTargetRow, renderFlagLookup } from './report-flag-lookup.js';
+import { flagLookupPasses, flagLookupTargetRow, renderFlagLookup } from './report-flag-lookup.js';
 
 export const TARGETS = {
+  /** Issue 14: greenlight / bare Bolt at the open-loop 200 req/s level: p99 and CPU per request. */
   ackRatioP99: 1.25,
+  ackRatioCpu: 1.5,
+  ackJudgedLevel: 'r200',
   propagationP99Ms: 20,
   /** Reported, not judged: Approve → dispatch must be well under this. */
   approveToDispatchWellUnderMs: 1_000,
@@ -29,8 +32,9 @@ export const TARGETS = {
   webhookHandoffP50N100Ms: 500,
   /** Slack's limit for acknowledging a request (reported against, not judged). */
   slackAckLimitMs: 3_000,
-  /** N deployments at once (webhooks, Slack's rate limits, API latency): handoff p50 at N = 1. */
+  /** N deployments at once (webhooks, Slack's rate limits, API latency): handoff p50 at N = 1 and at N = 100. */
   fanoutHandoffP50Ms: 100,
+  fanoutHandoffP50N100Ms: 500,
   /** …and the share of Slack calls answered 429, at every N. */
   fanoutRateLimitedShare: 0.05,
 } as const;
@@ -45,20 +49,8 @@ export interface Machine {
   commit: string;
 }
 
-export interface BenchResults {
-  date: string;
-  machine: Machine;
-  durationSeconds: number;
-  targets: typeof TARGETS;
-  verdict: {
-    ackLatency: boolean;
-    propagation: boolean;
-    breachToRollback: boolean;
-    rollbackConfirmToDispatch: boolean;
-    flagLookup?: boolean;
-    /** Every deployment's timeline shows its end, 429s within their share, handoff p50 at N = 1 within target. */
-    deployFanout: boolean;
-  };
+/** Each section's result, under the key `--only` names it by (`npm run bench -- --only ackLatency` or `ack`). */
+export interface Sections {
   ackLatency: AckLatencyResult;
   propagation: PropagationResult;
   approveToDispatch: ApproveResult;
@@ -66,14 +58,94 @@ export interface BenchResults {
   canaryRollback: CanaryRollbackResult;
   probeOverhead: ProbeOverheadResult;
   rollbackConfirm: RollbackConfirmResult;
-  /** Optional: results written before this bench existed lack it (`npm run bench -- --only flag-lookup` adds it). */
-  flagLookup?: FlagLookupResult;
+  flagLookup: FlagLookupResult;
   deployFanout: FanoutResult;
 }
 
-const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
+export type SectionName = keyof Sections;
+
+export interface BenchResults extends Partial<Sections> {
+  /** The whole run's date, machine and duration; a section measured alone later says so in `measuredAlone`. */
+  date: string;
+  machine: Machine;
+  durationSeconds: number;
+  targets: typeof TARGETS;
+  measuredAlone?: Partial<Record<SectionName, { date: string; commit: string }>>;
+  /** Judged targets; a section not measured has none. */
+  verdict: Partial<Record<Verdict, boolean>>;
+}
+
+type Verdict =
+  | 'ackP99'
+  | 'ackCpu'
+  | 'propagation'
+  | 'breachToRollback'
+  | 'rollbackConfirmToDispatch'
+  | 'flagLookup'
+  | 'deployFanout';
+
+const verdict = (pass: boolean | undefined) => (pass === undefined ? 'not measured' : pass ? 'PASS' : 'FAIL');
 const ms = (value: number) => value.toFixed(3);
 const seconds = (milliseconds: number) => (milliseconds / 1_000).toFixed(2);
+
+/** The ack level the issue's targets are judged at (200 req/s, open loop). */
+export function judgedAckLevel(ack: AckLatencyResult): AckLatencyResult['levels'][number] | undefined {
+  return ack.levels.find((level) => level.id === TARGETS.ackJudgedLevel);
+}
+
+export function ackCpuRatio(level: AckLatencyResult['levels'][number]): number {
+  return (
+    Math.round(
+      (level.apps.greenlight.cpuMicrosPerRequest / level.apps['bare-bolt'].cpuMicrosPerRequest) * 100,
+    ) / 100
+  );
+}
+
+/** The verdicts of every section present, computed from its figures (so a merged `--only` run is judged whole). */
+export function withVerdicts(results: Omit<BenchResults, 'verdict'>): BenchResults {
+  const judged: BenchResults['verdict'] = {};
+  const ack = results.ackLatency ? judgedAckLevel(results.ackLatency) : undefined;
+  if (ack) {
+    judged.ackP99 = ack.ratioP99 <= TARGETS.ackRatioP99;
+    judged.ackCpu = ackCpuRatio(ack) <= TARGETS.ackRatioCpu;
+  }
+  if (results.propagation)
+    judged.propagation = results.propagation.propagation.p99 <= TARGETS.propagationP99Ms;
+  if (results.canaryRollback) {
+    const { p99, max } = results.canaryRollback.breachToDispatch;
+    judged.breachToRollback =
+      p99 <= TARGETS.breachToRollbackDispatchMs && max <= TARGETS.breachToRollbackDispatchMs;
+  }
+  if (results.rollbackConfirm)
+    judged.rollbackConfirmToDispatch =
+      results.rollbackConfirm.toDispatch.p99 <= TARGETS.rollbackConfirmToDispatchP99Ms;
+  if (results.flagLookup) judged.flagLookup = flagLookupPasses(results.flagLookup);
+  if (results.deployFanout) judged.deployFanout = fanoutPasses(results.deployFanout);
+  return { ...results, verdict: judged };
+}
+
+/** What the console shows at the end: the judged figures of the sections just run. */
+export function summaryLines(results: BenchResults, sections: SectionName[]): string[] {
+  const lines: string[] = [];
+  const { verdict: judged } = results;
+  for (const name of sections) {
+    if (name === 'ackLatency' && results.ackLatency)
+      for (const level of results.ackLatency.levels)
+        lines.push(
+          `ack ${level.label}: p99 ratio ${level.ratioP99}, CPU/request ${level.apps.greenlight.cpuMicrosPerRequest} µs vs ${level.apps['bare-bolt'].cpuMicrosPerRequest} µs (ratio ${ackCpuRatio(level)})${level.id === TARGETS.ackJudgedLevel ? ` → p99 ${verdict(judged.ackP99)}, CPU ${verdict(judged.ackCpu)}` : ''}`,
+        );
+    if (name === 'githubTracking' && results.githubTracking)
+      for (const row of trackingTargets(results.githubTracking)) lines.push(row.join(': '));
+    if (name === 'deployFanout' && results.deployFanout)
+      lines.push(
+        `deploy fan-out: ${results.deployFanout.levels.map((level) => `N=${level.deployments} handoff p50 ${level.handoff.p50.toFixed(0)} ms, timelines final ${level.finalShown}/${level.deployments}, 429s ${(level.rateLimitedShare * 100).toFixed(1)} %`).join('; ')} → ${verdict(judged.deployFanout)}`,
+      );
+    if (name === 'flagLookup' && results.flagLookup)
+      lines.push(flagLookupTargetRow(results.flagLookup).join(': '));
+  }
+  lines.push(`verdicts: ${JSON.stringify(judged)}`);
+  return lines;
+}
 
 /** The tracking targets (issue 14), each judged on the scenario that measures it. */
 function trackingTargets(tracking: TrackingResult): string[][] {
@@ -151,9 +223,94 @@ export function formatJson(value: unknown): string {
   return `${text}\n`;
 }
 
+/** The targets table's rows of the sections present. */
+function targetRows(results: BenchResults): string[][] {
+  const judged = results.verdict;
+  const rows: string[][] = [];
+  const ack = results.ackLatency ? judgedAckLevel(results.ackLatency) : undefined;
+  if (ack)
+    rows.push(
+      [
+        `Ack latency p99, greenlight / bare Bolt ≤ ${TARGETS.ackRatioP99} at ${ack.label}`,
+        `${ack.ratioP99.toFixed(2)} (per round ${ack.ratioP99PerRound.map((ratio) => ratio.toFixed(2)).join(', ')})`,
+        verdict(judged.ackP99),
+      ],
+      [
+        `Ack CPU per request, greenlight / bare Bolt ≤ ${TARGETS.ackRatioCpu} at ${ack.label}`,
+        `${ackCpuRatio(ack).toFixed(2)} (${ack.apps.greenlight.cpuMicrosPerRequest} µs / ${ack.apps['bare-bolt'].cpuMicrosPerRequest} µs)`,
+        verdict(judged.ackCpu),
+      ],
+    );
+  if (results.propagation)
+    rows.push([
+      `Flag propagation p99 ≤ ${TARGETS.propagationP99Ms} ms`,
+      `${ms(results.propagation.propagation.p99)} ms`,
+      verdict(judged.propagation),
+    ]);
+  for (const mode of results.approveToDispatch?.modes ?? [])
+    rows.push([
+      `Approve → workflow dispatch p99 (${mode.label}), well under ${TARGETS.approveToDispatchWellUnderMs} ms`,
+      `${ms(mode.toDispatch.p99)} ms`,
+      mode.toDispatch.p99 < TARGETS.approveToDispatchWellUnderMs
+        ? 'reported (under 1 s)'
+        : 'reported (OVER 1 s)',
+    ]);
+  if (results.githubTracking) rows.push(...trackingTargets(results.githubTracking));
+  if (results.deployFanout) rows.push(fanoutTargetRow(results.deployFanout, judged.deployFanout));
+  if (results.canaryRollback) {
+    const { intervalMs, breachToDispatch: breach } = results.canaryRollback;
+    rows.push([
+      `Canary threshold breach → rollback dispatch request at a ${intervalMs / 1_000} s analysis interval, p99 and max ≤ ${TARGETS.breachToRollbackDispatchMs / 1_000} s`,
+      `p50 ${seconds(breach.p50)} s, p99 ${seconds(breach.p99)} s, max ${seconds(breach.max)} s`,
+      verdict(judged.breachToRollback),
+    ]);
+  }
+  if (results.rollbackConfirm) {
+    const { toDispatch, ack: confirmAck } = results.rollbackConfirm;
+    rows.push(
+      [
+        `\`/rollback\` confirm (signed \`view_submission\`) → rollback workflow dispatch request, p99 ≤ ${TARGETS.rollbackConfirmToDispatchP99Ms / 1_000} s`,
+        `p50 ${ms(toDispatch.p50)} ms, p99 ${ms(toDispatch.p99)} ms, max ${ms(toDispatch.max)} ms`,
+        verdict(judged.rollbackConfirmToDispatch),
+      ],
+      [
+        `\`/rollback\` confirmation ack (HTTP 200 to the \`view_submission\`), well under Slack's ${TARGETS.slackAckLimitMs / 1_000} s`,
+        `p50 ${ms(confirmAck.p50)} ms, p99 ${ms(confirmAck.p99)} ms, max ${ms(confirmAck.max)} ms`,
+        confirmAck.max < TARGETS.slackAckLimitMs ? 'reported (under 3 s)' : 'reported (OVER 3 s)',
+      ],
+    );
+  }
+  if (results.probeOverhead)
+    rows.push([
+      'Health probe overhead against a bare `undici.request` (ratio of p50 / p99 / CPU per probe)',
+      results.probeOverhead.levels
+        .map(
+          (level) =>
+            `${level.targets} target${level.targets === 1 ? '' : 's'}: ${level.ratioP50.toFixed(2)} / ${level.ratioP99.toFixed(2)} / ${level.ratioCpu.toFixed(2)}`,
+        )
+        .join('; '),
+      'reported',
+    ]);
+  if (results.flagLookup) rows.push(flagLookupTargetRow(results.flagLookup));
+  return rows;
+}
+
+/** A section's lines, with a line saying so when it was measured alone after the whole run. */
+function section(results: BenchResults, name: SectionName, render: () => string[]): string[] {
+  if (results[name] === undefined) return [];
+  const [title = '', ...rest] = render();
+  const alone = results.measuredAlone?.[name];
+  if (!alone) return [title, ...rest];
+  return [
+    title,
+    '',
+    `_Measured alone (\`npm run bench -- --only ${name}\`) on ${alone.date}, commit ${alone.commit}; the date and commit above are the whole run's._`,
+    ...rest,
+  ];
+}
+
 export function renderMarkdown(results: BenchResults): string {
-  const { machine, ackLatency: ack, propagation: prop } = results;
-  const worstRatio = Math.max(...ack.levels.map((level) => level.ratioP99));
+  const { machine } = results;
   const lines = [
     '# greenlight benchmark results',
     '',
@@ -166,61 +323,29 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     '## Targets',
     '',
-    ...table(
-      ['Target', 'Measured', 'Verdict'],
-      [
-        [
-          `Ack latency p99, greenlight / bare Bolt ≤ ${TARGETS.ackRatioP99} at every level`,
-          `worst ${worstRatio.toFixed(2)}`,
-          verdict(results.verdict.ackLatency),
-        ],
-        [
-          `Flag propagation p99 ≤ ${TARGETS.propagationP99Ms} ms`,
-          `${ms(prop.propagation.p99)} ms`,
-          verdict(results.verdict.propagation),
-        ],
-        ...results.approveToDispatch.modes.map((mode) => [
-          `Approve → workflow dispatch p99 (${mode.label}), well under ${TARGETS.approveToDispatchWellUnderMs} ms`,
-          `${ms(mode.toDispatch.p99)} ms`,
-          mode.toDispatch.p99 < TARGETS.approveToDispatchWellUnderMs
-            ? 'reported (under 1 s)'
-            : 'reported (OVER 1 s)',
-        ]),
-        ...trackingTargets(results.githubTracking),
-        [
-          `Canary threshold breach → rollback dispatch request at a ${results.canaryRollback.intervalMs / 1_000} s analysis interval, p99 and max ≤ ${TARGETS.breachToRollbackDispatchMs / 1_000} s`,
-          `p50 ${seconds(results.canaryRollback.breachToDispatch.p50)} s, p99 ${seconds(results.canaryRollback.breachToDispatch.p99)} s, max ${seconds(results.canaryRollback.breachToDispatch.max)} s`,
-          verdict(results.verdict.breachToRollback),
-        ],
-        [
-          `\`/rollback\` confirm (signed \`view_submission\`) → rollback workflow dispatch request, p99 ≤ ${TARGETS.rollbackConfirmToDispatchP99Ms / 1_000} s`,
-          `p50 ${ms(results.rollbackConfirm.toDispatch.p50)} ms, p99 ${ms(results.rollbackConfirm.toDispatch.p99)} ms, max ${ms(results.rollbackConfirm.toDispatch.max)} ms`,
-          verdict(results.verdict.rollbackConfirmToDispatch),
-        ],
-        [
-          `\`/rollback\` confirmation ack (HTTP 200 to the \`view_submission\`), well under Slack's ${TARGETS.slackAckLimitMs / 1_000} s`,
-          `p50 ${ms(results.rollbackConfirm.ack.p50)} ms, p99 ${ms(results.rollbackConfirm.ack.p99)} ms, max ${ms(results.rollbackConfirm.ack.max)} ms`,
-          results.rollbackConfirm.ack.max < TARGETS.slackAckLimitMs
-            ? 'reported (under 3 s)'
-            : 'reported (OVER 3 s)',
-        ],
-        [
-          'Health probe overhead against a bare `undici.request` (ratio of p50 / p99 / CPU per probe)',
-          results.probeOverhead.levels
-            .map(
-              (level) =>
-                `${level.targets} target${level.targets === 1 ? '' : 's'}: ${level.ratioP50.toFixed(2)} / ${level.ratioP99.toFixed(2)} / ${level.ratioCpu.toFixed(2)}`,
-            )
-            .join('; '),
-          'reported',
-        ],
-        ...(results.flagLookup ? [flagLookupTargetRow(results.flagLookup)] : []),
-      ],
-    ),
+    ...table(['Target', 'Measured', 'Verdict'], targetRows(results)),
     '',
-    ...renderAckLatency(ack),
+    ...section(results, 'ackLatency', () => renderAckLatency(results.ackLatency as AckLatencyResult)),
+    ...section(results, 'propagation', () => renderPropagation(results.propagation as PropagationResult)),
+    ...section(results, 'approveToDispatch', () => renderApprove(results.approveToDispatch as ApproveResult)),
+    ...section(results, 'githubTracking', () => renderTracking(results.githubTracking as TrackingResult)),
+    ...section(results, 'canaryRollback', () =>
+      renderCanaryRollback(results.canaryRollback as CanaryRollbackResult),
+    ),
+    ...section(results, 'probeOverhead', () =>
+      renderProbeOverhead(results.probeOverhead as ProbeOverheadResult),
+    ),
+    ...section(results, 'rollbackConfirm', () =>
+      renderRollbackConfirm(results.rollbackConfirm as RollbackConfirmResult),
+    ),
+    ...section(results, 'deployFanout', () => renderFanout(results.deployFanout as FanoutResult)),
+    ...section(results, 'flagLookup', () => renderFlagLookup(results.flagLookup as FlagLookupResult, table)),
   ];
-  lines.push(
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+function renderPropagation(prop: PropagationResult): string[] {
+  return [
     '## (b) Flag propagation: `/flag disable|enable email_automation` → flag client in another process',
     '',
     `Milliseconds from the signed request leaving the bench to the other process's \`onChange\` listener running (with \`peek\` already returning the new value), ${prop.samples} sequential changes alternating disable/enable.`,
@@ -239,15 +364,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     `Cross-process clock offset (watcher − bench, from the fastest of 50 IPC round trips): ${ms(prop.clockOffsetMs)} ms (round trip ${ms(prop.clockOffsetRttMs)} ms); not subtracted. \`peek\` lagging the event: ${prop.peekMismatches}. Status-channel announcements: ${prop.announcements}; response_url replies: ${prop.replies}.`,
     '',
-    ...renderApprove(results.approveToDispatch),
-    ...renderTracking(results.githubTracking),
-    ...renderCanaryRollback(results.canaryRollback),
-    ...renderProbeOverhead(results.probeOverhead),
-    ...renderRollbackConfirm(results.rollbackConfirm),
-    ...(results.flagLookup ? renderFlagLookup(results.flagLookup, table) : []),
-    ...renderFanout(results.deployFanout),
-  );
-  return lines.join('\n');
+  ];
 }
 
 function renderApprove(approve: ApproveResult): string[] {
@@ -450,15 +567,37 @@ function renderRollbackConfirm(rollback: RollbackConfirmResult): string[] {
 }
 
 /** Whether the fan-out met its targets: every timeline final, 429s rare, a quick handoff with one deployment. */
+/** Issue 14's fan-out target: handoff p50 at N = 1 and at the largest N (100), every timeline final, few 429s. */
 export function fanoutPasses(fanout: FanoutResult): boolean {
-  return fanout.levels.every(
-    (level) =>
-      level.finalShown === level.deployments &&
-      level.withTimeline === level.deployments &&
-      level.doubleDispatches === 0 &&
-      level.rateLimitedShare <= TARGETS.fanoutRateLimitedShare &&
-      (level.deployments !== 1 || level.handoff.p50 <= TARGETS.fanoutHandoffP50Ms),
+  const largest = fanout.levels.at(-1);
+  return (
+    largest !== undefined &&
+    largest.deployments >= 100 &&
+    largest.handoff.p50 <= TARGETS.fanoutHandoffP50N100Ms &&
+    fanout.levels.every(
+      (level) =>
+        level.finalShown === level.deployments &&
+        level.withTimeline === level.deployments &&
+        level.doubleDispatches === 0 &&
+        level.rateLimitedShare <= TARGETS.fanoutRateLimitedShare &&
+        (level.deployments !== 1 || level.handoff.p50 <= TARGETS.fanoutHandoffP50Ms),
+    )
   );
+}
+
+function fanoutTargetRow(fanout: FanoutResult, pass: boolean | undefined): string[] {
+  const at = (n: number) => fanout.levels.find((level) => level.deployments === n);
+  const p50 = (n: number) => {
+    const level = at(n);
+    return level ? `${level.handoff.p50.toFixed(0)} ms` : 'not run';
+  };
+  const worst429 = Math.max(...fanout.levels.map((level) => level.rateLimitedShare));
+  const final = fanout.levels.every((level) => level.finalShown === level.deployments);
+  return [
+    `With webhooks, Slack's rate limits and ${fanout.latencyMs} ms on both APIs: handoff p50 ≤ ${TARGETS.fanoutHandoffP50Ms} ms at N = 1 and ≤ ${TARGETS.fanoutHandoffP50N100Ms} ms at N = 100; every timeline final; 429s ≤ ${TARGETS.fanoutRateLimitedShare * 100} %`,
+    `N = 1: ${p50(1)}; N = 100: ${p50(100)}; timelines final at every N: ${final ? 'yes' : 'NO'}; worst 429 share ${(worst429 * 100).toFixed(1)} %`,
+    verdict(pass),
+  ];
 }
 
 function renderFanout(fanout: FanoutResult): string[] {
@@ -507,7 +646,7 @@ export function table(header: string[], rows: string[][]): string[] {
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
 }
 
-/** Section (a): ack latency and CPU per request, greenlight against bare Bolt (also what `--ack-only` writes). */
+/** Section (a): ack latency and CPU per request, greenlight against bare Bolt. */
 export function renderAckLatency(ack: AckLatencyResult): string[] {
   const errors = ack.levels.reduce(
     (sum, level) => sum + level.apps.greenlight.errors + level.apps['bare-bolt'].errors,
@@ -530,7 +669,7 @@ export function renderAckLatency(ack: AckLatencyResult): string[] {
         'ratio p50',
         'ratio p99',
         'p99 ratio per round',
-        '≤ 1.25',
+        `≤ ${TARGETS.ackRatioP99} (judged at 200 req/s)`,
       ],
       ack.levels.map((level) => {
         const green = level.apps.greenlight.latency;
@@ -545,7 +684,7 @@ export function renderAckLatency(ack: AckLatencyResult): string[] {
           level.ratioP50.toFixed(2),
           level.ratioP99.toFixed(2),
           level.ratioP99PerRound.map((ratio) => ratio.toFixed(2)).join(', '),
-          verdict(level.ratioP99 <= TARGETS.ackRatioP99),
+          level.id === TARGETS.ackJudgedLevel ? verdict(level.ratioP99 <= TARGETS.ackRatioP99) : '–',
         ];
       }),
     ),

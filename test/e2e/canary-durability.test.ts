@@ -79,12 +79,14 @@ describe('a canary survives a killed process and is shared between replicas', ()
     cleanups.push(() => first.kill());
     const id = await requestDeploy(`http://127.0.0.1:${await startedPort(first)}`);
 
-    // The 25 % step ran and holds, with readings being taken.
+    // A canary step after the first ran and holds, with readings being taken (on a loaded machine the poll may
+    // first see the 50 % step rather than the 25 % one; either is a step that holds).
     const holding = await vi.waitFor(
       async () => {
         const state = await stateOf(id);
         const phase = state.phases[0];
-        expect(phase?.step).toBe(1);
+        expect(phase?.step).toBeGreaterThanOrEqual(1);
+        expect(phase?.step).toBeLessThan(STEPS.length - 1);
         expect(phase?.status).toBe('holding');
         expect(state.analysis?.ticks).toBeGreaterThan(0);
         return state;
