@@ -247,7 +247,9 @@ async function writeCredential(
   if (!lookup) return 'token';
   if (typeof options.owner !== 'string' || typeof options.repo !== 'string') return 'app';
   const installation = await lookup.installationFor(options.owner, options.repo).catch(() => undefined);
-  return installation === undefined ? `repo:${options.owner}/${options.repo}` : `installation:${installation}`;
+  return installation === undefined
+    ? `repo:${options.owner}/${options.repo}`
+    : `installation:${installation}`;
 }
 
 function repositoryOf(options: { owner?: unknown; repo?: unknown }): Pick<GitHubResponseEvent, 'repository'> {
