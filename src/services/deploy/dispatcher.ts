@@ -76,12 +76,12 @@ export class Dispatcher {
     const planned = await this.underLease(`${id}-rollback-plan`, () => this.planRollback(id));
     if (!planned) return;
     let elsewhere: RetryLater | undefined;
-    let sent = false;
+    let ended = false;
     for (const run of planned.runs) {
       if (run.runId !== undefined || run.refused !== undefined) continue;
       try {
         await this.underLease(run.correlationId, async () => {
-          sent = (await this.dispatchRollbackRun(id, run.correlationId)) || sent;
+          ended = (await this.dispatchRollbackRun(id, run.correlationId)) || ended;
         });
       } catch (error) {
         if (!(error instanceof RetryLater)) throw error;
@@ -93,7 +93,8 @@ export class Dispatcher {
     const waiting = after?.value.state.rollback?.runs?.some(
       (run) => run.runId === undefined && run.refused === undefined,
     );
-    if (sent && after && !waiting) await this.cancelRuns(after.value);
+    // The pass that settled the last repository's rollback (sent, or refused) cancels the rollout's runs.
+    if (ended && after && !waiting) await this.cancelRuns(after.value);
   }
 
   /** The repositories to roll back, fixed once under the claim of every service; undefined when there is nothing to do. */
@@ -125,7 +126,7 @@ export class Dispatcher {
     return rollback?.runs ? { ...rollback, runs: rollback.runs } : undefined;
   }
 
-  /** One repository's rollback run; answers whether it was recorded as sent just now. */
+  /** One repository's rollback run; answers whether it was settled just now (recorded as sent, or refused). */
   private async dispatchRollbackRun(id: string, correlationId: string): Promise<boolean> {
     const { records, now } = this.deps;
     const state = await records.state(id);
@@ -150,13 +151,13 @@ export class Dispatcher {
       : built;
     if (result === 'looking') return false;
     if (!result.ok) {
-      await records.apply(id, () => ({
+      const refused = await records.apply(id, () => ({
         type: 'rollbackFailed',
         correlationId,
         reason: result.message,
         at: now(),
       }));
-      return false;
+      return refused.ok;
     }
     const recorded = await records.apply(id, () => ({
       type: 'rollbackDispatched',
