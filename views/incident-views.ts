@@ -181,7 +181,13 @@ function rollbackText(record: IncidentRecord): string | undefined {
   const parts: string[] = [];
   if (rollback.readings) parts.push(inlineUserText(rollback.readings, 250));
   if (rollback.version !== undefined) parts.push(`to \`${inlineText(rollback.version, 60)}\``);
-  if (rollback.runUrl !== undefined && SAFE_URL.test(rollback.runUrl))
+  if (rollback.runs) {
+    const runs = rollback.runs.map((run) => {
+      const name = inlineText(run.repository, 100);
+      return run.url !== undefined && SAFE_URL.test(run.url) ? `<${run.url}|${name}>` : `\`${name}\``;
+    });
+    parts.push(`rolled back in ${runs.join(', ')}`);
+  } else if (rollback.runUrl !== undefined && SAFE_URL.test(rollback.runUrl))
     parts.push(`<${rollback.runUrl}|rollback run>`);
   return parts.length > 0 ? parts.join(' · ') : undefined;
 }

@@ -32,6 +32,7 @@ import { slackClientOptions } from '../app.js';
 import type { AnalysisConfig } from '../config/file-schema.js';
 import type { Config } from '../config.js';
 import { deployRecordSchema } from '../domain/deploy/deploy-record.js';
+import { serviceRollbackTarget } from '../domain/deploy/rollback-plan.js';
 import { boltLogger } from '../logger.js';
 import { Analyst } from '../services/deploy/analyst.js';
 import { resolveCommitTimes } from '../services/deploy/commit-times.js';
@@ -48,7 +49,7 @@ import { approverDirectory } from '../services/permissions.js';
 import type { AuditLog, Permissions } from '../services/ports.js';
 import { countedProber } from './dependency-failures.js';
 import { recordGitHubResponse, recordMilestones } from './deploy-metrics.js';
-import { composeGitHubClient } from './github-client.js';
+import { composeGitHubClient, githubCredentialKind } from './github-client.js';
 import { observedStore } from './observed-store.js';
 
 export interface DeployParts {
@@ -106,7 +107,8 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     },
     (rateLimitLabel) => recordGitHubResponse(parts.metrics, rateLimitLabel, budget),
   );
-  const runs = githubWorkflowRuns(octokit, parts.github?.runs ?? {});
+  const credential = githubCredentialKind(env);
+  const runs = githubWorkflowRuns(octokit, { credential, ...parts.github?.runs });
   const ledger = redisDispatchLedger(redis, keys, {
     replicas: env.REDIS_WAIT_REPLICAS,
     onShort: (reached, wanted) =>
@@ -178,7 +180,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     records: deploymentRecords,
     lanes,
     runs,
-    githubDeployments: githubDeployments(octokit),
+    githubDeployments: githubDeployments(octokit, credential),
     lease: redisDispatchLease(redis, keys),
     ledger,
     lists: redisRunLists(redis, keys),
@@ -202,12 +204,19 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
         workflow: file.rollback?.workflow ?? file.github.workflow,
         ref: file.github.ref,
         inputs: file.rollback?.inputs ?? {},
+        // A rollout rolls each service back where `/rollback <service>` would.
+        services: Object.fromEntries(
+          Object.entries(file.services).map(([name, service]) => {
+            const { repository, workflow } = serviceRollbackTarget(file, service);
+            return [name, { ...(repository ? { repository } : {}), ...(workflow ? { workflow } : {}) }];
+          }),
+        ),
       },
     },
     now: parts.now,
     logger: logger.child({ component: 'deploy' }),
   });
-  const commits = githubCommits(octokit);
+  const commits = githubCommits(octokit, credential);
   const commitCache = redisCommitTimeCache(redis, keys.commitTimes());
   const stats = new DeployStats({
     registry: redisRegistryWindow(redis, keys),
@@ -231,7 +240,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     names,
     permissions: parts.permissions,
     runs,
-    commits: githubCommitChecks(octokit),
+    commits: githubCommitChecks(octokit, credential),
     stats,
     shown: announcementLedger,
     audit: parts.audit,

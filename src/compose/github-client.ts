@@ -6,7 +6,13 @@ import {
   type GitHubCredentials,
   type GitHubResponseEvent,
 } from '../adapters/github/client.js';
+import type { GitHubCredential } from '../adapters/github/github-errors.js';
 import type { Env } from '../config.js';
+
+/** Which kind of credential the environment names, so the adapters' refusals name the one to fix. */
+export function githubCredentialKind(env: Env): GitHubCredential {
+  return env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY ? 'app' : 'token';
+}
 
 /** Which credential the environment names; `loadConfig` has made sure there is exactly one. */
 export function githubCredentials(env: Env, now?: () => number): GitHubCredentials {

@@ -157,6 +157,9 @@ export class IncidentService {
         ...(request.readings ? { readings: clip(request.readings, 500) } : {}),
         ...(request.rollbackRunUrl ? { runUrl: request.rollbackRunUrl } : {}),
         ...(request.version ? { version: request.version } : {}),
+        ...(request.rollbackRuns && request.rollbackRuns.length > 1
+          ? { runs: request.rollbackRuns.slice(0, 20) }
+          : {}),
       },
     );
   }
@@ -477,9 +480,15 @@ export class IncidentService {
                 : { deployment: state.deploymentName ?? state.deploymentId }),
               ...(meta.rollback?.readings ? { readings: meta.rollback.readings } : {}),
             },
-            ...(meta.rollback?.runUrl
-              ? { links: [{ href: meta.rollback.runUrl, text: 'Rollback run' }] }
-              : {}),
+            ...(meta.rollback?.runs
+              ? {
+                  links: meta.rollback.runs.flatMap((run) =>
+                    run.url ? [{ href: run.url, text: `Rollback run in ${run.repository}` }] : [],
+                  ),
+                }
+              : meta.rollback?.runUrl
+                ? { links: [{ href: meta.rollback.runUrl, text: 'Rollback run' }] }
+                : {}),
           };
     const result = await pager.send(event);
     const at = this.deps.now();

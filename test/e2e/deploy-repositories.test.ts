@@ -1,8 +1,17 @@
-import { describe, expect, it, vi } from 'vitest';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { greenlightWorkflow, refSha } from '../../playground/sim/github.js';
 import { ROLLBACK_CONFIRM_MODAL, ROLLBACK_REASON_BLOCK, ROLLBACK_REASON_INPUT } from '../../views/ids.js';
 import { FAST_GITHUB, useE2E } from '../helpers/e2e.js';
+import { FAKE_APP_QUERIES, type FakeApp, startFakeApp } from '../helpers/fake-app.js';
 import { appEnv, simApp } from '../helpers/github-app.js';
+import {
+  simulatedEnv,
+  spawnGreenlight,
+  startedPort,
+  writeConfigFile,
+} from '../helpers/greenlight-process.js';
 
 const DEPLOYER = 'U0ALICE';
 const TAGS = { 'v1.0.0': 'v1.0.0', 'v1.1.0': 'v1.1.0' };
@@ -193,4 +202,191 @@ describe('services in several repositories, as a GitHub App', () => {
         repo,
       ).toEqual(['in_progress', 'inactive']);
   }, 40_000);
+});
+
+/** api and web in repositories of their own, then a monitoring window the analysis watches. */
+function rolloutConfig(app: FakeApp): Record<string, unknown> {
+  return {
+    ...CONFIG,
+    pipeline: [
+      { id: 'backend', title: 'Backend deploy', services: ['api'], inputs: { deployment_phase: 'backend' } },
+      {
+        id: 'frontend',
+        title: 'Frontend deploy',
+        services: ['web'],
+        inputs: { deployment_phase: 'frontend' },
+      },
+      { id: 'monitoring', title: 'Post-deploy monitoring', monitor: '60s' },
+    ],
+    analysis: {
+      source: 'prometheus',
+      prometheusUrl: app.prometheusUrl,
+      prometheus: FAKE_APP_QUERIES,
+      interval: '150ms',
+    },
+  };
+}
+
+describe('a rollout across repositories rolls itself back in each', () => {
+  const e2e = useE2E('repositories-rollback', {
+    github: () => ({
+      tokens: {},
+      repos: [
+        {
+          fullName: 'acme/platform',
+          tags: TAGS,
+          workflows: [greenlightWorkflow('production-deployment.yml')],
+        },
+        { fullName: 'acme/api', tags: TAGS, workflows: [greenlightWorkflow('deploy.yml')] },
+        { fullName: 'acme/web', tags: TAGS, workflows: [greenlightWorkflow('deploy.yml')] },
+      ],
+      app: simApp([
+        { id: 7001, repos: ['acme/platform', 'acme/api'] },
+        { id: 7002, repos: ['acme/web'] },
+      ]),
+      lifecycle: { mode: 'auto', runMs: 0 },
+    }),
+  });
+  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  let app: FakeApp;
+
+  beforeEach(async () => {
+    app = await startFakeApp();
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await app.close();
+  });
+
+  const rollbackDispatches = () =>
+    e2e.github
+      .requestsTo('actions/create-workflow-dispatch')
+      .filter(
+        (request) =>
+          (request.body as { inputs: Record<string, string> }).inputs.deployment_phase === 'rollback',
+      );
+  const rollbackRuns = () => e2e.github.runs().filter((run) => run.inputs.deployment_phase === 'rollback');
+
+  /** Deploys, and once the monitoring window holds, breaches the error rate with runs held from then on. */
+  async function deployAndBreach(): Promise<string> {
+    await e2e.slack.command('/deploy', 'staging v1.0.0 --services api,web', { user: DEPLOYER });
+    const id = await e2e.records.nextDeployment('staging', 0);
+    await vi.waitFor(
+      async () =>
+        expect((await e2e.records.state(id)).phases.find((phase) => phase.id === 'monitoring')?.status).toBe(
+          'holding',
+        ),
+      { timeout: 15_000, interval: 50 },
+    );
+    e2e.github.setLifecycle({ mode: 'manual' });
+    app.metrics.errorRate = 0.2;
+    return id;
+  }
+
+  it('dispatches one rollback per repository, each with its workflow, and is rolled back once both runs ended', async () => {
+    await e2e.startBot(rolloutConfig(app), { env: appEnv(), runtime: FAST_GITHUB });
+    const id = await deployAndBreach();
+
+    await vi.waitFor(() => expect(rollbackRuns()).toHaveLength(2), { timeout: 10_000, interval: 50 });
+    expect(
+      rollbackDispatches().map((request) => [
+        request.path,
+        (request.body as { inputs: Record<string, string> }).inputs.greenlight_id,
+      ]),
+    ).toEqual([
+      ['/repos/acme/api/actions/workflows/deploy.yml/dispatches', `${id}-rollback-acme.api`],
+      ['/repos/acme/web/actions/workflows/deploy.yml/dispatches', `${id}-rollback-acme.web`],
+    ]);
+    // Nothing rolls back in acme/platform: nothing of this rollout ran there.
+    expect(e2e.github.runs('acme/platform')).toEqual([]);
+
+    // One repository's rollback ending is not the end of the rollback.
+    const [api, web] = rollbackRuns();
+    e2e.github.finish(api?.id ?? 0);
+    await vi.waitFor(
+      async () => expect((await e2e.records.state(id)).rollback?.runs?.[0]?.conclusion).toBe('success'),
+      { timeout: 10_000, interval: 50 },
+    );
+    expect((await e2e.records.state(id)).status).toBe('rolling_back');
+    e2e.github.finish(web?.id ?? 0);
+    await e2e.records.waitForStatus(id, 'rolled_back', { finalized: true, timeout: 10_000 });
+
+    expect(rollbackDispatches()).toHaveLength(2);
+    const { state } = await e2e.records.deployment(id);
+    expect(
+      state.rollback?.runs?.map((run) => [
+        `${run.repository?.owner}/${run.repository?.repo}`,
+        run.conclusion,
+      ]),
+    ).toEqual([
+      ['acme/api', 'success'],
+      ['acme/web', 'success'],
+    ]);
+    // The timeline and the incident say where it rolled back.
+    const said = JSON.stringify(e2e.slack.calls.map((call) => call.args));
+    await vi.waitFor(() =>
+      expect(
+        e2e.slack.callsOf('chat.postMessage').filter((call) => call.args.channel === '#incidents'),
+      ).toHaveLength(1),
+    );
+    expect(said).toContain('rolled back in `acme/api`, `acme/web`');
+    const incident = JSON.stringify(
+      e2e.slack.callsOf('chat.postMessage').find((call) => call.args.channel === '#incidents')?.args,
+    );
+    expect(incident).toContain('acme/api');
+    expect(incident).toContain('acme/web');
+    // Every repository's GitHub Deployment ends failed, as the rollout did not stand.
+    for (const repo of ['acme/api', 'acme/web'])
+      expect(
+        e2e.github
+          .statuses(repo)
+          .map((status) => status.state)
+          .at(-1),
+        repo,
+      ).toBe('failure');
+  }, 60_000);
+
+  it('a process killed while the rollbacks go out: the next sends the rest, none twice', async () => {
+    const path = writeConfigFile({
+      ...rolloutConfig(app),
+      slack: { statusChannel: '#deployment-status', incidentChannel: '#incidents' },
+      redis: { keyPrefix: `${e2e.prefix}greenlight:` },
+      flags: { prefix: `${e2e.prefix}feature:`, channel: `${e2e.prefix}greenlight:flags` },
+    });
+    cleanups.push(() => rmSync(dirname(path), { recursive: true, force: true }));
+    const { GITHUB_TOKEN: _none, ...env } = simulatedEnv(e2e.slack, e2e.github, path, appEnv());
+    const first = spawnGreenlight(env);
+    cleanups.push(() => first.kill());
+    e2e.slack.connectBot(`http://127.0.0.1:${await startedPort(first)}/slack/events`);
+    const id = await deployAndBreach();
+    // GitHub takes the rollbacks but answers late: the process dies before it hears which runs it started.
+    e2e.github.delayDispatches(3_000);
+    await vi.waitFor(() => expect(rollbackDispatches().length).toBeGreaterThan(0), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    await first.kill();
+    e2e.github.delayDispatches(0);
+
+    const second = spawnGreenlight(env);
+    cleanups.push(() => second.kill());
+    e2e.slack.connectBot(`http://127.0.0.1:${await startedPort(second)}/slack/events`);
+    await vi.waitFor(
+      async () => {
+        const runs = (await e2e.records.state(id)).rollback?.runs ?? [];
+        expect(runs.map((run) => run.runId)).toEqual([expect.any(Number), expect.any(Number)]);
+      },
+      // A dispatch marked but not seen by GitHub when the process died is sent again only after the run look-ups'
+      // window (30 s): it may still be on its way.
+      { timeout: 45_000, interval: 100 },
+    );
+    for (const run of rollbackRuns()) e2e.github.finish(run.id);
+    await e2e.records.waitForStatus(id, 'rolled_back', { finalized: true, timeout: 15_000 });
+    // Each repository's rollback went out once, across both processes.
+    expect(rollbackRuns().map((run) => `${run.repo} ${run.inputs.greenlight_id}`)).toEqual([
+      `acme/api ${id}-rollback-acme.api`,
+      `acme/web ${id}-rollback-acme.web`,
+    ]);
+    expect(rollbackDispatches()).toHaveLength(2);
+  }, 120_000);
 });

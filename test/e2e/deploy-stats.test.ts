@@ -1,5 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { DeploymentState, TimelineEntry } from '../../src/domain/deploy/deployment-state.js';
+import type {
+  DeploymentState,
+  RollbackState,
+  TimelineEntry,
+} from '../../src/domain/deploy/deployment-state.js';
 import type { IncidentState } from '../../src/domain/incidents/incident.js';
 import { FAST_GITHUB, useE2E, visibleText } from '../helpers/e2e.js';
 
@@ -77,6 +81,7 @@ function made(d: Made): DeploymentState {
     timeline,
     ...(d.rollback
       ? {
+          // The single-run shape older greenlight wrote: still read (into `runs`).
           rollback: {
             reason: d.rollback.reason,
             requestedAt: d.rollback.requestedAt,
@@ -85,7 +90,7 @@ function made(d: Made): DeploymentState {
             url: `${GHE}/acme/platform/actions/runs/9100`,
             dispatchedAt: d.rollback.requestedAt + 5_000,
             ...(d.rollback.completedAt ? { conclusion: 'success', completedAt: d.rollback.completedAt } : {}),
-          },
+          } as RollbackState,
         }
       : {}),
     ...(d.rollbackOf ? { rollbackOf: d.rollbackOf } : {}),

@@ -3,8 +3,10 @@ import type { ProbeResult } from '../../src/domain/analysis/reading.js';
 import type {
   AnalysisState,
   DeploymentState,
+  RollbackRun,
   RollbackState,
 } from '../../src/domain/deploy/deployment-state.js';
+import { repositoryName } from '../../src/domain/deploy/workflow-inputs.js';
 import {
   formatDuration,
   inlineText,
@@ -122,18 +124,26 @@ export function rollbackText(state: DeploymentState, rollback: RollbackState): s
     `${head} ${trigger} ${timeAt(rollback.requestedAt)} — ${inlineUserText(rollback.reason, 500)}`,
   ];
   const facts: string[] = [];
-  if (rollback.runId !== undefined && rollback.url !== undefined && rollback.dispatchedAt !== undefined) {
-    facts.push(`rollback ${runLink(rollbackRun({ ...rollback, url: rollback.url }))}`);
-  } else if (state.status === 'rolling_back') {
-    facts.push('dispatching the rollback workflow…');
+  const runs = rollback.runs ?? [];
+  const several = runs.length > 1;
+  if (!several) {
+    const [run] = runs;
+    if (run?.runId !== undefined && run.url !== undefined)
+      facts.push(`rollback ${runLink(rollbackRun({ ...run, url: run.url }))}`);
+    else if (run?.refused !== undefined) facts.push(`not dispatched: ${inlineUserText(run.refused, 200)}`);
+    else if (state.status === 'rolling_back') facts.push('dispatching the rollback workflow…');
   }
   facts.push(
     rollback.version === undefined
       ? 'to the version the workflow chooses (no earlier successful deployment on record)'
       : `to \`${inlineText(rollback.version, 60)}\``,
   );
-  if (rollback.conclusion !== undefined) facts.push(`run ended \`${inlineText(rollback.conclusion, 40)}\``);
+  const conclusion = runs[0]?.conclusion;
+  if (!several && conclusion !== undefined) facts.push(`run ended \`${inlineText(conclusion, 40)}\``);
   lines.push(facts.join(' · '));
+  if (several)
+    lines.push(...runs.slice(0, MAX_ROLLBACK_RUNS).map((run) => `• ${rollbackRunText(run, state)}`));
+  if (runs.length > MAX_ROLLBACK_RUNS) lines.push(`• +${runs.length - MAX_ROLLBACK_RUNS} more repositories`);
   const reading = rollback.decision?.reading;
   if (reading) lines.push(`Readings: ${readingFacts(rollback.decision)}`);
   if (state.status === 'failed') {
@@ -142,6 +152,21 @@ export function rollbackText(state: DeploymentState, rollback: RollbackState): s
     );
   }
   return lines.join('\n');
+}
+
+/** Repositories listed one per line under a rollback; Slack's section text is bounded. */
+const MAX_ROLLBACK_RUNS = 10;
+
+/** One repository's rollback: `acme/web` · its run · where it stands. */
+function rollbackRunText(run: RollbackRun, state: DeploymentState): string {
+  const where = `\`${inlineText(run.repository ? repositoryName(run.repository) : 'github.repo', 100)}\``;
+  if (run.refused !== undefined) return `${where} not dispatched: ${inlineUserText(run.refused, 200)}`;
+  if (run.runId === undefined || run.url === undefined)
+    return `${where} ${state.status === 'rolling_back' ? 'dispatching…' : 'not dispatched'}`;
+  const link = runLink(rollbackRun({ ...run, url: run.url }));
+  return run.conclusion === undefined
+    ? `${where} ${link} running`
+    : `${where} ${link} ended \`${inlineText(run.conclusion, 40)}\``;
 }
 
 /** The numbers behind a decision, on one line, escaped for mrkdwn. */

@@ -1,5 +1,6 @@
 import type { DeploymentState, TimelineEntry } from '../../src/domain/deploy/deployment-state.js';
 import { repliesInThread } from '../../src/domain/deploy/thread-replies.js';
+import { repositoryName } from '../../src/domain/deploy/workflow-inputs.js';
 import { clockStamp } from '../format.js';
 import { baselineText, probesText, readingFacts } from './analysis-text.js';
 import {
@@ -79,8 +80,14 @@ function describe(entry: TimelineEntry, state: DeploymentState): string | undefi
       const by = entry.by ? ` by ${who(entry.by)}` : '';
       return `🛑 Deployment cancelled${by}${entry.text ? `: ${inlineUserText(entry.text, 300)}` : ''}`;
     }
-    case 'rolled_back':
-      return `↩️ Deployment of ${what} rolled back${state.rollback?.version ? ` to \`${inlineText(state.rollback.version, 60)}\`` : ''}`;
+    case 'rolled_back': {
+      const runs = state.rollback?.runs ?? [];
+      const where =
+        runs.length > 1
+          ? ` in ${runs.map((run) => `\`${inlineText(run.repository ? repositoryName(run.repository) : 'github.repo', 100)}\``).join(', ')}`
+          : '';
+      return `↩️ Deployment of ${what} rolled back${where}${state.rollback?.version ? ` to \`${inlineText(state.rollback.version, 60)}\`` : ''}`;
+    }
     case 'probed': {
       const probes = phase?.probes ?? [];
       const healthy = probes.filter((probe) => probe.ok).length;
@@ -105,12 +112,22 @@ function describe(entry: TimelineEntry, state: DeploymentState): string | undefi
       return `🚨 Rolling back ${what} ${trigger}: ${inlineUserText(entry.text ?? '', 250)}${readings}`;
     }
     case 'rollback_dispatched': {
-      const rollback = state.rollback;
-      const link =
-        rollback?.runId !== undefined && rollback.url !== undefined && rollback.dispatchedAt !== undefined
-          ? ` (${runLink(rollbackRun({ ...rollback, url: rollback.url }))})`
+      const runs = state.rollback?.runs ?? [];
+      const run =
+        entry.repository === undefined
+          ? runs.length === 1
+            ? runs[0]
+            : undefined
+          : runs.find(
+              (candidate) =>
+                candidate.repository && repositoryName(candidate.repository) === entry.repository,
+            );
+      const link = run?.url !== undefined ? ` (${runLink(rollbackRun({ ...run, url: run.url }))})` : '';
+      const where =
+        entry.repository !== undefined && runs.length > 1
+          ? ` in \`${inlineText(entry.repository, 100)}\``
           : '';
-      return `↩️ Rollback started${entry.text ? ` to \`${inlineText(entry.text, 60)}\`` : ''}${link}`;
+      return `↩️ Rollback started${where}${entry.text ? ` to \`${inlineText(entry.text, 60)}\`` : ''}${link}`;
     }
   }
 }

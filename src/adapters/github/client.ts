@@ -66,13 +66,56 @@ export type GitHubClientOptions = GitHubCredentials & {
   /** A rate limit that resets later than this is not waited for: the request fails and the caller retries later. */
   maxRateLimitWaitSeconds?: number;
   /**
-   * GitHub suggests a second between mutating requests, and the throttling plugin can enforce it process-wide.
+   * GitHub suggests a second between mutating requests of one credential. On, greenlight spaces its writes so, per
+   * credential: per installation with a GitHub App (each has secondary limits of its own), else per token.
    * Off by default: greenlight writes a few times per phase, far from any secondary limit (which the plugin still
-   * waits out when GitHub signals one), and a global queue would put an Approve's dispatch or a rollback behind
-   * other deployments' Deployment status writes, a second each.
+   * waits out when GitHub signals one), and a queue would put an Approve's dispatch or a rollback behind other
+   * deployments' Deployment status writes, a second each.
    */
   spaceWrites?: boolean;
+  /** The clock write spacing waits by; tests pass their own. */
+  spacingClock?: SpacingClock;
 };
+
+/** What write spacing waits by. */
+export interface SpacingClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** GitHub's advice: at least a second between mutating requests. */
+const WRITE_SPACING_MS = 1_000;
+
+const realClock: SpacingClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/**
+ * Spaces the starts of calls by `minMs` per key, in the order they come, as the throttling plugin's write queue
+ * does for the whole process: one key's wait never holds up another's.
+ */
+export function keyedSpacer(minMs: number, clock: SpacingClock = realClock): (key: string) => Promise<void> {
+  const tails = new Map<string, Promise<void>>();
+  const lastAt = new Map<string, number>();
+  return async (key) => {
+    const previous = tails.get(key) ?? Promise.resolve();
+    let done: () => void = () => {};
+    const mine = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    tails.set(key, mine);
+    await previous;
+    try {
+      const last = lastAt.get(key);
+      const wait = last === undefined ? 0 : last + minMs - clock.now();
+      if (wait > 0) await clock.sleep(wait);
+      lastAt.set(key, clock.now());
+    } finally {
+      done();
+    }
+  };
+}
 
 /**
  * Statuses the retry plugin must not repeat: client errors mean the request itself is wrong, 409 is an answer
@@ -147,9 +190,24 @@ export function createGitHubClientWithInstallations(options: GitHubClientOptions
       retryAfterBaseValue,
       onRateLimit: onLimit('primary'),
       onSecondaryRateLimit: onLimit('secondary'),
-      ...(options.spaceWrites === true ? {} : { write: UNSPACED_GROUP, notifications: UNSPACED_GROUP }),
+      // Writes are spaced per credential below, not by the plugin's one queue for the whole process.
+      write: UNSPACED_GROUP,
+      ...(options.spaceWrites === true ? {} : { notifications: UNSPACED_GROUP }),
     },
   });
+  const lookup =
+    'app' in options
+      ? (octokit.auth as unknown as { installations: InstallationLookup }).installations
+      : undefined;
+  if (options.spaceWrites === true) {
+    const space = keyedSpacer(WRITE_SPACING_MS, options.spacingClock);
+    octokit.hook.before('request', async (requestOptions) => {
+      if (requestOptions.method === 'GET' || requestOptions.method === 'HEAD') return;
+      // The App's own calls (installation tokens) are not an installation's writes.
+      if (/^\/app(\/|$)/.test(requestOptions.url)) return;
+      await space(await writeCredential(lookup, requestOptions as { owner?: unknown; repo?: unknown }));
+    });
+  }
   const onResponse = options.onResponse;
   if (onResponse) {
     // Registered after the plugins, so it wraps them: it sees each request's final answer, retries done.
@@ -175,11 +233,23 @@ export function createGitHubClientWithInstallations(options: GitHubClientOptions
       }
     });
   }
-  const installations =
-    'app' in options
-      ? (octokit.auth as unknown as { installations: InstallationLookup }).installations
-      : undefined;
-  return installations ? { octokit, installations } : { octokit };
+  return lookup ? { octokit, installations: lookup } : { octokit };
+}
+
+/**
+ * Whose write a request is, for its spacing: the installation of its repository with a GitHub App (the one its
+ * token comes from, looked up once), the repository itself when the App is not installed there, else the token.
+ */
+async function writeCredential(
+  lookup: InstallationLookup | undefined,
+  options: { owner?: unknown; repo?: unknown },
+): Promise<string> {
+  if (!lookup) return 'token';
+  if (typeof options.owner !== 'string' || typeof options.repo !== 'string') return 'app';
+  const installation = await lookup.installationFor(options.owner, options.repo).catch(() => undefined);
+  return installation === undefined
+    ? `repo:${options.owner}/${options.repo}`
+    : `installation:${installation}`;
 }
 
 function repositoryOf(options: { owner?: unknown; repo?: unknown }): Pick<GitHubResponseEvent, 'repository'> {

@@ -4,9 +4,11 @@ import { type CommitCheck, checkState } from '../../domain/deploy/commit-checks.
 import type { CommitChecks, CommitChecksResult } from '../../services/deploy/ports.js';
 import { type CommitsOctokit, githubCommits } from './commits.js';
 import {
+  type GitHubCredential,
   GitHubUnexpectedResponseError,
   githubMessage,
   githubStatus,
+  grantFix,
   isRateLimited,
   isTransientGitHubError,
 } from './github-errors.js';
@@ -57,8 +59,12 @@ const runList = z.object({
  * greenlight's own workflow runs report as check runs on the commit they ran at (a deployment of a branch runs at
  * its head); they are recognised by their check suite, which `…/actions/workflows/{id}/runs?head_sha=` names.
  */
-export function githubCommitChecks(octokit: CommitChecksOctokit): CommitChecks {
-  const commits = githubCommits(octokit);
+export function githubCommitChecks(
+  octokit: CommitChecksOctokit,
+  /** The credential in use, so a refusal names the one to fix. */
+  credential: GitHubCredential = 'token',
+): CommitChecks {
+  const commits = githubCommits(octokit, credential);
   return {
     async resolveRef({ owner, repo, ref }) {
       try {
@@ -123,7 +129,7 @@ export function githubCommitChecks(octokit: CommitChecksOctokit): CommitChecks {
           return {
             ok: false,
             reason: 'forbidden',
-            message: `GitHub does not let greenlight read the checks of ${sha.slice(0, 7)} in ${owner}/${repo} (${githubMessage(error)}): give GITHUB_TOKEN Commit statuses: read and Checks: read, or set deploy.requireChecks: none`,
+            message: `GitHub does not let greenlight read the checks of ${sha.slice(0, 7)} in ${owner}/${repo} (${githubMessage(error)}): ${grantFix(credential, 'Commit statuses: read and Checks: read', `${owner}/${repo}`)}, or set deploy.requireChecks: none`,
           };
         return unavailable(error, `read the checks of ${sha.slice(0, 7)} in ${owner}/${repo}`);
       }

@@ -2,6 +2,8 @@ import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
 import type { Commits } from '../../services/deploy/ports.js';
 import {
+  credentialName,
+  type GitHubCredential,
   GitHubUnexpectedResponseError,
   githubMessage,
   githubStatus,
@@ -30,7 +32,11 @@ const commitResponse = z.object({
  * (422 "No commit found", 404) or may not show (403) comes back as a result; 5xx and rate limits, already retried by
  * the client, are thrown.
  */
-export function githubCommits(octokit: CommitsOctokit): Commits {
+export function githubCommits(
+  octokit: CommitsOctokit,
+  /** The credential in use, so a refusal names the one to fix. */
+  credential: GitHubCredential = 'token',
+): Commits {
   return {
     async commitTime({ owner, repo, ref }) {
       let data: unknown;
@@ -48,7 +54,7 @@ export function githubCommits(octokit: CommitsOctokit): Commits {
           return {
             ok: false,
             reason: 'forbidden',
-            message: `The GitHub token may not read commits of ${owner}/${repo} (${githubMessage(error)}): give it contents:read.`,
+            message: `${credentialName(credential)} may not read commits of ${owner}/${repo} (${githubMessage(error)}): give it Contents: read.`,
           };
         throw error;
       }

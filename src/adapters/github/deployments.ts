@@ -3,10 +3,13 @@ import { z } from 'zod';
 import { clip } from '../../domain/text.js';
 import type { CreateDeploymentResult, GitHubDeployments } from '../../services/deploy/ports.js';
 import {
+  credentialName,
+  type GitHubCredential,
   GitHubUnexpectedResponseError,
   githubMessage,
   githubStatus,
   isRateLimited,
+  unseenRepository,
 } from './github-errors.js';
 
 type Repos = Octokit['rest']['repos'];
@@ -38,7 +41,11 @@ const merged = z.object({ message: z.string().optional() });
  * by the same rule greenlight did. What GitHub refuses comes back as a result; 5xx and rate limits were already
  * retried by the client, and what is still failing is thrown.
  */
-export function githubDeployments(octokit: DeploymentsOctokit): GitHubDeployments {
+export function githubDeployments(
+  octokit: DeploymentsOctokit,
+  /** The credential in use, so a refusal names the one to fix. */
+  credential: GitHubCredential = 'token',
+): GitHubDeployments {
   return {
     async findDeployment({ owner, repo, environment, greenlightId }) {
       const response = await octokit.rest.repos.listDeployments({ owner, repo, environment, per_page: 30 });
@@ -63,7 +70,7 @@ export function githubDeployments(octokit: DeploymentsOctokit): GitHubDeployment
         status = response.status;
         data = response.data;
       } catch (error) {
-        return deploymentRefused(error, { owner, repo, ref });
+        return deploymentRefused(error, { owner, repo, ref }, credential);
       }
       if (status === 202) {
         // 202 means GitHub merged the default branch into the ref instead of deploying (auto-merge).
@@ -110,7 +117,7 @@ export function githubDeployments(octokit: DeploymentsOctokit): GitHubDeployment
           return {
             ok: false,
             reason: 'forbidden',
-            message: `The GitHub token may not update deployments in ${owner}/${repo} (${githubMessage(error)}): give it deployments:write.`,
+            message: `${credentialName(credential)} may not update deployments in ${owner}/${repo} (${githubMessage(error)}): give it Deployments: read and write.`,
           };
         if (status === 422)
           return {
@@ -134,6 +141,7 @@ export function githubDeployments(octokit: DeploymentsOctokit): GitHubDeployment
 function deploymentRefused(
   error: unknown,
   { owner, repo, ref }: { owner: string; repo: string; ref: string },
+  credential: GitHubCredential,
 ): CreateDeploymentResult {
   const status = githubStatus(error);
   const said = githubMessage(error);
@@ -169,14 +177,14 @@ function deploymentRefused(
       return {
         ok: false,
         reason: 'not_found',
-        message: `GitHub has no repository ${owner}/${repo}, or the token cannot see it: check github.owner and github.repo in greenlight.yml.`,
+        message: `GitHub has no repository ${owner}/${repo}, or ${unseenRepository(credential, `${owner}/${repo}`)}: check github.owner and github.repo (or the service's repo) in greenlight.yml.`,
       };
     case 403:
       if (isRateLimited(error)) throw error;
       return {
         ok: false,
         reason: 'forbidden',
-        message: `The GitHub token may not create deployments in ${owner}/${repo} (${said}): give it deployments:write.`,
+        message: `${credentialName(credential)} may not create deployments in ${owner}/${repo} (${said}): give it Deployments: read and write.`,
       };
     default:
       throw error;

@@ -76,3 +76,25 @@ export class GitHubUnexpectedResponseError extends GreenlightError {
     this.name = 'GitHubUnexpectedResponseError';
   }
 }
+
+/** How greenlight authenticates to GitHub, so a refusal names the credential to fix: GITHUB_TOKEN or the App. */
+export type GitHubCredential = 'token' | 'app';
+
+/** The credential as a refusal names it, at the start of a sentence. */
+export function credentialName(credential: GitHubCredential): string {
+  return credential === 'app' ? 'The GitHub App (GITHUB_APP_ID)' : 'GITHUB_TOKEN';
+}
+
+/** What to do when GitHub did not let the credential do something in a repository. */
+export function grantFix(credential: GitHubCredential, permission: string, repository: string): string {
+  return credential === 'app'
+    ? `give the GitHub App (GITHUB_APP_ID) ${permission} and install it on ${repository}`
+    : `give GITHUB_TOKEN ${permission} on ${repository}`;
+}
+
+/** Where to look when GitHub says a repository does not exist: it may exist, unseen by the credential. */
+export function unseenRepository(credential: GitHubCredential, repository: string): string {
+  return credential === 'app'
+    ? `the GitHub App (GITHUB_APP_ID) is not installed on ${repository}`
+    : 'GITHUB_TOKEN cannot see it';
+}

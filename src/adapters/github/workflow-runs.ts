@@ -9,9 +9,12 @@ import type {
   WorkflowRuns,
 } from '../../services/deploy/ports.js';
 import {
+  credentialName,
+  type GitHubCredential,
   GitHubUnexpectedResponseError,
   githubMessage,
   githubStatus,
+  grantFix,
   isRateLimited,
   isTransientGitHubError,
 } from './github-errors.js';
@@ -59,6 +62,8 @@ export interface GitHubWorkflowRuns extends WorkflowRuns {
 export interface WorkflowRunsOptions {
   /** Our clock and GitHub's may disagree by this much; the correlation id, not the time, picks the run. */
   clockSkewMs?: number;
+  /** The credential in use, so a refusal names the one to fix (default `token`). */
+  credential?: GitHubCredential;
 }
 
 const githubId = z.number().int().positive();
@@ -139,6 +144,7 @@ export function githubWorkflowRuns(
   options: WorkflowRunsOptions = {},
 ): GitHubWorkflowRuns {
   const clockSkewMs = options.clockSkewMs ?? 60_000;
+  const credential = options.credential ?? 'token';
   let runDetailsSupported = true;
 
   const post = async (request: DispatchRequest, withDetails: boolean): Promise<Posted> => {
@@ -160,7 +166,7 @@ export function githubWorkflowRuns(
         ? { kind: 'details', runId: details.data.workflow_run_id, htmlUrl: details.data.html_url }
         : { kind: 'accepted' };
     } catch (error) {
-      return classifyDispatchError(error, request, withDetails);
+      return classifyDispatchError(error, request, withDetails, credential);
     }
   };
 
@@ -362,7 +368,7 @@ export function githubWorkflowRuns(
           return {
             ok: false,
             reason: 'forbidden',
-            message: `The GitHub token may not cancel runs in ${owner}/${repo} (${githubMessage(error)}): give it actions:write.`,
+            message: `${credentialName(credential)} may not cancel runs in ${owner}/${repo} (${githubMessage(error)}): give it Actions: read and write.`,
           };
         throw error;
       }
@@ -388,7 +394,12 @@ function checkDispatchInputs(request: DispatchRequest): DispatchResult | undefin
   return undefined;
 }
 
-function classifyDispatchError(error: unknown, request: DispatchRequest, withDetails: boolean): Posted {
+function classifyDispatchError(
+  error: unknown,
+  request: DispatchRequest,
+  withDetails: boolean,
+  credential: GitHubCredential,
+): Posted {
   const status = githubStatus(error);
   const said = githubMessage(error);
   const where = `\`${request.workflow}\` in ${request.owner}/${request.repo}`;
@@ -407,17 +418,19 @@ function classifyDispatchError(error: unknown, request: DispatchRequest, withDet
     case 401:
       return rejected(
         'unauthorized',
-        `${refused} — set GITHUB_TOKEN to a valid token with Actions: read and write (see \`npm run check\`)`,
+        credential === 'app'
+          ? `${refused} — GitHub did not accept the GitHub App's credentials: check GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (see \`npm run check\`)`
+          : `${refused} — set GITHUB_TOKEN to a valid token with Actions: read and write (see \`npm run check\`)`,
       );
     case 403:
       return rejected(
         'forbidden',
-        `${refused} — give GITHUB_TOKEN Actions: read and write on ${request.owner}/${request.repo} (see \`npm run check\`)`,
+        `${refused} — ${grantFix(credential, 'Actions: read and write', `${request.owner}/${request.repo}`)} (see \`npm run check\`)`,
       );
     case 404:
       return rejected(
         'workflow_not_found',
-        `${refused} — check github.workflow in greenlight.yml and that the token can see the repository (see \`npm run check\`)`,
+        `${refused} — check github.workflow in greenlight.yml and that ${credential === 'app' ? `the GitHub App (GITHUB_APP_ID) is installed on ${request.owner}/${request.repo}` : 'the token can see the repository'} (see \`npm run check\`)`,
       );
     case 422:
       if (/no ref found|ref.*not found/i.test(said))

@@ -2,6 +2,7 @@ import { type AnalysisStreaks, allowsPromotion, type Decision, decide } from '..
 import type { ProbeResult, Reading, SourceCursor } from '../analysis/reading.js';
 import type { AccessDecision, AccessRefusal } from '../policy/access.js';
 import type { DeploymentPlan, PlannedAnalysis, PlannedPhase } from './plan.js';
+import { type Repository, repositoryName } from './workflow-inputs.js';
 
 export type DeploymentStatus =
   | 'queued'
@@ -88,20 +89,44 @@ export interface RollbackOf {
   reason: string;
 }
 
-/** The rollback of this deployment: why, who (none when the analysis decided) and its workflow run. */
+/**
+ * One repository's rollback run of a rollout: the rollout rolls back every repository it deployed to, each with
+ * that repository's rollback workflow, dispatched once (by its correlation id) and tracked to its end.
+ */
+export interface RollbackRun {
+  /** Its `greenlight_id`: `<deployment>-rollback` in `github.repo`, `<deployment>-rollback-<owner>.<name>` elsewhere. */
+  correlationId: string;
+  /** Where it is dispatched; absent in records from before each repository rolled back (then `github.repo`). */
+  repository?: Repository;
+  workflow?: string;
+  /** The services it rolls back there (none: the pipeline's phases without services). */
+  services?: string[];
+  runId?: number;
+  /** The run's `run_number` (`#123`). */
+  runNumber?: number;
+  url?: string;
+  dispatchedAt?: number;
+  conclusion?: string;
+  completedAt?: number;
+  /** GitHub refused the dispatch: why. The run never existed, and this repository was not rolled back. */
+  refused?: string;
+}
+
+/** The rollback of this deployment: why, who (none when the analysis decided) and its workflow runs. */
 export interface RollbackState {
   reason: string;
   by?: string;
   decision?: Decision;
   requestedAt: number;
-  /** The version handed to the rollback workflow as `rollback_version`, when the registry knows one. */
+  /** The version handed to the rollback workflows as `rollback_version`, when the registry knows one. */
   version?: string;
-  runId?: number;
-  /** The rollback run's `run_number` (`#123`). */
-  runNumber?: number;
-  url?: string;
+  /** Phases being dispatched when the rollback started: their run may have gone out, so they are rolled back too. */
+  dispatchingPhases?: string[];
+  /** One per repository (and rollback workflow) the rollout deployed to; absent until the rollback is planned. */
+  runs?: RollbackRun[];
+  /** When the first rollback run was dispatched. */
   dispatchedAt?: number;
-  conclusion?: string;
+  /** When the last rollback run ended (or the rollback could not start). */
   completedAt?: number;
   /** A `/rollback` of a service it deployed was already under way (this name): that one rolls back, not this. */
   supersededBy?: string;
@@ -158,6 +183,8 @@ export interface TimelineEntry {
   by?: string;
   phaseId?: string;
   text?: string;
+  /** The repository (`owner/name`) a rollback entry is about, when the rollout rolled back in several. */
+  repository?: string;
 }
 
 /** Everything the timeline message and the orchestrator need, so both are functions of this value alone. */
@@ -230,8 +257,12 @@ export type DeploymentEvent =
       at: number;
       renderedFor?: RenderedFor;
     }
+  /** The rollback's runs, one per repository the rollout deployed to, fixed once so none is sent twice or missed. */
+  | { type: 'rollbackPlanned'; runs: RollbackRun[]; version?: string; at: number }
+  /** One rollback run went out: the one of `correlationId` (absent: the only one, in `github.repo`). */
   | {
       type: 'rollbackDispatched';
+      correlationId?: string;
       runId: number;
       runNumber?: number;
       url: string;
@@ -239,8 +270,11 @@ export type DeploymentEvent =
       at: number;
     }
   | { type: 'rollbackCompleted'; runId: number; conclusion: string; at: number }
-  /** The rollback could not be dispatched at all: GitHub refused it. */
-  | { type: 'rollbackFailed'; reason: string; at: number }
+  /**
+   * A rollback could not be dispatched: GitHub refused the one of `correlationId` (the others go on), or (absent)
+   * the rollback as a whole.
+   */
+  | { type: 'rollbackFailed'; reason: string; correlationId?: string; at: number }
   /**
    * A `/rollback` (named `by`) holds the rollback claim of a service this rollout deployed: it is the one rolling
    * back, so this rollout dispatches none beside it and ends.
@@ -406,14 +440,15 @@ export function applyDeploymentEvent(state: DeploymentState, event: DeploymentEv
       if (state.sha !== undefined || !/^[0-9a-f]{40}$/.test(event.sha))
         return unexpected('the commit is known already');
       return ok({ ...state, sha: event.sha });
+    case 'rollbackPlanned':
+      return rollbackPlanned(state, event);
     case 'rollbackFailed':
-      if (state.status !== 'rolling_back') return unexpected(`it is ${STATUS_TEXT[state.status]}`);
-      return ok(endRollback(state, event.at, 'failed', `the rollback could not start: ${event.reason}`));
+      return rollbackFailed(state, event);
     case 'rollbackSuperseded':
       if (
         state.status !== 'rolling_back' ||
         state.rollback === undefined ||
-        state.rollback.runId !== undefined
+        state.rollback.runs !== undefined
       )
         return unexpected('no rollback is being dispatched');
       return ok(
@@ -857,11 +892,13 @@ function startRollback(
     if (phase.status === 'pending') return { ...phase, status: 'skipped' };
     return phase;
   });
+  const dispatching = state.phases.filter((phase) => phase.status === 'dispatching').map((phase) => phase.id);
   const rollback: RollbackState = {
     reason: why.reason,
     requestedAt: at,
     ...by(why.by),
     ...(why.decision === undefined ? {} : { decision: why.decision }),
+    ...(dispatching.length > 0 ? { dispatchingPhases: dispatching } : {}),
   };
   return record(
     { ...rest, phases, rollback },
@@ -870,29 +907,91 @@ function startRollback(
   );
 }
 
+/** The repositories to roll back, fixed once, before anything is dispatched. */
+function rollbackPlanned(
+  state: DeploymentState,
+  event: Extract<DeploymentEvent, { type: 'rollbackPlanned' }>,
+): TransitionResult {
+  const rollback = state.rollback;
+  if (state.status !== 'rolling_back' || rollback === undefined || rollback.runs !== undefined) {
+    return unexpected('no rollback is being planned');
+  }
+  if (event.runs.length === 0) return unexpected('a rollback needs a run');
+  return ok({
+    ...state,
+    rollback: {
+      ...rollback,
+      runs: event.runs,
+      ...(event.version === undefined ? {} : { version: event.version }),
+    },
+  });
+}
+
+/**
+ * The rollback run an event is about: by its correlation id, or (a rollback dispatched without one, as before each
+ * repository rolled back) the only one, in `github.repo`, made up when none was planned.
+ */
+function rollbackRunOf(
+  state: DeploymentState,
+  rollback: RollbackState,
+  correlationId: string | undefined,
+): RollbackRun | undefined {
+  const runs = rollback.runs ?? [{ correlationId: `${state.id}-rollback` }];
+  if (correlationId !== undefined) return runs.find((run) => run.correlationId === correlationId);
+  return runs.length === 1 ? runs[0] : undefined;
+}
+
+function withRollbackRun(
+  state: DeploymentState,
+  rollback: RollbackState,
+  changed: RollbackRun,
+  extra: Partial<RollbackState> = {},
+): DeploymentState {
+  const runs = rollback.runs ?? [changed];
+  return {
+    ...state,
+    rollback: {
+      ...rollback,
+      ...extra,
+      runs: runs.map((run) => (run.correlationId === changed.correlationId ? changed : run)),
+    },
+  };
+}
+
 function rollbackDispatched(
   state: DeploymentState,
   event: Extract<DeploymentEvent, { type: 'rollbackDispatched' }>,
 ): TransitionResult {
   const rollback = state.rollback;
-  if (state.status !== 'rolling_back' || rollback === undefined || rollback.runId !== undefined) {
+  const target = rollback && rollbackRunOf(state, rollback, event.correlationId);
+  if (
+    state.status !== 'rolling_back' ||
+    rollback === undefined ||
+    target === undefined ||
+    target.runId !== undefined ||
+    target.refused !== undefined
+  ) {
     return unexpected('no rollback is being dispatched');
   }
-  const next: RollbackState = {
-    ...rollback,
+  const run: RollbackRun = {
+    ...target,
     runId: event.runId,
     ...(event.runNumber === undefined ? {} : { runNumber: event.runNumber }),
     url: event.url,
     dispatchedAt: event.at,
-    ...(event.version === undefined ? {} : { version: event.version }),
   };
+  const version = event.version ?? rollback.version;
   return ok(
     record(
-      { ...state, rollback: next },
+      withRollbackRun(state, rollback, run, {
+        dispatchedAt: rollback.dispatchedAt ?? event.at,
+        ...(version === undefined ? {} : { version }),
+      }),
       {
         at: event.at,
         kind: 'rollback_dispatched',
-        ...(event.version === undefined ? {} : { text: event.version }),
+        ...(version === undefined ? {} : { text: version }),
+        ...(target.repository ? { repository: repositoryName(target.repository) } : {}),
       },
     ),
   );
@@ -903,15 +1002,51 @@ function rollbackCompleted(
   event: Extract<DeploymentEvent, { type: 'rollbackCompleted' }>,
 ): TransitionResult {
   const rollback = state.rollback;
-  if (state.status !== 'rolling_back' || rollback?.runId !== event.runId) {
+  const target = rollback?.runs?.find((run) => run.runId === event.runId);
+  if (
+    state.status !== 'rolling_back' ||
+    rollback === undefined ||
+    target === undefined ||
+    target.conclusion !== undefined
+  ) {
     return unexpected(`no rollback is waiting for run ${event.runId}`);
   }
-  const done = {
-    ...state,
-    rollback: { ...rollback, conclusion: event.conclusion, completedAt: event.at },
-  };
-  if (event.conclusion === 'success') return ok(endRollback(done, event.at, 'rolled_back'));
-  return ok(endRollback(done, event.at, 'failed', `the rollback run ended \`${event.conclusion}\``));
+  const done = { ...target, conclusion: event.conclusion, completedAt: event.at };
+  return ok(endRollbackIfDone(withRollbackRun(state, rollback, done), event.at));
+}
+
+function rollbackFailed(
+  state: DeploymentState,
+  event: Extract<DeploymentEvent, { type: 'rollbackFailed' }>,
+): TransitionResult {
+  const rollback = state.rollback;
+  if (state.status !== 'rolling_back' || rollback === undefined)
+    return unexpected(`it is ${STATUS_TEXT[state.status]}`);
+  if (event.correlationId === undefined)
+    return ok(endRollback(state, event.at, 'failed', `the rollback could not start: ${event.reason}`));
+  const target = rollbackRunOf(state, rollback, event.correlationId);
+  if (target === undefined || target.runId !== undefined || target.refused !== undefined)
+    return unexpected('no rollback is being dispatched there');
+  return ok(
+    endRollbackIfDone(withRollbackRun(state, rollback, { ...target, refused: event.reason }), event.at),
+  );
+}
+
+/** Every rollback run has ended (or was refused): rolled back when each succeeded, otherwise failed, saying where. */
+function endRollbackIfDone(state: DeploymentState, at: number): DeploymentState {
+  const runs = state.rollback?.runs ?? [];
+  if (runs.some((run) => run.conclusion === undefined && run.refused === undefined)) return state;
+  const ended = state.rollback ? { ...state, rollback: { ...state.rollback, completedAt: at } } : state;
+  const several = runs.length > 1;
+  const where = (run: RollbackRun) =>
+    several && run.repository ? ` in ${repositoryName(run.repository)}` : '';
+  const failures = runs.flatMap((run) => {
+    if (run.refused !== undefined) return [`the rollback${where(run)} could not start: ${run.refused}`];
+    if (run.conclusion !== 'success') return [`the rollback run${where(run)} ended \`${run.conclusion}\``];
+    return [];
+  });
+  if (failures.length === 0) return endRollback(ended, at, 'rolled_back');
+  return endRollback(ended, at, 'failed', failures.join('; '));
 }
 
 function endRollback(

@@ -35,7 +35,10 @@ export type Step =
   | { kind: 'poll'; runId: number; repository?: Repository }
   /** The next reading, one interval after the last (or after now, for the first). */
   | { kind: 'schedule-reading'; tick: number; lastAt?: number; intervalMs: number }
-  /** The rollback run, exactly once, as fast as it can go out. */
+  /**
+   * The rollback runs still to send, one per repository the rollout deployed to, each exactly once, as fast as they
+   * can go out (the first pass fixes which repositories those are).
+   */
   | { kind: 'dispatch-rollback' }
   /** The incident a rollback declares, once. */
   | { kind: 'declare-incident' }
@@ -71,13 +74,19 @@ export function nextSteps(record: DeployRecord, settings: Pick<EngineSettings, '
       ];
     case 'running':
       return runningSteps(record);
-    case 'rolling_back':
+    case 'rolling_back': {
+      const runs = state.rollback?.runs;
       if (!state.rollback) return [];
-      if (state.rollback.runId === undefined) return [{ kind: 'dispatch-rollback' }];
+      if (runs === undefined) return [{ kind: 'dispatch-rollback' }];
+      // The incident is declared once every repository's rollback went out (or was refused), so it names them all.
+      const toDispatch = runs.some((run) => run.runId === undefined && run.refused === undefined);
       return [
-        { kind: 'declare-incident' },
-        ...(state.rollback.conclusion === undefined ? [poll(state.rollback.runId)] : []),
+        toDispatch ? { kind: 'dispatch-rollback' } : { kind: 'declare-incident' },
+        ...runs.flatMap((run) =>
+          run.runId !== undefined && run.conclusion === undefined ? [poll(run.runId, run.repository)] : [],
+        ),
       ];
+    }
     default: {
       if (!isFinished(state.status) || meta.finalized) return [];
       // The environment is handed on only once every run of a cancelled deployment has ended on GitHub.
@@ -164,8 +173,10 @@ export function githubDeploymentsOf(
   ];
 }
 
-/** The repository a run of the deployment runs in: its phase's (absent: `github.repo`, as the rollback's run). */
+/** The repository a run of the deployment runs in: its phase's or its rollback's (absent: `github.repo`). */
 export function runRepository(record: DeployRecord, runId: number): Repository | undefined {
+  const rollback = record.state.rollback?.runs?.find((run) => run.runId === runId);
+  if (rollback) return rollback.repository;
   const phase = record.state.phases.find((candidate) => candidate.runs.some((run) => run.runId === runId));
   return phase && record.plan.phases.find((planned) => planned.id === phase.id)?.repository;
 }
@@ -222,19 +233,19 @@ function githubDeploymentFirst(record: DeployRecord, repository: Repository | un
 export function somethingWentOut(state: DeploymentState): boolean {
   return (
     state.phases.some((phase) => phase.runs.length > 0) ||
-    state.rollback?.runId !== undefined ||
+    state.rollback?.runs?.some((run) => run.runId !== undefined) === true ||
     state.unconfirmedDispatch === true
   );
 }
 
-/** What a run's end means for the deployment: the rollback's run ends the rollback, any other its phase. */
+/** What a run's end means for the deployment: a rollback run ends its part of the rollback, any other its phase. */
 export function runEnded(
   state: DeploymentState,
   runId: number,
   conclusion: string | 'gone',
   at: number,
 ): DeploymentEvent {
-  const rollback = state.rollback?.runId === runId;
+  const rollback = state.rollback?.runs?.some((run) => run.runId === runId) === true;
   if (conclusion !== 'gone')
     return { type: rollback ? 'rollbackCompleted' : 'runCompleted', runId, conclusion, at };
   return rollback

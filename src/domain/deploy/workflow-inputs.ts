@@ -135,22 +135,30 @@ export function phaseDispatch(
 
 /** greenlight.yml's `rollback`, with the workflow and the ref to dispatch it at resolved. */
 export interface RollbackWorkflow {
-  /** Where it is dispatched: `github.repo`, for the automatic rollback of a rollout. */
+  /** Where the rollback of phases without services is dispatched: `github.repo`. */
   repository?: Repository;
   workflow: string;
   ref: string;
   inputs: Readonly<Record<string, WorkflowInputValue>>;
+  /**
+   * Where each service rolls back, as `/rollback <service>` does (see `serviceRollbackTarget`): a rollout rolling
+   * itself back dispatches there for the services it deployed. A service left out rolls back with the above.
+   */
+  services?: Readonly<Record<string, { repository?: Repository; workflow?: string }>>;
 }
 
 /**
- * The rollback run of a rollout that went wrong: greenlight.yml's rollback inputs, `rollback_version` when the
- * registry knows the version to go back to, then the deployment's environment, ref and `<deployment>-rollback`.
+ * One rollback run of a rollout that went wrong: greenlight.yml's rollback inputs, `rollback_version` when the
+ * registry knows the version to go back to, then the deployment's environment, ref and the run's correlation id
+ * (`<deployment>-rollback` unless `target` names another), in `target`'s repository with its workflow (by default
+ * `rollback`'s).
  */
 export function rollbackDispatch(
   rollback: RollbackWorkflow,
   deployment: { id: string; env: string; ref: string; version?: string },
+  target: { correlationId?: string; repository?: Repository; workflow?: string } = {},
 ): { ok: true; dispatch: WorkflowDispatch } | Extract<WorkflowInputsResult, { ok: false }> {
-  const correlationId = `${deployment.id}-rollback`;
+  const correlationId = target.correlationId ?? `${deployment.id}-rollback`;
   const inputs = workflowInputs(
     {
       ...rollback.inputs,
@@ -159,11 +167,12 @@ export function rollbackDispatch(
     { environment: deployment.env, ref: deployment.ref, greenlightId: correlationId },
   );
   if (!inputs.ok) return inputs;
+  const repository = target.repository ?? rollback.repository;
   return {
     ok: true,
     dispatch: {
-      ...(rollback.repository ? { repository: rollback.repository } : {}),
-      workflow: rollback.workflow,
+      ...(repository ? { repository } : {}),
+      workflow: target.workflow ?? rollback.workflow,
       ref: rollback.ref,
       correlationId,
       inputs: inputs.inputs,

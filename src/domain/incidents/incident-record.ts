@@ -27,7 +27,14 @@ export interface IncidentRecord {
     inviteError?: string;
     paging?: PagingState;
     /** What an automatic rollback knew when it declared the incident. */
-    rollback?: { reason: string; readings?: string; runUrl?: string; version?: string };
+    rollback?: {
+      reason: string;
+      readings?: string;
+      runUrl?: string;
+      version?: string;
+      /** The repositories it rolled back in, with their runs, when there were several. */
+      runs?: { repository: string; url?: string }[];
+    };
   };
 }
 

@@ -42,8 +42,10 @@ export interface RollbackIncidentRequest {
   reason: string;
   /** The readings behind the decision, as text. */
   readings?: string;
-  /** The rollback workflow run. */
+  /** The rollback workflow run (the first, when it rolled back in several repositories). */
   rollbackRunUrl?: string;
+  /** Every repository's rollback run, when a rollout rolled back in several. */
+  rollbackRuns?: { repository: string; url?: string }[];
   /** The version rolled back to. */
   version?: string;
   /** A user id for a rollback someone asked for; `greenlight` (the default) for an automatic one. */

@@ -1,9 +1,12 @@
-import { mainRepository, type PlanConfig, planDeployment } from '../deploy/plan.js';
+import type { DeployRecord } from '../deploy/deploy-record.js';
+import { type DeploymentPlan, mainRepository, type PlanConfig, planDeployment } from '../deploy/plan.js';
 import { planRollback, type RollbackPlanConfig, serviceRollbackTarget } from '../deploy/rollback-plan.js';
+import { rolloutRollbackRuns } from '../deploy/rollout-rollback.js';
 import {
   CANARY_INPUT,
   GREENLIGHT_INPUTS,
   type Repository,
+  type RollbackWorkflow,
   repositoryName,
   rollbackDispatch,
 } from '../deploy/workflow-inputs.js';
@@ -64,10 +67,8 @@ export function workflowDispatches(config: DispatchesConfig): WorkflowDispatch[]
       });
     }
   }
-  if (plan.ok && plan.plan.analysis !== undefined) {
-    const automatic = automaticRollback(config, environments);
-    if (automatic) dispatches.push(automatic);
-  }
+  if (plan.ok && plan.plan.analysis !== undefined)
+    dispatches.push(...automaticRollbacks(config, plan.plan, environments));
   // One /rollback per repository and workflow the services roll back with, sending each of their names.
   const targets = new Map<string, string[]>();
   for (const [service, settings] of Object.entries(config.services)) {
@@ -102,34 +103,60 @@ export function workflowDispatches(config: DispatchesConfig): WorkflowDispatch[]
 }
 
 /**
- * The rollback an analysed rollout dispatches when a threshold trips (or Roll back is pressed): `rollback.inputs`,
- * greenlight's own, and `rollback_version` when an earlier successful deployment is on record; built by
- * `rollbackDispatch`, as the dispatcher builds it.
+ * The rollbacks an analysed rollout dispatches when a threshold trips (or Roll back is pressed), one per repository
+ * (and rollback workflow) a rollout that deployed every phase rolls back in: `rollback.inputs`, greenlight's own,
+ * and `rollback_version` when an earlier successful deployment is on record; built by `rolloutRollbackRuns` and
+ * `rollbackDispatch`, as the dispatcher builds them.
  */
-function automaticRollback(config: DispatchesConfig, environments: string[]): WorkflowDispatch | undefined {
+function automaticRollbacks(
+  config: DispatchesConfig,
+  plan: DeploymentPlan,
+  environments: string[],
+): WorkflowDispatch[] {
   const workflow = config.rollback?.workflow ?? config.github?.workflow;
-  if (workflow === undefined || config.github === undefined) return undefined;
+  if (workflow === undefined || config.github === undefined) return [];
   const own = config.rollback?.inputs ?? {};
-  const built = rollbackDispatch(
-    { workflow, ref: config.github.ref, inputs: own },
-    { id: PLACEHOLDER_ID, env: '', ref: '' },
-  );
-  if (!built.ok) return undefined;
-  return {
-    repository: nameOf(mainRepository(config)),
+  const rollback: RollbackWorkflow = {
     workflow,
-    sender: 'an automatic rollback',
-    inputsAt: '`rollback.inputs`',
-    configured: Object.keys(own),
-    always: Object.keys(built.dispatch.inputs),
-    sometimes: [
-      { name: 'rollback_version', when: 'only when an earlier successful deployment is on record' },
-    ],
-    values: {
-      ...Object.fromEntries(Object.keys(own).map((name) => [name, [built.dispatch.inputs[name] ?? '']])),
-      environment: environments,
-    },
+    ref: config.github.ref,
+    inputs: own,
+    ...(mainRepository(config) ? { repository: mainRepository(config) } : {}),
+    services: Object.fromEntries(
+      Object.entries(config.services).map(([name, service]) => [
+        name,
+        serviceRollbackTarget(config, service),
+      ]),
+    ),
   };
+  // Every phase deployed: each repository a rollout can roll back in.
+  const deployed = {
+    plan,
+    state: { phases: plan.phases.map((phase) => ({ id: phase.id, runs: [{}] })) },
+  } as unknown as Pick<DeployRecord, 'plan' | 'state'>;
+  return rolloutRollbackRuns(deployed, rollback).flatMap((run) => {
+    const built = rollbackDispatch(rollback, { id: PLACEHOLDER_ID, env: '', ref: '' }, run);
+    if (!built.ok) return [];
+    const { dispatch } = built;
+    return [
+      {
+        repository: dispatch.repository
+          ? repositoryName(dispatch.repository)
+          : nameOf(mainRepository(config)),
+        workflow: dispatch.workflow,
+        sender: 'an automatic rollback',
+        inputsAt: '`rollback.inputs`',
+        configured: Object.keys(own),
+        always: Object.keys(dispatch.inputs),
+        sometimes: [
+          { name: 'rollback_version', when: 'only when an earlier successful deployment is on record' },
+        ],
+        values: {
+          ...Object.fromEntries(Object.keys(own).map((name) => [name, [dispatch.inputs[name] ?? '']])),
+          environment: environments,
+        },
+      },
+    ];
+  });
 }
 
 function nameOf(repository: Repository | undefined): string {

@@ -1,6 +1,7 @@
 import { readingSummary } from '../../domain/analysis/decide.js';
 import { deploymentName } from '../../domain/deploy/deployment-name.js';
 import type { DeploymentState } from '../../domain/deploy/deployment-state.js';
+import { repositoryName } from '../../domain/deploy/workflow-inputs.js';
 import type { IncidentState, RollbackIncidentRequest } from '../../domain/incidents/incident.js';
 import type { IncidentOutcome } from '../incident-service.js';
 import type { DeploymentRecords } from './deployment-records.js';
@@ -52,17 +53,30 @@ export class DeploymentIncidents {
   }
 }
 
-/** A rollout's rollback (automatic, or the timeline's Roll back): its reason, readings, run and version. */
+/**
+ * A rollout's rollback (automatic, or the timeline's Roll back): its reason, readings, version and runs, one per
+ * repository it rolled back in.
+ */
 export function rolledBackRollout(state: DeploymentState): RollbackIncidentRequest | undefined {
   const { rollback } = state;
   if (rollback === undefined) return undefined;
+  const runs = rollback.runs ?? [];
+  const url = runs.find((run) => run.url !== undefined)?.url;
   return {
     env: state.env,
     deploymentId: state.id,
     deploymentName: deploymentName(state),
     reason: rollback.reason,
     ...(rollback.decision ? { readings: readingSummary(rollback.decision) } : {}),
-    ...(rollback.url ? { rollbackRunUrl: rollback.url } : {}),
+    ...(url ? { rollbackRunUrl: url } : {}),
+    ...(runs.length > 1
+      ? {
+          rollbackRuns: runs.map((run) => ({
+            repository: run.repository ? repositoryName(run.repository) : 'github.repo',
+            ...(run.url ? { url: run.url } : {}),
+          })),
+        }
+      : {}),
     ...(rollback.version ? { version: rollback.version } : {}),
     ...(rollback.by ? { by: rollback.by } : {}),
   };

@@ -1,8 +1,14 @@
 import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
 import { deploymentName } from '../../domain/deploy/deployment-name.js';
+import type { RollbackRun, RollbackState } from '../../domain/deploy/deployment-state.js';
 import { runsStillGoing } from '../../domain/deploy/deployment-state.js';
 import { runRepository, type Step } from '../../domain/deploy/next-step.js';
-import { rollbackDispatch, type WorkflowDispatch } from '../../domain/deploy/workflow-inputs.js';
+import { rolloutRollbackRuns } from '../../domain/deploy/rollout-rollback.js';
+import {
+  type RollbackWorkflow,
+  rollbackDispatch,
+  type WorkflowDispatch,
+} from '../../domain/deploy/workflow-inputs.js';
 import type { OrchestratorDeps } from './orchestrator.js';
 import type { DispatchRequest, DispatchResult } from './ports.js';
 
@@ -59,55 +65,115 @@ export class Dispatcher {
   }
 
   /**
-   * The rollback run, to the last version that succeeded here when the registry knows one; then the run that was
-   * rolling out is cancelled, so it cannot move traffic after the rollback. It first claims the rollback of every
-   * service the rollout deployed, as `/rollback` does: when a `/rollback` holds one, that one rolls back and this
-   * rollout dispatches nothing beside it.
+   * The rollback runs, one per repository the rollout deployed to (`rolloutRollbackRuns`), each to the last version
+   * that succeeded here when the registry knows one; once all went out, the runs that were rolling out are cancelled,
+   * so they cannot move traffic after the rollback. The first pass claims the rollback of every service the rollout
+   * deployed, as `/rollback` does (when a `/rollback` holds one, that one rolls back and this rollout dispatches
+   * nothing beside it), and fixes the repositories in the record. Each run then goes out under its own lease and
+   * ledger mark, so a crash or a second replica neither doubles nor loses one.
    */
   async rollback(id: string): Promise<void> {
-    const { records, registry, rollbackClaims, settings, now } = this.deps;
-    await this.underLease(`${id}-rollback`, async () => {
-      const stored = await records.get(id);
-      const state = stored?.value.state;
-      if (!stored || state?.status !== 'rolling_back' || state.rollback?.runId !== undefined) return;
-      const holder = await rollbackClaims.claimRollback(state.env, stored.value.plan.services, id);
-      if (holder !== undefined) {
-        const other = await records.state(holder);
-        await records.apply(id, () => ({
-          type: 'rollbackSuperseded',
-          by: other ? deploymentName(other) : holder,
-          at: now(),
-        }));
-        return;
+    const planned = await this.underLease(`${id}-rollback-plan`, () => this.planRollback(id));
+    if (!planned) return;
+    let elsewhere: RetryLater | undefined;
+    let ended = false;
+    for (const run of planned.runs) {
+      if (run.runId !== undefined || run.refused !== undefined) continue;
+      try {
+        await this.underLease(run.correlationId, async () => {
+          ended = (await this.dispatchRollbackRun(id, run.correlationId)) || ended;
+        });
+      } catch (error) {
+        if (!(error instanceof RetryLater)) throw error;
+        elsewhere = error;
       }
-      const version = (await registry.lastSucceeded(state.env, id).catch(() => undefined))?.ref;
-      const built = rollbackDispatch(settings.rollback, {
-        id,
-        env: state.env,
-        ref: state.ref,
-        ...(version === undefined ? {} : { version }),
-      });
-      const result = built.ok
-        ? await this.dispatchOrFind(
-            id,
-            this.request(built.dispatch, state.rollback?.requestedAt ?? state.requestedAt),
-          )
-        : built;
-      if (result === 'looking') return;
-      if (!result.ok) {
-        await records.apply(id, () => ({ type: 'rollbackFailed', reason: result.message, at: now() }));
-        return;
-      }
+    }
+    if (elsewhere) throw elsewhere;
+    const after = await this.deps.records.get(id);
+    const waiting = after?.value.state.rollback?.runs?.some(
+      (run) => run.runId === undefined && run.refused === undefined,
+    );
+    // The pass that settled the last repository's rollback (sent, or refused) cancels the rollout's runs.
+    if (ended && after && !waiting) await this.cancelRuns(after.value);
+  }
+
+  /** The repositories to roll back, fixed once under the claim of every service; undefined when there is nothing to do. */
+  private async planRollback(id: string): Promise<(RollbackState & { runs: RollbackRun[] }) | undefined> {
+    const { records, registry, rollbackClaims, now } = this.deps;
+    const stored = await records.get(id);
+    const state = stored?.value.state;
+    if (!stored || state?.status !== 'rolling_back' || !state.rollback) return undefined;
+    if (state.rollback.runs) return { ...state.rollback, runs: state.rollback.runs };
+    const holder = await rollbackClaims.claimRollback(state.env, stored.value.plan.services, id);
+    if (holder !== undefined) {
+      const other = await records.state(holder);
       await records.apply(id, () => ({
-        type: 'rollbackDispatched',
-        runId: result.runId,
-        ...numbered(result),
-        url: result.htmlUrl,
-        ...(version === undefined ? {} : { version }),
+        type: 'rollbackSuperseded',
+        by: other ? deploymentName(other) : holder,
         at: now(),
       }));
-      await this.cancelRuns(stored.value);
-    });
+      return undefined;
+    }
+    const version = (await registry.lastSucceeded(state.env, id).catch(() => undefined))?.ref;
+    const runs = rolloutRollbackRuns(stored.value, this.rollbackWorkflow());
+    const written = await records.apply(id, () => ({
+      type: 'rollbackPlanned',
+      runs,
+      ...(version === undefined ? {} : { version }),
+      at: now(),
+    }));
+    const rollback = written.ok ? written.state.rollback : (await records.state(id))?.rollback;
+    return rollback?.runs ? { ...rollback, runs: rollback.runs } : undefined;
+  }
+
+  /** One repository's rollback run; answers whether it was settled just now (recorded as sent, or refused). */
+  private async dispatchRollbackRun(id: string, correlationId: string): Promise<boolean> {
+    const { records, now } = this.deps;
+    const state = await records.state(id);
+    const run = state?.rollback?.runs?.find((candidate) => candidate.correlationId === correlationId);
+    if (state?.status !== 'rolling_back' || !run || run.runId !== undefined || run.refused !== undefined)
+      return false;
+    const { version } = state.rollback ?? {};
+    const built = rollbackDispatch(
+      this.rollbackWorkflow(),
+      { id, env: state.env, ref: state.ref, ...(version === undefined ? {} : { version }) },
+      {
+        correlationId,
+        ...(run.repository ? { repository: run.repository } : {}),
+        ...(run.workflow ? { workflow: run.workflow } : {}),
+      },
+    );
+    const result = built.ok
+      ? await this.dispatchOrFind(
+          id,
+          this.request(built.dispatch, state.rollback?.requestedAt ?? state.requestedAt),
+        )
+      : built;
+    if (result === 'looking') return false;
+    if (!result.ok) {
+      const refused = await records.apply(id, () => ({
+        type: 'rollbackFailed',
+        correlationId,
+        reason: result.message,
+        at: now(),
+      }));
+      return refused.ok;
+    }
+    const recorded = await records.apply(id, () => ({
+      type: 'rollbackDispatched',
+      correlationId,
+      runId: result.runId,
+      ...numbered(result),
+      url: result.htmlUrl,
+      at: now(),
+    }));
+    return recorded.ok;
+  }
+
+  /** greenlight.yml's rollback, in `github.repo` unless the plan or a service names another. */
+  private rollbackWorkflow(): RollbackWorkflow {
+    const { settings } = this.deps;
+    return { repository: { owner: settings.owner, repo: settings.repo }, ...settings.rollback };
   }
 
   /**
@@ -153,11 +219,11 @@ export class Dispatcher {
   }
 
   /** One process at a time dispatches a given run; another asking meanwhile retries later. */
-  private async underLease(correlationId: string, work: () => Promise<void>): Promise<void> {
+  private async underLease<T>(correlationId: string, work: () => Promise<T>): Promise<T> {
     const release = await this.deps.lease.acquire(correlationId, this.deps.settings.dispatchLockMs);
     if (!release) throw new RetryLater(`dispatch of ${correlationId} is in progress elsewhere`);
     try {
-      await work();
+      return await work();
     } finally {
       await release();
     }

@@ -173,7 +173,8 @@ export class RunTracker {
 
 /** When a run was dispatched, from the record (now, for a run it does not know: the list then starts recent). */
 function dispatchedAt(state: DeploymentState, runId: number): number {
-  if (state.rollback?.runId === runId) return state.rollback.dispatchedAt ?? state.rollback.requestedAt;
+  const rollback = state.rollback?.runs?.find((run) => run.runId === runId);
+  if (rollback) return rollback.dispatchedAt ?? state.rollback?.requestedAt ?? state.requestedAt;
   for (const phase of state.phases)
     for (const run of phase.runs) if (run.runId === runId) return run.dispatchedAt;
   return state.requestedAt;

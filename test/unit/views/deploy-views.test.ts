@@ -861,9 +861,10 @@ function toEvent(state: DeploymentState, cmd: Command, at: number, runId: number
       return { type: 'gateExpired', gateSeq: state.gate?.seq ?? 0, at };
     case 'rollback':
       if (state.status === 'rolling_back') {
-        return state.rollback?.runId === undefined
+        const sent = state.rollback?.runs?.[0]?.runId;
+        return sent === undefined
           ? { type: 'rollbackDispatched', runId, url: runUrl(runId), version: 'v<!here>', at }
-          : { type: 'rollbackCompleted', runId: state.rollback.runId, conclusion: 'success', at };
+          : { type: 'rollbackCompleted', runId: sent, conclusion: 'success', at };
       }
       return {
         type: 'rollback',

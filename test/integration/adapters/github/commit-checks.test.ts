@@ -135,7 +135,7 @@ describe('githubCommitChecks, against the GitHub simulator', () => {
       expect(await commits.checks({ ...REPO, sha: MAIN, ownWorkflows: OWN })).toEqual({
         ok: false,
         reason: 'forbidden',
-        message: `GitHub does not let greenlight read the checks of ${MAIN.slice(0, 7)} in acme/platform (Resource not accessible by personal access token): give GITHUB_TOKEN Commit statuses: read and Checks: read, or set deploy.requireChecks: none`,
+        message: `GitHub does not let greenlight read the checks of ${MAIN.slice(0, 7)} in acme/platform (Resource not accessible by personal access token): give GITHUB_TOKEN Commit statuses: read and Checks: read on acme/platform, or set deploy.requireChecks: none`,
       });
     });
   });

@@ -93,7 +93,7 @@ describe('commitTime', () => {
     expect(await commits().commitTime(request('gone'))).toMatchObject({ ok: false, reason: 'not_found' });
     const forbidden = await commits().commitTime(request('main'));
     expect(forbidden).toMatchObject({ ok: false, reason: 'forbidden' });
-    expect(forbidden.ok ? '' : forbidden.message).toContain('contents:read');
+    expect(forbidden.ok ? '' : forbidden.message).toContain('Contents: read');
     api.done();
   });
 

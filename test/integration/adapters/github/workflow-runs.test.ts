@@ -232,6 +232,34 @@ describe('dispatch', () => {
     api.done();
   });
 
+  it('authenticated as a GitHub App, a refusal names the App to fix, never GITHUB_TOKEN', async () => {
+    const refusal = (status: number, message: string) =>
+      githubApi()
+        .post(DISPATCHES)
+        .reply(status, githubErrorJson(status, message, 'x'));
+    const { workflowRuns } = runs({ credential: 'app' });
+    const messages: string[] = [];
+    for (const [status, said] of [
+      [401, 'Bad credentials'],
+      [403, 'Resource not accessible by integration'],
+      [404, 'Not Found'],
+    ] as const) {
+      const api = refusal(status, said);
+      const result = await workflowRuns.dispatch(request());
+      messages.push(result.ok ? '' : result.message);
+      api.done();
+    }
+
+    expect(messages).toEqual([
+      expect.stringContaining('check GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY'),
+      expect.stringContaining(
+        'give the GitHub App (GITHUB_APP_ID) Actions: read and write and install it on acme/platform',
+      ),
+      expect.stringContaining('that the GitHub App (GITHUB_APP_ID) is installed on acme/platform'),
+    ]);
+    for (const message of messages) expect(message).not.toContain('GITHUB_TOKEN');
+  });
+
   it('turns a 422 about inputs into invalid_inputs with GitHub’s words', async () => {
     const api = githubApi()
       .post(DISPATCHES)

@@ -523,8 +523,9 @@ describe('automatic rollback', () => {
     });
     expect(sent.status).toBe('rolling_back');
     expect(sent.rollback).toMatchObject({
-      runId: 900,
-      url: runUrl(900),
+      runs: [
+        { correlationId: `${rolling.id}-rollback`, runId: 900, url: runUrl(900), dispatchedAt: T0 + 135 * S },
+      ],
       dispatchedAt: T0 + 135 * S,
       version: 'v1.4.2',
     });
@@ -558,7 +559,10 @@ describe('automatic rollback', () => {
       at: T0 + 200 * S,
     });
     expect(done).toMatchObject({ status: 'rolled_back', finishedAt: T0 + 200 * S });
-    expect(done.rollback).toMatchObject({ conclusion: 'success', completedAt: T0 + 200 * S });
+    expect(done.rollback).toMatchObject({
+      runs: [{ runId: 900, conclusion: 'success', completedAt: T0 + 200 * S }],
+      completedAt: T0 + 200 * S,
+    });
     expect(done.timeline.at(-1)).toEqual({ at: T0 + 200 * S, kind: 'rolled_back' });
     expect(
       refused(done, { type: 'rollbackCompleted', runId: 900, conclusion: 'success', at: T0 + 201 * S })
@@ -573,7 +577,10 @@ describe('automatic rollback', () => {
       { type: 'rollbackCompleted', runId: 900, conclusion: 'failure', at: T0 + 200 * S },
     );
     expect(failed).toMatchObject({ status: 'failed', finishedAt: T0 + 200 * S });
-    expect(failed.rollback).toMatchObject({ conclusion: 'failure', completedAt: T0 + 200 * S });
+    expect(failed.rollback).toMatchObject({
+      runs: [{ runId: 900, conclusion: 'failure' }],
+      completedAt: T0 + 200 * S,
+    });
     expect(failed.timeline.at(-1)).toEqual({
       at: T0 + 200 * S,
       kind: 'failed',

@@ -20,7 +20,7 @@ const rollout = {
   rollback: {
     reason: 'error rate 7 % above 5 %',
     requestedAt: T0 + 60_000,
-    url: 'https://runs/9',
+    runs: [{ correlationId: 'd1-rollback', runId: 9, url: 'https://runs/9' }],
     version: 'v1.1.0',
   },
 } as DeploymentState;
