@@ -107,6 +107,8 @@ export function deployWorker(
   connection: ConnectionOptions,
   prefix: string,
   handle: (job: DeployJob, attemptsMade: number) => Promise<void>,
+  /** Jobs run at once (`deploy.workerConcurrency`): they mostly wait on GitHub and Redis. */
+  concurrency: number,
 ): Worker<DeployJob> {
   return new Worker<DeployJob>(
     DEPLOY_QUEUE,
@@ -114,7 +116,7 @@ export function deployWorker(
     {
       connection,
       prefix,
-      concurrency: 10,
+      concurrency,
       // A dead replica's job goes to another after this long.
       lockDuration: 30_000,
       stalledInterval: 15_000,

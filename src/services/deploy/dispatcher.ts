@@ -152,10 +152,20 @@ export class Dispatcher {
     }
   }
 
-  /** One process at a time dispatches a given run; another asking meanwhile retries later. */
+  /**
+   * One process at a time dispatches a given run. Another asking meanwhile leaves it to the holder rather than
+   * retrying (under load the retries kept meeting the next phase's dispatch): the holder's write queues the next
+   * step, and a holder that dies loses its lease within seconds, its job is retried, and the sweep re-drives.
+   */
   private async underLease(correlationId: string, work: () => Promise<void>): Promise<void> {
     const release = await this.deps.lease.acquire(correlationId, this.deps.settings.dispatchLockMs);
-    if (!release) throw new RetryLater(`dispatch of ${correlationId} is in progress elsewhere`);
+    if (!release) {
+      this.deps.logger.debug(
+        { event: 'deploy.dispatch_elsewhere', correlationId },
+        'dispatch in progress elsewhere; left to it',
+      );
+      return;
+    }
     try {
       await work();
     } finally {
