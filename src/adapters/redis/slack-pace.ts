@@ -18,10 +18,7 @@ export const SLACK_PACES = {
 } as const satisfies Record<string, Pace>;
 
 export interface SlackPacer {
-  /**
-   * 0 when a call of `method` in `channel` may go now (it is counted); else how long to wait before asking again,
-   * one interval longer for each call told to wait before it.
-   */
+  /** 0 when a call of `method` in `channel` may go now (it is counted); else how long to wait before asking again. */
   take(method: keyof typeof SLACK_PACES, channel: string): Promise<number>;
   /** Slack answered 429: nothing of `method` in `channel` goes for `ms`. */
   hold(method: keyof typeof SLACK_PACES, channel: string, ms: number): Promise<void>;
@@ -33,20 +30,18 @@ export function redisSlackPacer(
   keys: RedisKeys,
   paces: Record<keyof typeof SLACK_PACES, Pace> = SLACK_PACES,
 ): SlackPacer {
-  const pace = luaCommand<number>(redis, 'pace-slack', 2);
+  const pace = luaCommand<number>(redis, 'pace-slack', 1);
   // chat.update is counted per workspace, chat.postMessage per channel.
   const keyOf = (method: keyof typeof SLACK_PACES, channel: string) =>
     keys.slackPace(method, method === 'chat.postMessage' ? channel : '*');
   return {
     async take(method, channel) {
       const { intervalMs, burst } = paces[method];
-      const key = keyOf(method, channel);
-      return Number(await pace(key, `${key}:waiting`, intervalMs, burst, 'take', 0));
+      return Number(await pace(keyOf(method, channel), intervalMs, burst, 'take', 0));
     },
     async hold(method, channel, ms) {
       const { intervalMs, burst } = paces[method];
-      const key = keyOf(method, channel);
-      await pace(key, `${key}:waiting`, intervalMs, burst, 'hold', Math.ceil(ms));
+      await pace(keyOf(method, channel), intervalMs, burst, 'hold', Math.ceil(ms));
     },
   };
 }

@@ -4,13 +4,9 @@
   time (TAT) is at most `burst - 1` intervals ahead of now; going moves the TAT one interval on. After Slack's own
   429, `hold` pushes the TAT so that nothing goes before its Retry-After.
   The clock is Redis's own (TIME), so replicas with skewed clocks agree.
-  A call that may not go is told a time of its own: one interval after the last one told to wait, so a crowd of
-  waiters (a hundred timelines for one channel) comes back one at a time instead of all at the next free slot, where
-  all but one would be refused and sent to wait again.
 
   Input:
     KEYS[1] the pace key (value: TAT in ms)
-    KEYS[2] the waiters' key (value: the latest time a refused call was told to come back, ms)
     ARGV[1] interval between calls, ms
     ARGV[2] burst: calls that may go at once
     ARGV[3] "take" (a call wants to go now) or "hold" (Slack said wait)
@@ -32,11 +28,7 @@ if ARGV[3] == "hold" then
   return 0
 end
 if tat - now > slack then
-  local at = tat - slack
-  local last = tonumber(redis.call("GET", KEYS[2]) or "0")
-  if last + interval > at then at = last + interval end
-  redis.call("SET", KEYS[2], at, "PX", math.ceil(at - now + ttl))
-  return math.ceil(at - now)
+  return math.ceil(tat - now - slack)
 end
 redis.call("SET", KEYS[1], tat + interval, "PX", math.ceil(tat + interval - now + ttl))
 return 0
