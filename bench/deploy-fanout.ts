@@ -115,11 +115,9 @@ async function runLevel(options: FanoutOptions, deployments: number): Promise<Fa
     const wallOffset = Date.now() - performance.now();
     const startedAt = performance.now();
     const ids = await Promise.all(envs.map((env) => driver.requestDeploy(env)));
-    await Promise.all(
-      ids.map((id) =>
-        driver.deploymentWhere(id, (doc) => doc.meta.finalized === true, 180_000, `${id} never finalized`),
-      ),
-    );
+    // One pipelined read of every record each 50 ms: all finished is known to within that, and the bench's own
+    // polling does not compete with greenlight for Redis and the CPU (one read per deployment every 2 ms did).
+    await driver.deploymentsWhere(ids, (doc) => doc.meta.finalized === true, 180_000);
     const allFinishedMs = performance.now() - startedAt;
     const finalShown = async () => {
       let shown = 0;

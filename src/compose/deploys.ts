@@ -263,8 +263,11 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     now: parts.now,
     newId: parts.newId,
   });
-  const worker: Worker = deployWorker(queueRedis, keys.queuePrefix(), (job, attemptsMade) =>
-    orchestrator.handle(job, attemptsMade),
+  const worker: Worker = deployWorker(
+    queueRedis,
+    keys.queuePrefix(),
+    (job, attemptsMade) => orchestrator.handle(job, attemptsMade),
+    file.deploy.workerConcurrency,
   );
   worker.on('error', parts.onQueueError);
   worker.on('failed', (job, error) => {

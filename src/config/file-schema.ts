@@ -34,6 +34,9 @@ const timeZone = z.string().refine((tz) => {
   }
 }, 'expected an IANA time zone such as UTC or Europe/Berlin');
 
+/** `deploy.workerConcurrency` when greenlight.yml does not set it. */
+export const DEFAULT_WORKER_CONCURRENCY = 100;
+
 /** A duration such as `30s`, `5m`, `1h30m`, stored in milliseconds. */
 export const duration = z.union([z.string(), z.number()]).transform((text, ctx) => {
   if (typeof text === 'number') {
@@ -307,6 +310,12 @@ export const fileSchema = z
         lockOnFailure: z.boolean().default(true),
         /** Checks that must be green on the commit before `/deploy` queues it (an approver may `--override`). */
         requireChecks: requireChecks.default('all'),
+        /**
+         * How many deployment jobs (a phase's dispatch, a run's end, a reading…) one replica runs at once. They
+         * mostly wait on GitHub and Redis, so many at once cost little CPU; too few and a burst of phase handoffs
+         * queues behind itself.
+         */
+        workerConcurrency: z.number().int().min(1).max(1_000).default(DEFAULT_WORKER_CONCURRENCY),
       })
       .default({
         gateTimeout: 60 * 60_000,
@@ -314,6 +323,7 @@ export const fileSchema = z
         webhookPollInterval: 60_000,
         lockOnFailure: true,
         requireChecks: 'all',
+        workerConcurrency: DEFAULT_WORKER_CONCURRENCY,
       }),
     rollback: z
       .strictObject({

@@ -111,4 +111,41 @@ describe('POST /github/webhooks', () => {
     expect(e2e.github.requestsTo('actions/list-workflow-runs-for-repo').length).toBeLessThanOrEqual(1);
     expect(e2e.github.requestsTo('actions/get-workflow-run').length).toBeLessThanOrEqual(2);
   });
+
+  it('two replicas, runs that end at once: each phase dispatched once, every deployment finished by webhooks alone', async () => {
+    e2e.github.repo().addWorkflow(greenlightWorkflow('deploy.yml'));
+    // A run ends 50 ms after it starts, so its workflow_run event often beats the dispatch's own record of it.
+    e2e.github.setLifecycle({ mode: 'auto', runMs: 50 });
+    const envs = ['a', 'b', 'c'];
+    const config = {
+      github: { owner: 'acme', repo: 'platform', workflow: 'deploy.yml', ref: 'main' },
+      environments: {
+        production: { approvals: 1, approvers: ['U0CAROL'] },
+        ...Object.fromEntries(envs.map((env) => [env, { approvals: 0 }])),
+      },
+      pipeline: ['one', 'two', 'three'].map((phase) => ({
+        id: phase,
+        title: phase,
+        inputs: { deployment_phase: phase },
+      })),
+      // No run-list read comes by within the test: only the webhooks can move the deployments on.
+      deploy: { pollInterval: '1m' },
+    };
+    // Both replicas get every event, as after a redelivery or behind a load balancer that retries.
+    for (let replica = 0; replica < 2; replica += 1) {
+      await e2e.startBot(config, { env: { GITHUB_WEBHOOK_SECRET: SECRET } });
+      e2e.github.addWebhook({ url: `${e2e.url}/github/webhooks`, secret: SECRET });
+    }
+    const ids: string[] = [];
+    for (const env of envs) {
+      await e2e.slack.command('/deploy', env, { user: 'U0ALICE' });
+      ids.push(await e2e.records.nextDeployment(env, 0));
+    }
+
+    for (const id of ids)
+      await e2e.records.waitForStatus(id, 'succeeded', { finalized: true, timeout: 20_000 });
+    const dispatched = e2e.github.runs().map((run) => run.inputs.greenlight_id);
+    expect(dispatched).toHaveLength(ids.length * 3);
+    expect(new Set(dispatched).size).toBe(dispatched.length);
+  }, 40_000);
 });

@@ -186,6 +186,18 @@ environments:
     );
   });
 
+  it('runs 100 deployment jobs at once per replica by default; deploy.workerConcurrency takes a whole number from 1 to 1000', () => {
+    const defaults = loadConfig(credentials, dirWith(minimal));
+    expect(defaults.ok && defaults.config.file.deploy.workerConcurrency).toBe(100);
+    const set = loadConfig(credentials, dirWith(`${minimal}deploy: { workerConcurrency: 20 }\n`));
+    expect(set.ok && set.config.file.deploy.workerConcurrency).toBe(20);
+    for (const wrong of ['0', '2.5', '5000', 'many']) {
+      const refused = loadConfig(credentials, dirWith(`${minimal}deploy: { workerConcurrency: ${wrong} }\n`));
+      expect(refused.ok).toBe(false);
+      expect(refused.ok ? '' : refused.problems.join('\n')).toContain('deploy.workerConcurrency');
+    }
+  });
+
   it('says where to get a config file when there is none', () => {
     const result = loadConfig({ ...credentials, GREENLIGHT_CONFIG: '/nowhere/greenlight.yml' }, dirWith());
     expect(result.ok).toBe(false);
@@ -257,7 +269,7 @@ ${extra}`;
       case: 'an unknown key with no close match lists what is known there',
       yaml: base('    approvers: [U0123ABCD]', 'deploy: { colour: blue }'),
       problem:
-        'deploy: unknown setting "colour" (known here: gateTimeout, pollInterval, webhookPollInterval, lockOnFailure, requireChecks)',
+        'deploy: unknown setting "colour" (known here: gateTimeout, pollInterval, webhookPollInterval, lockOnFailure, requireChecks, workerConcurrency)',
     },
     {
       case: 'a name instead of a member ID',

@@ -75,6 +75,12 @@ export type GitHubClientOptions = GitHubCredentials & {
   spaceWrites?: boolean;
   /** The clock write spacing waits by; tests pass their own. */
   spacingClock?: SpacingClock;
+  /**
+   * How many requests this client has in flight at once; the rest wait their turn in order. Default 50: GitHub
+   * allows 100 concurrent requests (a secondary rate limit), and the throttling plugin's own cap, 10 for every
+   * client of the process together, made a burst of phase handoffs wait for each other's answers.
+   */
+  maxConcurrentRequests?: number;
 };
 
 /** What write spacing waits by. */
@@ -131,6 +137,73 @@ const DO_NOT_RETRY = [400, 401, 403, 404, 409, 410, 422, 429, 451];
 const UNSPACED_GROUP = {
   key: () => ({ schedule: (_options: unknown, job: () => unknown) => job() }),
 } as unknown as NonNullable<ThrottlingOptions['write']>;
+
+/** What the throttling plugin asks of a request queue (a Bottleneck group, in the plugin's own use). */
+type RequestGroup = NonNullable<ThrottlingOptions['write']>;
+
+/** GitHub's own limit is 100 concurrent requests per token or installation; half of it leaves room for others. */
+const MAX_CONCURRENT_REQUESTS = 50;
+
+/**
+ * Stands in for the throttling plugin's global queue: at most `limit` requests of this client in flight, the others
+ * started in the order they came as slots free up. The plugin calls `group.key(id).schedule(options, job, ...args)`.
+ */
+function concurrencyGroup(limit: number): RequestGroup {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const schedule = async (_options: unknown, job: (...args: unknown[]) => unknown, ...args: unknown[]) => {
+    if (running < limit) running += 1;
+    // A freed slot passes straight to the first waiter, so `running` stays as it was.
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await job(...args);
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running -= 1;
+    }
+  };
+  return { key: () => ({ schedule }) } as unknown as RequestGroup;
+}
+
+/** What the throttling plugin's retry handler is told of a failed request (Bottleneck's `failed` event). */
+type FailedHandler = (error: unknown, info: { args: unknown[]; retryCount: number }) => unknown;
+
+/** The part of a Bottleneck the throttling plugin uses as its retry limiter. */
+interface RetryLimiter {
+  on(event: string, handler: FailedHandler): void;
+  schedule(job: (...args: unknown[]) => Promise<unknown>, ...args: unknown[]): Promise<unknown>;
+}
+
+/**
+ * Stands in for the throttling plugin's retry limiter, a Bottleneck every request of the client goes through: it
+ * starts each request at once and, when the plugin's `failed` handler answers a wait (a rate limit to sit out),
+ * runs it again after that long. Bottleneck drained its queue one job per timer tick, so a burst of a hundred
+ * requests (a hundred phase handoffs at once) waited there up to a second before the first byte was sent.
+ */
+function immediateRetryLimiter(): RetryLimiter {
+  const failedHandlers: FailedHandler[] = [];
+  return {
+    on(event, handler) {
+      if (event === 'failed') failedHandlers.push(handler);
+    },
+    async schedule(job, ...args) {
+      for (let retryCount = 0; ; retryCount += 1) {
+        try {
+          return await job(...args);
+        } catch (error) {
+          let wait: unknown;
+          for (const handler of failedHandlers) {
+            wait ??= await Promise.resolve(handler(error, { args, retryCount })).catch(() => undefined);
+          }
+          // As Bottleneck: any number, 0 included, means "again after that many ms"; nothing means give up.
+          if (typeof wait !== 'number') throw error;
+          await new Promise((resolve) => setTimeout(resolve, wait));
+        }
+      }
+    },
+  };
+}
 
 /**
  * Builds the Octokit every GitHub adapter shares. Transient failures are retried here, boundedly, so a single
@@ -190,6 +263,11 @@ export function createGitHubClientWithInstallations(options: GitHubClientOptions
       retryAfterBaseValue,
       onRateLimit: onLimit('primary'),
       onSecondaryRateLimit: onLimit('secondary'),
+      // Not in the plugin's option type, but read from the options like `write` (its state is built from them).
+      ...{
+        retryLimiter: immediateRetryLimiter(),
+        global: concurrencyGroup(options.maxConcurrentRequests ?? MAX_CONCURRENT_REQUESTS),
+      },
       // Writes are spaced per credential below, not by the plugin's one queue for the whole process.
       write: UNSPACED_GROUP,
       ...(options.spaceWrites === true ? {} : { notifications: UNSPACED_GROUP }),

@@ -19,6 +19,9 @@ export const deployJobSchema: z.ZodType<DeployJob> = z.discriminatedUnion('kind'
 
 const RETRIES = { attempts: 20, backoff: { type: 'exponential', delay: 500 } } as const;
 
+/** How long after a deployment stopped its run cancel job first looks (see `stopRun`). */
+const STOP_RUN_FIRST_LOOK_MS = 1_000;
+
 /** 1 s, 2 s, 4 s … about 17 minutes in all; then the sweep queues the cancel again. */
 const STOP_RUN_ATTEMPTS = 11;
 
@@ -84,12 +87,15 @@ export function deployQueue(
       );
     },
     async stopRun(id, runId) {
-      // Gone once done or given up, so the sweep's next pass queues it again while the run is still going.
+      // Gone once done or given up, so the sweep's next pass queues it again while the run is still going. First
+      // look a second later: the command that stopped the deployment has just asked GitHub to cancel the run, and
+      // with jobs picked up at once the job's own cancel would otherwise race it (two cancels for one run).
       await queue.add(
         'stop-run',
         { kind: 'stop-run', id, runId },
         {
           jobId: `stop-run-${id}-${runId}`,
+          delay: STOP_RUN_FIRST_LOOK_MS,
           attempts: STOP_RUN_ATTEMPTS,
           backoff: { type: 'exponential', delay: 1_000 },
           removeOnComplete: true,
@@ -107,6 +113,8 @@ export function deployWorker(
   connection: ConnectionOptions,
   prefix: string,
   handle: (job: DeployJob, attemptsMade: number) => Promise<void>,
+  /** Jobs run at once (`deploy.workerConcurrency`): they mostly wait on GitHub and Redis. */
+  concurrency: number,
 ): Worker<DeployJob> {
   return new Worker<DeployJob>(
     DEPLOY_QUEUE,
@@ -114,7 +122,7 @@ export function deployWorker(
     {
       connection,
       prefix,
-      concurrency: 10,
+      concurrency,
       // A dead replica's job goes to another after this long.
       lockDuration: 30_000,
       stalledInterval: 15_000,

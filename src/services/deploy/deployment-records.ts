@@ -10,6 +10,16 @@ import type { DeploymentPlan } from '../../domain/deploy/plan.js';
 import type { DocumentStore, Versioned } from '../ports.js';
 import type { AnnounceJobs, DeployJobs } from './ports.js';
 
+export interface ApplyOptions {
+  /**
+   * The caller takes the next step itself, in the job that wrote the transition, instead of queuing an `advance`
+   * job for it: one hop less from a run's end to the next dispatch. That job must fail (and be retried) when it
+   * cannot take the step, and a retry that finds the transition written already must queue the advance, so a crash
+   * between the write and the step loses nothing.
+   */
+  nextStepHere?: boolean;
+}
+
 export type ApplyResult = TransitionResult | { ok: false; reason: 'not-found'; message: string };
 
 export interface DeploymentRecordsDeps {
@@ -43,7 +53,11 @@ export class DeploymentRecords {
    * Applies one event, retrying on a concurrent change; then schedules the next step and tells the channel. A
    * refusal (not an approver, already finished…) comes back as a result, with nothing written.
    */
-  async apply(id: string, makeEvent: (state: DeploymentState) => DeploymentEvent): Promise<ApplyResult> {
+  async apply(
+    id: string,
+    makeEvent: (state: DeploymentState) => DeploymentEvent,
+    options: ApplyOptions = {},
+  ): Promise<ApplyResult> {
     let result: TransitionResult | undefined;
     const written = await this.deps.store.casUpdate(id, (record) => {
       result = applyDeploymentEvent(record.state, makeEvent(record.state));
@@ -53,7 +67,7 @@ export class DeploymentRecords {
       return { ok: false, reason: 'not-found', message: `There is no deployment \`${id}\`.` };
     if (!result) throw new Error(`deployment ${id}: no transition computed`);
     if (written.status === 'written') {
-      await this.deps.jobs.advance(id, `v${written.version}`);
+      if (!options.nextStepHere) await this.deps.jobs.advance(id, `v${written.version}`);
       await this.announce(id);
     }
     return result;

@@ -30,38 +30,42 @@ export class Dispatcher {
   /** A phase step; a run that a stop overtook is cancelled, so it cannot go on deploying untracked. */
   async phase(id: string, step: Extract<Step, { kind: 'dispatch-phase' }>): Promise<void> {
     const { records, runs, settings, now } = this.deps;
-    await this.underLease(step.dispatch.correlationId, async () => {
-      const fresh = await records.get(id);
-      const current = fresh?.value.state.phases.find((phase) => phase.id === step.phaseId);
-      if (!fresh || current?.status !== 'dispatching' || current.step !== step.step) return;
-      const result = await this.dispatchOrFind(
-        id,
-        this.request(step.dispatch, fresh.value.state.requestedAt),
-      );
-      if (result === 'looking') return;
-      if (!result.ok) {
-        await records.apply(id, () => ({
-          type: 'fail',
-          reason: `${step.title}: ${result.message}`,
-          // GitHub took the dispatch but its run was never found: something may be deploying.
-          ...(result.reason === 'run_not_found' ? { runMayHaveStarted: true } : {}),
+    await this.underLease(
+      step.dispatch.correlationId,
+      async () => {
+        const fresh = await records.get(id);
+        const current = fresh?.value.state.phases.find((phase) => phase.id === step.phaseId);
+        if (!fresh || current?.status !== 'dispatching' || current.step !== step.step) return;
+        const result = await this.dispatchOrFind(
+          id,
+          this.request(step.dispatch, fresh.value.state.requestedAt),
+        );
+        if (result === 'looking') return;
+        if (!result.ok) {
+          await records.apply(id, () => ({
+            type: 'fail',
+            reason: `${step.title}: ${result.message}`,
+            // GitHub took the dispatch but its run was never found: something may be deploying.
+            ...(result.reason === 'run_not_found' ? { runMayHaveStarted: true } : {}),
+            at: now(),
+          }));
+          return;
+        }
+        const recorded = await records.apply(id, () => ({
+          type: 'phaseDispatched',
+          runId: result.runId,
+          ...numbered(result),
+          url: result.htmlUrl,
           at: now(),
         }));
-        return;
-      }
-      const recorded = await records.apply(id, () => ({
-        type: 'phaseDispatched',
-        runId: result.runId,
-        ...numbered(result),
-        url: result.htmlUrl,
-        at: now(),
-      }));
-      if (!recorded.ok && (await records.state(id))?.status !== 'running') {
-        // Stopped while GitHub was starting the run: nobody will track it, so it must not go on deploying.
-        const { owner, repo } = step.dispatch.repository ?? settings;
-        await runs.cancelRun({ owner, repo, runId: result.runId });
-      }
-    });
+        if (!recorded.ok && (await records.state(id))?.status !== 'running') {
+          // Stopped while GitHub was starting the run: nobody will track it, so it must not go on deploying.
+          const { owner, repo } = step.dispatch.repository ?? settings;
+          await runs.cancelRun({ owner, repo, runId: result.runId });
+        }
+      },
+      'leave',
+    );
   }
 
   /**
@@ -218,10 +222,26 @@ export class Dispatcher {
     }
   }
 
-  /** One process at a time dispatches a given run; another asking meanwhile retries later. */
-  private async underLease<T>(correlationId: string, work: () => Promise<T>): Promise<T> {
+  /**
+   * One process at a time dispatches a given run. A phase's dispatch asked meanwhile is left to the holder
+   * (`leave`: under load the retries kept meeting the next phase's dispatch; the holder's write queues the next step,
+   * and a holder that dies loses its lease within seconds, its job is retried, and the sweep re-drives); a rollback's
+   * is retried later (`retry`), so the pass that settles the last repository's run is one that saw them all.
+   */
+  private async underLease<T>(
+    correlationId: string,
+    work: () => Promise<T>,
+    whenHeld: 'leave' | 'retry' = 'retry',
+  ): Promise<T | undefined> {
     const release = await this.deps.lease.acquire(correlationId, this.deps.settings.dispatchLockMs);
-    if (!release) throw new RetryLater(`dispatch of ${correlationId} is in progress elsewhere`);
+    if (!release) {
+      if (whenHeld === 'retry') throw new RetryLater(`dispatch of ${correlationId} is in progress elsewhere`);
+      this.deps.logger.debug(
+        { event: 'deploy.dispatch_elsewhere', correlationId },
+        'dispatch in progress elsewhere; left to it',
+      );
+      return undefined;
+    }
     try {
       return await work();
     } finally {

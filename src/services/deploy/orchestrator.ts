@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
-import { isAnalysing } from '../../domain/deploy/deployment-state.js';
+import { type DeploymentState, isAnalysing } from '../../domain/deploy/deployment-state.js';
 import {
   type EngineSettings,
   failedVerification,
@@ -114,7 +114,7 @@ export class DeployOrchestrator {
       }
       case 'run-completed': {
         const id = await this.deps.ledger.ownerOfRun(job.runId);
-        if (id) return this.completeRun(id, job.runId, job.conclusion);
+        if (id) return this.completeRun(id, job.runId, job.conclusion, attemptsMade);
         // A run that ends at once can be reported before its dispatch found it (the look-ups go at 1 s, 2 s, 4 s):
         // ask again for about 15 s (the job's backoff) before deciding the run is none of greenlight's.
         if (attemptsMade < UNKNOWN_RUN_ATTEMPTS) throw new RetryLater(`run ${job.runId} not yet known`);
@@ -134,9 +134,35 @@ export class DeployOrchestrator {
     }
   }
 
-  /** From the sweep's run list or a webhook: whichever comes first wins, the other is refused as stale. */
-  async completeRun(id: string, runId: number, conclusion: string): Promise<void> {
-    await this.deps.records.apply(id, (state) => runEnded(state, runId, conclusion, this.deps.now()));
+  /**
+   * From the sweep's run list or a webhook: whichever comes first wins, the other is refused as stale. The job that
+   * writes the run's end takes the next step itself (the next phase's dispatch), rather than queuing a job for it:
+   * the lease and the ledger keep that dispatch exactly-once, and a failure retries this job, which then finds the
+   * end written and queues the advance.
+   */
+  private async completeRun(
+    id: string,
+    runId: number,
+    conclusion: string,
+    attemptsMade: number,
+  ): Promise<void> {
+    const { records, jobs, now } = this.deps;
+    let known = true;
+    const ended = await records.apply(
+      id,
+      (state) => {
+        known = knowsRun(state, runId);
+        return runEnded(state, runId, conclusion, now());
+      },
+      { nextStepHere: true },
+    );
+    if (ended.ok) return this.advance(id);
+    if (ended.reason === 'not-found') return;
+    // The dispatch remembered the run but had not recorded it in the deployment yet: ask again shortly.
+    if (!known && attemptsMade < UNKNOWN_RUN_ATTEMPTS)
+      throw new RetryLater(`run ${runId} not yet recorded in ${id}`);
+    // Its end was written already, maybe by this job before it failed or its process died: the step goes on.
+    await jobs.advance(id, `run-${runId}`);
   }
 
   private async advance(id: string): Promise<void> {
@@ -250,4 +276,12 @@ export class DeployOrchestrator {
     });
     return attempts;
   }
+}
+
+/** Whether the deployment has recorded the run as one of its phases' or as its rollback. */
+function knowsRun(state: DeploymentState, runId: number): boolean {
+  return (
+    (state.rollback?.runs ?? []).some((run) => run.runId === runId) ||
+    state.phases.some((phase) => phase.runs.some((run) => run.runId === runId))
+  );
 }

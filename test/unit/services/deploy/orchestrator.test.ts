@@ -212,17 +212,78 @@ describe('the orchestrator over in-memory ports', () => {
     expect(e.ledger.owners.get(e.runs.runs[0]?.id ?? 0)).toBe(ID);
   });
 
-  it('a lease held by another process: the job retries later and dispatches nothing meanwhile', async () => {
+  it('a lease held by another process: the job leaves the dispatch to it, and the sweep re-drives it once the lease lapsed', async () => {
     const e = engine();
     e.lease.heldElsewhere.add('gl_1-validation-0');
     await e.request();
     await e.drain();
-    expect(e.failures.map((failure) => failure instanceof RetryLater)).toEqual([true]);
+    // Nothing dispatched and nothing failed: the holder's write queues the next step.
+    expect(e.failures).toEqual([]);
     expect(e.runs.dispatched).toEqual([]);
 
     // Its holder died: the lease lapsed.
     e.lease.heldElsewhere.clear();
     await e.settle();
+    expect(correlations(e.runs)).toEqual(['gl_1-validation-0', 'gl_1-rollout-0']);
+  });
+
+  it("a run's end takes the next step in its own job: the next phase is dispatched without an advance job", async () => {
+    const e = engine();
+    e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
+    await e.request();
+    await e.drain();
+    const runId = e.runs.runs[0]?.id ?? 0;
+    const advancesBefore = e.jobs.advances.length;
+
+    // As a webhook's job: GitHub says the validation run succeeded.
+    await e.orchestrator.handle({ kind: 'run-completed', runId, conclusion: 'success' });
+
+    expect(correlations(e.runs)).toEqual(['gl_1-validation-0', 'gl_1-rollout-0']);
+    // Only the rollout's dispatch (recording its run) queued an advance; the run's end queued none.
+    expect(e.jobs.advances.slice(advancesBefore)).toHaveLength(1);
+    expect((await e.record()).state.phases.map((phase) => phase.status)).toEqual(['succeeded', 'running']);
+  });
+
+  it("a run's end that comes before its dispatch recorded the run is asked again, not dropped", async () => {
+    const e = engine();
+    e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
+    await e.request();
+    await e.drain();
+    const runId = e.runs.runs[0]?.id ?? 0;
+    // As between the dispatch remembering the run's owner and recording the run: the phase still dispatching.
+    const stored = await e.store.get(ID);
+    if (!stored) throw new Error('no record');
+    const { state } = stored.value;
+    const dispatching = state.phases.map((phase, index) =>
+      index === 0 ? { ...phase, status: 'dispatching' as const, runs: [] } : phase,
+    );
+    await e.store.replace(ID, stored.version, { ...stored.value, state: { ...state, phases: dispatching } });
+
+    await expect(
+      e.orchestrator.handle({ kind: 'run-completed', runId, conclusion: 'success' }),
+    ).rejects.toBeInstanceOf(RetryLater);
+    expect((await e.record()).state.phases[0]?.status).toBe('dispatching');
+  });
+
+  it("a retried run's end that finds the end written already queues the next step", async () => {
+    const e = engine();
+    e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
+    await e.request();
+    await e.drain();
+    const runId = e.runs.runs[0]?.id ?? 0;
+    // The first try wrote the run's end and then failed (GitHub down) before dispatching the rollout.
+    e.runs.failBeforeStart = new Error('GitHub answered 502 three times');
+    await expect(
+      e.orchestrator.handle({ kind: 'run-completed', runId, conclusion: 'success' }),
+    ).rejects.toThrow('502');
+    expect((await e.record()).state.phases.map((phase) => phase.status)).toEqual([
+      'succeeded',
+      'dispatching',
+    ]);
+    e.runs.failBeforeStart = undefined;
+
+    await e.orchestrator.handle({ kind: 'run-completed', runId, conclusion: 'success' }, 1);
+    await e.drain();
     expect(correlations(e.runs)).toEqual(['gl_1-validation-0', 'gl_1-rollout-0']);
   });
 
