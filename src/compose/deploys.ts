@@ -32,6 +32,7 @@ import { slackClientOptions } from '../app.js';
 import type { AnalysisConfig } from '../config/file-schema.js';
 import type { Config } from '../config.js';
 import { deployRecordSchema } from '../domain/deploy/deploy-record.js';
+import { trackingCadence } from '../domain/deploy/poll-pace.js';
 import { boltLogger } from '../logger.js';
 import { Analyst } from '../services/deploy/analyst.js';
 import { resolveCommitTimes } from '../services/deploy/commit-times.js';
@@ -93,6 +94,11 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
   const { env, file } = config;
   if (!file.github) return undefined;
   const budget = githubRateBudget();
+  const cadence = trackingCadence({
+    pollIntervalMs: file.deploy.pollInterval,
+    webhookPollIntervalMs: file.deploy.webhookPollInterval,
+    webhooks: Boolean(env.GITHUB_WEBHOOK_SECRET),
+  });
   const { octokit } = composeGitHubClient(
     env,
     {
@@ -192,9 +198,9 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
       ...repo,
       gateTimeoutMs: file.deploy.gateTimeout,
       dispatchLockMs: 120_000,
-      sweepEveryMs: file.deploy.pollInterval,
-      // With webhooks telling of every run's end, reading the run lists is only a safety net.
-      trackEveryMs: env.GITHUB_WEBHOOK_SECRET ? file.deploy.webhookPollInterval : file.deploy.pollInterval,
+      sweepEveryMs: cadence.sweepEveryMs,
+      trackEveryMs: cadence.readEveryMs,
+      redriveEveryMs: cadence.redriveEveryMs,
       findRun: { firstLookMs: 1_000, windowMs: 30_000, ...parts.github?.findRun },
       lockOnFailure: file.deploy.lockOnFailure,
       lockAfterRollback: file.rollback?.lockEnvironment ?? true,
@@ -275,7 +281,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     );
   });
   // Not awaited: with Redis down at start it waits for Redis to come back, and the bot must listen meanwhile.
-  jobs.startSweeping(file.deploy.pollInterval).catch(parts.onQueueError);
+  jobs.startSweeping(cadence.sweepEveryMs).catch(parts.onQueueError);
   return {
     service,
     rollbacks,

@@ -36,10 +36,12 @@ export interface OrchestratorSettings extends EngineSettings {
   repo: string;
   /** How long a dispatch (or the GitHub Deployment's creation) may hold its lease. */
   dispatchLockMs: number;
-  /** The sweep job's interval (`deploy.pollInterval`). */
+  /** The sweep job's interval (`trackingCadence`). */
   sweepEveryMs: number;
-  /** How often run lists are read from GitHub: the poll interval, or `deploy.webhookPollInterval` with webhooks. */
+  /** How often run lists are read: twice per `deploy.pollInterval`, or `deploy.webhookPollInterval` with webhooks. */
   trackEveryMs: number;
+  /** How often a deployment with a step to take is re-driven (`deploy.pollInterval`). */
+  redriveEveryMs: number;
   /**
    * Looking for a run GitHub accepted without naming it (or that a process may have sent before it died): the
    * first look after `firstLookMs`, then later ones (delayed jobs, never a sleep in a worker) until `windowMs`.
@@ -96,6 +98,7 @@ export class DeployOrchestrator {
         gateTimeoutMs: settings.gateTimeoutMs,
         sweepEveryMs: settings.sweepEveryMs,
         trackEveryMs: settings.trackEveryMs,
+        redriveEveryMs: settings.redriveEveryMs,
         repo: { owner: settings.owner, repo: settings.repo },
       },
     });

@@ -17,10 +17,12 @@ import type {
 } from './ports.js';
 
 export interface RunTrackerSettings extends Pick<EngineSettings, 'gateTimeoutMs'> {
-  /** How often the sweep job comes (`deploy.pollInterval`): re-drives deployments, and polls when one is due. */
+  /** How often the sweep job comes (`trackingCadence`): re-drives deployments, and reads run lists when due. */
   sweepEveryMs: number;
-  /** How often run lists are read from GitHub: the poll interval, or the slow safety net when webhooks tell. */
+  /** How often run lists are read from GitHub: twice per poll interval, or the slow safety net when webhooks tell. */
   trackEveryMs: number;
+  /** How often a deployment with a step to take is re-driven (`deploy.pollInterval`). */
+  redriveEveryMs: number;
   /** Where runs not remembered with a repository are (those dispatched before runs kept theirs). */
   repo: RepoRef;
 }
@@ -80,7 +82,7 @@ export class RunTracker {
   /** Queues an advance for every deployment with something to do besides waiting on a run, once per interval. */
   private async redrive(): Promise<{ watched: Watched[]; redriven: number }> {
     const { records, lanes, jobs, settings, now } = this.deps;
-    const bucket = Math.floor(now() / settings.sweepEveryMs);
+    const bucket = Math.floor(now() / settings.redriveEveryMs);
     const watched: Watched[] = [];
     let redriven = 0;
     for (const id of await lanes.tracked()) {

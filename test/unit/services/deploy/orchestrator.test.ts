@@ -88,6 +88,7 @@ function engine() {
       // The test clock moves a second per reading of it: every sweep reads the run list.
       sweepEveryMs: 1_000,
       trackEveryMs: 1_000,
+      redriveEveryMs: 1_000,
       findRun: { firstLookMs: 1_000, windowMs: 30_000 },
       lockOnFailure: true,
       lockAfterRollback: true,
