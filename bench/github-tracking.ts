@@ -255,7 +255,9 @@ function measure(
     },
     deploymentsPer5000: Math.floor(5_000 / 60 / countedPerRunMinute),
     handoff,
-    ...(scenario.webhooks ? {} : { handoffOverHalfInterval: round(handoff.mean / (scenario.pollIntervalMs / 2), 2) }),
+    ...(scenario.webhooks
+      ? {}
+      : { handoffOverHalfInterval: round(handoff.mean / (scenario.pollIntervalMs / 2), 2) }),
     overlappingSweeps: overlapping,
   };
 }

@@ -52,7 +52,11 @@ export function trackingCadence({
   webhooks: boolean;
 }): TrackingCadence {
   if (webhooks)
-    return { sweepEveryMs: pollIntervalMs, readEveryMs: webhookPollIntervalMs, redriveEveryMs: pollIntervalMs };
+    return {
+      sweepEveryMs: pollIntervalMs,
+      readEveryMs: webhookPollIntervalMs,
+      redriveEveryMs: pollIntervalMs,
+    };
   const half = Math.max(1, Math.round(pollIntervalMs / 2));
   return { sweepEveryMs: half, readEveryMs: half, redriveEveryMs: pollIntervalMs };
 }

@@ -114,7 +114,13 @@ describe('the sweep watches runs through one run list per repository', () => {
       lease: redisDispatchLease(redis, keys),
       jobs,
       budget: githubRateBudget(),
-      settings: { gateTimeoutMs: 3_600_000, sweepEveryMs: 10, trackEveryMs: 10, redriveEveryMs: 10, repo: PLATFORM },
+      settings: {
+        gateTimeoutMs: 3_600_000,
+        sweepEveryMs: 10,
+        trackEveryMs: 10,
+        redriveEveryMs: 10,
+        repo: PLATFORM,
+      },
       now: Date.now,
       logger: createLogger('silent'),
     });
