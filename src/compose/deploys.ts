@@ -59,6 +59,8 @@ export interface DeployParts {
   gauges: Pick<StateSources, 'queueLength' | 'locked' | 'activeSince' | 'jobCounts'>;
   /** For webhooks: moves the run's deployment on, if the run is one of ours. */
   runCompleted(runId: number, conclusion: string): Promise<void>;
+  /** For webhooks: records the run's number (`#123`) and shows it, if the run is one of ours. */
+  runNumbered(runId: number, runNumber: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -298,6 +300,9 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     async runCompleted(runId, conclusion) {
       // Queued, not applied: the webhook answers GitHub at once, the job finds the deployment and moves it on.
       await jobs.runCompleted(runId, conclusion);
+    },
+    async runNumbered(runId, runNumber) {
+      await jobs.runNumbered(runId, runNumber);
     },
     async close() {
       await Promise.all([worker.close(), announcing.close()]);

@@ -14,6 +14,11 @@ export const deployJobSchema: z.ZodType<DeployJob> = z.discriminatedUnion('kind'
     runId: z.number().int().positive(),
     conclusion: z.string(),
   }),
+  z.object({
+    kind: z.literal('run-numbered'),
+    runId: z.number().int().positive(),
+    runNumber: z.number().int().positive(),
+  }),
   z.object({ kind: z.literal('sweep') }),
 ]);
 
@@ -53,6 +58,14 @@ export function deployQueue(
         'run-completed',
         { kind: 'run-completed', runId, conclusion },
         { jobId: `run-completed-${runId}`, ...RETRIES, removeOnComplete: true, removeOnFail: 1_000 },
+      );
+    },
+    async runNumbered(runId, runNumber) {
+      // Kept once done: a run's number is told by every webhook and list read until it is recorded, one job is enough.
+      await queue.add(
+        'run-numbered',
+        { kind: 'run-numbered', runId, runNumber },
+        { jobId: `run-numbered-${runId}`, ...RETRIES, ...keep },
       );
     },
     async startSweeping(everyMs) {

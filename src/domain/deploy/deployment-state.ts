@@ -270,6 +270,29 @@ const FINISHED: ReadonlySet<DeploymentStatus> = new Set(['succeeded', 'failed', 
 const ACTIVE_PHASE: ReadonlySet<PhaseStatus> = new Set(['waiting_gate', 'dispatching', 'running', 'holding']);
 
 /** True once nothing more will be dispatched and nothing more will change. */
+/**
+ * The state with a run's `run_number` (`#123`) recorded, learnt after its dispatch (from the run list or a webhook):
+ * `unchanged` when it was known already, `unknown` when the state has no such run (yet). A fact, not a transition.
+ */
+export function withRunNumber(
+  state: DeploymentState,
+  runId: number,
+  runNumber: number,
+): DeploymentState | 'unchanged' | 'unknown' {
+  if (state.rollback?.runId === runId) {
+    if (state.rollback.runNumber !== undefined) return 'unchanged';
+    return { ...state, rollback: { ...state.rollback, runNumber } };
+  }
+  const phase = state.phases.find((candidate) => candidate.runs.some((run) => run.runId === runId));
+  const run = phase?.runs.find((candidate) => candidate.runId === runId);
+  if (phase === undefined || run === undefined) return 'unknown';
+  if (run.number !== undefined) return 'unchanged';
+  return updatePhase(state, phase.id, (current) => ({
+    ...current,
+    runs: current.runs.map((each) => (each.runId === runId ? { ...each, number: runNumber } : each)),
+  }));
+}
+
 export function isFinished(status: DeploymentStatus): boolean {
   return FINISHED.has(status);
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
-import { isAnalysing } from '../../domain/deploy/deployment-state.js';
+import { isAnalysing, withRunNumber } from '../../domain/deploy/deployment-state.js';
 import {
   type EngineSettings,
   failedVerification,
@@ -123,6 +123,14 @@ export class DeployOrchestrator {
         if (attemptsMade < UNKNOWN_RUN_ATTEMPTS) throw new RetryLater(`run ${job.runId} not yet known`);
         return;
       }
+      case 'run-numbered': {
+        const id = await this.deps.ledger.ownerOfRun(job.runId);
+        const numbered = id === undefined ? 'unknown' : await this.numberRun(id, job.runId, job.runNumber);
+        // The run's first webhook often beats its dispatch being recorded: asked again as for `run-completed`.
+        if (numbered === 'unknown' && attemptsMade < UNKNOWN_RUN_ATTEMPTS)
+          throw new RetryLater(`run ${job.runId} not yet recorded`);
+        return;
+      }
       case 'gate-expiry':
         await this.deps.records.apply(job.id, () => ({
           type: 'gateExpired',
@@ -140,6 +148,22 @@ export class DeployOrchestrator {
   /** From the sweep's run list or a webhook: whichever comes first wins, the other is refused as stale. */
   async completeRun(id: string, runId: number, conclusion: string): Promise<void> {
     await this.deps.records.apply(id, (state) => runEnded(state, runId, conclusion, this.deps.now()));
+  }
+
+  /** A run's number, learnt after its dispatch: written as a fact (no next step) and shown on the timeline. */
+  private async numberRun(
+    id: string,
+    runId: number,
+    runNumber: number,
+  ): Promise<'recorded' | 'unchanged' | 'unknown'> {
+    const seen: { outcome: 'recorded' | 'unchanged' | 'unknown' } = { outcome: 'unknown' };
+    await this.deps.records.changeRecord(id, (record) => {
+      const numbered = withRunNumber(record.state, runId, runNumber);
+      seen.outcome = typeof numbered === 'string' ? numbered : 'recorded';
+      return typeof numbered === 'string' ? undefined : { ...record, state: numbered };
+    });
+    if (seen.outcome === 'recorded') await this.deps.records.announce(id);
+    return seen.outcome;
   }
 
   private async advance(id: string): Promise<void> {

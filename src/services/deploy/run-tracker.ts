@@ -34,7 +34,7 @@ export interface RunTrackerDeps {
   ledger: Pick<DispatchLedger, 'reposOf' | 'etagOf' | 'saveEtag'>;
   lists: RunLists;
   lease: DispatchLease;
-  jobs: Pick<DeployJobs, 'advance' | 'runCompleted'>;
+  jobs: Pick<DeployJobs, 'advance' | 'runCompleted' | 'runNumbered'>;
   budget?: GitHubBudget;
   settings: RunTrackerSettings;
   now: () => number;
@@ -46,6 +46,8 @@ interface Watched {
   id: string;
   runId: number;
   dispatchedAt: number;
+  /** Its `run_number` is recorded already (the dispatch does not tell it; the list does). */
+  numbered: boolean;
 }
 
 export type SweepOutcome =
@@ -91,7 +93,7 @@ export class RunTracker {
       const steps = nextSteps(stored.value, settings);
       for (const step of steps)
         if (step.kind === 'poll')
-          watched.push({ id, runId: step.runId, dispatchedAt: dispatchedAt(stored.value.state, step.runId) });
+          watched.push({ id, runId: step.runId, ...dispatchOf(stored.value.state, step.runId) });
       if (steps.some((step) => step.kind !== 'poll')) {
         await jobs.advance(id, `sweep-${bucket}`);
         redriven += 1;
@@ -153,6 +155,8 @@ export class RunTracker {
     const listed = new Map<number, ListedRun>(pages.flatMap((page) => page.runs.map((run) => [run.id, run])));
     for (const run of watched) {
       const seen = listed.get(run.runId);
+      if (seen?.runNumber !== undefined && !run.numbered)
+        await this.deps.jobs.runNumbered(run.runId, seen.runNumber);
       if (seen?.status === 'completed')
         await this.deps.jobs.runCompleted(run.runId, seen.conclusion ?? 'failure');
       else if (!seen) requests += await this.lookAtOne(repo, run);
@@ -173,10 +177,18 @@ export class RunTracker {
   }
 }
 
-/** When a run was dispatched, from the record (now, for a run it does not know: the list then starts recent). */
-function dispatchedAt(state: DeploymentState, runId: number): number {
-  if (state.rollback?.runId === runId) return state.rollback.dispatchedAt ?? state.rollback.requestedAt;
+/**
+ * When a run was dispatched, from the record (the request, for a run it does not know: the list then starts
+ * recent), and whether its number is recorded.
+ */
+function dispatchOf(state: DeploymentState, runId: number): { dispatchedAt: number; numbered: boolean } {
+  if (state.rollback?.runId === runId)
+    return {
+      dispatchedAt: state.rollback.dispatchedAt ?? state.rollback.requestedAt,
+      numbered: state.rollback.runNumber !== undefined,
+    };
   for (const phase of state.phases)
-    for (const run of phase.runs) if (run.runId === runId) return run.dispatchedAt;
-  return state.requestedAt;
+    for (const run of phase.runs)
+      if (run.runId === runId) return { dispatchedAt: run.dispatchedAt, numbered: run.number !== undefined };
+  return { dispatchedAt: state.requestedAt, numbered: true };
 }

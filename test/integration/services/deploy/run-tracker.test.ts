@@ -33,9 +33,13 @@ const config: PlanConfig = {
 };
 
 /** The jobs the sweep hands work to, as they were asked for. */
-class CollectedJobs implements Pick<DeployJobs, 'advance' | 'runCompleted'> {
+class CollectedJobs implements Pick<DeployJobs, 'advance' | 'runCompleted' | 'runNumbered'> {
   readonly completed: { runId: number; conclusion: string }[] = [];
+  readonly numbered: { runId: number; runNumber: number }[] = [];
   readonly advanced: string[] = [];
+  async runNumbered(runId: number, runNumber: number) {
+    this.numbered.push({ runId, runNumber });
+  }
   async advance(id: string) {
     this.advanced.push(id);
   }
@@ -175,6 +179,20 @@ describe('the sweep watches runs through one run list per repository', () => {
     ).toBe(true);
     expect(platformRuns).toHaveLength(3);
     expect(jobs.advanced).toEqual([]);
+  });
+
+  it("hands a run's number (which its dispatch did not answer) on from the list it reads anyway", async () => {
+    const runId = await running('d1', PLATFORM);
+    const jobs = new CollectedJobs();
+    const before = github.requests.length;
+
+    await tracker(jobs).sweep();
+
+    expect(jobs.numbered).toEqual([{ runId, runNumber: github.run(runId)?.runNumber }]);
+    // One list read, no look at the run itself.
+    expect(github.requests.slice(before).map((request) => request.route)).toEqual([
+      'actions/list-workflow-runs-for-repo',
+    ]);
   });
 
   it('sweeps never overlap: a second sweep while one is under way does nothing', async () => {

@@ -322,6 +322,25 @@ describe('the orchestrator over in-memory ports', () => {
     expect(e.runs.polled).toEqual([]);
   });
 
+  it("a run's number told after its dispatch is recorded once, without a next step; one not recorded yet is asked again", async () => {
+    const e = engine();
+    e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
+    await e.request();
+    await e.drain();
+    const runId = e.runs.runs[0]?.id ?? 0;
+    const advances = e.jobs.advances.length;
+
+    // A webhook for a run greenlight has not recorded (yet): the job fails, for BullMQ to run it again shortly.
+    await expect(e.orchestrator.handle({ kind: 'run-numbered', runId: 999, runNumber: 5 })).rejects.toThrow(
+      RetryLater,
+    );
+    await e.orchestrator.handle({ kind: 'run-numbered', runId, runNumber: 418 });
+    await e.orchestrator.handle({ kind: 'run-numbered', runId, runNumber: 419 });
+
+    expect((await e.record()).state.phases[0]?.runs.map((run) => run.number)).toEqual([418]);
+    expect(e.jobs.advances).toHaveLength(advances);
+  });
+
   it('sweeps never overlap: a sweep finding another under way does nothing', async () => {
     const e = engine();
     e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
