@@ -8,6 +8,7 @@ import { prometheusSource } from '../adapters/analysis/prometheus-source.js';
 import { redisCountersSource } from '../adapters/analysis/redis-counters-source.js';
 import { githubCommitChecks } from '../adapters/github/commit-checks.js';
 import { githubCommits } from '../adapters/github/commits.js';
+import { conditionalReads } from '../adapters/github/conditional-reads.js';
 import { githubDeployments } from '../adapters/github/deployments.js';
 import { githubRateBudget } from '../adapters/github/rate-budget.js';
 import { githubWorkflowRuns, type WorkflowRunsOptions } from '../adapters/github/workflow-runs.js';
@@ -21,6 +22,7 @@ import { redisDispatchLease } from '../adapters/redis/dispatch-lease.js';
 import { redisDispatchLedger } from '../adapters/redis/dispatch-ledger.js';
 import { redisDocumentStore } from '../adapters/redis/document-store.js';
 import { redisEnvironmentLanes } from '../adapters/redis/environment-lanes.js';
+import { redisReadMemory } from '../adapters/redis/github-reads.js';
 import type { RedisKeys } from '../adapters/redis/keys.js';
 import { redisRegistryWindow } from '../adapters/redis/registry-window.js';
 import { redisRollbackClaims } from '../adapters/redis/rollback-claims.js';
@@ -215,7 +217,9 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     now: parts.now,
     logger: logger.child({ component: 'deploy' }),
   });
-  const commits = githubCommits(octokit);
+  // A commit's checks and what a ref names, asked with the ETag of the last answer: a free 304 while unchanged.
+  const reads = conditionalReads(redisReadMemory(redis, keys));
+  const commits = githubCommits(octokit, reads);
   const commitCache = redisCommitTimeCache(redis, keys.commitTimes());
   const stats = new DeployStats({
     registry: redisRegistryWindow(redis, keys),
@@ -239,7 +243,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     names,
     permissions: parts.permissions,
     runs,
-    commits: githubCommitChecks(octokit),
+    commits: githubCommitChecks(octokit, reads),
     stats,
     shown: announcementLedger,
     audit: parts.audit,
