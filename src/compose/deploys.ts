@@ -243,7 +243,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     names,
     permissions: parts.permissions,
     runs,
-    commits: githubCommitChecks(octokit, reads),
+    commits: githubCommitChecks(octokit, reads, commitCache),
     stats,
     shown: announcementLedger,
     audit: parts.audit,

@@ -1,15 +1,10 @@
 import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
 import { type CommitCheck, checkState } from '../../domain/deploy/commit-checks.js';
-import type { CommitChecks, CommitChecksResult } from '../../services/deploy/ports.js';
+import type { CommitChecks, CommitChecksResult, CommitTimeCache } from '../../services/deploy/ports.js';
 import { type CommitsOctokit, githubCommits } from './commits.js';
 import { conditionalReads, type Reads, UNREMEMBERED } from './conditional-reads.js';
-import {
-  githubMessage,
-  githubStatus,
-  isRateLimited,
-  isTransientGitHubError,
-} from './github-errors.js';
+import { githubMessage, githubStatus, isRateLimited, isTransientGitHubError } from './github-errors.js';
 
 type Rest = Octokit['rest'];
 
@@ -57,11 +52,13 @@ const runList = z.object({
  * greenlight's own workflow runs report as check runs on the commit they ran at (a deployment of a branch runs at
  * its head); they are recognised by their check suite, which `…/actions/workflows/{id}/runs?head_sha=` names.
  * Every read is conditional when `reads` remembers answers: a commit deployed again (another environment, a retry)
- * costs free 304s while its checks and the ref stand as they were, and GitHub still says when they changed.
+ * costs free 304s while its checks and the ref stand as they were, and GitHub still says when they changed. The
+ * commit's time, read with it, is kept for lead time (`commitTimes`), so `/deploy stats` need not ask GitHub again.
  */
 export function githubCommitChecks(
   octokit: CommitChecksOctokit,
   reads: Reads = conditionalReads(UNREMEMBERED),
+  commitTimes?: Pick<CommitTimeCache, 'set'>,
 ): CommitChecks {
   const commits = githubCommits(octokit, reads);
   const conditional = (etag: string | undefined) => (etag ? { headers: { 'if-none-match': etag } } : {});
@@ -70,6 +67,10 @@ export function githubCommitChecks(
       try {
         const commit = await commits.commitTime({ owner, repo, ref });
         if (!commit.ok) return commit;
+        // A commit's time never changes: a cache that fails only costs /deploy stats a lookup later.
+        await commitTimes
+          ?.set(new Map([[commit.sha, { sha: commit.sha, at: commit.at }]]))
+          .catch(() => undefined);
         // A hex word that GitHub resolved to a commit starting with it named that commit, not a branch or tag.
         const isSha = /^[0-9a-f]{7,40}$/.test(ref) && commit.sha.startsWith(ref);
         return { ok: true, sha: commit.sha, isSha };

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type GitHubSim, refSha } from '../../../../playground/sim/github.js';
 import { githubCommitChecks } from '../../../../src/adapters/github/commit-checks.js';
 import { conditionalReads } from '../../../../src/adapters/github/conditional-reads.js';
+import { redisCommitTimeCache } from '../../../../src/adapters/redis/commit-time-cache.js';
 import { redisReadMemory } from '../../../../src/adapters/redis/github-reads.js';
 import { redisKeys } from '../../../../src/adapters/redis/keys.js';
 import type { CommitChecks } from '../../../../src/services/deploy/ports.js';
@@ -197,6 +198,23 @@ describe('githubCommitChecks, against the GitHub simulator', () => {
         .repo()
         .setStatus(MAIN, { context: 'ci/test', state: 'failure', description: null, targetUrl: null });
       expect(await deploy(replica())).toEqual(['ci/test failure', 'lint success']);
+    });
+
+    it("keeps the commit's time for lead time, so /deploy stats need not ask GitHub for it again", async () => {
+      const cache = redisCommitTimeCache(redis, `${prefix}greenlight:commit-times`);
+      const checks = githubCommitChecks(
+        testGitHubClient({ baseUrl: github.apiUrl, retries: 0 }),
+        conditionalReads(redisReadMemory(redis, redisKeys(`${prefix}greenlight:`, `${prefix}feature:`))),
+        cache,
+      );
+      const resolved = await checks.resolveRef({ ...REPO, ref: 'main' });
+      if (!resolved.ok) throw new Error(resolved.message);
+      const answer = github.requestsTo('repos/get-commit')[0]?.response as {
+        commit: { committer: { date: string } };
+      };
+      expect(await cache.get([MAIN])).toEqual(
+        new Map([[MAIN, { sha: MAIN, at: Date.parse(answer.commit.committer.date) }]]),
+      );
     });
 
     it('ten deployments of one commit at once share one request per read', async () => {
