@@ -134,15 +134,20 @@ describe('POST /github/webhooks', () => {
     if (!run) throw new Error('no run dispatched');
 
     // The `requested` delivery names the run's number (`#N`, what GitHub's pages show); the timeline shows it.
-    await vi.waitFor(async () =>
-      expect((await e2e.records.state(id)).phases[0]?.runs[0]?.number).toBe(run.runNumber),
+    // Shown a second after GitHub tells it, by when the dispatch is recorded.
+    await vi.waitFor(
+      async () => expect((await e2e.records.state(id)).phases[0]?.runs[0]?.number).toBe(run.runNumber),
+      { timeout: 5_000 },
     );
-    await vi.waitFor(() => {
-      const timeline = e2e.slack
-        .messages('#deployment-status')
-        .find((message) => shownWithIds(message).includes(id));
-      expect(shownWithIds(timeline)).toContain(`run #${run.runNumber}`);
-    });
+    await vi.waitFor(
+      () => {
+        const timeline = e2e.slack
+          .messages('#deployment-status')
+          .find((message) => shownWithIds(message).includes(id));
+        expect(shownWithIds(timeline)).toContain(`run #${run.runNumber}`);
+      },
+      { timeout: 5_000 },
+    );
     // The dispatch's answer carried the run's id; nothing asked GitHub about the run itself.
     expect(e2e.github.requestsTo('actions/get-workflow-run')).toHaveLength(0);
   });

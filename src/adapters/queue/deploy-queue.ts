@@ -24,6 +24,9 @@ export const deployJobSchema: z.ZodType<DeployJob> = z.discriminatedUnion('kind'
 
 const RETRIES = { attempts: 20, backoff: { type: 'exponential', delay: 500 } } as const;
 
+/** A run's number is shown this long after GitHub tells it (a cosmetic fact, never worth a retry). */
+const RUN_NUMBER_DELAY_MS = 1_000;
+
 /** 1 s, 2 s, 4 s … about 17 minutes in all; then the sweep queues the cancel again. */
 const STOP_RUN_ATTEMPTS = 11;
 
@@ -62,10 +65,11 @@ export function deployQueue(
     },
     async runNumbered(runId, runNumber) {
       // Kept once done: a run's number is told by every webhook and list read until it is recorded, one job is enough.
+      // A second late: the run's first webhook comes while its dispatch is being recorded, and would find no run.
       await queue.add(
         'run-numbered',
         { kind: 'run-numbered', runId, runNumber },
-        { jobId: `run-numbered-${runId}`, ...RETRIES, ...keep },
+        { jobId: `run-numbered-${runId}`, delay: RUN_NUMBER_DELAY_MS, ...RETRIES, ...keep },
       );
     },
     async startSweeping(everyMs) {
