@@ -124,11 +124,10 @@ export class DeployOrchestrator {
         return;
       }
       case 'run-numbered': {
+        // Never retried: a run not recorded a second after GitHub told its number is not greenlight's, or one
+        // still being looked for (Enterprise Server), whose look-up finds its number; the run list tells it too.
         const id = await this.deps.ledger.ownerOfRun(job.runId);
-        const numbered = id === undefined ? 'unknown' : await this.numberRun(id, job.runId, job.runNumber);
-        // The run's first webhook often beats its dispatch being recorded: asked again as for `run-completed`.
-        if (numbered === 'unknown' && attemptsMade < UNKNOWN_RUN_ATTEMPTS)
-          throw new RetryLater(`run ${job.runId} not yet recorded`);
+        if (id !== undefined) await this.numberRun(id, job.runId, job.runNumber);
         return;
       }
       case 'gate-expiry':
@@ -151,19 +150,14 @@ export class DeployOrchestrator {
   }
 
   /** A run's number, learnt after its dispatch: written as a fact (no next step) and shown on the timeline. */
-  private async numberRun(
-    id: string,
-    runId: number,
-    runNumber: number,
-  ): Promise<'recorded' | 'unchanged' | 'unknown'> {
-    const seen: { outcome: 'recorded' | 'unchanged' | 'unknown' } = { outcome: 'unknown' };
+  private async numberRun(id: string, runId: number, runNumber: number): Promise<void> {
+    let recorded = false;
     await this.deps.records.changeRecord(id, (record) => {
       const numbered = withRunNumber(record.state, runId, runNumber);
-      seen.outcome = typeof numbered === 'string' ? numbered : 'recorded';
+      recorded = typeof numbered !== 'string';
       return typeof numbered === 'string' ? undefined : { ...record, state: numbered };
     });
-    if (seen.outcome === 'recorded') await this.deps.records.announce(id);
-    return seen.outcome;
+    if (recorded) await this.deps.records.announce(id);
   }
 
   private async advance(id: string): Promise<void> {
