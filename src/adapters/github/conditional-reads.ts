@@ -24,6 +24,11 @@ export interface ConditionalRead<T> {
   fetch: (etag: string | undefined) => Promise<{ data: unknown; headers: { etag?: string | undefined } }>;
 }
 
+/** No memory: every read is a plain (counted) one; identical reads at the same moment still share one request. */
+export const UNREMEMBERED: ReadMemory = { get: async () => undefined, set: async () => {} };
+
+export type Reads = <T>(read: ConditionalRead<T>) => Promise<T>;
+
 /**
  * GitHub reads asked again with the ETag of their last answer: GitHub answers 304 while nothing changed, which does
  * not count against the rate limit, and the remembered answer is used. So `/deploy` of a commit whose checks were
@@ -32,11 +37,6 @@ export interface ConditionalRead<T> {
  * environments deployed at once) share one request. The memory failing only costs the request a 304 would have
  * saved.
  */
-/** No memory: every read is a plain (counted) one; identical reads at the same moment still share one request. */
-export const UNREMEMBERED: ReadMemory = { get: async () => undefined, set: async () => {} };
-
-export type Reads = <T>(read: ConditionalRead<T>) => Promise<T>;
-
 export function conditionalReads(memory: ReadMemory): Reads {
   const inFlight = new Map<string, Promise<unknown>>();
   const readOnce = async <T>({ key, schema, endpoint, fetch }: ConditionalRead<T>): Promise<T> => {

@@ -269,7 +269,6 @@ export type TransitionResult = { ok: true; state: DeploymentState } | Transition
 const FINISHED: ReadonlySet<DeploymentStatus> = new Set(['succeeded', 'failed', 'cancelled', 'rolled_back']);
 const ACTIVE_PHASE: ReadonlySet<PhaseStatus> = new Set(['waiting_gate', 'dispatching', 'running', 'holding']);
 
-/** True once nothing more will be dispatched and nothing more will change. */
 /**
  * The state with a run's `run_number` (`#123`) recorded, learnt after its dispatch (from the run list or a webhook):
  * `unchanged` when it was known already, `unknown` when the state has no such run (yet). A fact, not a transition.
@@ -293,6 +292,7 @@ export function withRunNumber(
   }));
 }
 
+/** True once nothing more will be dispatched and nothing more will change. */
 export function isFinished(status: DeploymentStatus): boolean {
   return FINISHED.has(status);
 }
