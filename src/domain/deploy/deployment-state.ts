@@ -292,6 +292,14 @@ export function withRunNumber(
   }));
 }
 
+/** Whether the deployment recorded this run: one of its phases', or its rollback's. */
+export function hasRun(state: DeploymentState, runId: number): boolean {
+  return (
+    state.rollback?.runId === runId ||
+    state.phases.some((phase) => phase.runs.some((run) => run.runId === runId))
+  );
+}
+
 /** True once nothing more will be dispatched and nothing more will change. */
 export function isFinished(status: DeploymentStatus): boolean {
   return FINISHED.has(status);

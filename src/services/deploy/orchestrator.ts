@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
-import { isAnalysing, withRunNumber } from '../../domain/deploy/deployment-state.js';
+import { hasRun, isAnalysing, withRunNumber } from '../../domain/deploy/deployment-state.js';
 import {
   type EngineSettings,
   failedVerification,
@@ -117,10 +117,12 @@ export class DeployOrchestrator {
       }
       case 'run-completed': {
         const id = await this.deps.ledger.ownerOfRun(job.runId);
-        if (id) return this.completeRun(id, job.runId, job.conclusion);
-        // A run that ends at once can be reported before its dispatch found it (the look-ups go at 1 s, 2 s, 4 s):
-        // ask again for about 15 s (the job's backoff) before deciding the run is none of greenlight's.
-        if (attemptsMade < UNKNOWN_RUN_ATTEMPTS) throw new RetryLater(`run ${job.runId} not yet known`);
+        const applied = id === undefined ? 'unknown' : await this.completeRun(id, job.runId, job.conclusion);
+        // A run that ends at once can be reported before its dispatch found it (the look-ups go at 1 s, 2 s, 4 s),
+        // or between its owner being remembered and the run being written into the record: ask again for about
+        // 15 s (the job's backoff) before deciding the run is none of greenlight's.
+        if (applied === 'unknown' && attemptsMade < UNKNOWN_RUN_ATTEMPTS)
+          throw new RetryLater(`run ${job.runId} not yet known`);
         return;
       }
       case 'run-numbered': {
@@ -144,9 +146,17 @@ export class DeployOrchestrator {
     }
   }
 
-  /** From the sweep's run list or a webhook: whichever comes first wins, the other is refused as stale. */
-  async completeRun(id: string, runId: number, conclusion: string): Promise<void> {
-    await this.deps.records.apply(id, (state) => runEnded(state, runId, conclusion, this.deps.now()));
+  /**
+   * From the sweep's run list or a webhook: whichever comes first wins, the other is refused as stale. `unknown`
+   * when the record does not have the run (yet).
+   */
+  async completeRun(id: string, runId: number, conclusion: string): Promise<'applied' | 'stale' | 'unknown'> {
+    const result = await this.deps.records.apply(id, (state) =>
+      runEnded(state, runId, conclusion, this.deps.now()),
+    );
+    if (result.ok) return 'applied';
+    const state = await this.deps.records.state(id);
+    return state && hasRun(state, runId) ? 'stale' : 'unknown';
   }
 
   /** A run's number, learnt after its dispatch: written as a fact (no next step) and shown on the timeline. */

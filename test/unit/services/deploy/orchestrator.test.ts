@@ -339,6 +339,24 @@ describe('the orchestrator over in-memory ports', () => {
     expect(e.jobs.advances).toHaveLength(advances);
   });
 
+  it("a run's end told between its owner being remembered and the run being recorded is asked again, not lost", async () => {
+    const e = engine();
+    e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
+    await e.request();
+    await e.drain();
+    const runId = e.runs.runs[0]?.id ?? 0;
+    // The next phase's run: its dispatch remembered whose it is, and has not written it into the record yet.
+    await e.ledger.rememberRun(runId + 1, ID, { owner: 'acme', repo: 'platform' });
+
+    await expect(
+      e.orchestrator.handle({ kind: 'run-completed', runId: runId + 1, conclusion: 'success' }),
+    ).rejects.toThrow(RetryLater);
+    // A run the record has, told twice: the second is stale, and not asked again.
+    await e.orchestrator.handle({ kind: 'run-completed', runId, conclusion: 'success' });
+    await e.orchestrator.handle({ kind: 'run-completed', runId, conclusion: 'success' });
+    expect((await e.record()).state.phases[0]?.runs[0]?.conclusion).toBe('success');
+  });
+
   it('sweeps never overlap: a sweep finding another under way does nothing', async () => {
     const e = engine();
     e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
