@@ -1,4 +1,4 @@
-import { type GitHubSim, type Run, startGitHubSim } from '../playground/sim/github.js';
+import { type GitHubRequest, type GitHubSim, type Run, startGitHubSim } from '../playground/sim/github.js';
 import type { SlackSim } from '../playground/sim/slack.js';
 import { TEST_GITHUB_TOKEN } from '../test/helpers/credentials.js';
 import { DeployDriver } from './lib/deploy-driver.js';
@@ -59,9 +59,9 @@ export interface TrackingScenarioResult {
   deploymentsPer5000: number;
   /** A run ending on GitHub → the next phase's dispatch arriving (bench ms). */
   handoff: Summary;
-  /** Mean handoff over half the interval the run lists are read at (polling only: ≤ 1 is the target). */
+  /** Mean handoff over half the poll interval (polling only: ≤ 1 is the target). */
   handoffOverHalfInterval?: number;
-  /** Run-list reads of one repository closer than half an interval: a sweep overlapping another (must be 0). */
+  /** Reads of one repository's run list in flight at the same time: a sweep overlapping another (must be 0). */
   overlappingSweeps: number;
 }
 
@@ -227,17 +227,8 @@ function measure(
   const byRoute: Record<string, number> = {};
   for (const request of requests) byRoute[request.route] = (byRoute[request.route] ?? 0) + 1;
   const trackingCounted = counted.filter((request) => TRACKING.has(request.route)).length;
-  const readEveryMs = scenario.webhooks ? scenario.webhookPollIntervalMs : scenario.pollIntervalMs;
-  // Reads of the same page closer than half an interval (one read of a long list asks for pages 1, 2… at once).
-  let overlapping = 0;
-  const lastRead = new Map<string, number>();
-  for (const request of requests.filter((each) => each.route === LIST_RUNS)) {
-    const page = request.query.page ?? '1';
-    const previous = lastRead.get(page);
-    if (previous !== undefined && request.at - previous < readEveryMs / 2) overlapping += 1;
-    lastRead.set(page, request.at);
-  }
   const handoff = summarize(handoffs);
+  const overlapping = overlappingReads(requests.filter((each) => each.route === LIST_RUNS));
   const countedPerRunMinute = counted.length / runMinutes;
   return {
     id: scenario.id,
@@ -264,7 +255,26 @@ function measure(
     },
     deploymentsPer5000: Math.floor(5_000 / 60 / countedPerRunMinute),
     handoff,
-    ...(scenario.webhooks ? {} : { handoffOverHalfInterval: round(handoff.mean / (readEveryMs / 2), 2) }),
+    ...(scenario.webhooks
+      ? {}
+      : { handoffOverHalfInterval: round(handoff.mean / (scenario.pollIntervalMs / 2), 2) }),
     overlappingSweeps: overlapping,
   };
+}
+
+/**
+ * Reads of one repository's run list (the same page) in flight at the same time, from arriving at GitHub to being
+ * answered: two sweeps at once. Reads that follow each other closely are not overlap (greenlight reads the lists
+ * more often than the poll interval by design); one read of a long list asks for pages 1, 2… at once.
+ */
+function overlappingReads(reads: readonly GitHubRequest[]): number {
+  let overlapping = 0;
+  const latest = new Map<string, GitHubRequest>();
+  for (const read of [...reads].sort((a, b) => a.at - b.at)) {
+    const key = `${read.repo ?? ''} ${read.query.page ?? '1'}`;
+    const previous = latest.get(key);
+    if (previous !== undefined && read.at < previous.answeredAt) overlapping += 1;
+    if (previous === undefined || read.answeredAt > previous.answeredAt) latest.set(key, read);
+  }
+  return overlapping;
 }

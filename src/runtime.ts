@@ -167,7 +167,7 @@ export async function startGreenlight(config: Config, options: RuntimeOptions): 
     routes: [
       ...httpRoutes({ metrics, readiness }),
       ...(env.GITHUB_WEBHOOK_SECRET
-        ? [githubWebhookRoute(env.GITHUB_WEBHOOK_SECRET, () => deploys?.runCompleted, logger)]
+        ? [githubWebhookRoute(env.GITHUB_WEBHOOK_SECRET, () => deploys, logger)]
         : []),
     ],
     identity: () => identity,

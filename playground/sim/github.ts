@@ -92,6 +92,8 @@ export interface GitHubSimOptions {
 export interface GitHubRequest {
   /** `performance.now()` when it arrived. */
   at: number;
+  /** `performance.now()` when its answer was ready (after any added latency): it was in flight from `at` to this. */
+  answeredAt: number;
   method: string;
   /** The operation id (`actions/get-workflow-run`), or `unknown` for a path GitHub has no route for. */
   route: string;
@@ -416,6 +418,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     const path = url.pathname.startsWith(basePath) ? url.pathname.slice(basePath.length) || '/' : undefined;
     const record: GitHubRequest = {
       at: arrivedAt,
+      answeredAt: arrivedAt,
       method,
       route: 'unknown',
       path: path ?? url.pathname,
@@ -466,6 +469,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
         ...answer.headers,
       };
       record.status = answer.status;
+      record.answeredAt = performance.now();
       if (answer.body !== undefined && answer.status !== 304) record.response = answer.body;
       requests.push(record);
       waiters.notify();

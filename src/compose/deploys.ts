@@ -8,6 +8,7 @@ import { prometheusSource } from '../adapters/analysis/prometheus-source.js';
 import { redisCountersSource } from '../adapters/analysis/redis-counters-source.js';
 import { githubCommitChecks } from '../adapters/github/commit-checks.js';
 import { githubCommits } from '../adapters/github/commits.js';
+import { conditionalReads } from '../adapters/github/conditional-reads.js';
 import { githubDeployments } from '../adapters/github/deployments.js';
 import { githubRateBudget } from '../adapters/github/rate-budget.js';
 import { githubWorkflowRuns, type WorkflowRunsOptions } from '../adapters/github/workflow-runs.js';
@@ -21,6 +22,7 @@ import { redisDispatchLease } from '../adapters/redis/dispatch-lease.js';
 import { redisDispatchLedger } from '../adapters/redis/dispatch-ledger.js';
 import { redisDocumentStore } from '../adapters/redis/document-store.js';
 import { redisEnvironmentLanes } from '../adapters/redis/environment-lanes.js';
+import { redisReadMemory } from '../adapters/redis/github-reads.js';
 import type { RedisKeys } from '../adapters/redis/keys.js';
 import { redisRegistryWindow } from '../adapters/redis/registry-window.js';
 import { redisRollbackClaims } from '../adapters/redis/rollback-claims.js';
@@ -32,6 +34,7 @@ import { slackClientOptions } from '../app.js';
 import type { AnalysisConfig } from '../config/file-schema.js';
 import type { Config } from '../config.js';
 import { deployRecordSchema } from '../domain/deploy/deploy-record.js';
+import { trackingCadence } from '../domain/deploy/poll-pace.js';
 import { serviceRollbackTarget } from '../domain/deploy/rollback-plan.js';
 import { boltLogger } from '../logger.js';
 import { Analyst } from '../services/deploy/analyst.js';
@@ -59,6 +62,8 @@ export interface DeployParts {
   gauges: Pick<StateSources, 'queueLength' | 'locked' | 'activeSince' | 'jobCounts'>;
   /** For webhooks: moves the run's deployment on, if the run is one of ours. */
   runCompleted(runId: number, conclusion: string): Promise<void>;
+  /** For webhooks: records the run's number (`#123`) and shows it, if the run is one of ours. */
+  runNumbered(runId: number, runNumber: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -94,6 +99,11 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
   const { env, file } = config;
   if (!file.github) return undefined;
   const budget = githubRateBudget();
+  const cadence = trackingCadence({
+    pollIntervalMs: file.deploy.pollInterval,
+    webhookPollIntervalMs: file.deploy.webhookPollInterval,
+    webhooks: Boolean(env.GITHUB_WEBHOOK_SECRET),
+  });
   const { octokit } = composeGitHubClient(
     env,
     {
@@ -194,9 +204,9 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
       ...repo,
       gateTimeoutMs: file.deploy.gateTimeout,
       dispatchLockMs: 120_000,
-      sweepEveryMs: file.deploy.pollInterval,
-      // With webhooks telling of every run's end, reading the run lists is only a safety net.
-      trackEveryMs: env.GITHUB_WEBHOOK_SECRET ? file.deploy.webhookPollInterval : file.deploy.pollInterval,
+      sweepEveryMs: cadence.sweepEveryMs,
+      trackEveryMs: cadence.readEveryMs,
+      redriveEveryMs: cadence.redriveEveryMs,
       findRun: { firstLookMs: 1_000, windowMs: 30_000, ...parts.github?.findRun },
       lockOnFailure: file.deploy.lockOnFailure,
       lockAfterRollback: file.rollback?.lockEnvironment ?? true,
@@ -216,7 +226,9 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     now: parts.now,
     logger: logger.child({ component: 'deploy' }),
   });
-  const commits = githubCommits(octokit, credential);
+  // A commit's checks and what a ref names, asked with the ETag of the last answer: a free 304 while unchanged.
+  const reads = conditionalReads(redisReadMemory(redis, keys));
+  const commits = githubCommits(octokit, reads, credential);
   const commitCache = redisCommitTimeCache(redis, keys.commitTimes());
   const stats = new DeployStats({
     registry: redisRegistryWindow(redis, keys),
@@ -240,7 +252,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     names,
     permissions: parts.permissions,
     runs,
-    commits: githubCommitChecks(octokit, credential),
+    commits: githubCommitChecks(octokit, reads, commitCache, credential),
     stats,
     shown: announcementLedger,
     audit: parts.audit,
@@ -287,7 +299,7 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     );
   });
   // Not awaited: with Redis down at start it waits for Redis to come back, and the bot must listen meanwhile.
-  jobs.startSweeping(file.deploy.pollInterval).catch(parts.onQueueError);
+  jobs.startSweeping(cadence.sweepEveryMs).catch(parts.onQueueError);
   return {
     service,
     rollbacks,
@@ -304,6 +316,9 @@ export async function composeDeploys(parts: DeployComposition): Promise<DeployPa
     async runCompleted(runId, conclusion) {
       // Queued, not applied: the webhook answers GitHub at once, the job finds the deployment and moves it on.
       await jobs.runCompleted(runId, conclusion);
+    },
+    async runNumbered(runId, runNumber) {
+      await jobs.runNumbered(runId, runNumber);
     },
     async close() {
       await Promise.all([worker.close(), announcing.close()]);

@@ -297,8 +297,9 @@ export const fileSchema = z
         /** An unanswered approval gate cancels the deployment after this long. */
         gateTimeout: duration.default(60 * 60_000),
         /**
-         * How often unfinished deployments are re-driven (lost steps recovered) and, without webhooks, how often
-         * each repository's run list is read (one conditional request per repository).
+         * How often unfinished deployments are re-driven (lost steps recovered). Without webhooks, each repository's
+         * run list is read twice per interval (one conditional request per repository, a free 304 while nothing
+         * changed), so a run's end is seen within half of it.
          */
         pollInterval: duration.default(5_000),
         /**

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { greenlightWorkflow, webhookRequest } from '../../playground/sim/github.js';
-import { useE2E } from '../helpers/e2e.js';
+import { shownWithIds, useE2E } from '../helpers/e2e.js';
 
 const SECRET = 'webhook-secret-for-tests';
 
@@ -148,4 +148,44 @@ describe('POST /github/webhooks', () => {
     expect(dispatched).toHaveLength(ids.length * 3);
     expect(new Set(dispatched).size).toBe(dispatched.length);
   }, 40_000);
+
+  it("shows a dispatched run's number from its first webhook, without a look at the run", async () => {
+    e2e.github.repo().addWorkflow(greenlightWorkflow('deploy.yml'));
+    await e2e.startBot(
+      {
+        github: { owner: 'acme', repo: 'platform', workflow: 'deploy.yml', ref: 'main' },
+        environments: { staging: { approvals: 0 }, production: { approvals: 1, approvers: ['U0CAROL'] } },
+        pipeline: [
+          { id: 'backend', title: 'Backend deploy', inputs: { deployment_phase: 'backend_deployment' } },
+        ],
+        // Polls far apart: within this test only the webhooks tell greenlight anything about the run.
+        deploy: { pollInterval: '1m' },
+      },
+      { env: { GITHUB_WEBHOOK_SECRET: SECRET } },
+    );
+    e2e.github.addWebhook({ url: `${e2e.url}/github/webhooks`, secret: SECRET });
+    await e2e.slack.command('/deploy', 'staging', { user: 'U0ALICE' });
+    const id = await e2e.records.nextDeployment('staging', 0);
+    await vi.waitFor(async () => expect((await e2e.records.state(id)).phases[0]?.status).toBe('running'));
+    const run = e2e.github.runs()[0];
+    if (!run) throw new Error('no run dispatched');
+
+    // The `requested` delivery names the run's number (`#N`, what GitHub's pages show); the timeline shows it.
+    // Shown a second after GitHub tells it, by when the dispatch is recorded.
+    await vi.waitFor(
+      async () => expect((await e2e.records.state(id)).phases[0]?.runs[0]?.number).toBe(run.runNumber),
+      { timeout: 5_000 },
+    );
+    await vi.waitFor(
+      () => {
+        const timeline = e2e.slack
+          .messages('#deployment-status')
+          .find((message) => shownWithIds(message).includes(id));
+        expect(shownWithIds(timeline)).toContain(`run #${run.runNumber}`);
+      },
+      { timeout: 5_000 },
+    );
+    // The dispatch's answer carried the run's id; nothing asked GitHub about the run itself.
+    expect(e2e.github.requestsTo('actions/get-workflow-run')).toHaveLength(0);
+  });
 });

@@ -391,6 +391,11 @@ export class FakeJobs implements DeployJobs {
   takeCompletion() {
     return this.completions.shift();
   }
+  /** Run numbers handed to their jobs, not run yet. */
+  readonly numbers: { runId: number; runNumber: number }[] = [];
+  async runNumbered(runId: number, runNumber: number) {
+    if (!this.numbers.some((job) => job.runId === runId)) this.numbers.push({ runId, runNumber });
+  }
   take(): string | undefined {
     return this.pending.shift();
   }

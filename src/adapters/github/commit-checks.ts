@@ -1,8 +1,9 @@
 import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
 import { type CommitCheck, checkState } from '../../domain/deploy/commit-checks.js';
-import type { CommitChecks, CommitChecksResult } from '../../services/deploy/ports.js';
+import type { CommitChecks, CommitChecksResult, CommitTimeCache } from '../../services/deploy/ports.js';
 import { type CommitsOctokit, githubCommits } from './commits.js';
+import { conditionalReads, type Reads, UNREMEMBERED } from './conditional-reads.js';
 import {
   type GitHubCredential,
   GitHubUnexpectedResponseError,
@@ -58,18 +59,28 @@ const runList = z.object({
  * abbreviated), the combined status (newest per context) and the check runs of the commit, page by page. Jobs of
  * greenlight's own workflow runs report as check runs on the commit they ran at (a deployment of a branch runs at
  * its head); they are recognised by their check suite, which `…/actions/workflows/{id}/runs?head_sha=` names.
+ * Every read is conditional when `reads` remembers answers: a commit deployed again (another environment, a retry)
+ * costs free 304s while its checks and the ref stand as they were, and GitHub still says when they changed. The
+ * commit's time, read with it, is kept for lead time (`commitTimes`), so `/deploy stats` need not ask GitHub again.
  */
 export function githubCommitChecks(
   octokit: CommitChecksOctokit,
+  reads: Reads = conditionalReads(UNREMEMBERED),
+  commitTimes?: Pick<CommitTimeCache, 'set'>,
   /** The credential in use, so a refusal names the one to fix. */
   credential: GitHubCredential = 'token',
 ): CommitChecks {
-  const commits = githubCommits(octokit, credential);
+  const commits = githubCommits(octokit, reads, credential);
+  const conditional = (etag: string | undefined) => (etag ? { headers: { 'if-none-match': etag } } : {});
   return {
     async resolveRef({ owner, repo, ref }) {
       try {
         const commit = await commits.commitTime({ owner, repo, ref });
         if (!commit.ok) return commit;
+        // A commit's time never changes: a cache that fails only costs /deploy stats a lookup later.
+        await commitTimes
+          ?.set(new Map([[commit.sha, { sha: commit.sha, at: commit.at }]]))
+          .catch(() => undefined);
         // A hex word that GitHub resolved to a commit starting with it named that commit, not a branch or tag.
         const isSha = /^[0-9a-f]{7,40}$/.test(ref) && commit.sha.startsWith(ref);
         return { ok: true, sha: commit.sha, isSha };
@@ -81,14 +92,25 @@ export function githubCommitChecks(
     async checks({ owner, repo, sha, ownWorkflows }): Promise<CommitChecksResult> {
       try {
         const statuses = await readPages(
-          (page) =>
-            octokit.rest.repos.getCombinedStatusForRef({ owner, repo, ref: sha, per_page: PER_PAGE, page }),
+          reads,
+          `GET /repos/${owner}/${repo}/commits/${sha}/status`,
+          (page, etag) =>
+            octokit.rest.repos.getCombinedStatusForRef({
+              owner,
+              repo,
+              ref: sha,
+              per_page: PER_PAGE,
+              page,
+              ...conditional(etag),
+            }),
           combinedStatus,
           'GET /repos/{owner}/{repo}/commits/{ref}/status',
           (data) => [data.statuses, data.total_count],
         );
         const runs = await readPages(
-          (page) =>
+          reads,
+          `GET /repos/${owner}/${repo}/commits/${sha}/check-runs?filter=latest`,
+          (page, etag) =>
             octokit.rest.checks.listForRef({
               owner,
               repo,
@@ -96,13 +118,16 @@ export function githubCommitChecks(
               filter: 'latest',
               per_page: PER_PAGE,
               page,
+              ...conditional(etag),
             }),
           checkRunList,
           'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
           (data) => [data.check_runs, data.total_count],
         );
         const fromActions = runs.some((run) => run.app?.slug === 'github-actions');
-        const own = fromActions ? await ownSuites(octokit, { owner, repo, sha }, ownWorkflows) : new Set();
+        const own = fromActions
+          ? await ownSuites(octokit, reads, { owner, repo, sha }, ownWorkflows)
+          : new Set();
         const checks: CommitCheck[] = [
           ...statuses.map((status) => ({
             name: status.context,
@@ -140,6 +165,7 @@ export function githubCommitChecks(
 /** The check suites of runs of greenlight's own workflows at `sha`: their jobs are deployments, not checks. */
 async function ownSuites(
   octokit: CommitChecksOctokit,
+  reads: Reads,
   { owner, repo, sha }: { owner: string; repo: string; sha: string },
   workflows: readonly string[],
 ): Promise<Set<number>> {
@@ -150,7 +176,9 @@ async function ownSuites(
     let runs: z.infer<typeof runList>['workflow_runs'];
     try {
       runs = await readPages(
-        async (page) =>
+        reads,
+        `GET /repos/${owner}/${repo}/actions/workflows/${workflow}/runs?head_sha=${sha}`,
+        async (page, etag) =>
           octokit.rest.actions.listWorkflowRuns({
             owner,
             repo,
@@ -158,6 +186,7 @@ async function ownSuites(
             head_sha: sha,
             per_page: PER_PAGE,
             page,
+            ...(etag ? { headers: { 'if-none-match': etag } } : {}),
           }),
         runList,
         'GET /repos/{owner}/{repo}/actions/workflows/{id}/runs',
@@ -173,18 +202,27 @@ async function ownSuites(
   return suites;
 }
 
-/** Reads a list page by page until GitHub's total is reached (or a short page, or `MAX_PAGES`). */
-async function readPages<S extends z.ZodType, T>(
-  fetch: (page: number) => Promise<{ data: unknown }>,
-  schema: S,
+/**
+ * Reads a list page by page until GitHub's total is reached (or a short page, or `MAX_PAGES`), each page a
+ * conditional read of its own (`key` and the page number name it).
+ */
+async function readPages<D, T>(
+  reads: Reads,
+  key: string,
+  fetch: (page: number, etag: string | undefined) => Promise<{ data: unknown; headers: { etag?: string } }>,
+  schema: z.ZodType<D>,
   endpoint: string,
-  items: (data: z.infer<S>) => [T[], number],
+  items: (data: D) => [T[], number],
 ): Promise<T[]> {
   const all: T[] = [];
   for (let page = 1; page <= MAX_PAGES; page += 1) {
-    const parsed = schema.safeParse((await fetch(page)).data);
-    if (!parsed.success) throw new GitHubUnexpectedResponseError(endpoint, parsed.error);
-    const [found, total] = items(parsed.data);
+    const data = await reads({
+      key: `${key} page ${page}`,
+      schema,
+      endpoint,
+      fetch: (etag) => fetch(page, etag),
+    });
+    const [found, total] = items(data);
     all.push(...found);
     if (found.length < PER_PAGE || all.length >= total) break;
   }

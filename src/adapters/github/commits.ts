@@ -1,6 +1,7 @@
 import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
 import type { Commits } from '../../services/deploy/ports.js';
+import { conditionalReads, type Reads, UNREMEMBERED } from './conditional-reads.js';
 import {
   credentialName,
   type GitHubCredential,
@@ -30,18 +31,31 @@ const commitResponse = z.object({
  * merge by GitHub sets it), which is when the change was ready to ship; the author date is the fallback. Only one
  * file of the diff is asked for (`per_page: 1`): the metadata is all greenlight needs. A ref GitHub does not know
  * (422 "No commit found", 404) or may not show (403) comes back as a result; 5xx and rate limits, already retried by
- * the client, are thrown.
+ * the client, are thrown. With `reads` remembering answers, asking again about a ref that did not move is a free 304.
  */
 export function githubCommits(
   octokit: CommitsOctokit,
+  reads: Reads = conditionalReads(UNREMEMBERED),
   /** The credential in use, so a refusal names the one to fix. */
   credential: GitHubCredential = 'token',
 ): Commits {
   return {
     async commitTime({ owner, repo, ref }) {
-      let data: unknown;
+      let data: z.infer<typeof commitResponse>;
       try {
-        data = (await octokit.rest.repos.getCommit({ owner, repo, ref, per_page: 1 })).data;
+        data = await reads({
+          key: `GET /repos/${owner}/${repo}/commits/${ref}`,
+          schema: commitResponse,
+          endpoint: 'GET /repos/{owner}/{repo}/commits/{ref}',
+          fetch: (etag) =>
+            octokit.rest.repos.getCommit({
+              owner,
+              repo,
+              ref,
+              per_page: 1,
+              ...(etag ? { headers: { 'if-none-match': etag } } : {}),
+            }),
+        });
       } catch (error) {
         const status = githubStatus(error);
         if (status === 404 || status === 422 || status === 409)
@@ -58,10 +72,7 @@ export function githubCommits(
           };
         throw error;
       }
-      const parsed = commitResponse.safeParse(data);
-      if (!parsed.success)
-        throw new GitHubUnexpectedResponseError('GET /repos/{owner}/{repo}/commits/{ref}', parsed.error);
-      const { sha, commit } = parsed.data;
+      const { sha, commit } = data;
       const at = [commit.committer?.date, commit.author?.date]
         .map((date) => (date === undefined ? Number.NaN : Date.parse(date)))
         .find((ms) => Number.isFinite(ms));

@@ -242,29 +242,13 @@ export function githubWorkflowRuns(
     return { status: 'ok', ...(responseEtag ? { etag: responseEtag } : {}), run: toRun(run.data) };
   };
 
-  /**
-   * `return_run_details` answers the run's id but not its number: one look at the run gets the number people see.
-   * While the run is still going, its ETag makes the first poll a free 304; a run already finished keeps no ETag,
-   * so that poll reads (and the engine learns) how it ended. Never fails the dispatch: without it the run shows no
-   * number.
-   */
-  const runNumberOf = async (
-    request: DispatchRequest,
-    runId: number,
-  ): Promise<{ runNumber?: number; etag?: string }> => {
-    const snapshot = await getRun({ owner: request.owner, repo: request.repo, runId }).catch(() => undefined);
-    if (snapshot?.status !== 'ok') return {};
-    return {
-      ...(snapshot.run.runNumber === undefined ? {} : { runNumber: snapshot.run.runNumber }),
-      ...(snapshot.etag && runOutcome(snapshot.run) === 'running' ? { etag: snapshot.etag } : {}),
-    };
-  };
-
   return {
     findRun,
     /**
      * One request. A 204 without the run's id answers `run_pending` (the caller looks for the run later, in a
      * delayed job); a 5xx is thrown, never repeated here: the caller looks for the run before it sends again.
+     * `return_run_details` answers the run's id but not its number (`#123`); it is not read here (a counted request
+     * per run), it comes with the run list the sweep reads anyway, or with the run's first webhook.
      */
     async dispatch(request) {
       const invalid = checkDispatchInputs(request);
@@ -282,7 +266,6 @@ export function githubWorkflowRuns(
             runId: posted.runId,
             htmlUrl: posted.htmlUrl,
             via: 'return_run_details',
-            ...(await runNumberOf(request, posted.runId)),
           };
         case 'rejected':
           return { ok: false, reason: posted.reason, message: posted.message };
@@ -318,11 +301,15 @@ export function githubWorkflowRuns(
       const list = workflowRunList.safeParse(data);
       if (!list.success)
         throw new GitHubUnexpectedResponseError('GET /repos/{owner}/{repo}/actions/runs', list.error);
-      const runs = list.data.workflow_runs.map((run) =>
-        runOutcome(run) === 'running'
-          ? { id: run.id, status: 'running' as const }
-          : { id: run.id, status: 'completed' as const, conclusion: run.conclusion ?? 'failure' },
-      );
+      const runs = list.data.workflow_runs.map((run) => {
+        const numbered = {
+          id: run.id,
+          ...(run.run_number === undefined ? {} : { runNumber: run.run_number }),
+        };
+        return runOutcome(run) === 'running'
+          ? { ...numbered, status: 'running' as const }
+          : { ...numbered, status: 'completed' as const, conclusion: run.conclusion ?? 'failure' };
+      });
       return {
         status: 'ok',
         ...(responseEtag ? { etag: responseEtag } : {}),

@@ -10,20 +10,28 @@ const workflowRunEvent = z.object({
   action: z.string(),
   workflow_run: z.object({
     id: z.number().int().positive(),
+    run_number: z.number().int().positive().optional(),
+    event: z.string().optional(),
     status: z.string().nullable(),
     conclusion: z.string().nullable(),
   }),
 });
 
-export type RunCompleted = (runId: number, conclusion: string) => Promise<void>;
+/** What a `workflow_run` delivery hands on, each as a job of its own. */
+export interface WorkflowRunEvents {
+  runCompleted(runId: number, conclusion: string): Promise<void>;
+  runNumbered(runId: number, runNumber: number): Promise<void>;
+}
 
 /**
  * `POST /github/webhooks`: `workflow_run` events, so a finished run moves its deployment on at once instead of at
- * the next poll. The body is checked against `X-Hub-Signature-256` before anything in it is read.
+ * the next poll, and a dispatched run's number (`#123`, which the dispatch does not answer) shows on its timeline
+ * from its first delivery (`requested`). The body is checked against `X-Hub-Signature-256` before anything in it
+ * is read.
  */
 export function githubWebhookRoute(
   secret: string,
-  onCompleted: () => RunCompleted | undefined,
+  events: () => WorkflowRunEvents | undefined,
   logger: Logger,
 ): CustomRoute {
   return {
@@ -59,8 +67,17 @@ export function githubWebhookRoute(
     const parsed = workflowRunEvent.safeParse(json);
     if (!parsed.success) return send(res, 400, 'not a workflow_run event');
     const { action, workflow_run: run } = parsed.data;
-    const handler = onCompleted();
-    if (action === 'completed' && run.conclusion && handler) await handler(run.id, run.conclusion);
+    const handler = events();
+    // Only dispatched runs can be greenlight's: a push or pull request run's number is no deployment's business.
+    if (
+      handler &&
+      run.run_number !== undefined &&
+      action !== 'completed' &&
+      run.event === 'workflow_dispatch'
+    )
+      await handler.runNumbered(run.id, run.run_number);
+    if (action === 'completed' && run.conclusion && handler)
+      await handler.runCompleted(run.id, run.conclusion);
     send(res, 202, 'accepted');
   }
 }

@@ -14,6 +14,11 @@ export const deployJobSchema: z.ZodType<DeployJob> = z.discriminatedUnion('kind'
     runId: z.number().int().positive(),
     conclusion: z.string(),
   }),
+  z.object({
+    kind: z.literal('run-numbered'),
+    runId: z.number().int().positive(),
+    runNumber: z.number().int().positive(),
+  }),
   z.object({ kind: z.literal('sweep') }),
 ]);
 
@@ -21,6 +26,9 @@ const RETRIES = { attempts: 20, backoff: { type: 'exponential', delay: 500 } } a
 
 /** How long after a deployment stopped its run cancel job first looks (see `stopRun`). */
 const STOP_RUN_FIRST_LOOK_MS = 1_000;
+
+/** A run's number is shown this long after GitHub tells it (a cosmetic fact, never worth a retry). */
+const RUN_NUMBER_DELAY_MS = 1_000;
 
 /** 1 s, 2 s, 4 s … about 17 minutes in all; then the sweep queues the cancel again. */
 const STOP_RUN_ATTEMPTS = 11;
@@ -56,6 +64,15 @@ export function deployQueue(
         'run-completed',
         { kind: 'run-completed', runId, conclusion },
         { jobId: `run-completed-${runId}`, ...RETRIES, removeOnComplete: true, removeOnFail: 1_000 },
+      );
+    },
+    async runNumbered(runId, runNumber) {
+      // Kept once done: a run's number is told by every webhook and list read until it is recorded, one job is enough.
+      // A second late: the run's first webhook comes while its dispatch is being recorded, and would find no run.
+      await queue.add(
+        'run-numbered',
+        { kind: 'run-numbered', runId, runNumber },
+        { jobId: `run-numbered-${runId}`, delay: RUN_NUMBER_DELAY_MS, ...RETRIES, ...keep },
       );
     },
     async startSweeping(everyMs) {

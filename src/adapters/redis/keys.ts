@@ -58,6 +58,8 @@ export interface RedisKeys {
   homeViewers(): string;
   /** Hash of commit times for lead time: field = a deployed SHA, or `<ref>@<deploymentId>` for a branch or tag. */
   commitTimes(): string;
+  /** JSON {etag, data}: GitHub's last answer to a conditional read (a commit, its statuses, its check runs), by hash. */
+  githubRead(hash: string): string;
   /**
    * Claimed by the first delivery of a Slack request (its `trigger_id`, with a TTL), so a re-delivery or a replay of
    * the same request finds it taken and has no effect.
@@ -101,6 +103,7 @@ export function redisKeys(keyPrefix: string, flagPrefix: string): RedisKeys {
     incidentSeq: () => `${keyPrefix}incident-seq`,
     incidentOfDeployment: (id) => `${keyPrefix}deploy:${id}:incident`,
     commitTimes: () => `${keyPrefix}commit-times`,
+    githubRead: (hash) => `${keyPrefix}github-read:${hash}`,
     homeViewers: () => `${keyPrefix}home:viewers`,
     request: (triggerId) => `${keyPrefix}request:${triggerId}`,
     announcement: (id) => `${keyPrefix}deploy:${id}:announced`,

@@ -8,6 +8,7 @@ const RUN_LIST_TTL_SECONDS = 24 * 3_600;
 
 const listedRun = z.object({
   id: z.number(),
+  runNumber: z.number().int().positive().optional(),
   status: z.enum(['running', 'completed']),
   conclusion: z.string().optional(),
 });

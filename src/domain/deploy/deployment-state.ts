@@ -303,6 +303,40 @@ export type TransitionResult = { ok: true; state: DeploymentState } | Transition
 const FINISHED: ReadonlySet<DeploymentStatus> = new Set(['succeeded', 'failed', 'cancelled', 'rolled_back']);
 const ACTIVE_PHASE: ReadonlySet<PhaseStatus> = new Set(['waiting_gate', 'dispatching', 'running', 'holding']);
 
+/**
+ * The state with a run's `run_number` (`#123`) recorded, learnt after its dispatch (from the run list or a webhook):
+ * `unchanged` when it was known already, `unknown` when the state has no such run (yet). A fact, not a transition.
+ */
+export function withRunNumber(
+  state: DeploymentState,
+  runId: number,
+  runNumber: number,
+): DeploymentState | 'unchanged' | 'unknown' {
+  const rollback = state.rollback;
+  const rollbackRun = rollback?.runs?.find((run) => run.runId === runId);
+  if (rollback && rollbackRun) {
+    if (rollbackRun.runNumber !== undefined) return 'unchanged';
+    const runs = (rollback.runs ?? []).map((run) => (run.runId === runId ? { ...run, runNumber } : run));
+    return { ...state, rollback: { ...rollback, runs } };
+  }
+  const phase = state.phases.find((candidate) => candidate.runs.some((run) => run.runId === runId));
+  const run = phase?.runs.find((candidate) => candidate.runId === runId);
+  if (phase === undefined || run === undefined) return 'unknown';
+  if (run.number !== undefined) return 'unchanged';
+  return updatePhase(state, phase.id, (current) => ({
+    ...current,
+    runs: current.runs.map((each) => (each.runId === runId ? { ...each, number: runNumber } : each)),
+  }));
+}
+
+/** Whether the deployment recorded this run: one of its phases', or its rollback's. */
+export function hasRun(state: DeploymentState, runId: number): boolean {
+  return (
+    (state.rollback?.runs ?? []).some((run) => run.runId === runId) ||
+    state.phases.some((phase) => phase.runs.some((run) => run.runId === runId))
+  );
+}
+
 /** True once nothing more will be dispatched and nothing more will change. */
 export function isFinished(status: DeploymentStatus): boolean {
   return FINISHED.has(status);

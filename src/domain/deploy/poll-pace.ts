@@ -25,3 +25,38 @@ export function pollPace({ baseMs, repos, rateLimit, now }: PollPaceInput): numb
   const polls = spendable / Math.max(1, repos);
   return Math.max(baseMs, Math.ceil(untilReset / polls));
 }
+
+export interface TrackingCadence {
+  /** How often the sweep job comes. */
+  sweepEveryMs: number;
+  /** How often each repository's run list is read (before `pollPace` stretches it near the rate limit). */
+  readEveryMs: number;
+  /** How often an unfinished deployment with a step to take is re-driven (a lost job recovered). */
+  redriveEveryMs: number;
+}
+
+/**
+ * When the sweep comes and what it does. Polling only, the run lists are read twice per `deploy.pollInterval`: a
+ * run's end then waits a quarter of the interval on average (half at most) instead of half (a whole), and the
+ * extra reads cost nothing while nothing changed, since GitHub answers the conditional read with a free 304.
+ * With webhooks telling of every run's end, the lists are only a safety net, read every `webhookPollInterval`.
+ * Re-driving stays once per `pollInterval` either way.
+ */
+export function trackingCadence({
+  pollIntervalMs,
+  webhookPollIntervalMs,
+  webhooks,
+}: {
+  pollIntervalMs: number;
+  webhookPollIntervalMs: number;
+  webhooks: boolean;
+}): TrackingCadence {
+  if (webhooks)
+    return {
+      sweepEveryMs: pollIntervalMs,
+      readEveryMs: webhookPollIntervalMs,
+      redriveEveryMs: pollIntervalMs,
+    };
+  const half = Math.max(1, Math.round(pollIntervalMs / 2));
+  return { sweepEveryMs: half, readEveryMs: half, redriveEveryMs: pollIntervalMs };
+}

@@ -282,10 +282,7 @@ export class Dispatcher {
       await ledger.markAccepted(correlationId, now());
       return this.lookLater(id, correlationId, 0);
     }
-    if (result.ok) {
-      await ledger.rememberRun(result.runId, id, { owner: request.owner, repo: request.repo });
-      if (result.etag) await ledger.saveEtag(result.runId, result.etag);
-    }
+    if (result.ok) await ledger.rememberRun(result.runId, id, { owner: request.owner, repo: request.repo });
     return result;
   }
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { DeployRecord } from '../../domain/deploy/deploy-record.js';
-import { type DeploymentState, isAnalysing } from '../../domain/deploy/deployment-state.js';
+import { hasRun, isAnalysing, withRunNumber } from '../../domain/deploy/deployment-state.js';
 import {
   type EngineSettings,
   failedVerification,
@@ -36,10 +36,12 @@ export interface OrchestratorSettings extends EngineSettings {
   repo: string;
   /** How long a dispatch (or the GitHub Deployment's creation) may hold its lease. */
   dispatchLockMs: number;
-  /** The sweep job's interval (`deploy.pollInterval`). */
+  /** The sweep job's interval (`trackingCadence`). */
   sweepEveryMs: number;
-  /** How often run lists are read from GitHub: the poll interval, or `deploy.webhookPollInterval` with webhooks. */
+  /** How often run lists are read: twice per `deploy.pollInterval`, or `deploy.webhookPollInterval` with webhooks. */
   trackEveryMs: number;
+  /** How often a deployment with a step to take is re-driven (`deploy.pollInterval`). */
+  redriveEveryMs: number;
   /**
    * Looking for a run GitHub accepted without naming it (or that a process may have sent before it died): the
    * first look after `firstLookMs`, then later ones (delayed jobs, never a sleep in a worker) until `windowMs`.
@@ -96,6 +98,7 @@ export class DeployOrchestrator {
         gateTimeoutMs: settings.gateTimeoutMs,
         sweepEveryMs: settings.sweepEveryMs,
         trackEveryMs: settings.trackEveryMs,
+        redriveEveryMs: settings.redriveEveryMs,
         repo: { owner: settings.owner, repo: settings.repo },
       },
     });
@@ -118,6 +121,13 @@ export class DeployOrchestrator {
         // A run that ends at once can be reported before its dispatch found it (the look-ups go at 1 s, 2 s, 4 s):
         // ask again for about 15 s (the job's backoff) before deciding the run is none of greenlight's.
         if (attemptsMade < UNKNOWN_RUN_ATTEMPTS) throw new RetryLater(`run ${job.runId} not yet known`);
+        return;
+      }
+      case 'run-numbered': {
+        // Never retried: a run not recorded a second after GitHub told its number is not greenlight's, or one
+        // still being looked for (Enterprise Server), whose look-up finds its number; the run list tells it too.
+        const id = await this.deps.ledger.ownerOfRun(job.runId);
+        if (id !== undefined) await this.numberRun(id, job.runId, job.runNumber);
         return;
       }
       case 'gate-expiry':
@@ -151,7 +161,7 @@ export class DeployOrchestrator {
     const ended = await records.apply(
       id,
       (state) => {
-        known = knowsRun(state, runId);
+        known = hasRun(state, runId);
         return runEnded(state, runId, conclusion, now());
       },
       { nextStepHere: true },
@@ -163,6 +173,17 @@ export class DeployOrchestrator {
       throw new RetryLater(`run ${runId} not yet recorded in ${id}`);
     // Its end was written already, maybe by this job before it failed or its process died: the step goes on.
     await jobs.advance(id, `run-${runId}`);
+  }
+
+  /** A run's number, learnt after its dispatch: written as a fact (no next step) and shown on the timeline. */
+  private async numberRun(id: string, runId: number, runNumber: number): Promise<void> {
+    let recorded = false;
+    await this.deps.records.changeRecord(id, (record) => {
+      const numbered = withRunNumber(record.state, runId, runNumber);
+      recorded = typeof numbered !== 'string';
+      return typeof numbered === 'string' ? undefined : { ...record, state: numbered };
+    });
+    if (recorded) await this.deps.records.announce(id);
   }
 
   private async advance(id: string): Promise<void> {
@@ -276,12 +297,4 @@ export class DeployOrchestrator {
     });
     return attempts;
   }
-}
-
-/** Whether the deployment has recorded the run as one of its phases' or as its rollback. */
-function knowsRun(state: DeploymentState, runId: number): boolean {
-  return (
-    (state.rollback?.runs ?? []).some((run) => run.runId === runId) ||
-    state.phases.some((phase) => phase.runs.some((run) => run.runId === runId))
-  );
 }

@@ -54,10 +54,11 @@ export type DispatchResult =
       runId: number;
       htmlUrl: string;
       via: 'return_run_details' | 'correlation';
-      /** GitHub's `run_number` (`#123`), when it was learnt with the run. */
+      /**
+       * GitHub's `run_number` (`#123`), when it was learnt with the run (a run looked for by its `greenlight_id`);
+       * otherwise it comes later, from the run list or a webhook (`run-numbered`).
+       */
       runNumber?: number;
-      /** The ETag of the run as just read, so the first poll can be a free 304. */
-      etag?: string;
     }
   | { ok: false; reason: DispatchFailure; message: string };
 
@@ -75,6 +76,8 @@ export type RunPoll =
 /** One run as a run list shows it. */
 export interface ListedRun {
   id: number;
+  /** GitHub's `run_number` (`#123`): the dispatch answers only the run's id, the list tells its number. */
+  runNumber?: number;
   status: 'running' | 'completed';
   /** Set once completed: success, failure, cancelled… */
   conclusion?: string;
@@ -241,6 +244,8 @@ export type DeployJob =
   | { kind: 'stop-run'; id: string; runId: number }
   /** A run ended (seen by the sweep's list or told by a webhook): its deployment moves on, if the run is ours. */
   | { kind: 'run-completed'; runId: number; conclusion: string }
+  /** A run's `run_number` (`#123`), seen in a run list or a webhook: recorded, and the timeline shows it. */
+  | { kind: 'run-numbered'; runId: number; runNumber: number }
   | { kind: 'sweep' };
 
 /**
@@ -255,6 +260,8 @@ export interface DeployJobs {
   advance(id: string, cause: string, delayMs?: number): Promise<void>;
   /** Hands a run's end to its own job; the same run twice while it waits is one job. */
   runCompleted(runId: number, conclusion: string): Promise<void>;
+  /** Hands a run's number to its own job; the same run twice is one job. */
+  runNumbered(runId: number, runNumber: number): Promise<void>;
   expireGate(id: string, seq: number, delayMs: number): Promise<void>;
   /** The reading numbered `tick`, after `delayMs`; asking again while it waits or runs is the same job. */
   analyse(id: string, tick: number, delayMs: number): Promise<void>;

@@ -17,10 +17,12 @@ import type {
 } from './ports.js';
 
 export interface RunTrackerSettings extends Pick<EngineSettings, 'gateTimeoutMs'> {
-  /** How often the sweep job comes (`deploy.pollInterval`): re-drives deployments, and polls when one is due. */
+  /** How often the sweep job comes (`trackingCadence`): re-drives deployments, and reads run lists when due. */
   sweepEveryMs: number;
-  /** How often run lists are read from GitHub: the poll interval, or the slow safety net when webhooks tell. */
+  /** How often run lists are read from GitHub: twice per poll interval, or the slow safety net when webhooks tell. */
   trackEveryMs: number;
+  /** How often a deployment with a step to take is re-driven (`deploy.pollInterval`). */
+  redriveEveryMs: number;
   /** Where runs not remembered with a repository are (those dispatched before runs kept theirs). */
   repo: RepoRef;
 }
@@ -32,7 +34,7 @@ export interface RunTrackerDeps {
   ledger: Pick<DispatchLedger, 'reposOf' | 'etagOf' | 'saveEtag'>;
   lists: RunLists;
   lease: DispatchLease;
-  jobs: Pick<DeployJobs, 'advance' | 'runCompleted'>;
+  jobs: Pick<DeployJobs, 'advance' | 'runCompleted' | 'runNumbered'>;
   budget?: GitHubBudget;
   settings: RunTrackerSettings;
   now: () => number;
@@ -44,6 +46,8 @@ interface Watched {
   id: string;
   runId: number;
   dispatchedAt: number;
+  /** Its `run_number` is recorded already (the dispatch does not tell it; the list does). */
+  numbered: boolean;
 }
 
 export type SweepOutcome =
@@ -80,7 +84,7 @@ export class RunTracker {
   /** Queues an advance for every deployment with something to do besides waiting on a run, once per interval. */
   private async redrive(): Promise<{ watched: Watched[]; redriven: number }> {
     const { records, lanes, jobs, settings, now } = this.deps;
-    const bucket = Math.floor(now() / settings.sweepEveryMs);
+    const bucket = Math.floor(now() / settings.redriveEveryMs);
     const watched: Watched[] = [];
     let redriven = 0;
     for (const id of await lanes.tracked()) {
@@ -89,7 +93,7 @@ export class RunTracker {
       const steps = nextSteps(stored.value, settings);
       for (const step of steps)
         if (step.kind === 'poll')
-          watched.push({ id, runId: step.runId, dispatchedAt: dispatchedAt(stored.value.state, step.runId) });
+          watched.push({ id, runId: step.runId, ...dispatchOf(stored.value.state, step.runId) });
       if (steps.some((step) => step.kind !== 'poll')) {
         await jobs.advance(id, `sweep-${bucket}`);
         redriven += 1;
@@ -151,6 +155,8 @@ export class RunTracker {
     const listed = new Map<number, ListedRun>(pages.flatMap((page) => page.runs.map((run) => [run.id, run])));
     for (const run of watched) {
       const seen = listed.get(run.runId);
+      if (seen?.runNumber !== undefined && !run.numbered)
+        await this.deps.jobs.runNumbered(run.runId, seen.runNumber);
       if (seen?.status === 'completed')
         await this.deps.jobs.runCompleted(run.runId, seen.conclusion ?? 'failure');
       else if (!seen) requests += await this.lookAtOne(repo, run);
@@ -171,11 +177,19 @@ export class RunTracker {
   }
 }
 
-/** When a run was dispatched, from the record (now, for a run it does not know: the list then starts recent). */
-function dispatchedAt(state: DeploymentState, runId: number): number {
+/**
+ * When a run was dispatched, from the record (the request, for a run it does not know: the list then starts
+ * recent), and whether its number is recorded.
+ */
+function dispatchOf(state: DeploymentState, runId: number): { dispatchedAt: number; numbered: boolean } {
   const rollback = state.rollback?.runs?.find((run) => run.runId === runId);
-  if (rollback) return rollback.dispatchedAt ?? state.rollback?.requestedAt ?? state.requestedAt;
+  if (rollback)
+    return {
+      dispatchedAt: rollback.dispatchedAt ?? state.rollback?.requestedAt ?? state.requestedAt,
+      numbered: rollback.runNumber !== undefined,
+    };
   for (const phase of state.phases)
-    for (const run of phase.runs) if (run.runId === runId) return run.dispatchedAt;
-  return state.requestedAt;
+    for (const run of phase.runs)
+      if (run.runId === runId) return { dispatchedAt: run.dispatchedAt, numbered: run.number !== undefined };
+  return { dispatchedAt: state.requestedAt, numbered: true };
 }

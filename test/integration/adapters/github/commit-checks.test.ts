@@ -1,8 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type GitHubSim, refSha } from '../../../../playground/sim/github.js';
 import { githubCommitChecks } from '../../../../src/adapters/github/commit-checks.js';
+import { conditionalReads } from '../../../../src/adapters/github/conditional-reads.js';
+import { redisCommitTimeCache } from '../../../../src/adapters/redis/commit-time-cache.js';
+import { redisReadMemory } from '../../../../src/adapters/redis/github-reads.js';
+import { redisKeys } from '../../../../src/adapters/redis/keys.js';
 import type { CommitChecks } from '../../../../src/services/deploy/ports.js';
 import { TEST_GITHUB_TOKEN, testGitHubClient } from '../../../helpers/github.js';
+import { deleteKeys, testRedis, uniquePrefix } from '../../../helpers/redis.js';
 import { startTestGitHub } from '../../../helpers/simulators.js';
 
 const REPO = { owner: 'acme', repo: 'platform' };
@@ -137,6 +142,89 @@ describe('githubCommitChecks, against the GitHub simulator', () => {
         reason: 'forbidden',
         message: `GitHub does not let greenlight read the checks of ${MAIN.slice(0, 7)} in acme/platform (Resource not accessible by personal access token): give GITHUB_TOKEN Commit statuses: read and Checks: read on acme/platform, or set deploy.requireChecks: none`,
       });
+    });
+  });
+
+  describe('deploying a commit again', () => {
+    const redis = testRedis();
+    const prefix = uniquePrefix('reads');
+    afterEach(() => deleteKeys(redis, prefix));
+    afterAll(() => redis.disconnect());
+
+    /** A process of its own (a replica), remembering answers in the shared Redis. */
+    const replica = () =>
+      githubCommitChecks(
+        testGitHubClient({ baseUrl: github.apiUrl, retries: 0 }),
+        conditionalReads(redisReadMemory(redis, redisKeys(`${prefix}greenlight:`, `${prefix}feature:`))),
+      );
+    const counted = () =>
+      github.requests.filter((request) => request.status !== 304).map((request) => request.route);
+
+    it('costs no counted request while the ref and its checks stand, and still sees a check that changed', async () => {
+      github
+        .repo()
+        .setStatus(MAIN, { context: 'ci/test', state: 'success', description: null, targetUrl: null });
+      github.repo().setCheckRun(MAIN, { name: 'lint', status: 'completed', conclusion: 'success' });
+      const deploy = async (checks: CommitChecks) => {
+        const commit = await checks.resolveRef({ ...REPO, ref: 'main' });
+        if (!commit.ok) throw new Error(commit.message);
+        const found = await checks.checks({ ...REPO, sha: commit.sha, ownWorkflows: OWN });
+        if (!found.ok) throw new Error(found.message);
+        return found.checks.map((check) => `${check.name} ${check.state}`).sort();
+      };
+
+      expect(await deploy(replica())).toEqual(['ci/test success', 'lint success']);
+      // A check run from GitHub Actions: greenlight's own workflow runs on the commit are read too.
+      expect(counted()).toEqual([
+        'repos/get-commit',
+        'repos/get-combined-status-for-ref',
+        'checks/list-for-ref',
+        'actions/list-workflow-runs',
+      ]);
+
+      // Another environment, from another replica: the same answers, as free 304s.
+      const before = github.requests.length;
+      expect(await deploy(replica())).toEqual(['ci/test success', 'lint success']);
+      expect(github.requests.slice(before).map((request) => [request.conditional, request.status])).toEqual([
+        [true, 304],
+        [true, 304],
+        [true, 304],
+        [true, 304],
+      ]);
+      expect(counted()).toHaveLength(4);
+
+      // A check re-run that failed: GitHub answers the changed list, never a stale copy.
+      github
+        .repo()
+        .setStatus(MAIN, { context: 'ci/test', state: 'failure', description: null, targetUrl: null });
+      expect(await deploy(replica())).toEqual(['ci/test failure', 'lint success']);
+    });
+
+    it("keeps the commit's time for lead time, so /deploy stats need not ask GitHub for it again", async () => {
+      const cache = redisCommitTimeCache(redis, `${prefix}greenlight:commit-times`);
+      const checks = githubCommitChecks(
+        testGitHubClient({ baseUrl: github.apiUrl, retries: 0 }),
+        conditionalReads(redisReadMemory(redis, redisKeys(`${prefix}greenlight:`, `${prefix}feature:`))),
+        cache,
+      );
+      const resolved = await checks.resolveRef({ ...REPO, ref: 'main' });
+      if (!resolved.ok) throw new Error(resolved.message);
+      const answer = github.requestsTo('repos/get-commit')[0]?.response as {
+        commit: { committer: { date: string } };
+      };
+      expect(await cache.get([MAIN])).toEqual(
+        new Map([[MAIN, { sha: MAIN, at: Date.parse(answer.commit.committer.date) }]]),
+      );
+    });
+
+    it('ten deployments of one commit at once share one request per read', async () => {
+      const checks = replica();
+      const all = await Promise.all(
+        Array.from({ length: 10 }, () => checks.checks({ ...REPO, sha: MAIN, ownWorkflows: OWN })),
+      );
+      expect(all.every((result) => result.ok)).toBe(true);
+      expect(github.requestsTo('repos/get-combined-status-for-ref')).toHaveLength(1);
+      expect(github.requestsTo('checks/list-for-ref')).toHaveLength(1);
     });
   });
 });

@@ -12,10 +12,11 @@ import { redisRunLists } from '../../../../src/adapters/redis/run-lists.js';
 import { type DeployRecord, deployRecordSchema } from '../../../../src/domain/deploy/deploy-record.js';
 import { createDeployment } from '../../../../src/domain/deploy/deployment-state.js';
 import { type PlanConfig, planDeployment } from '../../../../src/domain/deploy/plan.js';
+import { trackingCadence } from '../../../../src/domain/deploy/poll-pace.js';
 import { workflowInputs } from '../../../../src/domain/deploy/workflow-inputs.js';
 import { createLogger } from '../../../../src/logger.js';
 import type { DeployJobs, RepoRef } from '../../../../src/services/deploy/ports.js';
-import { RunTracker } from '../../../../src/services/deploy/run-tracker.js';
+import { RunTracker, type RunTrackerSettings } from '../../../../src/services/deploy/run-tracker.js';
 import { applyAll } from '../../../helpers/deployment-events.js';
 import { testGitHubClient } from '../../../helpers/github.js';
 import { deleteKeys, testRedis, uniquePrefix } from '../../../helpers/redis.js';
@@ -33,9 +34,13 @@ const config: PlanConfig = {
 };
 
 /** The jobs the sweep hands work to, as they were asked for. */
-class CollectedJobs implements Pick<DeployJobs, 'advance' | 'runCompleted'> {
+class CollectedJobs implements Pick<DeployJobs, 'advance' | 'runCompleted' | 'runNumbered'> {
   readonly completed: { runId: number; conclusion: string }[] = [];
+  readonly numbered: { runId: number; runNumber: number }[] = [];
   readonly advanced: string[] = [];
+  async runNumbered(runId: number, runNumber: number) {
+    this.numbered.push({ runId, runNumber });
+  }
   async advance(id: string) {
     this.advanced.push(id);
   }
@@ -103,7 +108,11 @@ describe('the sweep watches runs through one run list per repository', () => {
     return dispatched.runId;
   }
 
-  function tracker(jobs: CollectedJobs) {
+  function tracker(
+    jobs: CollectedJobs,
+    cadence: Partial<RunTrackerSettings> = {},
+    now: () => number = Date.now,
+  ) {
     const documents = store();
     return new RunTracker({
       records: { get: (id) => documents.get(id) },
@@ -114,8 +123,15 @@ describe('the sweep watches runs through one run list per repository', () => {
       lease: redisDispatchLease(redis, keys),
       jobs,
       budget: githubRateBudget(),
-      settings: { gateTimeoutMs: 3_600_000, sweepEveryMs: 10, trackEveryMs: 10, repo: PLATFORM },
-      now: Date.now,
+      settings: {
+        gateTimeoutMs: 3_600_000,
+        sweepEveryMs: 10,
+        trackEveryMs: 10,
+        redriveEveryMs: 10,
+        repo: PLATFORM,
+        ...cadence,
+      },
+      now,
       logger: createLogger('silent'),
     });
   }
@@ -169,6 +185,58 @@ describe('the sweep watches runs through one run list per repository', () => {
     ).toBe(true);
     expect(platformRuns).toHaveLength(3);
     expect(jobs.advanced).toEqual([]);
+  });
+
+  it("hands a run's number (which its dispatch did not answer) on from the list it reads anyway", async () => {
+    const runId = await running('d1', PLATFORM);
+    const jobs = new CollectedJobs();
+    const before = github.requests.length;
+
+    await tracker(jobs).sweep();
+
+    expect(jobs.numbered).toEqual([{ runId, runNumber: github.run(runId)?.runNumber }]);
+    // One list read, no look at the run itself.
+    expect(github.requests.slice(before).map((request) => request.route)).toEqual([
+      'actions/list-workflow-runs-for-repo',
+    ]);
+  });
+
+  it('polling only, two replicas read the run list twice per poll interval between them, never both at once', async () => {
+    await running('d1', PLATFORM);
+    const { sweepEveryMs, readEveryMs, redriveEveryMs } = trackingCadence({
+      pollIntervalMs: 5_000,
+      webhookPollIntervalMs: 60_000,
+      webhooks: false,
+    });
+    expect({ sweepEveryMs, readEveryMs, redriveEveryMs }).toEqual({
+      sweepEveryMs: 2_500,
+      readEveryMs: 2_500,
+      redriveEveryMs: 5_000,
+    });
+    let clock = Date.now();
+    const replica = () =>
+      tracker(new CollectedJobs(), { sweepEveryMs, trackEveryMs: readEveryMs, redriveEveryMs }, () => clock);
+    const [first, second] = [replica(), replica()];
+    const readsAt = (...sweeps: [RunTracker, number][]) =>
+      sweeps.reduce<Promise<number[]>>(async (done, [sweeper, after]) => {
+        const reads = await done;
+        clock += after;
+        const before = lists().length;
+        await sweeper.sweep();
+        return [...reads, lists().length - before];
+      }, Promise.resolve([]));
+
+    // 0 s, 2.5 s, 5 s: a read each, whichever replica sweeps; a sweep 1 s after a read finds nothing due.
+    expect(await readsAt([first, 0], [second, 2_500], [first, 1_000], [second, 1_500])).toEqual([1, 1, 0, 1]);
+    // The read after that sends the ETag the other replica last got: a free 304.
+    expect(lists().map((request) => request.status)).toEqual([200, 304, 304]);
+
+    // Both replicas' sweeps come at the same moment: one reads, the other finds the lease taken.
+    github.faults.latency(150);
+    clock += 2_500;
+    const outcomes = await Promise.all([first.sweep(), second.sweep()]);
+    expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['elsewhere', 'swept']);
+    expect(lists()).toHaveLength(4);
   });
 
   it('sweeps never overlap: a second sweep while one is under way does nothing', async () => {

@@ -88,6 +88,7 @@ function engine() {
       // The test clock moves a second per reading of it: every sweep reads the run list.
       sweepEveryMs: 1_000,
       trackEveryMs: 1_000,
+      redriveEveryMs: 1_000,
       findRun: { firstLookMs: 1_000, windowMs: 30_000 },
       lockOnFailure: true,
       lockAfterRollback: true,
@@ -380,6 +381,41 @@ describe('the orchestrator over in-memory ports', () => {
       { etag: `"${runId}-running"` },
     ]);
     expect(e.runs.polled).toEqual([]);
+  });
+
+  it("a run's number told after its dispatch is recorded once, without a next step; another run's is ignored", async () => {
+    const e = engine();
+    e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
+    await e.request();
+    await e.drain();
+    const runId = e.runs.runs[0]?.id ?? 0;
+    const advances = e.jobs.advances.length;
+
+    // A webhook for a run greenlight did not dispatch (a CI run dispatched by hand): nothing to record, no retry.
+    await e.orchestrator.handle({ kind: 'run-numbered', runId: 999, runNumber: 5 });
+    await e.orchestrator.handle({ kind: 'run-numbered', runId, runNumber: 418 });
+    await e.orchestrator.handle({ kind: 'run-numbered', runId, runNumber: 419 });
+
+    expect((await e.record()).state.phases[0]?.runs.map((run) => run.number)).toEqual([418]);
+    expect(e.jobs.advances).toHaveLength(advances);
+  });
+
+  it("a run's end told between its owner being remembered and the run being recorded is asked again, not lost", async () => {
+    const e = engine();
+    e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
+    await e.request();
+    await e.drain();
+    const runId = e.runs.runs[0]?.id ?? 0;
+    // The next phase's run: its dispatch remembered whose it is, and has not written it into the record yet.
+    await e.ledger.rememberRun(runId + 1, ID, { owner: 'acme', repo: 'platform' });
+
+    await expect(
+      e.orchestrator.handle({ kind: 'run-completed', runId: runId + 1, conclusion: 'success' }),
+    ).rejects.toThrow(RetryLater);
+    // A run the record has, told twice: the second is stale, and not asked again.
+    await e.orchestrator.handle({ kind: 'run-completed', runId, conclusion: 'success' });
+    await e.orchestrator.handle({ kind: 'run-completed', runId, conclusion: 'success' });
+    expect((await e.record()).state.phases[0]?.runs[0]?.conclusion).toBe('success');
   });
 
   it('sweeps never overlap: a sweep finding another under way does nothing', async () => {
