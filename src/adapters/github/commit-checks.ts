@@ -6,7 +6,6 @@ import { type CommitsOctokit, githubCommits } from './commits.js';
 import { conditionalReads, type Reads, UNREMEMBERED } from './conditional-reads.js';
 import {
   type GitHubCredential,
-  GitHubUnexpectedResponseError,
   githubMessage,
   githubStatus,
   grantFix,
