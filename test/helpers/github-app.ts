@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import type { SimApp, SimInstallation } from '../../playground/sim/github.js';
+import { greenlightWorkflow, type SimApp, type SimInstallation } from '../../playground/sim/github.js';
 
 /** A GitHub App's key pair as GitHub hands it out: the private key in PKCS#1 PEM, the public key kept by GitHub. */
 export interface TestAppKeys {
@@ -45,3 +45,10 @@ export function movableClock(): { now: () => number; advance(ms: number): void }
     },
   };
 }
+
+/** Three repositories in two owners (two installations), each with a dispatchable workflow. */
+export const APP_REPOS = [
+  { fullName: 'acme/api', workflows: [greenlightWorkflow('deploy.yml')] },
+  { fullName: 'acme/web', workflows: [greenlightWorkflow('deploy.yml')] },
+  { fullName: 'globex/tools', workflows: [greenlightWorkflow('deploy.yml')] },
+];

@@ -2,14 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type GitHubSim, greenlightWorkflow, startGitHubSim } from '../../../../playground/sim/github.js';
 import { createGitHubClientWithInstallations } from '../../../../src/adapters/github/client.js';
 import { githubStatus } from '../../../../src/adapters/github/github-errors.js';
-import { movableClock, simApp, testAppKeys } from '../../../helpers/github-app.js';
+import { movableClock, APP_REPOS as REPOS, simApp, testAppKeys } from '../../../helpers/github-app.js';
 
 const HOUR = 3_600_000;
-const REPOS = [
-  { fullName: 'acme/api', workflows: [greenlightWorkflow('deploy.yml')] },
-  { fullName: 'acme/web', workflows: [greenlightWorkflow('deploy.yml')] },
-  { fullName: 'globex/tools', workflows: [greenlightWorkflow('deploy.yml')] },
-];
 
 let sim: GitHubSim | undefined;
 afterEach(async () => {

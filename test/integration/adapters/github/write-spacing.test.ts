@@ -1,18 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GitHubSim, greenlightWorkflow, startGitHubSim } from '../../../../playground/sim/github.js';
+import { type GitHubSim, startGitHubSim } from '../../../../playground/sim/github.js';
 import {
   createGitHubClientWithInstallations,
   type GitHubClientOptions,
   type SpacingClock,
 } from '../../../../src/adapters/github/client.js';
 import { TEST_GITHUB_TOKEN } from '../../../helpers/credentials.js';
-import { simApp, testAppKeys } from '../../../helpers/github-app.js';
-
-const REPOS = [
-  { fullName: 'acme/api', workflows: [greenlightWorkflow('deploy.yml')] },
-  { fullName: 'acme/web', workflows: [greenlightWorkflow('deploy.yml')] },
-  { fullName: 'globex/tools', workflows: [greenlightWorkflow('deploy.yml')] },
-];
+import { APP_REPOS as REPOS, simApp, testAppKeys } from '../../../helpers/github-app.js';
 
 let sim: GitHubSim | undefined;
 afterEach(async () => {
