@@ -37,27 +37,23 @@ const CONFIG = {
   deploy: { pollInterval: '1s' },
 };
 
+/** The platform repository and two service repositories; the web team's is installed apart. */
+const threeRepositories = () => ({
+  tokens: {},
+  repos: [
+    { fullName: 'acme/platform', tags: TAGS, workflows: [greenlightWorkflow('production-deployment.yml')] },
+    { fullName: 'acme/api', tags: TAGS, workflows: [greenlightWorkflow('deploy.yml')] },
+    { fullName: 'acme/web', tags: TAGS, workflows: [greenlightWorkflow('deploy.yml')] },
+  ],
+  app: simApp([
+    { id: 7001, repos: ['acme/platform', 'acme/api'] },
+    { id: 7002, repos: ['acme/web'] },
+  ]),
+  lifecycle: { mode: 'auto' as const, runMs: 0 },
+});
+
 describe('services in several repositories, as a GitHub App', () => {
-  const e2e = useE2E('repositories', {
-    github: () => ({
-      tokens: {},
-      repos: [
-        {
-          fullName: 'acme/platform',
-          tags: TAGS,
-          workflows: [greenlightWorkflow('production-deployment.yml')],
-        },
-        { fullName: 'acme/api', tags: TAGS, workflows: [greenlightWorkflow('deploy.yml')] },
-        { fullName: 'acme/web', tags: TAGS, workflows: [greenlightWorkflow('deploy.yml')] },
-      ],
-      // Two installations: the web team's repository is installed apart.
-      app: simApp([
-        { id: 7001, repos: ['acme/platform', 'acme/api'] },
-        { id: 7002, repos: ['acme/web'] },
-      ]),
-      lifecycle: { mode: 'auto', runMs: 0 },
-    }),
-  });
+  const e2e = useE2E('repositories', { github: threeRepositories });
 
   const start = () => e2e.startBot(CONFIG, { env: appEnv(), runtime: FAST_GITHUB });
   const dispatched = () =>
@@ -228,25 +224,7 @@ function rolloutConfig(app: FakeApp): Record<string, unknown> {
 }
 
 describe('a rollout across repositories rolls itself back in each', () => {
-  const e2e = useE2E('repositories-rollback', {
-    github: () => ({
-      tokens: {},
-      repos: [
-        {
-          fullName: 'acme/platform',
-          tags: TAGS,
-          workflows: [greenlightWorkflow('production-deployment.yml')],
-        },
-        { fullName: 'acme/api', tags: TAGS, workflows: [greenlightWorkflow('deploy.yml')] },
-        { fullName: 'acme/web', tags: TAGS, workflows: [greenlightWorkflow('deploy.yml')] },
-      ],
-      app: simApp([
-        { id: 7001, repos: ['acme/platform', 'acme/api'] },
-        { id: 7002, repos: ['acme/web'] },
-      ]),
-      lifecycle: { mode: 'auto', runMs: 0 },
-    }),
-  });
+  const e2e = useE2E('repositories-rollback', { github: threeRepositories });
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
   let app: FakeApp;
 
