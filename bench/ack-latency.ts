@@ -64,10 +64,17 @@ export interface AckLatencyResult {
   order: string;
   levels: AckLevelResult[];
   /**
-   * Replies greenlight posted to response_url (a counting sink, `lib/response-sink.ts`), against `/flag status`
+   * Answers greenlight gave, in the ack body or posted to response_url (a counting sink, `lib/response-sink.ts`), against `/flag status`
    * requests it acked; `refused` ones were not JSON with a text or blocks.
    */
-  greenlightReplies: { expected: number; received: number; refused?: number; sample: string };
+  greenlightReplies: {
+    expected: number;
+    received: number;
+    /** Of `received`, the answers carried by the ack itself (absent in older results: all went to response_url). */
+    inAck?: number;
+    refused?: number;
+    sample: string;
+  };
   bareBoltReplies: number;
 }
 
@@ -111,6 +118,9 @@ export async function runAckLatency(options: AckLatencyOptions): Promise<AckLate
 
     let runId = 0;
     let greenlightAcked = 0;
+    /** Answers greenlight gave in the ack body itself, which owe no response_url reply. */
+    let greenlightAnsweredInAck = 0;
+    let ackSample: string | undefined;
     const runOnce = async (
       kind: AppKind,
       plan: LoadPlan,
@@ -143,10 +153,12 @@ export async function runAckLatency(options: AckLatencyOptions): Promise<AckLate
       if (answer.type === 'failed') throw new Error(`load run ${id} against ${kind} failed: ${answer.error}`);
       if (kind === 'greenlight') {
         greenlightAcked += answer.latencies.length;
+        greenlightAnsweredInAck += answer.answeredInAck;
+        ackSample = answer.ackSample ?? ackSample;
         // Let greenlight finish the replies it owes before the next run, so its tail never lands in the baseline's.
-        const drained = await sink.waitForCount('greenlight', greenlightAcked, 30_000);
-        if (!drained)
-          log(`  warning: greenlight owes ${greenlightAcked - sink.tally('greenlight').count} replies`);
+        const owed = greenlightAcked - greenlightAnsweredInAck;
+        const drained = await sink.waitForCount('greenlight', owed, 30_000);
+        if (!drained) log(`  warning: greenlight owes ${owed - sink.tally('greenlight').count} replies`);
       }
       const cpuMicros = (await server.cpuMicros()) - cpuBefore;
       const benchCpu = process.cpuUsage(benchCpuBefore);
@@ -246,9 +258,10 @@ export async function runAckLatency(options: AckLatencyOptions): Promise<AckLate
       levels,
       greenlightReplies: {
         expected: greenlightAcked,
-        received: sink.tally('greenlight').count,
+        received: sink.tally('greenlight').count + greenlightAnsweredInAck,
+        inAck: greenlightAnsweredInAck,
         refused: sink.tally('greenlight').refused,
-        sample: JSON.stringify(sink.tally('greenlight').last ?? ''),
+        sample: ackSample ?? JSON.stringify(sink.tally('greenlight').last ?? ''),
       },
       bareBoltReplies: sink.tally('bare-bolt').count + sink.tally('bare-bolt').refused,
     };

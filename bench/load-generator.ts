@@ -23,8 +23,15 @@ function poolFor(origin: string): Connections {
   return pool;
 }
 
-async function run(message: LoadRun): Promise<LoadResult> {
+/** Acks that carried the command's answer (a JSON body with a text), and the last such body. */
+interface AckAnswers {
+  answeredInAck: number;
+  ackSample?: string;
+}
+
+async function run(message: LoadRun): Promise<LoadResult & AckAnswers> {
   const pool = poolFor(message.origin);
+  const answers: AckAnswers = { answeredInAck: 0 };
   const total = message.plan.total;
   const requests = Array.from({ length: total }, () => signedSlashRequest(message.request));
   const send: Send = async (index) => {
@@ -38,7 +45,12 @@ async function run(message: LoadRun): Promise<LoadResult> {
         headers: request.headers,
         body: request.body,
       });
-      await response.body.dump();
+      // Read whole either way (an empty ack is 0 bytes): greenlight answers a quick read in the ack itself.
+      const body = await response.body.text();
+      if (body.startsWith('{') && body.includes('"text"')) {
+        answers.answeredInAck += 1;
+        answers.ackSample = body;
+      }
       return response.statusCode === 200;
     } finally {
       pool.release(client);
@@ -48,9 +60,11 @@ async function run(message: LoadRun): Promise<LoadResult> {
     PRIME_PATH,
     message.plan.kind === 'closed' ? message.plan.concurrency : OPEN_LOOP_CONNECTIONS,
   );
-  return message.plan.kind === 'closed'
-    ? closedLoop(send, message.plan.concurrency, total)
-    : openLoop(send, message.plan.ratePerSecond, total);
+  const result =
+    message.plan.kind === 'closed'
+      ? await closedLoop(send, message.plan.concurrency, total)
+      : await openLoop(send, message.plan.ratePerSecond, total);
+  return { ...result, ...answers };
 }
 
 function reply(message: LoadGeneratorMessage): void {

@@ -16,6 +16,11 @@ export interface SlashCommand<C extends { kind: string }> {
   deliveries: Deliveries;
   /** Whether the command changes anything (a read is answered again on a re-delivery, a change never made twice). */
   changes(command: Exclude<C, Help>): boolean;
+  /**
+   * Whether the command is a read of greenlight's own Redis only, answered in the ack itself when it answers within
+   * `ANSWER_IN_ACK_MS` (otherwise the ack goes at that deadline and the answer through response_url).
+   */
+  answersInAck?(command: Exclude<C, Help>): boolean;
   /** The work after the ack, for `user`; `reply` answers them privately. */
   run(
     command: Exclude<C, Help>,
@@ -59,14 +64,54 @@ export function slashCommand<C extends { kind: string }>(command: SlashCommand<C
       await ack({ response_type: 'ephemeral', ...usageReply(command.usage) });
       return;
     }
-    await ack();
+    const action = parsed.value as Exclude<C, Help>;
     const responseUrl = input.response_url;
+    if (command.answersInAck?.(action)) return answerInAck(command, action, input, ack);
+    await ack();
     if (!responseUrl) throw new Error('slash command without response_url');
     const reply = (message: SlackMessage) => command.reply(responseUrl, message);
-    const action = parsed.value as Exclude<C, Help>;
     // Without a trigger_id (never from Slack) the response_url, as unique to one invocation, is the key.
     if (command.changes(action) && !(await command.deliveries.first(input.trigger_id ?? responseUrl)))
       return reply(noticeReply(ALREADY_DONE));
     await command.run(action, { user: input.user_id, input, reply });
   };
+}
+
+/**
+ * How long a quick read may hold the ack for its answer. Redis answers in well under a millisecond and commands fail
+ * at once while it is down (no offline queue), so this only bounds a Redis that is up but stalled: far inside
+ * Slack's 3 s, and the answer then still comes, through response_url.
+ */
+export const ANSWER_IN_ACK_MS = 250;
+
+/**
+ * A quick read answered in the ack: the user sees it with the command, Slack makes no second request, and the
+ * response_url is left unused. The ack goes at once, empty, if the read fails or misses the deadline; what it
+ * answers after that goes through response_url, and a failure to the error sink as any command's does.
+ */
+async function answerInAck<C extends { kind: string }>(
+  command: SlashCommand<C>,
+  action: Exclude<C, Help>,
+  input: SlashCommandInput,
+  ack: (response?: Record<string, unknown>) => Promise<void>,
+): Promise<void> {
+  let acked: Promise<void> | undefined;
+  const ackOnce = (message?: SlackMessage): boolean => {
+    if (acked) return false;
+    acked = ack(message ? { response_type: 'ephemeral', ...message } : undefined);
+    return true;
+  };
+  const deadline = setTimeout(() => ackOnce(), ANSWER_IN_ACK_MS);
+  const reply = async (message: SlackMessage): Promise<void> => {
+    if (ackOnce(message)) return acked;
+    if (!input.response_url) throw new Error('slash command without response_url');
+    return command.reply(input.response_url, message);
+  };
+  try {
+    await command.run(action, { user: input.user_id, input, reply });
+  } finally {
+    clearTimeout(deadline);
+    ackOnce();
+    await acked;
+  }
 }

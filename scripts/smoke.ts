@@ -4,9 +4,9 @@
  * production dependencies only (`npm ci --omit=dev`, as the image's prod-deps stage does, from npm's cache when it
  * can), starts `node dist/src/main.js` there against a private Redis and the simulated Slack and GitHub
  * (`playground/sim`), and checks
- * what an operator would: /healthz, /readyz, the image's HEALTHCHECK command, a signed `/flag status` acked and
- * answered through response_url, the start-up preflight, `npm run check`, and SIGTERM exiting 0. Needs `npm run
- * build` first. Prints a checklist and exits 1 on any failure.
+ * what an operator would: /healthz, /readyz, the image's HEALTHCHECK command, a signed `/flag status` answered in
+ * its ack, a `/flag enable` answered through response_url, the start-up preflight, `npm run check`, and SIGTERM
+ * exiting 0. Needs `npm run build` first. Prints a checklist and exits 1 on any failure.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -167,8 +167,17 @@ async function smoke(): Promise<void> {
     command.status === 200 && Date.now() - askedAt < 3_000,
     `a signed /flag status is acked: ${command.status}`,
   );
-  const answer = await waitFor('the response_url answer', async () => command.replies()[0]);
-  record(JSON.stringify(answer.body).includes('scan_creation'), 'and answered through response_url');
+  const answer = await command.answer();
+  record(
+    answer.via === 'ack' && JSON.stringify(answer.body).includes('scan_creation'),
+    `and answered in the ack (a read of Redis): via ${answer.via}`,
+  );
+  const change = await slack.command('/flag', 'enable scan_creation smoke test', { user: 'U0CAROL' });
+  const confirmation = await waitFor('the response_url answer', async () => change.replies()[0]);
+  record(
+    change.status === 200 && JSON.stringify(confirmation.body).includes('scan_creation'),
+    'a signed /flag enable is acked and answered through response_url',
+  );
 
   await waitFor('the start-up preflight', async () =>
     /"event":"preflight\.(passed|failed)"/.test(bot.output()) ? true : undefined,

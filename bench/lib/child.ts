@@ -19,7 +19,11 @@ export interface Child<Out> {
 
 export function forkScript<Out extends { type: string }>(script: string, args: string[] = []): Child<Out> {
   const child = fork(script, args, {
-    execArgv: ['--import', TSX_LOADER],
+    execArgv: [
+      '--import',
+      TSX_LOADER,
+      ...(process.env.BENCH_CHILD_NODE_ARGS ? process.env.BENCH_CHILD_NODE_ARGS.split(' ') : []),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   running.add(child);

@@ -19,7 +19,7 @@ export interface LoadRun {
 
 export type LoadGeneratorMessage =
   | { type: 'ready' }
-  | ({ type: 'result'; runId: number } & LoadResult)
+  | ({ type: 'result'; runId: number; answeredInAck: number; ackSample?: string } & LoadResult)
   | { type: 'failed'; runId: number; error: string };
 
 export type AppKind = 'greenlight' | 'bare-bolt';

@@ -20,6 +20,7 @@ export function flagCommand(deps: FlagCommandDeps) {
     reply: deps.reply,
     deliveries: deps.deliveries,
     changes: (action) => action.kind === 'set',
+    answersInAck: (action) => action.kind !== 'set',
     async run(action, { user, input, reply }) {
       switch (action.kind) {
         case 'list':

@@ -22,7 +22,7 @@ describe('failures named by the dependency that failed', () => {
     const request = signedSlashCommand(
       {
         command: '/flag',
-        text: 'list',
+        text: 'disable email_automation',
         userId: 'U0ALICE',
         responseUrl: `http://127.0.0.1:${port}/commands/T0TEST/1/x`,
         triggerId: '1.2.3',

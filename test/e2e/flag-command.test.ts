@@ -31,9 +31,9 @@ describe('/flag over the wire', () => {
     return last;
   }
 
-  /** The private answer to the last command, through its response_url. */
+  /** The private answer to the last command: in its ack (a quick read) or through its response_url. */
   async function reply(): Promise<string> {
-    const { body } = await (last as CommandResult).reply();
+    const { body } = await (last as CommandResult).answer();
     expect(body.response_type).toBe('ephemeral');
     return JSON.stringify(body.blocks ?? body.text);
   }
@@ -149,14 +149,16 @@ describe('/flag over the wire', () => {
     await run('disable email_automation noisy emails --for 30m', ENGINEER);
     await reply();
 
-    await run('status email_automation');
+    const asked = await run('status email_automation');
+    // A read of Redis is answered in the ack itself: no second request from the bot, and no wait for one.
+    expect((await asked.answer()).via).toBe('ack');
     const status = await reply();
     expect(status).toContain('`false` (disabled)');
     expect(status).toContain('Last changed by <@U0ALICE>');
     expect(status).toContain('noisy emails');
     expect(status).toContain('Reverts automatically');
 
-    await run('list');
+    expect((await run('list')).json?.response_type).toBe('ephemeral');
     const list = await reply();
     expect(list).toContain('*Feature flags* (3)');
     expect(list).toMatch(/:red_circle: off {2}`email_automation`.*<@U0ALICE>/);

@@ -41,7 +41,7 @@ describe('flag names come from a set, so no /flag command scans the apps’ Redi
 
     const answer = async (text: string) => {
       const command = await e2e.slack.command('/flag', text, { user: ENGINEER });
-      return JSON.stringify((await command.reply()).body);
+      return JSON.stringify((await command.answer()).body);
     };
     expect(await answer('status legacy_swich')).toContain('Did you mean `legacy_switch`?');
     expect(await answer('disable brand_new --create trying it')).toContain('is now *disabled*');

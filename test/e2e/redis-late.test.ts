@@ -92,7 +92,7 @@ describe('a greenlight started before its Redis', () => {
       interval: 200,
     });
     const status = await slack.command('/flag', 'status scan_creation', { user: 'U0ALICE' });
-    expect(JSON.stringify((await status.reply()).body)).toContain('scan_creation');
+    expect(JSON.stringify((await status.answer()).body)).toContain('scan_creation');
 
     greenlight.child.kill('SIGTERM');
     expect(await greenlight.exit).toBe(0);
@@ -134,9 +134,37 @@ describe('a greenlight whose Redis goes away and comes back', () => {
       expect(event('redis.up')).toHaveLength(1);
       const ack = await e2e.slack.command('/flag', 'status email_automation', { user: 'U0ALICE' });
       expect(ack.status).toBe(200);
-      expect(JSON.stringify((await ack.reply()).body)).toContain('email_automation');
+      expect(JSON.stringify((await ack.answer()).body)).toContain('email_automation');
       expect(event('redis.down')).toHaveLength(1);
     } finally {
+      await proxy.close();
+    }
+  }, 30_000);
+});
+
+describe('a greenlight whose Redis is up but stalled', () => {
+  const e2e = useE2E('stall');
+
+  it('acks /flag status within Slack’s 3 s anyway, and answers through response_url once Redis answers', async () => {
+    const proxy = await startRedisProxy(testRedisUrl());
+    await e2e.startBot({}, { env: { REDIS_URL: proxy.url } });
+    try {
+      const quick = await e2e.slack.command('/flag', 'status email_automation', { user: 'U0ALICE' });
+      expect((await quick.answer()).via).toBe('ack');
+
+      proxy.stall();
+      const sentAt = Date.now();
+      const stalled = await e2e.slack.command('/flag', 'status email_automation', { user: 'U0ALICE' });
+      const ackMs = Date.now() - sentAt;
+      expect(stalled.status).toBe(200);
+      expect(stalled.text).toBe('');
+      expect(ackMs).toBeLessThan(2_000);
+      proxy.resume();
+      const answer = await stalled.answer();
+      expect(answer.via).toBe('response_url');
+      expect(JSON.stringify(answer.body)).toContain('email_automation');
+    } finally {
+      proxy.resume();
       await proxy.close();
     }
   }, 30_000);

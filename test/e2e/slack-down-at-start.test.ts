@@ -12,7 +12,7 @@ describe('when Slack cannot be reached at start-up', () => {
     expect(duringStart).toBeGreaterThan(0);
     const ack = await e2e.slack.command('/flag', 'status email_automation', { user: 'U0ALICE' });
     expect(ack.status).toBe(200);
-    const { body } = await ack.reply();
+    const { body } = await ack.answer();
     expect(JSON.stringify(body)).toContain('email_automation');
     expect(e2e.slack.callsOf('auth.test')).toHaveLength(duringStart);
   });
