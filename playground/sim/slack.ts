@@ -132,6 +132,17 @@ export interface CommandResult extends Delivery {
   /** The first post to the command's response_url (waits up to `timeoutMs`). */
   reply(timeoutMs?: number): Promise<ResponsePost>;
   replies(): ResponsePost[];
+  /**
+   * The private answer the user sees first: the ack's own message when it carried one (Slack shows it at once),
+   * otherwise the first post to the response_url (waits up to `timeoutMs`).
+   */
+  answer(timeoutMs?: number): Promise<CommandAnswer>;
+}
+
+/** A command's private answer and how it came. */
+export interface CommandAnswer {
+  via: 'ack' | 'response_url';
+  body: Record<string, unknown>;
 }
 
 export interface ClickResult extends Delivery {
@@ -546,14 +557,20 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
    * A slash command's acknowledgement with a body is a reply: JSON with text or blocks shows as a response_url post
    * would (ephemeral unless `in_channel`), plain text as an ephemeral message; an empty 200 shows nothing.
    */
-  const showAck = (responseUrl: string, delivery: Delivery) => {
-    if (delivery.status !== 200 || delivery.text.trim() === '') return;
-    const target = workspace.responseTargets.get(new URL(responseUrl).pathname);
-    if (!target) return;
+  /** The message an ack carries, as Slack would show it (none for an empty ack or one Slack would refuse). */
+  const ackMessage = (delivery: Delivery): Record<string, unknown> | undefined => {
+    if (delivery.status !== 200 || delivery.text.trim() === '') return undefined;
     const body = delivery.json ?? { text: delivery.text };
     const blocks = body.blocks;
-    if (blocks !== undefined && validateMessageBlocks(blocks).length > 0) return;
-    if (typeof body.text !== 'string' && !Array.isArray(blocks)) return;
+    if (blocks !== undefined && validateMessageBlocks(blocks).length > 0) return undefined;
+    if (typeof body.text !== 'string' && !Array.isArray(blocks)) return undefined;
+    return body;
+  };
+
+  const showAck = (responseUrl: string, delivery: Delivery) => {
+    const body = ackMessage(delivery);
+    const target = workspace.responseTargets.get(new URL(responseUrl).pathname);
+    if (!body || !target) return;
     showResponse(target, body);
     waiters.notify();
   };
@@ -1002,6 +1019,11 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
         triggerId: built.triggerId,
         reply: (timeoutMs = 5_000) => firstReply(built.responseUrl, timeoutMs),
         replies: () => responses.filter((post) => post.url === built.responseUrl),
+        answer: async (timeoutMs = 5_000) => {
+          const acked = ackMessage(delivery);
+          if (acked) return { via: 'ack', body: acked };
+          return { via: 'response_url', body: (await firstReply(built.responseUrl, timeoutMs)).body };
+        },
       };
     },
     commandRequest,
