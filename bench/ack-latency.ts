@@ -76,6 +76,27 @@ export interface AckLatencyResult {
     sample: string;
   };
   bareBoltReplies: number;
+  /**
+   * CPU time (ms per second) each app's process used while both sat idle for `IDLE_WINDOW_MS` before the warm-up:
+   * timers and background work every request pays for in an open loop. Absent in older results.
+   */
+  idleCpuMillisPerSecond?: Record<AppKind, number>;
+}
+
+/** Long enough to cover BullMQ's 5 s blocking waits and the metrics' event-loop sampling. */
+const IDLE_WINDOW_MS = 10_000;
+
+/** Both apps' CPU over the same idle window (they idle side by side, so the machine treats them alike). */
+async function idleCpu(servers: Map<AppKind, AppProcess>): Promise<Record<AppKind, number>> {
+  const before = await Promise.all(APPS.map((kind) => servers.get(kind)?.cpuMicros() ?? 0));
+  await sleep(IDLE_WINDOW_MS);
+  const after = await Promise.all(APPS.map((kind) => servers.get(kind)?.cpuMicros() ?? 0));
+  return Object.fromEntries(
+    APPS.map((kind, index) => [
+      kind,
+      round(((after[index] ?? 0) - (before[index] ?? 0)) / IDLE_WINDOW_MS, 2),
+    ]),
+  ) as Record<AppKind, number>;
 }
 
 interface Collected {
@@ -166,6 +187,10 @@ export async function runAckLatency(options: AckLatencyOptions): Promise<AckLate
       return { ...answer, cpuMicros, benchCpuMicros: benchCpu.user + benchCpu.system };
     };
 
+    // After start-up's own work (compilation, the flag-name migration) has settled.
+    await sleep(2_000);
+    const idle = await idleCpu(servers);
+    log(`ack latency: idle CPU ms/s: greenlight ${idle.greenlight}, bare Bolt ${idle['bare-bolt']}`);
     log('ack latency: warm-up round (every level, both apps, discarded)');
     for (const level of options.levels) {
       for (const kind of APPS) await runOnce(kind, level.plan);
@@ -264,6 +289,7 @@ export async function runAckLatency(options: AckLatencyOptions): Promise<AckLate
         sample: ackSample ?? JSON.stringify(sink.tally('greenlight').last ?? ''),
       },
       bareBoltReplies: sink.tally('bare-bolt').count + sink.tally('bare-bolt').refused,
+      idleCpuMillisPerSecond: idle,
     };
   } finally {
     await generator.stop();

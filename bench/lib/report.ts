@@ -722,7 +722,7 @@ export function renderAckLatency(ack: AckLatencyResult): string[] {
     );
   }
   lines.push(
-    "CPU time per request (µs, user + system) of each app's process, including greenlight's work after the ack (Redis read, response_url reply), and of the bench process, which hosts the counting response_url sink that receives greenlight's replies (and the Slack simulator, idle here) on the same 2 cores:",
+    "CPU time per request (µs, user + system) of each app's process, including whatever greenlight does after the ack (a read that missed the in-ack deadline and its response_url reply), and of the bench process, which hosts the counting response_url sink (and the Slack simulator, idle here) on the same 2 cores:",
     '',
     ...table(
       [
@@ -751,8 +751,13 @@ export function renderAckLatency(ack: AckLatencyResult): string[] {
       }),
     ),
     '',
-    `Failed requests (non-200 or connection error) across all levels: ${errors}. greenlight replied on response_url to ${ack.greenlightReplies.received} of ${ack.greenlightReplies.expected} acked \`/flag status\` requests (warm-up included; ${ack.greenlightReplies.refused ?? 0} refused as not JSON with a text or blocks).`,
+    `Failed requests (non-200 or connection error) across all levels: ${errors}. greenlight answered ${ack.greenlightReplies.received} of ${ack.greenlightReplies.expected} acked \`/flag status\` requests (warm-up included): ${ack.greenlightReplies.inAck ?? 0} in the ack itself, ${ack.greenlightReplies.received - (ack.greenlightReplies.inAck ?? 0)} on response_url (${ack.greenlightReplies.refused ?? 0} refused as not JSON with a text or blocks).`,
     '',
   );
+  if (ack.idleCpuMillisPerSecond)
+    lines.push(
+      `Idle CPU (ms per second, both apps idle side by side for 10 s before the warm-up): greenlight ${ack.idleCpuMillisPerSecond.greenlight}, bare Bolt ${ack.idleCpuMillisPerSecond['bare-bolt']}. At 200 req/s every 1 ms/s of it is 5 µs per request.`,
+      '',
+    );
   return lines;
 }
