@@ -36,6 +36,7 @@ export function deployCommand(deps: DeployCommandDeps) {
     reply: deps.reply,
     deliveries: deps.deliveries,
     changes: (action) => CHANGING.has(action.kind) && !(action.kind === 'deploy' && action.dryRun),
+    answersInAck: (action) => action.kind === 'status' || action.kind === 'history',
     async run(action, { user, reply }) {
       const deploys = deps.deploys;
       if (!deploys) return reply(problemReply(NOT_CONFIGURED));

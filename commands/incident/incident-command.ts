@@ -32,6 +32,7 @@ export function incidentCommand(deps: IncidentCommandDeps) {
     reply: deps.reply,
     deliveries: deps.deliveries,
     changes: (action) => action.kind !== 'list',
+    answersInAck: (action) => action.kind === 'list',
     async run(action, { user, reply }) {
       switch (action.kind) {
         case 'declare': {

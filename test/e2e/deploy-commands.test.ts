@@ -51,14 +51,14 @@ describe('/deploy subcommands, buttons and the abort modal, end to end', () => {
     await e2e.startBot(deployConfig(production), { runtime: FAST_GITHUB });
   }
 
-  /** Sends `/deploy <text>` as `user`: the HTTP ack, and the private answer posted to its response_url. */
+  /** Sends `/deploy <text>` as `user`: the HTTP ack, and the private answer (in the ack for a read, else posted to its response_url). */
   async function deploy(text: string, user = ALICE) {
     const ack = await e2e.slack.command('/deploy', text, { user });
     expect(ack.status).toBe(200);
     return {
       ack,
       ackBody: () => ack.json as Reply,
-      reply: async () => (await ack.reply()).body,
+      reply: async () => (await ack.answer()).body,
     };
   }
 

@@ -88,7 +88,7 @@ describe('the timeline and the gate survive Slack faults', () => {
     await vi.waitFor(async () => expect((await e2e.records.state(first)).gate).toBeDefined());
     // /deploy status offers the gate's buttons, the timeline's own.
     const status = await e2e.slack.command('/deploy', 'status production', { user: APPROVER });
-    const shown = await status.reply();
+    const shown = await status.answer();
     expect(JSON.stringify(shown.body.blocks)).toContain(DEPLOY_APPROVE);
     await e2e.slack.click({ actionId: DEPLOY_APPROVE, value: first, user: APPROVER });
     await e2e.records.waitForStatus(first, 'succeeded', { finalized: true, timeout: 10_000 });

@@ -85,7 +85,7 @@ describe('/incident end to end', () => {
 
   /** The private answer to a command (through its response_url). */
   async function answerTo(text: string, user = ALICE): Promise<string> {
-    const { body } = await (await command(text, user)).reply();
+    const { body } = await (await command(text, user)).answer();
     return JSON.stringify(body.blocks ?? body.text);
   }
 
