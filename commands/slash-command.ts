@@ -37,9 +37,10 @@ const UNREADABLE_COMMAND =
 
 /**
  * The opening every slash command shares: the payload parsed at the edge and the text parsed (pure); help and input
- * problems answered in the ack itself, so a typo costs no round trip; otherwise the ack within Slack's 3 s, then a
- * command that changes something claims its trigger_id (a re-delivery or replay is told it was done once), then the
- * work, answering privately through response_url.
+ * problems answered in the ack itself, so a typo costs no round trip; a quick read of Redis answered in the ack too
+ * (`answersInAck`); otherwise the ack within Slack's 3 s, then a command that changes something claims its
+ * trigger_id (a re-delivery or replay is told it was done once), then the work, answering privately through
+ * response_url.
  */
 export function slashCommand<C extends { kind: string }>(command: SlashCommand<C>) {
   return async ({
@@ -99,6 +100,8 @@ async function answerInAck<C extends { kind: string }>(
   const ackOnce = (message?: SlackMessage): boolean => {
     if (acked) return false;
     acked = ack(message ? { response_type: 'ephemeral', ...message } : undefined);
+    // Awaited (and its failure raised) in `finally`; the deadline's ack must not be an unhandled rejection meanwhile.
+    acked.catch(() => undefined);
     return true;
   };
   const deadline = setTimeout(() => ackOnce(), ANSWER_IN_ACK_MS);

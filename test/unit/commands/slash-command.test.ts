@@ -60,6 +60,36 @@ describe('a quick read answered in the ack', () => {
     expect(command.acks).toHaveLength(1);
   });
 
+  it('raises an ack Slack no longer takes at the deadline to the error sink, once the read is done', async () => {
+    vi.useFakeTimers();
+    let answer: (message: SlackMessage) => void = () => undefined;
+    const replies: unknown[] = [];
+    const handle = slashCommand<Action>({
+      parse: () => ({ ok: true, value: { kind: 'read' } }),
+      usage: '/test read',
+      reply: async (_url, message) => {
+        replies.push(message);
+      },
+      deliveries: { first: async () => true },
+      changes: () => false,
+      answersInAck: () => true,
+      async run(_action, { reply }) {
+        await reply(await new Promise<SlackMessage>((resolve) => (answer = resolve)));
+      },
+    });
+    const done = handle({
+      command: { command: '/test', text: 'read', user_id: 'U0ALICE', response_url: RESPONSE_URL },
+      ack: async () => {
+        throw new Error('already acknowledged');
+      },
+    });
+    const outcome = expect(done).rejects.toThrow('already acknowledged');
+    await vi.advanceTimersByTimeAsync(ANSWER_IN_ACK_MS);
+    answer(noticeReply('late'));
+    await outcome;
+    expect(replies).toEqual([noticeReply('late')]);
+  });
+
   it('acks empty when the read fails, and leaves the failure to the error sink', async () => {
     const command = commandWith(async () => {
       throw new Error('Redis is unreachable');
