@@ -55,6 +55,25 @@ describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
     expect(JSON.stringify(reply.body.blocks)).toContain('is now *enabled*');
     expect(await e2e.redis.get(e2e.keys.flag('email_automation'))).toBe('true');
 
+    // A read is answered in the envelope's ack, as Slack lets a slash command's ack carry a message.
+    const status = e2e.slack.commandRequest('/flag', 'status email_automation', { user: 'U0ALICE' });
+    socket?.send(
+      JSON.stringify({
+        envelope_id: 'env-2',
+        type: 'slash_commands',
+        accepts_response_payload: true,
+        payload: Object.fromEntries(new URLSearchParams(status.request.body)),
+      }),
+    );
+    const answered = await vi.waitFor(() => {
+      const ack = acks.find((candidate) => candidate.envelope_id === 'env-2');
+      if (!ack) throw new Error('env-2 not acked yet');
+      return ack;
+    });
+    expect(answered.payload).toMatchObject({ response_type: 'ephemeral' });
+    expect(JSON.stringify(answered.payload)).toContain('`true` (enabled)');
+    expect(e2e.slack.responses.filter((post) => post.url === status.responseUrl)).toEqual([]);
+
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
   });
