@@ -7,22 +7,34 @@ const SECRET = 'webhook-secret-for-tests';
 describe('POST /github/webhooks', () => {
   const e2e = useE2E('webhook');
 
-  it('finishes a phase from a signed workflow_run event and refuses a bad signature', async () => {
+  const BACKEND = {
+    id: 'backend',
+    title: 'Backend deploy',
+    inputs: { deployment_phase: 'backend_deployment' },
+  };
+
+  /** The bot on one repository's `deploy.yml`, with GitHub's webhook pointed at it. */
+  async function startWithWebhook(
+    pipeline: Record<string, unknown>[],
+    deploy: Record<string, string>,
+  ): Promise<void> {
     e2e.github.repo().addWorkflow(greenlightWorkflow('deploy.yml'));
     await e2e.startBot(
       {
         github: { owner: 'acme', repo: 'platform', workflow: 'deploy.yml', ref: 'main' },
         environments: { staging: { approvals: 0 }, production: { approvals: 1, approvers: ['U0CAROL'] } },
-        pipeline: [
-          { id: 'backend', title: 'Backend deploy', inputs: { deployment_phase: 'backend_deployment' } },
-        ],
-        // Polls far apart: within this test only the webhook can tell greenlight the run ended.
-        deploy: { pollInterval: '1m' },
+        pipeline,
+        deploy,
       },
       { env: { GITHUB_WEBHOOK_SECRET: SECRET } },
     );
+    e2e.github.addWebhook({ url: `${e2e.url}/github/webhooks`, secret: SECRET });
+  }
+
+  it('finishes a phase from a signed workflow_run event and refuses a bad signature', async () => {
+    // Polls far apart: within this test only the webhook can tell greenlight the run ended.
+    await startWithWebhook([BACKEND], { pollInterval: '1m' });
     const hook = `${e2e.url}/github/webhooks`;
-    e2e.github.addWebhook({ url: hook, secret: SECRET });
     await e2e.slack.command('/deploy', 'staging', { user: 'U0ALICE' });
     const id = await e2e.records.nextDeployment('staging', 0);
     const status = async () => (await e2e.records.state(id)).phases[0]?.status;
@@ -62,22 +74,15 @@ describe('POST /github/webhooks', () => {
   });
 
   it('answers 202 before the work is done (queued), and with webhooks reads the run list only as a slow safety net', async () => {
-    e2e.github.repo().addWorkflow(greenlightWorkflow('deploy.yml'));
-    await e2e.startBot(
-      {
-        github: { owner: 'acme', repo: 'platform', workflow: 'deploy.yml', ref: 'main' },
-        environments: { staging: { approvals: 0 }, production: { approvals: 1, approvers: ['U0CAROL'] } },
-        pipeline: [
-          { id: 'backend', title: 'Backend deploy', inputs: { deployment_phase: 'backend_deployment' } },
-          { id: 'frontend', title: 'Frontend deploy', inputs: { deployment_phase: 'frontend_deployment' } },
-        ],
-        // The sweep comes every 200 ms, but with webhooks the run list is read at most once a minute.
-        deploy: { pollInterval: '200ms', webhookPollInterval: '1m' },
-      },
-      { env: { GITHUB_WEBHOOK_SECRET: SECRET } },
+    // The sweep comes every 200 ms, but with webhooks the run list is read at most once a minute.
+    await startWithWebhook(
+      [
+        BACKEND,
+        { id: 'frontend', title: 'Frontend deploy', inputs: { deployment_phase: 'frontend_deployment' } },
+      ],
+      { pollInterval: '200ms', webhookPollInterval: '1m' },
     );
     const hook = `${e2e.url}/github/webhooks`;
-    e2e.github.addWebhook({ url: hook, secret: SECRET });
     await e2e.slack.command('/deploy', 'staging', { user: 'U0ALICE' });
     const id = await e2e.records.nextDeployment('staging', 0);
     await vi.waitFor(async () => expect((await e2e.records.state(id)).phases[0]?.status).toBe('running'));
@@ -150,20 +155,8 @@ describe('POST /github/webhooks', () => {
   }, 40_000);
 
   it("shows a dispatched run's number from its first webhook, without a look at the run", async () => {
-    e2e.github.repo().addWorkflow(greenlightWorkflow('deploy.yml'));
-    await e2e.startBot(
-      {
-        github: { owner: 'acme', repo: 'platform', workflow: 'deploy.yml', ref: 'main' },
-        environments: { staging: { approvals: 0 }, production: { approvals: 1, approvers: ['U0CAROL'] } },
-        pipeline: [
-          { id: 'backend', title: 'Backend deploy', inputs: { deployment_phase: 'backend_deployment' } },
-        ],
-        // Polls far apart: within this test only the webhooks tell greenlight anything about the run.
-        deploy: { pollInterval: '1m' },
-      },
-      { env: { GITHUB_WEBHOOK_SECRET: SECRET } },
-    );
-    e2e.github.addWebhook({ url: `${e2e.url}/github/webhooks`, secret: SECRET });
+    // Polls far apart: within this test only the webhooks tell greenlight anything about the run.
+    await startWithWebhook([BACKEND], { pollInterval: '1m' });
     await e2e.slack.command('/deploy', 'staging', { user: 'U0ALICE' });
     const id = await e2e.records.nextDeployment('staging', 0);
     await vi.waitFor(async () => expect((await e2e.records.state(id)).phases[0]?.status).toBe('running'));
