@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { RunListState, RunLists } from '../../services/deploy/ports.js';
+import { jsonValues } from './json-value.js';
 import type { RedisKeys } from './keys.js';
 
 /** A list not read for a day describes runs long finished: it is dropped. */
@@ -19,20 +20,10 @@ const runListState = z.object({
 
 /** The sweep's last read of each repository's run list, in Redis, so whichever replica sweeps next can send its ETags. */
 export function redisRunLists(redis: Redis, keys: RedisKeys): RunLists {
+  const values = jsonValues(redis, runListState, RUN_LIST_TTL_SECONDS);
   const key = ({ owner, repo }: { owner: string; repo: string }) => keys.runList(`${owner}/${repo}`);
   return {
-    async get(repo) {
-      const raw = await redis.get(key(repo));
-      if (raw === null) return undefined;
-      try {
-        const parsed = runListState.safeParse(JSON.parse(raw));
-        return parsed.success ? (parsed.data as RunListState) : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    async set(repo, state) {
-      await redis.set(key(repo), JSON.stringify(state), 'EX', RUN_LIST_TTL_SECONDS);
-    },
+    get: async (repo) => (await values.get(key(repo))) as RunListState | undefined,
+    set: (repo, state) => values.set(key(repo), state),
   };
 }
