@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { type CommitCheck, checkState } from '../../domain/deploy/commit-checks.js';
 import type { CommitChecks, CommitChecksResult, CommitTimeCache } from '../../services/deploy/ports.js';
 import { type CommitsOctokit, githubCommits } from './commits.js';
-import { conditionalReads, type Reads, UNREMEMBERED } from './conditional-reads.js';
+import { conditionalReads, ifNoneMatch, type Reads, UNREMEMBERED } from './conditional-reads.js';
 import {
   type GitHubCredential,
   githubMessage,
@@ -70,7 +70,6 @@ export function githubCommitChecks(
   credential: GitHubCredential = 'token',
 ): CommitChecks {
   const commits = githubCommits(octokit, reads, credential);
-  const conditional = (etag: string | undefined) => (etag ? { headers: { 'if-none-match': etag } } : {});
   return {
     async resolveRef({ owner, repo, ref }) {
       try {
@@ -100,7 +99,7 @@ export function githubCommitChecks(
               ref: sha,
               per_page: PER_PAGE,
               page,
-              ...conditional(etag),
+              ...ifNoneMatch(etag),
             }),
           combinedStatus,
           'GET /repos/{owner}/{repo}/commits/{ref}/status',
@@ -117,7 +116,7 @@ export function githubCommitChecks(
               filter: 'latest',
               per_page: PER_PAGE,
               page,
-              ...conditional(etag),
+              ...ifNoneMatch(etag),
             }),
           checkRunList,
           'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
@@ -185,7 +184,7 @@ async function ownSuites(
             head_sha: sha,
             per_page: PER_PAGE,
             page,
-            ...(etag ? { headers: { 'if-none-match': etag } } : {}),
+            ...ifNoneMatch(etag),
           }),
         runList,
         'GET /repos/{owner}/{repo}/actions/workflows/{id}/runs',

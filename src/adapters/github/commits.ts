@@ -1,7 +1,7 @@
 import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
 import type { Commits } from '../../services/deploy/ports.js';
-import { conditionalReads, type Reads, UNREMEMBERED } from './conditional-reads.js';
+import { conditionalReads, ifNoneMatch, type Reads, UNREMEMBERED } from './conditional-reads.js';
 import {
   credentialName,
   type GitHubCredential,
@@ -53,7 +53,7 @@ export function githubCommits(
               repo,
               ref,
               per_page: 1,
-              ...(etag ? { headers: { 'if-none-match': etag } } : {}),
+              ...ifNoneMatch(etag),
             }),
         });
       } catch (error) {

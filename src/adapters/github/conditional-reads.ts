@@ -24,6 +24,11 @@ export interface ConditionalRead<T> {
   fetch: (etag: string | undefined) => Promise<{ data: unknown; headers: { etag?: string | undefined } }>;
 }
 
+/** The request options that make a read conditional on `etag` (none without one): GitHub then answers 304 if unchanged. */
+export function ifNoneMatch(etag: string | undefined): { headers?: { 'if-none-match': string } } {
+  return etag ? { headers: { 'if-none-match': etag } } : {};
+}
+
 /** No memory: every read is a plain (counted) one; identical reads at the same moment still share one request. */
 export const UNREMEMBERED: ReadMemory = { get: async () => undefined, set: async () => {} };
 

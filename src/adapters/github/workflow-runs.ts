@@ -8,6 +8,7 @@ import type {
   RunRef,
   WorkflowRuns,
 } from '../../services/deploy/ports.js';
+import { ifNoneMatch } from './conditional-reads.js';
 import {
   credentialName,
   type GitHubCredential,
@@ -226,7 +227,7 @@ export function githubWorkflowRuns(
         owner,
         repo,
         run_id: runId,
-        ...(etag ? { headers: { 'if-none-match': etag } } : {}),
+        ...ifNoneMatch(etag),
       });
       data = response.data;
       responseEtag = response.headers.etag;
@@ -289,7 +290,7 @@ export function githubWorkflowRuns(
           exclude_pull_requests: true,
           per_page: LIST_PAGE,
           page,
-          ...(etag ? { headers: { 'if-none-match': etag } } : {}),
+          ...ifNoneMatch(etag),
         });
         data = response.data;
         responseEtag = response.headers.etag;
