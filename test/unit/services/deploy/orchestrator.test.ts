@@ -157,6 +157,15 @@ function engine() {
 
 const correlations = (runs: FakeWorkflowRuns) => runs.dispatched.map((request) => request.correlationId);
 
+/** An engine whose deployment's first run was dispatched and is running (GitHub never ends it by itself). */
+async function firstRunRunning() {
+  const e = engine();
+  e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
+  await e.request();
+  await e.drain();
+  return { e, runId: e.runs.runs[0]?.id ?? 0 };
+}
+
 describe('the orchestrator over in-memory ports', () => {
   it('runs a deployment through: each phase dispatched once, GitHub told, the environment handed on', async () => {
     const e = engine();
@@ -229,11 +238,7 @@ describe('the orchestrator over in-memory ports', () => {
   });
 
   it("a run's end takes the next step in its own job: the next phase is dispatched without an advance job", async () => {
-    const e = engine();
-    e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
-    await e.request();
-    await e.drain();
-    const runId = e.runs.runs[0]?.id ?? 0;
+    const { e, runId } = await firstRunRunning();
     const advancesBefore = e.jobs.advances.length;
 
     // As a webhook's job: GitHub says the validation run succeeded.
@@ -246,11 +251,7 @@ describe('the orchestrator over in-memory ports', () => {
   });
 
   it("a run's end that comes before its dispatch recorded the run is asked again, not dropped", async () => {
-    const e = engine();
-    e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
-    await e.request();
-    await e.drain();
-    const runId = e.runs.runs[0]?.id ?? 0;
+    const { e, runId } = await firstRunRunning();
     // As between the dispatch remembering the run's owner and recording the run: the phase still dispatching.
     const stored = await e.store.get(ID);
     if (!stored) throw new Error('no record');
@@ -267,11 +268,7 @@ describe('the orchestrator over in-memory ports', () => {
   });
 
   it("a retried run's end that finds the end written already queues the next step", async () => {
-    const e = engine();
-    e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
-    await e.request();
-    await e.drain();
-    const runId = e.runs.runs[0]?.id ?? 0;
+    const { e, runId } = await firstRunRunning();
     // The first try wrote the run's end and then failed (GitHub down) before dispatching the rollout.
     e.runs.failBeforeStart = new Error('GitHub answered 502 three times');
     await expect(
@@ -384,11 +381,7 @@ describe('the orchestrator over in-memory ports', () => {
   });
 
   it("a run's number told after its dispatch is recorded once, without a next step; another run's is ignored", async () => {
-    const e = engine();
-    e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
-    await e.request();
-    await e.drain();
-    const runId = e.runs.runs[0]?.id ?? 0;
+    const { e, runId } = await firstRunRunning();
     const advances = e.jobs.advances.length;
 
     // A webhook for a run greenlight did not dispatch (a CI run dispatched by hand): nothing to record, no retry.
@@ -401,11 +394,7 @@ describe('the orchestrator over in-memory ports', () => {
   });
 
   it("a run's end told between its owner being remembered and the run being recorded is asked again, not lost", async () => {
-    const e = engine();
-    e.runs.pollsToComplete = Number.POSITIVE_INFINITY;
-    await e.request();
-    await e.drain();
-    const runId = e.runs.runs[0]?.id ?? 0;
+    const { e, runId } = await firstRunRunning();
     // The next phase's run: its dispatch remembered whose it is, and has not written it into the record yet.
     await e.ledger.rememberRun(runId + 1, ID, { owner: 'acme', repo: 'platform' });
 
